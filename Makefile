@@ -1,0 +1,112 @@
+# seam: one plain, non-recursive GNU Makefile (see README "Building").
+#
+#   make                 build everything into build/
+#   make check           install missing Debian packages, build, run the unit
+#                        tests, the integration tests, then the unit tests
+#                        again under ASan+UBSan (what .ci/run calls)
+#   make SAN=1 unit      unit tests under ASan+UBSan, in build-san/
+#   make fuzz            libFuzzer targets with clang, in build-fuzz/
+#   make bench           benchmarks that print figures beside the peers'
+#   V=1                  show the full command lines
+
+CC ?= gcc
+ifeq ($(origin CC),default)
+CC := gcc
+endif
+SAN ?= 0
+PKGS := jansson libevent libevent_openssl openssl
+
+ifeq ($(SAN),1)
+BUILD ?= build-san
+SAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+OPT := -O1
+else
+BUILD ?= build
+SAN_FLAGS :=
+OPT := -O2
+endif
+
+WARN := -Wall -Wextra -Werror -Wno-unused-parameter -Wshadow -Wpointer-arith \
+        -Wstrict-prototypes -Wmissing-prototypes -Wformat=2
+CFLAGS_ALL := -std=gnu11 -D_GNU_SOURCE $(OPT) -g $(WARN) $(SAN_FLAGS) \
+              -Isrc -MMD -MP $(shell pkg-config --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LDLIBS_ALL := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lpthread $(LDLIBS)
+LDFLAGS_ALL := $(SAN_FLAGS) $(LDFLAGS)
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+# Components: each builds as a static library.
+lib_src   := $(wildcard src/lib/*.c)
+ovsdb_src := $(wildcard src/ovsdb/*.c)
+lib_obj   := $(lib_src:%.c=$(BUILD)/%.o)
+ovsdb_obj := $(ovsdb_src:%.c=$(BUILD)/%.o)
+LIBS      := $(BUILD)/libseam-ovsdb.a $(BUILD)/libseam-lib.a
+
+PROGRAMS  := $(BUILD)/seam-ovsdb
+unit_src  := $(wildcard tests/unit/test_*.c)
+UNIT      := $(unit_src:tests/unit/%.c=$(BUILD)/tests/%)
+fuzz_src  := $(wildcard tests/fuzz/fuzz_*.c)
+
+.PHONY: all unit check integration fuzz bench clean deps
+all: $(PROGRAMS) $(UNIT)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  CC      $<")
+	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/libseam-lib.a: $(lib_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libseam-ovsdb.a: $(ovsdb_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+# Unit tests: each cmocka binary prints its own summary line; run all, then
+# fail if any failed.  Tests find their data relative to the tree.
+unit: $(UNIT)
+	@fail=0; for t in $(UNIT); do echo "== $$t"; \
+	  SEAM_SRCDIR=$(CURDIR) ./$$t || fail=1; done; exit $$fail
+
+integration: all
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop
+
+deps:
+	@sh scripts/install-deps
+
+check: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) integration
+	$(MAKE) SAN=1 unit
+
+FUZZ_BUILD := build-fuzz
+FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+fuzz:
+	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
+	  LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/libseam-ovsdb.a $(FUZZ_BUILD)/libseam-lib.a
+	@for f in $(fuzz_src); do n=$$(basename $$f .c); echo "  FUZZ    $$n"; \
+	  clang-14 -std=gnu11 -D_GNU_SOURCE -g -O1 -Isrc $(FUZZ_FLAGS) $$f \
+	    $(FUZZ_BUILD)/libseam-ovsdb.a $(FUZZ_BUILD)/libseam-lib.a $(LDLIBS_ALL) \
+	    -o $(FUZZ_BUILD)/$$n || exit 1; done
+
+bench: all
+	bash bench/ovsdb-bench.sh
+
+clean:
+	rm -rf build build-san build-fuzz
+
+-include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) $(wildcard $(BUILD)/src/tools/*.d)

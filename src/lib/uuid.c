@@ -1,0 +1,137 @@
+/* uuid: see uuid.h. */
+#include "uuid.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+#include "util.h"
+
+/* xoshiro256** seeded from the kernel: fast, and unique enough for row
+ * identities; the seed is per process. */
+static uint64_t state[4];
+static bool seeded;
+
+static inline uint64_t
+rotl(uint64_t x, int k)
+{
+    return (x << k) | (x >> (64 - k));
+}
+
+static uint64_t
+next64(void)
+{
+    uint64_t result = rotl(state[1] * 5, 7) * 9;
+    uint64_t t = state[1] << 17;
+    state[2] ^= state[0];
+    state[3] ^= state[1];
+    state[1] ^= state[2];
+    state[0] ^= state[3];
+    state[2] ^= t;
+    state[3] = rotl(state[3], 45);
+    return result;
+}
+
+static void
+seed(void)
+{
+    if (getrandom(state, sizeof state, 0) != sizeof state) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        state[0] = ts.tv_nsec ^ ((uint64_t) getpid() << 32);
+        state[1] = ts.tv_sec;
+        state[2] = 0x9e3779b97f4a7c15ULL;
+        state[3] = (uintptr_t) &ts;
+    }
+    seeded = true;
+}
+
+void
+uuid_generate(struct uuid *u)
+{
+    if (!seeded) {
+        seed();
+    }
+    uint64_t a = next64(), b = next64();
+    u->parts[0] = a >> 32;
+    u->parts[1] = ((uint32_t) a & 0xffff0fff) | 0x00004000;  /* Version 4. */
+    u->parts[2] = ((b >> 32) & 0x3fffffff) | 0x80000000;      /* Variant. */
+    u->parts[3] = (uint32_t) b;
+}
+
+void uuid_zero(struct uuid *u) { memset(u, 0, sizeof *u); }
+
+bool
+uuid_is_zero(const struct uuid *u)
+{
+    return !(u->parts[0] | u->parts[1] | u->parts[2] | u->parts[3]);
+}
+
+static int
+hexval(int c)
+{
+    return c >= '0' && c <= '9' ? c - '0'
+         : c >= 'a' && c <= 'f' ? c - 'a' + 10
+         : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+bool
+uuid_from_string(struct uuid *u, const char *s)
+{
+    static const int dash[] = { 8, 13, 18, 23 };
+    uint32_t parts[4] = { 0, 0, 0, 0 };
+    int nibble = 0;
+
+    for (int i = 0; i < UUID_LEN; i++) {
+        if (i == dash[0] || i == dash[1] || i == dash[2] || i == dash[3]) {
+            if (s[i] != '-') {
+                return false;
+            }
+            continue;
+        }
+        int v = hexval((unsigned char) s[i]);
+        if (v < 0) {
+            return false;
+        }
+        parts[nibble / 8] = (parts[nibble / 8] << 4) | v;
+        nibble++;
+    }
+    if (s[UUID_LEN] != '\0') {
+        return false;
+    }
+    memcpy(u->parts, parts, sizeof parts);
+    return true;
+}
+
+void
+uuid_to_string(const struct uuid *u, char buf[UUID_LEN + 1])
+{
+    snprintf(buf, UUID_LEN + 1, UUID_FMT, UUID_ARGS(u));
+}
+
+int
+uuid_compare_3way(const struct uuid *a, const struct uuid *b)
+{
+    for (int i = 0; i < 4; i++) {
+        if (a->parts[i] != b->parts[i]) {
+            return a->parts[i] < b->parts[i] ? -1 : 1;
+        }
+    }
+    return 0;
+}
+
+bool
+ovsdb_id_is_valid(const char *s)
+{
+    if (!isalpha((unsigned char) *s) && *s != '_') {
+        return false;
+    }
+    for (s++; *s; s++) {
+        if (!isalnum((unsigned char) *s) && *s != '_') {
+            return false;
+        }
+    }
+    return true;
+}

@@ -1,0 +1,103 @@
+/* ovsdb error: see error.h. */
+#include "ovsdb/error.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct ovsdb_error {
+    char *tag;                  /* RFC 7047 error string. */
+    char *details;              /* Human-readable, or NULL. */
+};
+
+static struct ovsdb_error *
+error_create_v(const char *tag, const char *fmt, va_list args)
+{
+    struct ovsdb_error *e = xmalloc(sizeof *e);
+    e->tag = xstrdup(tag);
+    e->details = fmt ? xvasprintf(fmt, args) : NULL;
+    return e;
+}
+
+struct ovsdb_error *
+ovsdb_error(const char *tag, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    struct ovsdb_error *e = error_create_v(tag, fmt, args);
+    va_end(args);
+    return e;
+}
+
+struct ovsdb_error *
+ovsdb_internal_error(const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    struct ovsdb_error *e = error_create_v("internal error", fmt, args);
+    va_end(args);
+    return e;
+}
+
+struct ovsdb_error *
+ovsdb_syntax_error(const json_t *json, const char *tag, const char *fmt, ...)
+{
+    va_list args;
+    va_start(args, fmt);
+    struct ovsdb_error *e = error_create_v(tag ? tag : "syntax error", fmt, args);
+    va_end(args);
+    if (json) {
+        char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+        if (text) {
+            size_t len = strlen(text);
+            if (len > 200) {
+                strcpy(text + 197, "...");
+            }
+            char *details = xasprintf("Parsing %s failed: %s",
+                                      text, e->details ? e->details : "");
+            free(e->details);
+            e->details = details;
+            free(text);
+        }
+    }
+    return e;
+}
+
+void
+ovsdb_error_destroy(struct ovsdb_error *e)
+{
+    if (e) {
+        free(e->tag);
+        free(e->details);
+        free(e);
+    }
+}
+
+struct ovsdb_error *
+ovsdb_error_clone(const struct ovsdb_error *old)
+{
+    struct ovsdb_error *e = xmalloc(sizeof *e);
+    e->tag = xstrdup(old->tag);
+    e->details = old->details ? xstrdup(old->details) : NULL;
+    return e;
+}
+
+const char *ovsdb_error_get_tag(const struct ovsdb_error *e) { return e->tag; }
+const char *ovsdb_error_get_details(const struct ovsdb_error *e) { return e->details; }
+
+json_t *
+ovsdb_error_to_json(const struct ovsdb_error *e)
+{
+    json_t *j = json_object();
+    json_object_set_new(j, "error", json_string(e->tag));
+    if (e->details) {
+        json_object_set_new(j, "details", json_string(e->details));
+    }
+    return j;
+}
+
+char *
+ovsdb_error_to_string(const struct ovsdb_error *e)
+{
+    return e->details ? xasprintf("%s: %s", e->tag, e->details) : xstrdup(e->tag);
+}

@@ -15,7 +15,9 @@
  * it into place, so a crash leaves either file whole.
  *
  * The file is locked (fcntl, on "DIR/.NAME.~lock~" as ovsdb-server does)
- * while open, so two servers cannot write one database. */
+ * while open for writing, so two servers cannot write one database.
+ * READ_ONLY opens take no lock (as ovsdb-tool's read-only commands), never
+ * truncate, and refuse journal_write() and journal_replace() with -EBADF. */
 #ifndef SEAM_OVSDB_JOURNAL_H
 #define SEAM_OVSDB_JOURNAL_H 1
 
@@ -34,8 +36,9 @@ enum journal_mode {
 
 /* Opens 'path'.  Returns 0 and a new journal in '*journalp' (close it with
  * journal_close()), or -errno (-EEXIST, -ENOENT, -EAGAIN when locked by
- * another process, -EPROTO when the first record is bad or the file is not
- * an OVSDB standalone file, e.g. a clustered one). */
+ * another process, -EDEADLK when this process has it open for writing
+ * already, -EPROTO when the first record is bad or the file is not an OVSDB
+ * standalone file, e.g. a clustered or an empty one). */
 int journal_open(const char *path, enum journal_mode, struct journal **journalp)
     WARN_UNUSED;
 /* Reads the next record.  Returns 0 and a new JSON value in '*jsonp' (the
@@ -49,7 +52,8 @@ int journal_read(struct journal *, json_t **jsonp) WARN_UNUSED;
 int journal_write(struct journal *, const json_t *json, bool durable) WARN_UNUSED;
 /* Replaces the whole log with the records 'jsons[0..n-1]' atomically (write
  * a temporary file, fsync, rename, fsync the directory).  Returns 0 or
- * -errno; on failure the old file is untouched. */
+ * -errno; on failure the old file is untouched, except that when only the
+ * final directory fsync fails the new log is in place and in use. */
 int journal_replace(struct journal *, json_t *const *jsons, size_t n) WARN_UNUSED;
 /* Size of the log in bytes, and the size right after the last open or
  * replace (to decide when to compact). */

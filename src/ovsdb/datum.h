@@ -125,8 +125,9 @@ struct ovsdb_error *ovsdb_datum_from_json_unbounded(struct ovsdb_datum *,
                                                     const json_t *json,
                                                     struct ovsdb_symbol_table *)
     WARN_UNUSED;
-/* Returns new JSON: a bare atom for a datum of one element of a type whose
- * n_max is 1 and is not a map, else ["set", [...]] / ["map", [...]]. */
+/* Returns new JSON as ovsdb-server writes it: a bare atom for a datum of
+ * exactly one element of a type that is not a map (whatever its n_max), else
+ * ["set", [...]] / ["map", [...]]. */
 json_t *ovsdb_datum_to_json(const struct ovsdb_datum *, const struct ovsdb_type *);
 
 /* Sorts keys (and values along), then fails with "constraint violation"

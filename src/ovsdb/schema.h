@@ -44,6 +44,7 @@ struct ovsdb_table_schema {
     struct ovsdb_index_schema *indexes;
     size_t n_indexes;
     unsigned int index;             /* Position in its schema's 'tables'. */
+    bool mutable_;                  /* Table "mutable" (default true). */
 };
 
 struct ovsdb_schema {

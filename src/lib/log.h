@@ -38,7 +38,8 @@ struct log_rl {
 #define LOG_RL_INIT(PER_MIN, BURST) { PER_MIN, BURST, 0, 0, 0, false }
 
 #define LOG_MODULE(NAME) \
-    static struct log_module log_this_module_ = { #NAME, false, NULL, false }
+    static struct log_module log_this_module_ __attribute__((unused)) = \
+        { #NAME, false, NULL, false }
 
 void log_write(struct log_module *, enum log_level, const char *fmt, ...)
     PRINTF_FMT(3, 4);

@@ -737,9 +737,6 @@ conn_process(struct conn *c)
              i++) {
             used += jsonrpc_parser_feed(c->parser, vecs[i].iov_base,
                                         vecs[i].iov_len);
-            if (!jsonrpc_parser_is_done(c->parser)) {
-                continue;
-            }
         }
         if (!used && !jsonrpc_parser_is_done(c->parser)) {
             break;

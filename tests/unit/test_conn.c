@@ -561,6 +561,8 @@ test_punix_stale_socket(void **state)
 
 static char ssl_dir[64];
 
+static int sh(const char *fmt, ...) PRINTF_FMT(1, 2);
+
 static int
 sh(const char *fmt, ...)
 {

@@ -77,6 +77,21 @@ hmap_remove(struct hmap *h, struct hmap_node *node)
     }
 }
 
+/* Puts 'new_node' in the place of 'old_node' (same hash), in O(1) when
+ * 'old_node' heads its bucket. */
+static inline void
+hmap_replace(struct hmap *h, const struct hmap_node *old_node,
+             struct hmap_node *new_node)
+{
+    struct hmap_node **bucket = &h->buckets[old_node->hash & h->mask];
+    while (*bucket != old_node) {
+        bucket = &(*bucket)->next;
+    }
+    new_node->hash = old_node->hash;
+    new_node->next = old_node->next;
+    *bucket = new_node;
+}
+
 /* First node in the bucket for 'hash' (possibly of another hash). */
 static inline struct hmap_node *
 hmap_first_in_bucket_(const struct hmap *h, uint32_t hash)

@@ -10,7 +10,7 @@ struct ovsdb_error {
     char *details;              /* Human-readable, or NULL. */
 };
 
-static struct ovsdb_error *
+static struct ovsdb_error * PRINTF_FMT(2, 0)
 error_create_v(const char *tag, const char *fmt, va_list args)
 {
     struct ovsdb_error *e = xmalloc(sizeof *e);

@@ -1,0 +1,797 @@
+/* ovsdb execution: see execution.h. */
+#include "ovsdb/execution.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/log.h"
+#include "ovsdb/condition.h"
+#include "ovsdb/db.h"
+#include "ovsdb/error.h"
+#include "ovsdb/monitor.h"
+#include "ovsdb/mutation.h"
+#include "ovsdb/storage.h"
+#include "ovsdb/txn.h"
+
+LOG_MODULE(execution);
+
+/* Member parsing with ovsdb-server's wording ("Parsing ovsdb operation 1
+ * of 2 failed: Required 'table' member is missing."). */
+struct op_parser {
+    const json_t *op;
+    size_t index, n_ops;
+    struct ovsdb_error *error;
+    const char **used;          /* Member names taken so far. */
+    size_t n_used;
+};
+
+enum member_type {
+    M_STRING = 1 << 0, M_OBJECT = 1 << 1, M_ARRAY = 1 << 2,
+    M_BOOLEAN = 1 << 3, M_INTEGER = 1 << 4, M_ANY = 0xff,
+    M_OPTIONAL = 1 << 8
+};
+
+static void PRINTF_FMT(2, 3)
+parser_fail(struct op_parser *p, const char *fmt, ...)
+{
+    if (p->error) {
+        return;
+    }
+    va_list args;
+    va_start(args, fmt);
+    char *msg = xvasprintf(fmt, args);
+    va_end(args);
+    p->error = ovsdb_error("syntax error", "Parsing ovsdb operation %zu of %zu "
+                           "failed: %s", p->index + 1, p->n_ops, msg);
+    free(msg);
+}
+
+static const json_t *
+parser_member(struct op_parser *p, const char *name, int types)
+{
+    const json_t *v = json_object_get(p->op, name);
+    if (p->error) {
+        return NULL;
+    }
+    if (!v) {
+        if (!(types & M_OPTIONAL)) {
+            parser_fail(p, "Required '%s' member is missing.", name);
+        }
+        return NULL;
+    }
+    p->used[p->n_used++] = name;
+    bool ok = ((types & M_STRING) && json_is_string(v))
+              || ((types & M_OBJECT) && json_is_object(v))
+              || ((types & M_ARRAY) && json_is_array(v))
+              || ((types & M_BOOLEAN) && json_is_boolean(v))
+              || ((types & M_INTEGER) && json_is_integer(v))
+              || (types & 0xff) == M_ANY;
+    if (!ok) {
+        parser_fail(p, "Type mismatch for member '%s'.", name);
+        return NULL;
+    }
+    return v;
+}
+
+static struct ovsdb_error *
+parser_finish(struct op_parser *p)
+{
+    if (!p->error) {
+        const char *key;
+        json_t *value;
+        json_object_foreach ((json_t *) p->op, key, value) {
+            bool used = false;
+            for (size_t i = 0; i < p->n_used; i++) {
+                if (!strcmp(p->used[i], key)) {
+                    used = true;
+                    break;
+                }
+            }
+            if (!used) {
+                parser_fail(p, "Member '%s' is present but not allowed here.", key);
+                break;
+            }
+        }
+    }
+    struct ovsdb_error *error = p->error;
+    p->error = NULL;
+    return error;
+}
+
+struct exec_ctx {
+    struct ovsdb_db *db;
+    struct ovsdb_txn *txn;
+    struct ovsdb_symbol_table symtab;
+    const struct ovsdb_exec_env *env;
+    long long elapsed_ms;
+    long long timeout_ms;       /* Smallest remaining "wait" timeout. */
+    bool durable;
+};
+
+static struct ovsdb_table *
+parse_table(struct op_parser *p, struct exec_ctx *x, struct ovsdb_error **errorp)
+{
+    const json_t *name = parser_member(p, "table", M_STRING);
+    if (!name) {
+        return NULL;
+    }
+    struct ovsdb_table *table = ovsdb_db_find_table(x->db, json_string_value(name));
+    if (!table) {
+        *errorp = ovsdb_syntax_error(name, "unknown table", "No table named %s.",
+                                     json_string_value(name));
+    }
+    return table;
+}
+
+static struct ovsdb_error *
+parse_where(struct op_parser *p, struct exec_ctx *x, struct ovsdb_table *table,
+            struct ovsdb_condition *cond)
+{
+    const json_t *where = parser_member(p, "where", M_ARRAY);
+    ovsdb_condition_init_empty(cond);
+    if (!where) {
+        return NULL;
+    }
+    return ovsdb_condition_from_json(table->schema, where, &x->symtab, cond);
+}
+
+/* Calls 'cb' for each row of 'table' that matches 'cond' (all clauses),
+ * looking up a single row when the condition names its _uuid.  'cb' may
+ * replace or delete the row it is given. */
+typedef struct ovsdb_error *row_cb(struct exec_ctx *, struct ovsdb_row *, void *aux);
+
+static struct ovsdb_error *
+for_each_match(struct exec_ctx *x, struct ovsdb_table *table,
+               const struct ovsdb_condition *cond, row_cb *cb, void *aux)
+{
+    const struct uuid *uuid = ovsdb_condition_get_uuid(cond);
+    if (uuid) {
+        struct ovsdb_row *row = ovsdb_table_get_row(table, uuid);
+        return row && ovsdb_condition_match_all(row, cond) ? cb(x, row, aux) : NULL;
+    }
+    struct ovsdb_row *row;
+    HMAP_FOR_EACH (row, hmap_node, &table->rows) {
+        if (ovsdb_condition_match_all(row, cond)) {
+            struct ovsdb_error *error = cb(x, row, aux);
+            if (error) {
+                return error;
+            }
+        }
+    }
+    return NULL;
+}
+
+static struct ovsdb_error *
+parse_columns(const json_t *json, const struct ovsdb_table_schema *ts,
+              const struct ovsdb_column ***columnsp, size_t *np)
+{
+    *columnsp = NULL;
+    *np = 0;
+    if (!json) {
+        return NULL;
+    }
+    size_t n = json_array_size(json), i;
+    const struct ovsdb_column **columns = xcalloc(n ? n : 1, sizeof *columns);
+    json_t *name;
+    json_array_foreach (json, i, name) {
+        const struct ovsdb_column *c = json_is_string(name)
+            ? ovsdb_table_schema_find_column(ts, json_string_value(name)) : NULL;
+        if (!c) {
+            free(columns);
+            return ovsdb_syntax_error(json, "unknown column",
+                                      "No column %s in table %s.",
+                                      json_is_string(name) ? json_string_value(name)
+                                                           : "(non-string)", ts->name);
+        }
+        columns[i] = c;
+    }
+    *columnsp = columns;
+    *np = n;
+    return NULL;
+}
+
+/* Operations. */
+
+static struct ovsdb_error *
+execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = NULL;
+    struct ovsdb_table *table = parse_table(p, x, &error);
+    const json_t *row_json = parser_member(p, "row", M_OBJECT | M_OPTIONAL);
+    const json_t *uuid_name = parser_member(p, "uuid-name", M_STRING | M_OPTIONAL);
+    const json_t *uuid_json = parser_member(p, "uuid", M_STRING | M_OPTIONAL);
+    struct ovsdb_error *perror = parser_finish(p);
+    if (perror || error) {
+        ovsdb_error_destroy(error);
+        return perror ? perror : error;
+    }
+
+    struct uuid uuid;
+    if (uuid_json) {
+        if (!uuid_from_string(&uuid, json_string_value(uuid_json))) {
+            return ovsdb_syntax_error(uuid_json, NULL, "bad uuid");
+        }
+    } else {
+        uuid_generate(&uuid);
+    }
+    if (uuid_name) {
+        const char *name = json_string_value(uuid_name);
+        if (!ovsdb_id_is_valid(name)) {
+            return ovsdb_syntax_error(uuid_name, NULL, "%s is not a valid <id>", name);
+        }
+        struct ovsdb_symbol *symbol = ovsdb_symbol_table_insert(&x->symtab, name);
+        if (symbol->created) {
+            return ovsdb_syntax_error(uuid_name, "duplicate uuid-name",
+                                      "This \"uuid-name\" appeared on an earlier "
+                                      "\"insert\" operation.");
+        }
+        symbol->created = true;
+        if (uuid_json) {
+            symbol->uuid = uuid;
+        } else {
+            uuid = symbol->uuid;
+        }
+    }
+    if (uuid_json && ovsdb_table_get_row(table, &uuid)) {
+        return ovsdb_syntax_error(uuid_json, "duplicate uuid",
+                                  "This UUID would duplicate a UUID already present "
+                                  "within the table or deleted within the same "
+                                  "transaction.");
+    }
+
+    struct ovsdb_row *row = ovsdb_row_create(table);
+    row->fields[OVSDB_COL_UUID].keys[0].uuid = uuid;
+    uuid_generate(&row->fields[OVSDB_COL_VERSION].keys[0].uuid);
+    if (row_json) {
+        error = ovsdb_row_from_json(row, row_json, &x->symtab, NULL);
+        if (error) {
+            ovsdb_row_destroy(row);
+            return error;
+        }
+    }
+    ovsdb_txn_row_insert(x->txn, row);
+
+    char s[UUID_LEN + 1];
+    uuid_to_string(&uuid, s);
+    *resultp = json_pack("{s [s s]}", "uuid", "uuid", s);
+    return NULL;
+}
+
+struct select_aux {
+    json_t *rows;
+    const struct ovsdb_column **columns;
+    size_t n_columns;
+};
+
+static struct ovsdb_error *
+select_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
+{
+    struct select_aux *aux = aux_;
+    json_array_append_new(aux->rows, ovsdb_row_to_json(row, aux->columns,
+                                                       aux->n_columns));
+    return NULL;
+}
+
+static struct ovsdb_error *
+execute_select(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = NULL;
+    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_condition cond;
+    ovsdb_condition_init_empty(&cond);
+    if (!error && table) {
+        error = parse_where(p, x, table, &cond);
+    }
+    const json_t *columns = parser_member(p, "columns", M_ARRAY | M_OPTIONAL);
+    struct ovsdb_error *perror = parser_finish(p);
+    struct select_aux aux = { NULL, NULL, 0 };
+    if (perror || error) {
+        goto out;
+    }
+    error = parse_columns(columns, table->schema, &aux.columns, &aux.n_columns);
+    if (error) {
+        goto out;
+    }
+    aux.rows = json_array();
+    if (!columns) {
+        aux.columns = NULL;
+    }
+    error = for_each_match(x, table, &cond, select_cb, &aux);
+    if (!error) {
+        *resultp = json_pack("{s o}", "rows", aux.rows);
+        aux.rows = NULL;
+    }
+out:
+    json_decref(aux.rows);
+    free(aux.columns);
+    ovsdb_condition_destroy(&cond);
+    if (perror) {
+        ovsdb_error_destroy(error);
+        return perror;
+    }
+    return error;
+}
+
+struct update_aux {
+    const struct ovsdb_row *values;
+    const unsigned long *changed;
+    const struct ovsdb_mutation_set *mutations;
+    size_t count;
+};
+
+static struct ovsdb_error *
+update_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
+{
+    struct update_aux *aux = aux_;
+    const struct ovsdb_table_schema *ts = row->table->schema;
+    struct ovsdb_row *w = ovsdb_txn_row_modify(x->txn, row);
+    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
+        if (bitmap_is_set(aux->changed, i)) {
+            const struct ovsdb_type *type = &ts->columns[i]->type;
+            ovsdb_datum_destroy(&w->fields[i], type);
+            ovsdb_datum_clone(&w->fields[i], &aux->values->fields[i], type);
+        }
+    }
+    aux->count++;
+    return NULL;
+}
+
+static struct ovsdb_error *
+execute_update(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = NULL;
+    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_condition cond;
+    struct ovsdb_row *values = NULL;
+    unsigned long *changed = NULL;
+
+    ovsdb_condition_init_empty(&cond);
+    if (!error && table) {
+        error = parse_where(p, x, table, &cond);
+    }
+    const json_t *row_json = parser_member(p, "row", M_OBJECT);
+    struct ovsdb_error *perror = parser_finish(p);
+    if (perror || error) {
+        goto out;
+    }
+    const struct ovsdb_table_schema *ts = table->schema;
+    values = ovsdb_row_create(table);
+    changed = xcalloc(bitmap_n_longs(ts->n_columns), sizeof *changed);
+    error = ovsdb_row_from_json(values, row_json, &x->symtab, changed);
+    if (error) {
+        goto out;
+    }
+    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
+        if (bitmap_is_set(changed, i) && !ts->columns[i]->mutable_) {
+            error = ovsdb_syntax_error(row_json, "constraint violation",
+                                       "Cannot update immutable column %s in "
+                                       "table %s.", ts->columns[i]->name, ts->name);
+            goto out;
+        }
+    }
+    struct update_aux aux = { values, changed, NULL, 0 };
+    error = for_each_match(x, table, &cond, update_cb, &aux);
+    if (!error) {
+        *resultp = json_pack("{s I}", "count", (json_int_t) aux.count);
+    }
+out:
+    ovsdb_row_destroy(values);
+    free(changed);
+    ovsdb_condition_destroy(&cond);
+    if (perror) {
+        ovsdb_error_destroy(error);
+        return perror;
+    }
+    return error;
+}
+
+static struct ovsdb_error *
+mutate_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
+{
+    struct update_aux *aux = aux_;
+    struct ovsdb_row *w = ovsdb_txn_row_modify(x->txn, row);
+    aux->count++;
+    return ovsdb_mutation_set_execute(w, aux->mutations);
+}
+
+static struct ovsdb_error *
+execute_mutate(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = NULL;
+    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_condition cond;
+    struct ovsdb_mutation_set mutations = { NULL, 0 };
+
+    ovsdb_condition_init_empty(&cond);
+    if (!error && table) {
+        error = parse_where(p, x, table, &cond);
+    }
+    const json_t *mutations_json = parser_member(p, "mutations", M_ARRAY);
+    struct ovsdb_error *perror = parser_finish(p);
+    if (perror || error) {
+        goto out;
+    }
+    error = ovsdb_mutation_set_from_json(table->schema, mutations_json, &x->symtab,
+                                         &mutations);
+    if (error) {
+        goto out;
+    }
+    struct update_aux aux = { NULL, NULL, &mutations, 0 };
+    error = for_each_match(x, table, &cond, mutate_cb, &aux);
+    if (!error) {
+        *resultp = json_pack("{s I}", "count", (json_int_t) aux.count);
+    }
+out:
+    ovsdb_mutation_set_destroy(&mutations);
+    ovsdb_condition_destroy(&cond);
+    if (perror) {
+        ovsdb_error_destroy(error);
+        return perror;
+    }
+    return error;
+}
+
+static struct ovsdb_error *
+delete_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
+{
+    struct update_aux *aux = aux_;
+    ovsdb_txn_row_delete(x->txn, row);
+    aux->count++;
+    return NULL;
+}
+
+static struct ovsdb_error *
+execute_delete(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = NULL;
+    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_condition cond;
+
+    ovsdb_condition_init_empty(&cond);
+    if (!error && table) {
+        error = parse_where(p, x, table, &cond);
+    }
+    struct ovsdb_error *perror = parser_finish(p);
+    if (!perror && !error) {
+        struct update_aux aux = { NULL, NULL, NULL, 0 };
+        error = for_each_match(x, table, &cond, delete_cb, &aux);
+        if (!error) {
+            *resultp = json_pack("{s I}", "count", (json_int_t) aux.count);
+        }
+    }
+    ovsdb_condition_destroy(&cond);
+    if (perror) {
+        ovsdb_error_destroy(error);
+        return perror;
+    }
+    return error;
+}
+
+struct wait_aux {
+    struct ovsdb_row **expected;
+    size_t n_expected;
+    bool *matched;
+    const struct ovsdb_column **columns;
+    size_t n_columns;
+    bool mismatch;
+};
+
+static bool
+rows_equal_columns(const struct ovsdb_row *a, const struct ovsdb_row *b,
+                   const struct ovsdb_column **columns, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        const struct ovsdb_column *c = columns[i];
+        if (!ovsdb_datum_equals(&a->fields[c->index], &b->fields[c->index], &c->type)) {
+            return false;
+        }
+    }
+    return true;
+}
+
+static struct ovsdb_error *
+wait_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
+{
+    struct wait_aux *aux = aux_;
+    for (size_t i = 0; i < aux->n_expected; i++) {
+        if (!aux->matched[i]
+            && rows_equal_columns(row, aux->expected[i], aux->columns, aux->n_columns)) {
+            aux->matched[i] = true;
+            return NULL;
+        }
+    }
+    aux->mismatch = true;
+    return NULL;
+}
+
+static struct ovsdb_error *
+execute_wait(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = NULL;
+    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_condition cond;
+    struct wait_aux aux;
+
+    memset(&aux, 0, sizeof aux);
+    ovsdb_condition_init_empty(&cond);
+    if (!error && table) {
+        error = parse_where(p, x, table, &cond);
+    }
+    const json_t *columns = parser_member(p, "columns", M_ARRAY | M_OPTIONAL);
+    const json_t *until = parser_member(p, "until", M_STRING);
+    const json_t *rows = parser_member(p, "rows", M_ARRAY);
+    const json_t *timeout = parser_member(p, "timeout", M_INTEGER | M_OPTIONAL);
+    struct ovsdb_error *perror = parser_finish(p);
+    if (perror || error) {
+        goto out;
+    }
+    const char *until_s = json_string_value(until);
+    bool want_equal = !strcmp(until_s, "==");
+    if (!want_equal && strcmp(until_s, "!=")) {
+        error = ovsdb_syntax_error(until, NULL, "\"until\" must be \"==\" or \"!=\"");
+        goto out;
+    }
+    long long timeout_ms = timeout ? json_integer_value(timeout) : LLONG_MAX;
+    if (timeout_ms < 0) {
+        error = ovsdb_syntax_error(timeout, NULL, "timeout must be nonnegative");
+        goto out;
+    }
+    error = parse_columns(columns, table->schema, &aux.columns, &aux.n_columns);
+    if (error) {
+        goto out;
+    }
+    if (!columns) {
+        const struct ovsdb_table_schema *ts = table->schema;
+        aux.columns = xcalloc(ts->n_columns, sizeof *aux.columns);
+        for (size_t i = 0; i < ts->n_columns; i++) {
+            aux.columns[i] = ts->columns[i];
+        }
+        aux.n_columns = ts->n_columns;
+    }
+    aux.n_expected = json_array_size(rows);
+    aux.expected = xcalloc(aux.n_expected ? aux.n_expected : 1, sizeof *aux.expected);
+    aux.matched = xcalloc(aux.n_expected ? aux.n_expected : 1, sizeof *aux.matched);
+    for (size_t i = 0; i < aux.n_expected; i++) {
+        const json_t *r = json_array_get(rows, i);
+        aux.expected[i] = ovsdb_row_create(table);
+        error = ovsdb_row_from_json(aux.expected[i], r, &x->symtab, NULL);
+        if (error) {
+            goto out;
+        }
+        const char *key;
+        json_t *v;
+        json_object_foreach ((json_t *) r, key, v) {
+            const struct ovsdb_column *c = ovsdb_table_schema_find_column(table->schema, key);
+            bool listed = false;
+            for (size_t j = 0; j < aux.n_columns; j++) {
+                listed = listed || aux.columns[j] == c;
+            }
+            if (!listed) {
+                error = ovsdb_syntax_error(r, NULL, "\"rows\" contains column %s "
+                                           "not listed in \"columns\"", key);
+                goto out;
+            }
+        }
+    }
+    error = for_each_match(x, table, &cond, wait_cb, &aux);
+    if (error) {
+        goto out;
+    }
+    bool equal = !aux.mismatch;
+    for (size_t i = 0; i < aux.n_expected; i++) {
+        equal = equal && aux.matched[i];
+    }
+    if (equal == want_equal) {
+        *resultp = json_object();
+    } else if (x->elapsed_ms >= timeout_ms) {
+        error = ovsdb_error("timed out", "\"where\" clause test failed");
+    } else {
+        /* Not yet: the caller will try the whole transaction again. */
+        long long left = timeout_ms == LLONG_MAX ? LLONG_MAX : timeout_ms - x->elapsed_ms;
+        x->timeout_ms = MIN(x->timeout_ms, left);
+        *resultp = NULL;
+    }
+out:
+    for (size_t i = 0; i < aux.n_expected; i++) {
+        ovsdb_row_destroy(aux.expected[i]);
+    }
+    free(aux.expected);
+    free(aux.matched);
+    free(aux.columns);
+    ovsdb_condition_destroy(&cond);
+    if (perror) {
+        ovsdb_error_destroy(error);
+        return perror;
+    }
+    return error;
+}
+
+static struct ovsdb_error *
+execute_commit(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    const json_t *durable = parser_member(p, "durable", M_BOOLEAN);
+    struct ovsdb_error *error = parser_finish(p);
+    if (!error) {
+        x->durable = x->durable || json_is_true(durable);
+        *resultp = json_object();
+    }
+    return error;
+}
+
+static struct ovsdb_error *
+execute_abort(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    struct ovsdb_error *error = parser_finish(p);
+    return error ? error : ovsdb_error("aborted", "aborted by request");
+}
+
+static struct ovsdb_error *
+execute_comment(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    const json_t *comment = parser_member(p, "comment", M_STRING);
+    struct ovsdb_error *error = parser_finish(p);
+    if (!error) {
+        ovsdb_txn_add_comment(x->txn, json_string_value(comment));
+        *resultp = json_object();
+    }
+    return error;
+}
+
+static struct ovsdb_error *
+execute_assert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+{
+    const json_t *lock = parser_member(p, "lock", M_STRING);
+    struct ovsdb_error *error = parser_finish(p);
+    if (error) {
+        return error;
+    }
+    const char *name = json_string_value(lock);
+    if (!x->env || !x->env->has_lock || !x->env->has_lock(x->env->aux, name)) {
+        return ovsdb_error("not owner", "Asserted lock %s not held.", name);
+    }
+    *resultp = json_object();
+    return NULL;
+}
+
+typedef struct ovsdb_error *op_func(struct op_parser *, struct exec_ctx *, json_t **);
+
+static const struct {
+    const char *name;
+    op_func *func;
+    bool writes;
+} operations[] = {
+    { "insert", execute_insert, true },
+    { "select", execute_select, false },
+    { "update", execute_update, true },
+    { "mutate", execute_mutate, true },
+    { "delete", execute_delete, true },
+    { "wait", execute_wait, false },
+    { "commit", execute_commit, false },
+    { "abort", execute_abort, false },
+    { "comment", execute_comment, false },
+    { "assert", execute_assert, false },
+};
+
+bool
+ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+              const json_t *ops, long long elapsed_ms, long long *timeout_msp,
+              json_t **resultp)
+{
+    struct exec_ctx x;
+    size_t n_ops = json_array_size(ops);
+    json_t *results = json_array();
+    struct ovsdb_error *error = NULL;
+    bool waiting = false;
+
+    memset(&x, 0, sizeof x);
+    x.db = db;
+    x.txn = ovsdb_txn_create(db);
+    x.env = env;
+    x.elapsed_ms = elapsed_ms;
+    x.timeout_ms = LLONG_MAX;
+    ovsdb_symbol_table_init(&x.symtab);
+
+    for (size_t i = 0; i < n_ops && !error && !waiting; i++) {
+        const json_t *op = json_array_get(ops, i);
+        json_t *result = NULL;
+        const char *used[16];
+        struct op_parser p = { op, i, n_ops, NULL, used, 0 };
+
+        if (!json_is_object(op)) {
+            error = ovsdb_syntax_error(op, NULL, "ovsdb operation %zu of %zu is "
+                                       "not an object", i + 1, n_ops);
+            break;
+        }
+        const json_t *name = parser_member(&p, "op", M_STRING);
+        if (!name) {
+            error = parser_finish(&p);
+            break;
+        }
+        size_t j;
+        for (j = 0; j < ARRAY_SIZE(operations); j++) {
+            if (!strcmp(operations[j].name, json_string_value(name))) {
+                break;
+            }
+        }
+        if (j == ARRAY_SIZE(operations)) {
+            error = ovsdb_syntax_error(op, "unknown operation",
+                                       "No operation \"%s\"", json_string_value(name));
+            ovsdb_error_destroy(parser_finish(&p));
+            break;
+        }
+        if (operations[j].writes && db->read_only) {
+            error = ovsdb_error("not allowed", "%s operation not allowed when "
+                                "database server is in read only mode",
+                                operations[j].name);
+            ovsdb_error_destroy(parser_finish(&p));
+            break;
+        }
+        error = operations[j].func(&p, &x, &result);
+        if (!error && !result) {
+            waiting = true;
+            break;
+        }
+        if (result) {
+            json_array_append_new(results, result);
+        }
+    }
+
+    if (waiting) {
+        ovsdb_txn_abort(x.txn);
+        ovsdb_symbol_table_destroy(&x.symtab);
+        json_decref(results);
+        *timeout_msp = x.timeout_ms;
+        *resultp = NULL;
+        return false;
+    }
+    if (error) {
+        json_array_append_new(results, ovsdb_error_to_json(error));
+        ovsdb_error_destroy(error);
+        ovsdb_txn_abort(x.txn);
+    } else {
+        x.txn->durable = x.durable;
+        error = ovsdb_db_commit_txn(db, x.txn);
+        if (error) {
+            json_array_append_new(results, ovsdb_error_to_json(error));
+            ovsdb_error_destroy(error);
+        }
+    }
+    while (json_array_size(results) < n_ops) {
+        json_array_append_new(results, json_null());
+    }
+    ovsdb_symbol_table_destroy(&x.symtab);
+    *resultp = results;
+    return true;
+}
+
+struct ovsdb_error *
+ovsdb_db_commit_txn(struct ovsdb_db *db, struct ovsdb_txn *txn)
+{
+    struct ovsdb_error *error = ovsdb_txn_precommit(txn);
+    if (error) {
+        ovsdb_txn_abort(txn);
+        return error;
+    }
+    if (!ovsdb_txn_is_modifying(txn)) {
+        ovsdb_txn_abort(txn);
+        return NULL;
+    }
+    if (db->storage) {
+        error = ovsdb_storage_write_txn(db->storage, txn);
+        if (error) {
+            ovsdb_txn_abort(txn);
+            return error;
+        }
+    }
+    struct uuid txn_id;
+    uuid_generate(&txn_id);
+    ovsdb_monitor_commit(db, txn, &txn_id);
+    db->last_txn_id = txn_id;
+    db->n_txns++;
+    ovsdb_txn_commit(txn);
+    if (db->storage) {
+        ovsdb_storage_maybe_compact(db);
+    }
+    return NULL;
+}

@@ -1,0 +1,805 @@
+/* ovsdb server: see server.h. */
+#include "ovsdb/server.h"
+
+#include <errno.h>
+#include <event2/event.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include "lib/hmap.h"
+#include "lib/list.h"
+#include "lib/log.h"
+#include "ovsdb/conn.h"
+#include "ovsdb/db.h"
+#include "ovsdb/error.h"
+#include "ovsdb/execution.h"
+#include "ovsdb/jsonrpc.h"
+#include "ovsdb/monitor.h"
+#include "ovsdb/schema.h"
+#include "ovsdb/storage.h"
+#include "ovsdb/txn.h"
+
+LOG_MODULE(server);
+
+/* The schema of the "_Server" database, as ovsdb-server 3.1 reports it. */
+static const char server_schema_json[] =
+    "{\"name\":\"_Server\",\"version\":\"1.2.0\",\"cksum\":\"3009684573 744\","
+    "\"tables\":{\"Database\":{\"columns\":{"
+    "\"name\":{\"type\":\"string\"},"
+    "\"model\":{\"type\":{\"key\":{\"type\":\"string\",\"enum\":[\"set\","
+    "[\"clustered\",\"relay\",\"standalone\"]]}}},"
+    "\"connected\":{\"type\":\"boolean\"},"
+    "\"leader\":{\"type\":\"boolean\"},"
+    "\"schema\":{\"type\":{\"key\":\"string\",\"min\":0}},"
+    "\"cid\":{\"type\":{\"key\":\"uuid\",\"min\":0}},"
+    "\"sid\":{\"type\":{\"key\":\"uuid\",\"min\":0}},"
+    "\"index\":{\"type\":{\"key\":\"integer\",\"min\":0}}}}}}";
+
+#define DEFAULT_MAX_BACKLOG (128 * 1024 * 1024)
+
+struct served_db {
+    struct ovsdb_db *db;
+    const char *name;           /* db->schema->name. */
+};
+
+struct lock_waiter {
+    struct list lock_node;      /* In lock->waiters; the front owns it. */
+    struct list session_node;   /* In session->waiters. */
+    struct ovsdb_lock *lock;
+    struct ovsdb_session *session;
+};
+
+struct ovsdb_lock {
+    struct hmap_node node;      /* In server->locks, by name. */
+    char *name;
+    struct list waiters;
+};
+
+struct trigger {
+    struct list node;           /* In session->triggers. */
+    struct ovsdb_session *session;
+    struct served_db *sdb;
+    json_t *id;
+    json_t *ops;
+    long long created_ms;
+    struct event *timer;
+};
+
+struct ovsdb_session {
+    struct list node;           /* In server->sessions. */
+    struct ovsdb_server *server;
+    char *name;
+    ovsdb_session_send_func *send;
+    void *aux;
+    struct list monitors;       /* "struct session_monitor"s. */
+    struct list waiters;        /* "struct lock_waiter"s. */
+    struct list triggers;       /* "struct trigger"s. */
+    struct conn *conn;          /* When attached to a connection. */
+};
+
+struct session_monitor {
+    struct list node;
+    struct ovsdb_monitor *monitor;
+};
+
+struct remote {
+    struct list node;
+    struct listener *listener;
+    struct ovsdb_server *server;
+};
+
+struct ovsdb_server {
+    struct event_base *base;
+    struct served_db *dbs;
+    size_t n_dbs;
+    struct ovsdb_db *server_db;     /* "_Server". */
+    struct hmap locks;
+    struct list sessions;
+    struct list remotes;
+    struct uuid server_id;
+    size_t max_backlog;
+    int probe_ms;
+};
+
+static void run_triggers(struct ovsdb_server *, struct served_db *);
+
+/* _Server. */
+
+static void
+server_db_add_row(struct ovsdb_server *server, const struct ovsdb_db *db)
+{
+    struct ovsdb_table *table = ovsdb_db_find_table(server->server_db, "Database");
+    json_t *schema = ovsdb_schema_to_json(db->schema);
+    char *schema_s = json_dumps(schema, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(schema);
+
+    json_t *row_json = json_pack("{s s s s s b s b s s}", "name", db->schema->name,
+                                 "model", "standalone", "connected", 1,
+                                 "leader", 1, "schema", schema_s);
+    free(schema_s);
+    struct ovsdb_txn *txn = ovsdb_txn_create(server->server_db);
+    struct ovsdb_row *row = ovsdb_row_create(table);
+    uuid_generate(&row->fields[OVSDB_COL_UUID].keys[0].uuid);
+    struct ovsdb_error *error = ovsdb_row_from_json(row, row_json, NULL, NULL);
+    json_decref(row_json);
+    if (!error) {
+        ovsdb_txn_row_insert(txn, row);
+        error = ovsdb_db_commit_txn(server->server_db, txn);
+    } else {
+        ovsdb_row_destroy(row);
+        ovsdb_txn_abort(txn);
+    }
+    if (error) {
+        char *s = ovsdb_error_to_string(error);
+        log_err("cannot describe database %s in _Server: %s", db->schema->name, s);
+        free(s);
+        ovsdb_error_destroy(error);
+    }
+}
+
+struct ovsdb_server *
+ovsdb_server_create(struct event_base *base)
+{
+    struct ovsdb_server *server = xzalloc(sizeof *server);
+    server->base = base;
+    hmap_init(&server->locks);
+    list_init(&server->sessions);
+    list_init(&server->remotes);
+    uuid_generate(&server->server_id);
+    server->max_backlog = DEFAULT_MAX_BACKLOG;
+
+    json_t *json = json_loads(server_schema_json, 0, NULL);
+    struct ovsdb_schema *schema;
+    struct ovsdb_error *error = ovsdb_schema_from_json(json, &schema);
+    json_decref(json);
+    if (error) {
+        util_abort("built-in _Server schema does not parse");
+    }
+    server->server_db = ovsdb_db_create(schema);
+    server->server_db->read_only = true;
+    server->dbs = xcalloc(1, sizeof *server->dbs);
+    server->dbs[0].db = server->server_db;
+    server->dbs[0].name = "_Server";
+    server->n_dbs = 1;
+    server_db_add_row(server, server->server_db);
+    return server;
+}
+
+int
+ovsdb_server_add_db(struct ovsdb_server *server, struct ovsdb_db *db)
+{
+    for (size_t i = 0; i < server->n_dbs; i++) {
+        if (!strcmp(server->dbs[i].name, db->schema->name)) {
+            return -EEXIST;
+        }
+    }
+    /* Keep _Server last, as ovsdb-server lists it. */
+    server->dbs = xrealloc(server->dbs, (server->n_dbs + 1) * sizeof *server->dbs);
+    server->dbs[server->n_dbs] = server->dbs[server->n_dbs - 1];
+    server->dbs[server->n_dbs - 1].db = db;
+    server->dbs[server->n_dbs - 1].name = db->schema->name;
+    server->n_dbs++;
+    /* Sessions hold pointers into 'dbs' only through triggers and monitors,
+     * and databases are added before any session exists. */
+    server_db_add_row(server, db);
+    return 0;
+}
+
+void ovsdb_server_set_max_backlog(struct ovsdb_server *s, size_t bytes) { s->max_backlog = bytes; }
+void ovsdb_server_set_probe_interval(struct ovsdb_server *s, int msec) { s->probe_ms = msec; }
+size_t ovsdb_server_n_sessions(const struct ovsdb_server *s) { return list_size(&s->sessions); }
+
+static struct served_db *
+find_db(struct ovsdb_server *server, const char *name)
+{
+    for (size_t i = 0; i < server->n_dbs; i++) {
+        if (!strcmp(server->dbs[i].name, name)) {
+            return &server->dbs[i];
+        }
+    }
+    return NULL;
+}
+
+/* Sessions. */
+
+struct ovsdb_session *
+ovsdb_session_create(struct ovsdb_server *server, ovsdb_session_send_func *send,
+                     void *aux, const char *name)
+{
+    struct ovsdb_session *s = xzalloc(sizeof *s);
+    s->server = server;
+    s->name = xstrdup(name);
+    s->send = send;
+    s->aux = aux;
+    list_init(&s->monitors);
+    list_init(&s->waiters);
+    list_init(&s->triggers);
+    list_push_back(&server->sessions, &s->node);
+    return s;
+}
+
+static void
+reply(struct ovsdb_session *s, json_t *result, const json_t *id)
+{
+    s->send(s->aux, jsonrpc_create_reply(result, id));
+}
+
+static void
+reply_error(struct ovsdb_session *s, struct ovsdb_error *error, const json_t *id)
+{
+    s->send(s->aux, jsonrpc_create_error(ovsdb_error_to_json(error), id));
+    ovsdb_error_destroy(error);
+}
+
+static void
+notify(struct ovsdb_session *s, const char *method, json_t *params)
+{
+    s->send(s->aux, jsonrpc_create_notify(method, params));
+}
+
+/* Locks. */
+
+static struct lock_waiter *
+find_waiter(struct ovsdb_session *s, const char *name)
+{
+    struct lock_waiter *w;
+    LIST_FOR_EACH (w, session_node, &s->waiters) {
+        if (!strcmp(w->lock->name, name)) {
+            return w;
+        }
+    }
+    return NULL;
+}
+
+static bool
+waiter_is_owner(const struct lock_waiter *w)
+{
+    return w->lock->waiters.next == &w->lock_node;
+}
+
+static struct ovsdb_lock *
+get_lock(struct ovsdb_server *server, const char *name)
+{
+    uint32_t hash = hash_string(name, 0);
+    struct ovsdb_lock *lock;
+    HMAP_FOR_EACH_WITH_HASH (lock, node, hash, &server->locks) {
+        if (!strcmp(lock->name, name)) {
+            return lock;
+        }
+    }
+    lock = xzalloc(sizeof *lock);
+    lock->name = xstrdup(name);
+    list_init(&lock->waiters);
+    hmap_insert(&server->locks, &lock->node, hash);
+    return lock;
+}
+
+/* Removes 'w'; if it owned its lock, the next waiter gets it. */
+static void
+waiter_remove(struct ovsdb_server *server, struct lock_waiter *w)
+{
+    struct ovsdb_lock *lock = w->lock;
+    bool was_owner = waiter_is_owner(w);
+    list_remove(&w->lock_node);
+    list_remove(&w->session_node);
+    free(w);
+    if (list_is_empty(&lock->waiters)) {
+        hmap_remove(&server->locks, &lock->node);
+        free(lock->name);
+        free(lock);
+    } else if (was_owner) {
+        struct lock_waiter *next = container_of(lock->waiters.next,
+                                                struct lock_waiter, lock_node);
+        notify(next->session, "locked", json_pack("[s]", lock->name));
+    }
+}
+
+static bool
+session_has_lock(void *aux, const char *name)
+{
+    struct lock_waiter *w = find_waiter(aux, name);
+    return w && waiter_is_owner(w);
+}
+
+static void
+handle_lock(struct ovsdb_session *s, const struct jsonrpc_msg *req, int mode)
+{
+    /* mode: 0 lock, 1 steal, 2 unlock. */
+    const json_t *name_json = json_array_get(req->params, 0);
+    if (json_array_size(req->params) != 1 || !json_is_string(name_json)) {
+        reply_error(s, ovsdb_error("syntax error", "%s: lock name expected",
+                                   req->method), req->id);
+        return;
+    }
+    const char *name = json_string_value(name_json);
+    struct lock_waiter *w = find_waiter(s, name);
+
+    if (mode == 2) {
+        if (!w) {
+            reply_error(s, ovsdb_error("not owner", "Attempt to unlock %s, which "
+                                       "this session does not hold or wait for.",
+                                       name), req->id);
+            return;
+        }
+        waiter_remove(s->server, w);
+        reply(s, json_object(), req->id);
+        return;
+    }
+    if (w && mode == 0) {
+        reply_error(s, ovsdb_error("duplicate lock", "Session already has lock or "
+                                   "is waiting for lock %s", name), req->id);
+        return;
+    }
+    if (w && waiter_is_owner(w)) {
+        reply(s, json_pack("{s b}", "locked", 1), req->id);
+        return;
+    }
+    if (w) {
+        list_remove(&w->lock_node);
+        list_remove(&w->session_node);
+        free(w);
+    }
+    struct ovsdb_lock *lock = get_lock(s->server, name);
+    w = xzalloc(sizeof *w);
+    w->lock = lock;
+    w->session = s;
+    list_push_back(&s->waiters, &w->session_node);
+    if (mode == 1) {
+        struct lock_waiter *victim = list_is_empty(&lock->waiters) ? NULL
+            : container_of(lock->waiters.next, struct lock_waiter, lock_node);
+        list_push_front(&lock->waiters, &w->lock_node);
+        if (victim) {
+            notify(victim->session, "stolen", json_pack("[s]", name));
+        }
+    } else {
+        list_push_back(&lock->waiters, &w->lock_node);
+    }
+    reply(s, json_pack("{s b}", "locked", waiter_is_owner(w)), req->id);
+}
+
+/* Transactions and triggers. */
+
+static void
+trigger_destroy(struct trigger *t)
+{
+    list_remove(&t->node);
+    if (t->timer) {
+        event_free(t->timer);
+    }
+    json_decref(t->id);
+    json_decref(t->ops);
+    free(t);
+}
+
+/* Runs 'ops' for the trigger or request; returns true if it completed (and
+ * was answered). */
+static bool
+try_transact(struct ovsdb_session *s, struct served_db *sdb, const json_t *ops,
+             const json_t *id, long long elapsed_ms, long long *timeout_msp)
+{
+    struct ovsdb_exec_env env = { session_has_lock, s };
+    json_t *result;
+    unsigned long long before = sdb->db->n_txns;
+    if (!ovsdb_execute(sdb->db, &env, ops, elapsed_ms, timeout_msp, &result)) {
+        return false;
+    }
+    reply(s, result, id);
+    if (sdb->db->n_txns != before) {
+        run_triggers(s->server, sdb);
+    }
+    return true;
+}
+
+static void trigger_timer_cb(evutil_socket_t fd, short what, void *t_);
+
+static void
+trigger_arm(struct trigger *t, long long timeout_ms)
+{
+    struct event_base *base = t->session->server->base;
+    if (!base || timeout_ms == LLONG_MAX) {
+        return;
+    }
+    if (!t->timer) {
+        t->timer = evtimer_new(base, trigger_timer_cb, t);
+    }
+    struct timeval tv = { timeout_ms / 1000, (timeout_ms % 1000) * 1000 };
+    evtimer_add(t->timer, &tv);
+}
+
+static bool
+trigger_run(struct trigger *t)
+{
+    long long timeout_ms;
+    if (try_transact(t->session, t->sdb, t->ops, t->id,
+                     time_msec() - t->created_ms, &timeout_ms)) {
+        return true;
+    }
+    trigger_arm(t, timeout_ms);
+    return false;
+}
+
+static void
+trigger_timer_cb(evutil_socket_t fd, short what, void *t_)
+{
+    struct trigger *t = t_;
+    if (trigger_run(t)) {
+        trigger_destroy(t);
+    }
+}
+
+/* Re-executes every trigger on 'sdb' after a commit on it. */
+static void
+run_triggers(struct ovsdb_server *server, struct served_db *sdb)
+{
+    static int depth;
+    if (depth) {
+        return;                 /* The outer run loops until no commit. */
+    }
+    depth++;
+    unsigned long long seen;
+    do {
+        seen = sdb->db->n_txns;
+        struct ovsdb_session *s;
+        LIST_FOR_EACH (s, node, &server->sessions) {
+            struct trigger *t;
+            LIST_FOR_EACH (t, node, &s->triggers) {
+                if (t->sdb == sdb && trigger_run(t)) {
+                    trigger_destroy(t);
+                }
+            }
+        }
+    } while (sdb->db->n_txns != seen);
+    depth--;
+}
+
+static void
+handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
+{
+    const json_t *db_name = json_array_get(req->params, 0);
+    if (!json_is_string(db_name)) {
+        reply_error(s, ovsdb_error("syntax error", "transact: database name "
+                                   "expected as first parameter"), req->id);
+        return;
+    }
+    struct served_db *sdb = find_db(s->server, json_string_value(db_name));
+    if (!sdb) {
+        reply_error(s, ovsdb_error("unknown database", "%s",
+                                   json_string_value(db_name)), req->id);
+        return;
+    }
+    json_t *ops = json_array();
+    for (size_t i = 1; i < json_array_size(req->params); i++) {
+        json_array_append(ops, json_array_get(req->params, i));
+    }
+    long long timeout_ms;
+    if (try_transact(s, sdb, ops, req->id, 0, &timeout_ms)) {
+        json_decref(ops);
+        return;
+    }
+    struct trigger *t = xzalloc(sizeof *t);
+    t->session = s;
+    t->sdb = sdb;
+    t->id = json_deep_copy(req->id);
+    t->ops = ops;
+    t->created_ms = time_msec();
+    list_push_back(&s->triggers, &t->node);
+    trigger_arm(t, timeout_ms);
+}
+
+static void
+handle_cancel(struct ovsdb_session *s, const struct jsonrpc_msg *req)
+{
+    const json_t *id = json_array_get(req->params, 0);
+    struct trigger *t;
+    LIST_FOR_EACH (t, node, &s->triggers) {
+        if (id && json_equal(t->id, id)) {
+            s->send(s->aux, jsonrpc_create_error(json_string("canceled"), t->id));
+            trigger_destroy(t);
+            return;
+        }
+    }
+}
+
+/* Monitors. */
+
+static void
+monitor_send(void *aux, struct jsonrpc_msg *msg)
+{
+    struct ovsdb_session *s = aux;
+    s->send(s->aux, msg);
+}
+
+static struct session_monitor *
+find_monitor(struct ovsdb_session *s, const json_t *id)
+{
+    struct session_monitor *sm;
+    LIST_FOR_EACH (sm, node, &s->monitors) {
+        if (json_equal((json_t *) ovsdb_monitor_get_id(sm->monitor), (json_t *) id)) {
+            return sm;
+        }
+    }
+    return NULL;
+}
+
+static void
+handle_monitor(struct ovsdb_session *s, const struct jsonrpc_msg *req,
+               enum ovsdb_monitor_version version)
+{
+    size_t n = json_array_size(req->params);
+    size_t want = version == OVSDB_MONITOR_V3 ? 4 : 3;
+    const json_t *db_name = json_array_get(req->params, 0);
+    if ((n != want && !(version != OVSDB_MONITOR_V3 && n == 2))
+        || !json_is_string(db_name)) {
+        reply_error(s, ovsdb_error("syntax error", "%s: bad parameters",
+                                   req->method), req->id);
+        return;
+    }
+    struct served_db *sdb = find_db(s->server, json_string_value(db_name));
+    if (!sdb) {
+        reply_error(s, ovsdb_error("unknown database", "%s",
+                                   json_string_value(db_name)), req->id);
+        return;
+    }
+    const json_t *id = json_array_get(req->params, 1);
+    if (find_monitor(s, id)) {
+        reply_error(s, ovsdb_error("duplicate monitor ID", NULL), req->id);
+        return;
+    }
+    const json_t *requests = n >= 3 ? json_array_get(req->params, 2) : NULL;
+    struct uuid last, *lastp = NULL;
+    if (version == OVSDB_MONITOR_V3) {
+        const json_t *l = json_array_get(req->params, 3);
+        if (json_is_string(l) && uuid_from_string(&last, json_string_value(l))) {
+            lastp = &last;
+        }
+    }
+    json_t *empty = NULL;
+    if (!requests) {
+        requests = empty = json_object();
+    }
+    struct ovsdb_monitor *m;
+    json_t *result;
+    struct ovsdb_error *error = ovsdb_monitor_create(sdb->db, version, id, requests,
+                                                     lastp, monitor_send, s, &m,
+                                                     &result);
+    json_decref(empty);
+    if (error) {
+        reply_error(s, error, req->id);
+        return;
+    }
+    struct session_monitor *sm = xmalloc(sizeof *sm);
+    sm->monitor = m;
+    list_push_back(&s->monitors, &sm->node);
+    reply(s, result, req->id);
+}
+
+static void
+handle_monitor_cond_change(struct ovsdb_session *s, const struct jsonrpc_msg *req)
+{
+    if (json_array_size(req->params) != 3) {
+        reply_error(s, ovsdb_error("syntax error", "monitor_cond_change: "
+                                   "3 parameters expected"), req->id);
+        return;
+    }
+    const json_t *id = json_array_get(req->params, 0);
+    const json_t *new_id = json_array_get(req->params, 1);
+    struct session_monitor *sm = find_monitor(s, id);
+    if (!sm) {
+        reply_error(s, ovsdb_error("unknown monitor", NULL), req->id);
+        return;
+    }
+    if (!json_equal((json_t *) id, (json_t *) new_id) && find_monitor(s, new_id)) {
+        reply_error(s, ovsdb_error("duplicate monitor ID", NULL), req->id);
+        return;
+    }
+    /* Answer first: the updates that follow belong to the new condition. */
+    struct ovsdb_error *error = ovsdb_monitor_cond_change(sm->monitor, new_id,
+                                                          json_array_get(req->params, 2));
+    if (error) {
+        reply_error(s, error, req->id);
+        return;
+    }
+    reply(s, json_object(), req->id);
+}
+
+static void
+handle_monitor_cancel(struct ovsdb_session *s, const struct jsonrpc_msg *req)
+{
+    struct session_monitor *sm = json_array_size(req->params) == 1
+        ? find_monitor(s, json_array_get(req->params, 0)) : NULL;
+    if (!sm) {
+        reply_error(s, ovsdb_error("unknown monitor", NULL), req->id);
+        return;
+    }
+    list_remove(&sm->node);
+    ovsdb_monitor_destroy(sm->monitor);
+    free(sm);
+    reply(s, json_object(), req->id);
+}
+
+/* Dispatch. */
+
+void
+ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
+{
+    static struct log_rl rl = LOG_RL_INIT(5, 5);
+
+    if (msg->type != JSONRPC_REQUEST) {
+        if (msg->type == JSONRPC_NOTIFY && !strcmp(msg->method, "cancel")) {
+            handle_cancel(s, msg);
+        }
+        jsonrpc_msg_destroy(msg);
+        return;
+    }
+    const char *m = msg->method;
+    if (!strcmp(m, "transact")) {
+        handle_transact(s, msg);
+    } else if (!strcmp(m, "monitor_cond_since")) {
+        handle_monitor(s, msg, OVSDB_MONITOR_V3);
+    } else if (!strcmp(m, "monitor_cond")) {
+        handle_monitor(s, msg, OVSDB_MONITOR_V2);
+    } else if (!strcmp(m, "monitor")) {
+        handle_monitor(s, msg, OVSDB_MONITOR_V1);
+    } else if (!strcmp(m, "monitor_cond_change")) {
+        handle_monitor_cond_change(s, msg);
+    } else if (!strcmp(m, "monitor_cancel")) {
+        handle_monitor_cancel(s, msg);
+    } else if (!strcmp(m, "list_dbs")) {
+        json_t *names = json_array();
+        for (size_t i = 0; i < s->server->n_dbs; i++) {
+            json_array_append_new(names, json_string(s->server->dbs[i].name));
+        }
+        reply(s, names, msg->id);
+    } else if (!strcmp(m, "get_schema")) {
+        const json_t *name = json_array_get(msg->params, 0);
+        struct served_db *sdb = json_is_string(name)
+            ? find_db(s->server, json_string_value(name)) : NULL;
+        if (sdb) {
+            reply(s, ovsdb_schema_to_json(sdb->db->schema), msg->id);
+        } else {
+            reply_error(s, ovsdb_error("unknown database", "%s", json_is_string(name)
+                                       ? json_string_value(name) : "(none)"), msg->id);
+        }
+    } else if (!strcmp(m, "echo")) {
+        reply(s, json_deep_copy(msg->params), msg->id);
+    } else if (!strcmp(m, "lock")) {
+        handle_lock(s, msg, 0);
+    } else if (!strcmp(m, "steal")) {
+        handle_lock(s, msg, 1);
+    } else if (!strcmp(m, "unlock")) {
+        handle_lock(s, msg, 2);
+    } else if (!strcmp(m, "cancel")) {
+        handle_cancel(s, msg);
+    } else if (!strcmp(m, "set_db_change_aware")) {
+        reply(s, json_object(), msg->id);
+    } else if (!strcmp(m, "get_server_id")) {
+        char id[UUID_LEN + 1];
+        uuid_to_string(&s->server->server_id, id);
+        reply(s, json_string(id), msg->id);
+    } else {
+        log_info_rl(&rl, "%s: unknown method \"%s\"", s->name, m);
+        s->send(s->aux, jsonrpc_create_error(json_string("unknown method"), msg->id));
+    }
+    jsonrpc_msg_destroy(msg);
+}
+
+void
+ovsdb_session_destroy(struct ovsdb_session *s)
+{
+    if (!s) {
+        return;
+    }
+    struct session_monitor *sm;
+    LIST_FOR_EACH_POP (sm, node, &s->monitors) {
+        ovsdb_monitor_destroy(sm->monitor);
+        free(sm);
+    }
+    struct trigger *t;
+    LIST_FOR_EACH (t, node, &s->triggers) {
+        trigger_destroy(t);
+    }
+    struct lock_waiter *w;
+    LIST_FOR_EACH (w, session_node, &s->waiters) {
+        waiter_remove(s->server, w);
+    }
+    list_remove(&s->node);
+    free(s->name);
+    free(s);
+}
+
+/* Connections. */
+
+static void
+conn_session_send(void *aux, struct jsonrpc_msg *msg)
+{
+    struct ovsdb_session *s = aux;
+    if (s->conn) {
+        conn_send(s->conn, msg);
+    } else {
+        jsonrpc_msg_destroy(msg);
+    }
+}
+
+static void
+on_msg(struct conn *conn, struct jsonrpc_msg *msg, void *aux)
+{
+    ovsdb_session_handle(aux, msg);
+}
+
+static void
+on_closed(struct conn *conn, int error, void *aux)
+{
+    struct ovsdb_session *s = aux;
+    if (error) {
+        log_info("%s: connection closed (%s)", s->name, strerror(error));
+    } else {
+        log_debug("%s: connection closed", s->name);
+    }
+    s->conn = NULL;
+    ovsdb_session_destroy(s);
+}
+
+static const struct conn_callbacks session_callbacks = {
+    .on_msg = on_msg,
+    .on_closed = on_closed,
+};
+
+static void
+on_accept(struct conn *conn, void *aux)
+{
+    struct ovsdb_server *server = aux;
+    struct ovsdb_session *s = ovsdb_session_create(server, conn_session_send, NULL,
+                                                   conn_get_name(conn));
+    s->aux = s;
+    s->conn = conn;
+    conn_set_max_backlog(conn, server->max_backlog);
+    conn_set_probe_interval(conn, server->probe_ms);
+    conn_set_callbacks(conn, &session_callbacks, s);
+    log_debug("%s: new session", s->name);
+}
+
+int
+ovsdb_server_add_remote(struct ovsdb_server *server, const char *name, SSL_CTX *ctx)
+{
+    struct remote *r = xzalloc(sizeof *r);
+    int err = listener_open(server->base, name, ctx, on_accept, server, &r->listener);
+    if (err) {
+        free(r);
+        return err;
+    }
+    r->server = server;
+    list_push_back(&server->remotes, &r->node);
+    log_info("listening on %s", listener_get_name(r->listener));
+    return 0;
+}
+
+void
+ovsdb_server_destroy(struct ovsdb_server *server)
+{
+    if (!server) {
+        return;
+    }
+    struct remote *r;
+    LIST_FOR_EACH_POP (r, node, &server->remotes) {
+        listener_close(r->listener);
+        free(r);
+    }
+    struct ovsdb_session *s;
+    LIST_FOR_EACH (s, node, &server->sessions) {
+        struct conn *conn = s->conn;
+        s->conn = NULL;
+        ovsdb_session_destroy(s);
+        if (conn) {
+            static const struct conn_callbacks no_callbacks;
+            conn_set_callbacks(conn, &no_callbacks, NULL);
+            conn_close(conn);
+        }
+    }
+    for (size_t i = 0; i < server->n_dbs; i++) {
+        ovsdb_storage_close(server->dbs[i].db);
+        ovsdb_db_destroy(server->dbs[i].db);
+    }
+    free(server->dbs);
+    hmap_destroy(&server->locks);
+    free(server);
+}

@@ -1,0 +1,53 @@
+/* ovsdb server: the RFC 7047 server side: databases, sessions and every
+ * method ovsdb-server answers (list_dbs, get_schema, transact, cancel,
+ * echo, monitor, monitor_cond, monitor_cond_change, monitor_cond_since,
+ * monitor_cancel, lock, steal, unlock, set_db_change_aware,
+ * get_server_id), the built-in read-only "_Server" database that Open
+ * vSwitch's IDLs read on connect, "wait" triggers, and locks.
+ *
+ * The core is sans-I/O: a session takes messages in and hands replies and
+ * notifications to a send callback, so tests and fuzzers drive it
+ * directly.  ovsdb_server_add_remote() glues sessions to conn.h
+ * connections on a libevent loop. */
+#ifndef SEAM_OVSDB_SERVER_H
+#define SEAM_OVSDB_SERVER_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include "lib/util.h"
+
+struct event_base;
+struct jsonrpc_msg;
+struct ovsdb_db;
+struct ovsdb_server;
+struct ovsdb_session;
+typedef struct ssl_ctx_st SSL_CTX;
+
+/* Returns a new server whose triggers use 'base' (may be NULL: then "wait"
+ * with a timeout only fires on later commits); free with
+ * ovsdb_server_destroy(), which closes every session and database. */
+struct ovsdb_server *ovsdb_server_create(struct event_base *base);
+void ovsdb_server_destroy(struct ovsdb_server *);
+/* Serves 'db' (takes ownership).  Returns 0, or -EEXIST if a database of
+ * that name is already served. */
+int ovsdb_server_add_db(struct ovsdb_server *, struct ovsdb_db *db) WARN_UNUSED;
+/* Listens on passive remote 'name' (punix:, ptcp:, pssl:; 'ssl_ctx'
+ * borrowed, required for pssl:).  Returns 0 or -errno. */
+int ovsdb_server_add_remote(struct ovsdb_server *, const char *name,
+                            SSL_CTX *ssl_ctx) WARN_UNUSED;
+/* Per-connection limits for new sessions. */
+void ovsdb_server_set_max_backlog(struct ovsdb_server *, size_t bytes);
+void ovsdb_server_set_probe_interval(struct ovsdb_server *, int msec);
+size_t ovsdb_server_n_sessions(const struct ovsdb_server *);
+
+/* The sans-I/O session API. */
+typedef void ovsdb_session_send_func(void *aux, struct jsonrpc_msg *msg);
+/* Returns a new session; 'send' takes ownership of each message. */
+struct ovsdb_session *ovsdb_session_create(struct ovsdb_server *,
+                                          ovsdb_session_send_func *send,
+                                          void *aux, const char *name);
+/* Handles one message from the peer (takes ownership). */
+void ovsdb_session_handle(struct ovsdb_session *, struct jsonrpc_msg *msg);
+void ovsdb_session_destroy(struct ovsdb_session *);
+
+#endif /* ovsdb/server.h */

@@ -1,0 +1,37 @@
+/* ovsdb storage: a database kept in an Open vSwitch standalone file (see
+ * journal.h for the record format): load at start, one record appended per
+ * committed transaction, and online compaction when the log has grown.
+ *
+ * A transaction is acknowledged only after its record is written (and
+ * fsync()ed when the transaction asked for durability). */
+#ifndef SEAM_OVSDB_STORAGE_H
+#define SEAM_OVSDB_STORAGE_H 1
+
+#include <stdbool.h>
+#include "lib/util.h"
+
+struct ovsdb_db;
+struct ovsdb_error;
+struct ovsdb_storage;
+struct ovsdb_txn;
+
+/* Creates database file 'path' from the schema file 'schema_path', like
+ * "ovsdb-tool create".  Fails if 'path' exists. */
+struct ovsdb_error *ovsdb_storage_create(const char *path, const char *schema_path)
+    WARN_UNUSED;
+/* Opens 'path' and loads it.  On success stores a new database, whose
+ * storage is the open file, in '*dbp'; free it with ovsdb_db_destroy()
+ * after ovsdb_storage_close(). */
+struct ovsdb_error *ovsdb_storage_open(const char *path, bool read_only,
+                                       struct ovsdb_db **dbp) WARN_UNUSED;
+/* Writes the record of precommitted 'txn'. */
+struct ovsdb_error *ovsdb_storage_write_txn(struct ovsdb_storage *,
+                                            const struct ovsdb_txn *) WARN_UNUSED;
+/* Compacts if the log has grown enough since the last compaction. */
+void ovsdb_storage_maybe_compact(struct ovsdb_db *);
+/* Compacts now. */
+struct ovsdb_error *ovsdb_storage_compact(struct ovsdb_db *) WARN_UNUSED;
+const char *ovsdb_storage_path(const struct ovsdb_storage *);
+void ovsdb_storage_close(struct ovsdb_db *);
+
+#endif /* ovsdb/storage.h */

@@ -43,7 +43,7 @@ log_is_enabled(struct log_module *m, enum log_level level)
     return level <= global_level;
 }
 
-static void
+static void PRINTF_FMT(3, 0)
 vwrite(struct log_module *m, enum log_level level, const char *fmt, va_list args)
 {
     FILE *out = log_file ? log_file : stderr;

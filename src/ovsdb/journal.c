@@ -93,8 +93,6 @@ static int check_record(struct journal *, off_t offset, off_t file_size,
 static bool parse_header(const char *line, size_t len,
                          unsigned long long *lengthp,
                          uint8_t sha1[SHA1_SIZE]);
-static int compose(struct journal *, const json_t *, char *header,
-                   size_t *header_lenp, size_t *body_lenp);
 static int write_all(int fd, off_t offset, const struct iovec *, int n_iov);
 static int truncate_tail(struct journal *, off_t offset,
                          unsigned long long n_records, const char *why);
@@ -233,12 +231,43 @@ journal_read(struct journal *j, json_t **jsonp)
     return 0;
 }
 
+static int write_record(struct journal *, const char *text, size_t len,
+                        bool durable);
+static void record_header(const char *text, size_t len, char *header,
+                          size_t *header_lenp);
+
 int
 journal_write(struct journal *j, const json_t *json, bool durable)
 {
+    if (!json || (!json_is_object(json) && !json_is_array(json))) {
+        return -EINVAL;
+    }
+    size_t n = json_dumpb(json, j->buf, j->buf_size, JSON_COMPACT);
+    if (!n) {
+        return -EINVAL;
+    }
+    if (n + 1 > j->buf_size) {
+        grow_buf(j, n + 1);
+        n = json_dumpb(json, j->buf, j->buf_size, JSON_COMPACT);
+        if (!n || n + 1 > j->buf_size) {
+            return -EINVAL;
+        }
+    }
+    return write_record(j, j->buf, n, durable);
+}
+
+int
+journal_write_text(struct journal *j, const char *text, size_t len, bool durable)
+{
+    return write_record(j, text, len, durable);
+}
+
+static int
+write_record(struct journal *j, const char *text, size_t len, bool durable)
+{
     char header[HEADER_MAX];
-    size_t header_len, body_len;
-    struct iovec iov[2];
+    size_t header_len;
+    struct iovec iov[3];
     int err;
 
     if (j->mode == JOURNAL_READ_ONLY) {
@@ -247,16 +276,14 @@ journal_write(struct journal *j, const json_t *json, bool durable)
     if (j->broken) {
         return -EIO;
     }
-    err = compose(j, json, header, &header_len, &body_len);
-    if (err) {
-        return err;
-    }
-
+    record_header(text, len, header, &header_len);
     iov[0].iov_base = header;
     iov[0].iov_len = header_len;
-    iov[1].iov_base = j->buf;
-    iov[1].iov_len = body_len;
-    err = write_all(j->fd, j->end, iov, 2);
+    iov[1].iov_base = (char *) text;
+    iov[1].iov_len = len;
+    iov[2].iov_base = "\n";
+    iov[2].iov_len = 1;
+    err = write_all(j->fd, j->end, iov, 3);
     if (!err && durable && fdatasync(j->fd)) {
         err = -errno;
     }
@@ -269,13 +296,70 @@ journal_write(struct journal *j, const json_t *json, bool durable)
         return err;
     }
 
-    j->end += header_len + body_len;
+    j->end += header_len + len + 1;
     j->n_records++;
     return 0;
 }
 
+/* Formats the header line of a record whose body is 'text' ('len' bytes)
+ * followed by a newline. */
+static void
+record_header(const char *text, size_t len, char *header, size_t *header_lenp)
+{
+    static const char hex[] = "0123456789abcdef";
+    uint8_t sha1[SHA1_SIZE];
+    char sha1_hex[SHA1_HEX_LEN + 1];
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+
+    if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha1(), NULL)
+        || !EVP_DigestUpdate(ctx, text, len) || !EVP_DigestUpdate(ctx, "\n", 1)
+        || !EVP_DigestFinal_ex(ctx, sha1, NULL)) {
+        util_abort("SHA-1 failed");
+    }
+    EVP_MD_CTX_free(ctx);
+    for (int i = 0; i < SHA1_SIZE; i++) {
+        sha1_hex[2 * i] = hex[sha1[i] >> 4];
+        sha1_hex[2 * i + 1] = hex[sha1[i] & 15];
+    }
+    sha1_hex[SHA1_HEX_LEN] = '\0';
+    int n = snprintf(header, HEADER_MAX, JOURNAL_MAGIC "%zu %s\n", len + 1, sha1_hex);
+    assert(n > 0 && n < HEADER_MAX);
+    *header_lenp = n;
+}
+
 int
 journal_replace(struct journal *j, json_t *const *jsons, size_t n)
+{
+    char **texts = xcalloc(n ? n : 1, sizeof *texts);
+    size_t *lens = xcalloc(n ? n : 1, sizeof *lens);
+    int err = 0;
+
+    for (size_t i = 0; i < n && !err; i++) {
+        if (!jsons[i] || (!json_is_object(jsons[i]) && !json_is_array(jsons[i]))) {
+            err = -EINVAL;
+            break;
+        }
+        texts[i] = json_dumps(jsons[i], JSON_COMPACT);
+        if (!texts[i]) {
+            err = -EINVAL;
+            break;
+        }
+        lens[i] = strlen(texts[i]);
+    }
+    if (!err) {
+        err = journal_replace_text(j, (const char *const *) texts, lens, n);
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(texts[i]);
+    }
+    free(texts);
+    free(lens);
+    return err;
+}
+
+int
+journal_replace_text(struct journal *j, const char *const *texts,
+                     const size_t *lens, size_t n)
 {
     struct stat st;
     char *tmp_path;
@@ -305,22 +389,21 @@ journal_replace(struct journal *j, json_t *const *jsons, size_t n)
     offset = 0;
     for (size_t i = 0; i < n; i++) {
         char header[HEADER_MAX];
-        size_t header_len, body_len;
-        struct iovec iov[2];
+        size_t header_len;
+        struct iovec iov[3];
 
-        err = compose(j, jsons[i], header, &header_len, &body_len);
-        if (err) {
-            goto out_unlink;
-        }
+        record_header(texts[i], lens[i], header, &header_len);
         iov[0].iov_base = header;
         iov[0].iov_len = header_len;
-        iov[1].iov_base = j->buf;
-        iov[1].iov_len = body_len;
-        err = write_all(fd, offset, iov, 2);
+        iov[1].iov_base = (char *) texts[i];
+        iov[1].iov_len = lens[i];
+        iov[2].iov_base = "\n";
+        iov[2].iov_len = 1;
+        err = write_all(fd, offset, iov, 3);
         if (err) {
             goto out_unlink;
         }
-        offset += header_len + body_len;
+        offset += header_len + lens[i] + 1;
     }
     if (fsync(fd)) {
         err = -errno;
@@ -739,56 +822,13 @@ parse_header(const char *line, size_t len, unsigned long long *lengthp,
     return true;
 }
 
-/* Encodes 'json' as a record: the body into 'j->buf' ('*body_lenp' bytes,
- * newline included) and its header line into 'header'. */
-static int
-compose(struct journal *j, const json_t *json, char *header,
-        size_t *header_lenp, size_t *body_lenp)
-{
-    static const char hex[] = "0123456789abcdef";
-    uint8_t sha1[SHA1_SIZE];
-    char sha1_hex[SHA1_HEX_LEN + 1];
-    size_t n;
-    int len;
-
-    if (!json || (!json_is_object(json) && !json_is_array(json))) {
-        return -EINVAL;
-    }
-    n = json_dumpb(json, j->buf, j->buf_size, JSON_COMPACT);
-    if (!n) {
-        return -EINVAL;
-    }
-    if (n + 1 > j->buf_size) {
-        grow_buf(j, n + 1);
-        n = json_dumpb(json, j->buf, j->buf_size, JSON_COMPACT);
-        if (!n || n + 1 > j->buf_size) {
-            return -EINVAL;
-        }
-    }
-    j->buf[n++] = '\n';
-
-    if (!EVP_Digest(j->buf, n, sha1, NULL, EVP_sha1(), NULL)) {
-        return -EIO;
-    }
-    for (int i = 0; i < SHA1_SIZE; i++) {
-        sha1_hex[2 * i] = hex[sha1[i] >> 4];
-        sha1_hex[2 * i + 1] = hex[sha1[i] & 15];
-    }
-    sha1_hex[SHA1_HEX_LEN] = '\0';
-    len = snprintf(header, HEADER_MAX, JOURNAL_MAGIC "%zu %s\n", n, sha1_hex);
-    assert(len > 0 && len < HEADER_MAX);
-    *header_lenp = len;
-    *body_lenp = n;
-    return 0;
-}
-
 /* Writes all of 'iov' at 'offset' of 'fd'.  Returns 0 or -errno. */
 static int
 write_all(int fd, off_t offset, const struct iovec *iov_, int n_iov)
 {
-    struct iovec iov[2];
+    struct iovec iov[3];
 
-    assert(n_iov <= 2);
+    assert(n_iov <= 3);
     memcpy(iov, iov_, n_iov * sizeof *iov);
     while (n_iov > 0) {
         ssize_t n = pwritev(fd, iov, n_iov, offset);

@@ -50,11 +50,19 @@ int journal_read(struct journal *, json_t **jsonp) WARN_UNUSED;
  * fsync()s before returning.  Returns 0 or -errno; on failure the file is
  * truncated back to its previous end. */
 int journal_write(struct journal *, const json_t *json, bool durable) WARN_UNUSED;
+/* Like journal_write() for a record whose JSON text is already serialized:
+ * 'text' is 'len' bytes of one compact JSON object, without the newline. */
+int journal_write_text(struct journal *, const char *text, size_t len, bool durable)
+    WARN_UNUSED;
 /* Replaces the whole log with the records 'jsons[0..n-1]' atomically (write
  * a temporary file, fsync, rename, fsync the directory).  Returns 0 or
  * -errno; on failure the old file is untouched, except that when only the
  * final directory fsync fails the new log is in place and in use. */
 int journal_replace(struct journal *, json_t *const *jsons, size_t n) WARN_UNUSED;
+/* Like journal_replace() with records already serialized: 'texts[i]' is
+ * 'lens[i]' bytes of compact JSON, without the newline. */
+int journal_replace_text(struct journal *, const char *const *texts,
+                         const size_t *lens, size_t n) WARN_UNUSED;
 /* Size of the log in bytes, and the size right after the last open or
  * replace (to decide when to compact). */
 off_t journal_size(const struct journal *);

@@ -3,12 +3,13 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "lib/list.h"
 #include "lib/log.h"
 #include "ovsdb/condition.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
-#include "ovsdb/jsonrpc.h"
+#include "ovsdb/jsonw.h"
 #include "ovsdb/txn.h"
 
 LOG_MODULE(monitor);
@@ -31,6 +32,7 @@ struct ovsdb_monitor {
     struct ovsdb_db *db;
     enum ovsdb_monitor_version version;
     json_t *id;
+    char *id_text;                      /* 'id' as compact JSON. */
     struct monitor_table **by_index;    /* Per db table, or NULL. */
     ovsdb_monitor_send_func *send;
     void *aux;
@@ -54,123 +56,125 @@ struct ovsdb_history {
     size_t n_changes;
 };
 
-/* Row JSON. */
+/* Row JSON, written as text (see jsonw.h). */
 
-static json_t *
-row_json(const struct monitor_table *mt, const struct ovsdb_row *row,
-         bool skip_defaults)
+static void
+put_row(struct ds *out, const struct monitor_table *mt, const struct ovsdb_row *row,
+        bool skip_defaults)
 {
-    json_t *j = json_object();
+    bool first = true;
+    ds_put_char(out, '{');
     for (size_t i = 0; i < mt->n_columns; i++) {
         const struct ovsdb_column *c = mt->columns[i];
         const struct ovsdb_datum *d = &row->fields[c->index];
         if (skip_defaults && ovsdb_datum_is_default(d, &c->type)) {
             continue;
         }
-        json_object_set_new(j, c->name, ovsdb_datum_to_json(d, &c->type));
-    }
-    return j;
-}
-
-static json_t *
-elements_json(const struct ovsdb_datum *d, const unsigned int *idx, size_t n,
-              const struct ovsdb_type *type, const bool *from_old,
-              const struct ovsdb_datum *old)
-{
-    bool is_map = ovsdb_type_is_map(type);
-    json_t *elems = json_array();
-    for (size_t i = 0; i < n; i++) {
-        const struct ovsdb_datum *src = from_old[i] ? old : d;
-        json_t *key = ovsdb_atom_to_json(&src->keys[idx[i]], type->key.type);
-        if (is_map) {
-            json_t *pair = json_array();
-            json_array_append_new(pair, key);
-            json_array_append_new(pair, ovsdb_atom_to_json(&src->values[idx[i]],
-                                                           type->value.type));
-            json_array_append_new(elems, pair);
-        } else {
-            json_array_append_new(elems, key);
+        if (!first) {
+            ds_put_char(out, ',');
         }
+        first = false;
+        jsonw_string(out, c->name);
+        ds_put_char(out, ':');
+        jsonw_datum(out, d, &c->type);
     }
-    if (!is_map && n == 1) {
-        json_t *atom = json_incref(json_array_get(elems, 0));
-        json_decref(elems);
-        return atom;
-    }
-    return json_pack("[s o]", is_map ? "map" : "set", elems);
+    ds_put_char(out, '}');
 }
 
 /* The update2 "modify" value of one column (ovsdb-server(7)): the new value
  * for a column of at most one element that is not a map; for a set, the
  * elements added or removed; for a map, the pairs removed (with their old
  * value), added, or whose value changed (with the new value). */
-static json_t *
-datum_diff_json(const struct ovsdb_datum *old, const struct ovsdb_datum *new,
-                const struct ovsdb_type *type)
+static void
+put_datum_diff(struct ds *out, const struct ovsdb_datum *old,
+               const struct ovsdb_datum *new, const struct ovsdb_type *type)
 {
     if (type->n_max == 1 && !ovsdb_type_is_map(type)) {
-        return ovsdb_datum_to_json(new, type);
+        jsonw_datum(out, new, type);
+        return;
     }
     bool is_map = ovsdb_type_is_map(type);
+    struct ovsdb_datum diff = { 0, NULL, NULL };
     size_t cap = old->n + new->n;
-    unsigned int *idx = xmalloc((cap ? cap : 1) * sizeof *idx);
-    bool *from_old = xmalloc((cap ? cap : 1) * sizeof *from_old);
-    size_t n = 0;
+    diff.keys = xmalloc((cap ? cap : 1) * sizeof *diff.keys);
+    if (is_map) {
+        diff.values = xmalloc((cap ? cap : 1) * sizeof *diff.values);
+    }
     unsigned int i = 0, j = 0;
     while (i < old->n || j < new->n) {
         int cmp = i >= old->n ? 1 : j >= new->n ? -1
                   : ovsdb_atom_compare_3way(&old->keys[i], &new->keys[j],
                                             type->key.type);
+        const struct ovsdb_datum *src = NULL;
+        unsigned int k = 0;
         if (cmp < 0) {
-            idx[n] = i++;
-            from_old[n++] = true;
+            src = old, k = i++;
         } else if (cmp > 0) {
-            idx[n] = j++;
-            from_old[n++] = false;
+            src = new, k = j++;
         } else {
             if (is_map && !ovsdb_atom_equals(&old->values[i], &new->values[j],
                                              type->value.type)) {
-                idx[n] = j;
-                from_old[n++] = false;
+                src = new, k = j;
             }
             i++;
             j++;
         }
+        if (src) {
+            /* Shallow copies: 'diff' borrows the atoms and is not destroyed. */
+            diff.keys[diff.n] = src->keys[k];
+            if (is_map) {
+                diff.values[diff.n] = src->values[k];
+            }
+            diff.n++;
+        }
     }
-    json_t *j_out = elements_json(new, idx, n, type, from_old, old);
-    free(idx);
-    free(from_old);
-    return j_out;
+    struct ovsdb_type set_type = *type;
+    set_type.n_max = UINT_MAX;
+    jsonw_datum(out, &diff, &set_type);
+    free(diff.keys);
+    free(diff.values);
 }
 
-/* Returns the update of one row for 'mt', or NULL if it selects none. */
-static json_t *
-row_update(const struct monitor_table *mt, enum ovsdb_monitor_version version,
-           const struct ovsdb_row *old, const struct ovsdb_row *new)
+/* Appends the update of one row for 'mt' to 'out' and returns true, or
+ * returns false (appending nothing) if 'mt' selects no change of it. */
+static bool
+put_row_update(struct ds *out, const struct monitor_table *mt,
+               enum ovsdb_monitor_version version,
+               const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
     bool v1 = version == OVSDB_MONITOR_V1;
     bool old_match = old && (v1 || ovsdb_condition_match_any(old, &mt->cond));
     bool new_match = new && (v1 || ovsdb_condition_match_any(new, &mt->cond));
 
     if (!old_match && !new_match) {
-        return NULL;
+        return false;
     } else if (!old_match) {
         if (!mt->insert) {
-            return NULL;
+            return false;
         }
-        return v1 ? json_pack("{s o}", "new", row_json(mt, new, false))
-                  : json_pack("{s o}", "insert", row_json(mt, new, true));
+        ds_put_cstr(out, v1 ? "{\"new\":" : "{\"insert\":");
+        put_row(out, mt, new, !v1);
+        ds_put_char(out, '}');
+        return true;
     } else if (!new_match) {
         if (!mt->delete) {
-            return NULL;
+            return false;
         }
-        return v1 ? json_pack("{s o}", "old", row_json(mt, old, false))
-                  : json_pack("{s n}", "delete");
+        if (v1) {
+            ds_put_cstr(out, "{\"old\":");
+            put_row(out, mt, old, false);
+            ds_put_char(out, '}');
+        } else {
+            ds_put_cstr(out, "{\"delete\":null}");
+        }
+        return true;
     }
     if (!mt->modify) {
-        return NULL;
+        return false;
     }
-    json_t *changes = NULL;
+    size_t start = out->length;
+    bool any = false;
+    ds_put_cstr(out, v1 ? "{\"old\":{" : "{\"modify\":{");
     for (size_t i = 0; i < mt->n_columns; i++) {
         const struct ovsdb_column *c = mt->columns[i];
         const struct ovsdb_datum *o = &old->fields[c->index];
@@ -178,41 +182,133 @@ row_update(const struct monitor_table *mt, enum ovsdb_monitor_version version,
         if (ovsdb_datum_equals(o, n, &c->type)) {
             continue;
         }
-        if (!changes) {
-            changes = json_object();
+        if (any) {
+            ds_put_char(out, ',');
         }
-        json_object_set_new(changes, c->name, v1 ? ovsdb_datum_to_json(o, &c->type)
-                                                 : datum_diff_json(o, n, &c->type));
+        any = true;
+        jsonw_string(out, c->name);
+        ds_put_char(out, ':');
+        if (v1) {
+            jsonw_datum(out, o, &c->type);
+        } else {
+            put_datum_diff(out, o, n, &c->type);
+        }
     }
-    if (!changes) {
-        return NULL;
+    if (!any) {
+        out->length = start;
+        ds_cstr(out);
+        return false;
     }
-    return v1 ? json_pack("{s o s o}", "old", changes, "new", row_json(mt, new, false))
-              : json_pack("{s o}", "modify", changes);
+    ds_put_char(out, '}');
+    if (v1) {
+        ds_put_cstr(out, ",\"new\":");
+        put_row(out, mt, new, false);
+    }
+    ds_put_char(out, '}');
+    return true;
+}
+
+/* Builds a <table-updates> object text: tables, then rows within each. */
+struct updates_writer {
+    struct ds *out;
+    const struct monitor_table *table;  /* Open table, or NULL. */
+    bool any;                           /* Some table written. */
+    bool table_any;                     /* Some row in the open table. */
+};
+
+static void
+uw_init(struct updates_writer *w, struct ds *out)
+{
+    w->out = out;
+    w->table = NULL;
+    w->any = w->table_any = false;
+    ds_put_char(out, '{');
+}
+
+/* Starts the update of row 'uuid' of 'mt' (opening the table if needed),
+ * leaving 'out' ready for the update object; returns the length to roll
+ * back to if no update follows. */
+static size_t
+uw_begin_row(struct updates_writer *w, const struct monitor_table *mt,
+             const struct uuid *uuid)
+{
+    size_t mark = w->out->length;
+    if (w->table != mt) {
+        if (w->table) {
+            ds_put_char(w->out, '}');
+        }
+        if (w->any) {
+            ds_put_char(w->out, ',');
+        }
+        jsonw_string(w->out, mt->table->schema->name);
+        ds_put_cstr(w->out, ":{");
+        w->table = mt;
+        w->any = true;
+        w->table_any = false;
+    } else if (w->table_any) {
+        ds_put_char(w->out, ',');
+    }
+    ds_put_char(w->out, '"');
+    jsonw_uuid_chars(w->out, uuid);
+    ds_put_cstr(w->out, "\":");
+    return mark;
 }
 
 static void
-add_update(json_t **updates, const struct monitor_table *mt,
-           const struct uuid *uuid, json_t *update)
+uw_end_row(struct updates_writer *w, bool written, size_t mark,
+           const struct monitor_table *prev_table, bool prev_any, bool prev_table_any)
 {
-    if (!*updates) {
-        *updates = json_object();
+    if (written) {
+        w->table_any = true;
+    } else {
+        w->out->length = mark;
+        w->table = prev_table;
+        w->any = prev_any;
+        w->table_any = prev_table_any;
     }
-    const char *name = mt->table->schema->name;
-    json_t *table = json_object_get(*updates, name);
-    if (!table) {
-        table = json_object();
-        json_object_set_new(*updates, name, table);
-    }
-    char s[UUID_LEN + 1];
-    uuid_to_string(uuid, s);
-    json_object_set_new(table, s, update);
 }
 
-static json_t *
-initial_updates(const struct ovsdb_monitor *m)
+static bool
+uw_row_update(struct updates_writer *w, const struct monitor_table *mt,
+              enum ovsdb_monitor_version version, const struct uuid *uuid,
+              const struct ovsdb_row *old, const struct ovsdb_row *new)
 {
-    json_t *updates = json_object();
+    const struct monitor_table *prev_table = w->table;
+    bool prev_any = w->any, prev_table_any = w->table_any;
+    size_t mark = uw_begin_row(w, mt, uuid);
+    bool written = put_row_update(w->out, mt, version, old, new);
+    uw_end_row(w, written, mark, prev_table, prev_any, prev_table_any);
+    return written;
+}
+
+static void
+uw_initial(struct updates_writer *w, const struct monitor_table *mt,
+           enum ovsdb_monitor_version version, const struct ovsdb_row *row)
+{
+    uw_begin_row(w, mt, ovsdb_row_get_uuid(row));
+    bool v1 = version == OVSDB_MONITOR_V1;
+    ds_put_cstr(w->out, v1 ? "{\"new\":" : "{\"initial\":");
+    put_row(w->out, mt, row, !v1);
+    ds_put_char(w->out, '}');
+    w->table_any = true;
+}
+
+/* Closes the object; returns true if it holds any update. */
+static bool
+uw_finish(struct updates_writer *w)
+{
+    if (w->table) {
+        ds_put_char(w->out, '}');
+    }
+    ds_put_char(w->out, '}');
+    return w->any;
+}
+
+static void
+put_initial_updates(struct ds *out, const struct ovsdb_monitor *m)
+{
+    struct updates_writer w;
+    uw_init(&w, out);
     for (size_t t = 0; t < m->db->schema->n_tables; t++) {
         const struct monitor_table *mt = m->by_index[t];
         if (!mt || !mt->initial) {
@@ -220,18 +316,13 @@ initial_updates(const struct ovsdb_monitor *m)
         }
         struct ovsdb_row *row;
         HMAP_FOR_EACH (row, hmap_node, &mt->table->rows) {
-            json_t *u;
-            if (m->version == OVSDB_MONITOR_V1) {
-                u = json_pack("{s o}", "new", row_json(mt, row, false));
-            } else if (ovsdb_condition_match_any(row, &mt->cond)) {
-                u = json_pack("{s o}", "initial", row_json(mt, row, true));
-            } else {
-                continue;
+            if (m->version == OVSDB_MONITOR_V1
+                || ovsdb_condition_match_any(row, &mt->cond)) {
+                uw_initial(&w, mt, m->version, row);
             }
-            add_update(&updates, mt, ovsdb_row_get_uuid(row), u);
         }
     }
-    return updates;
+    uw_finish(&w);
 }
 
 /* Requests. */
@@ -396,16 +487,19 @@ parse_requests(struct ovsdb_monitor *m, const json_t *requests)
 
 /* Monitors. */
 
-static json_t *
-since_updates(const struct ovsdb_monitor *m, const struct uuid *last, bool *found)
+/* Appends to 'out' the updates since 'last' and returns true, or returns
+ * false (appending nothing) if 'last' is not in the history. */
+static bool
+put_since_updates(struct ds *out, const struct ovsdb_monitor *m,
+                  const struct uuid *last)
 {
     struct ovsdb_history *h = m->db->history;
     struct hist_txn *ht, *start = NULL;
+    struct updates_writer w;
 
-    *found = false;
     if (uuid_equals(last, &m->db->last_txn_id)) {
-        *found = true;
-        return json_object();
+        ds_put_cstr(out, "{}");
+        return true;
     }
     LIST_FOR_EACH (ht, node, &h->txns) {
         if (uuid_equals(&ht->id, last)) {
@@ -414,9 +508,8 @@ since_updates(const struct ovsdb_monitor *m, const struct uuid *last, bool *foun
         }
     }
     if (!start) {
-        return NULL;
+        return false;
     }
-    *found = true;
 
     /* Collapse the changes of every later transaction: first old, last new. */
     struct merged {
@@ -433,35 +526,43 @@ since_updates(const struct ovsdb_monitor *m, const struct uuid *last, bool *foun
         for (size_t i = 0; i < ht->n_changes; i++) {
             const struct hist_change *c = &ht->changes[i];
             const struct uuid *u = ovsdb_row_get_uuid(c->old ? c->old : c->new);
-            struct merged *mr, *found_mr = NULL;
+            struct merged *mr, *found = NULL;
             HMAP_FOR_EACH_WITH_HASH (mr, node, uuid_hash(u), &rows) {
                 if (mr->table == c->table && uuid_equals(&mr->uuid, u)) {
-                    found_mr = mr;
+                    found = mr;
                     break;
                 }
             }
-            if (!found_mr) {
-                found_mr = xmalloc(sizeof *found_mr);
-                found_mr->table = c->table;
-                found_mr->uuid = *u;
-                found_mr->old = c->old;
-                hmap_insert(&rows, &found_mr->node, uuid_hash(u));
+            if (!found) {
+                found = xmalloc(sizeof *found);
+                found->table = c->table;
+                found->uuid = *u;
+                found->old = c->old;
+                hmap_insert(&rows, &found->node, uuid_hash(u));
             }
-            found_mr->new = c->new;
+            found->new = c->new;
         }
     }
-    json_t *updates = json_object();
+    uw_init(&w, out);
+    for (size_t t = 0; t < m->db->schema->n_tables; t++) {
+        const struct monitor_table *mt = m->by_index[t];
+        struct merged *mr;
+        if (!mt) {
+            continue;
+        }
+        HMAP_FOR_EACH (mr, node, &rows) {
+            if (mr->table == mt->table) {
+                uw_row_update(&w, mt, m->version, &mr->uuid, mr->old, mr->new);
+            }
+        }
+    }
+    uw_finish(&w);
     struct merged *mr;
     HMAP_FOR_EACH_POP (mr, node, &rows) {
-        const struct monitor_table *mt = m->by_index[mr->table->schema->index];
-        json_t *u = mt ? row_update(mt, m->version, mr->old, mr->new) : NULL;
-        if (u) {
-            add_update(&updates, mt, &mr->uuid, u);
-        }
         free(mr);
     }
     hmap_destroy(&rows);
-    return updates;
+    return true;
 }
 
 struct ovsdb_error *
@@ -469,12 +570,13 @@ ovsdb_monitor_create(struct ovsdb_db *db, enum ovsdb_monitor_version version,
                      const json_t *monitor_id, const json_t *requests,
                      const struct uuid *last_txn_id,
                      ovsdb_monitor_send_func *send, void *aux,
-                     struct ovsdb_monitor **monitorp, json_t **resultp)
+                     struct ovsdb_monitor **monitorp, struct ds *result)
 {
     struct ovsdb_monitor *m = xzalloc(sizeof *m);
     m->db = db;
     m->version = version;
     m->id = json_deep_copy(monitor_id);
+    m->id_text = json_dumps(monitor_id, JSON_COMPACT | JSON_ENCODE_ANY);
     m->by_index = xcalloc(db->schema->n_tables ? db->schema->n_tables : 1,
                           sizeof *m->by_index);
     m->send = send;
@@ -482,23 +584,26 @@ ovsdb_monitor_create(struct ovsdb_db *db, enum ovsdb_monitor_version version,
     list_init(&m->node);
 
     *monitorp = NULL;
-    *resultp = NULL;
     struct ovsdb_error *error = parse_requests(m, requests);
     if (error) {
         ovsdb_monitor_destroy(m);
         return error;
     }
     if (version == OVSDB_MONITOR_V3) {
-        bool found = false;
-        json_t *updates = last_txn_id ? since_updates(m, last_txn_id, &found) : NULL;
-        if (!updates) {
-            updates = initial_updates(m);
+        size_t start = result->length;
+        ds_put_cstr(result, "[true,\"");
+        jsonw_uuid_chars(result, &db->last_txn_id);
+        ds_put_cstr(result, "\",");
+        if (!last_txn_id || !put_since_updates(result, m, last_txn_id)) {
+            result->length = start;
+            ds_put_cstr(result, "[false,\"");
+            jsonw_uuid_chars(result, &db->last_txn_id);
+            ds_put_cstr(result, "\",");
+            put_initial_updates(result, m);
         }
-        char s[UUID_LEN + 1];
-        uuid_to_string(&db->last_txn_id, s);
-        *resultp = json_pack("[b s o]", found, s, updates);
+        ds_put_char(result, ']');
     } else {
-        *resultp = initial_updates(m);
+        put_initial_updates(result, m);
     }
     list_push_back(&db->monitors, &m->node);
     *monitorp = m;
@@ -517,27 +622,37 @@ ovsdb_monitor_destroy(struct ovsdb_monitor *m)
     }
     free(m->by_index);
     json_decref(m->id);
+    free(m->id_text);
     free(m);
 }
 
 const json_t *ovsdb_monitor_get_id(const struct ovsdb_monitor *m) { return m->id; }
 struct ovsdb_db *ovsdb_monitor_get_db(const struct ovsdb_monitor *m) { return m->db; }
 
+/* Starts a notification for 'm' in 'out', up to the table-updates. */
 static void
-send_updates(struct ovsdb_monitor *m, json_t *updates)
+begin_notification(struct ds *out, const struct ovsdb_monitor *m,
+                   const struct uuid *txn_id)
 {
-    json_t *params;
-    const char *method;
+    static const char *const methods[] = {
+        [OVSDB_MONITOR_V1] = "update", [OVSDB_MONITOR_V2] = "update2",
+        [OVSDB_MONITOR_V3] = "update3",
+    };
+    ds_put_format(out, "{\"id\":null,\"method\":\"%s\",\"params\":[%s,",
+                  methods[m->version], m->id_text);
     if (m->version == OVSDB_MONITOR_V3) {
-        char s[UUID_LEN + 1];
-        uuid_to_string(&m->db->last_txn_id, s);
-        params = json_pack("[O s o]", m->id, s, updates);
-        method = "update3";
-    } else {
-        params = json_pack("[O o]", m->id, updates);
-        method = m->version == OVSDB_MONITOR_V2 ? "update2" : "update";
+        ds_put_char(out, '"');
+        jsonw_uuid_chars(out, txn_id);
+        ds_put_cstr(out, "\",");
     }
-    m->send(m->aux, jsonrpc_create_notify(method, params));
+}
+
+static void
+end_notification(struct ds *out, struct ovsdb_monitor *m)
+{
+    ds_put_cstr(out, "]}");
+    size_t len = out->length;
+    m->send(m->aux, ds_steal_cstr(out), len);
 }
 
 struct ovsdb_error *
@@ -572,8 +687,17 @@ ovsdb_monitor_cond_change(struct ovsdb_monitor *m, const json_t *new_id,
             ovsdb_condition_destroy(&cond);
         }
     }
+    if (new_id && !json_is_null(new_id)) {
+        json_decref(m->id);
+        free(m->id_text);
+        m->id = json_deep_copy(new_id);
+        m->id_text = json_dumps(new_id, JSON_COMPACT | JSON_ENCODE_ANY);
+    }
 
-    json_t *updates = NULL;
+    struct ds out = DS_EMPTY_INITIALIZER;
+    struct updates_writer w;
+    begin_notification(&out, m, &m->db->last_txn_id);
+    uw_init(&w, &out);
     json_object_foreach ((json_t *) requests, table_name, value) {
         struct ovsdb_table *table = ovsdb_db_find_table(m->db, table_name);
         struct monitor_table *mt = m->by_index[table->schema->index];
@@ -593,20 +717,23 @@ ovsdb_monitor_cond_change(struct ovsdb_monitor *m, const json_t *new_id,
             if (was == is) {
                 continue;
             }
-            json_t *u = is ? json_pack("{s o}", "insert", row_json(mt, row, true))
-                           : json_pack("{s n}", "delete");
-            add_update(&updates, mt, ovsdb_row_get_uuid(row), u);
+            uw_begin_row(&w, mt, ovsdb_row_get_uuid(row));
+            if (is) {
+                ds_put_cstr(&out, "{\"insert\":");
+                put_row(&out, mt, row, true);
+                ds_put_char(&out, '}');
+            } else {
+                ds_put_cstr(&out, "{\"delete\":null}");
+            }
+            w.table_any = true;
         }
         ovsdb_condition_destroy(&mt->cond);
         mt->cond = cond;
     }
-    if (new_id && !json_is_null(new_id)) {
-        json_decref(m->id);
-        m->id = json_deep_copy(new_id);
+    if (uw_finish(&w)) {
+        end_notification(&out, m);
     }
-    if (updates) {
-        send_updates(m, updates);
-    }
+    ds_destroy(&out);
     return NULL;
 }
 
@@ -687,9 +814,14 @@ ovsdb_monitor_commit(struct ovsdb_db *db, const struct ovsdb_txn *txn,
                      const struct uuid *txn_id)
 {
     struct ovsdb_monitor *m;
+    struct ds out = DS_EMPTY_INITIALIZER;
     LIST_FOR_EACH (m, node, &db->monitors) {
-        json_t *updates = NULL;
+        struct updates_writer w;
         struct ovsdb_txn_table *tt;
+
+        ds_clear(&out);
+        begin_notification(&out, m, txn_id);
+        uw_init(&w, &out);
         LIST_FOR_EACH (tt, list_node, &txn->tables) {
             const struct monitor_table *mt = m->by_index[tt->table->schema->index];
             if (!mt || !tt->n_modified) {
@@ -697,23 +829,16 @@ ovsdb_monitor_commit(struct ovsdb_db *db, const struct ovsdb_txn *txn,
             }
             struct ovsdb_txn_row *tr;
             LIST_FOR_EACH (tr, list_node, &tt->rows) {
-                if (!tr->modified) {
-                    continue;
-                }
-                json_t *u = row_update(mt, m->version, tr->old, tr->new);
-                if (u) {
-                    add_update(&updates, mt, &tr->uuid, u);
+                if (tr->modified) {
+                    uw_row_update(&w, mt, m->version, &tr->uuid, tr->old, tr->new);
                 }
             }
         }
-        if (updates) {
-            /* update3 carries the id of this transaction. */
-            struct uuid saved = db->last_txn_id;
-            db->last_txn_id = *txn_id;
-            send_updates(m, updates);
-            db->last_txn_id = saved;
+        if (uw_finish(&w)) {
+            end_notification(&out, m);
         }
     }
+    ds_destroy(&out);
     history_add(db, txn, txn_id);
     log_debug("%s: transaction "UUID_FMT" recorded", db->schema->name,
               UUID_ARGS(txn_id));

@@ -12,9 +12,11 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include "lib/uuid.h"
 #include "lib/util.h"
 
+struct ds;
 struct ovsdb_db;
 struct ovsdb_error;
 struct ovsdb_monitor;
@@ -27,15 +29,16 @@ enum ovsdb_monitor_version {
     OVSDB_MONITOR_V3            /* "monitor_cond_since" -> "update3". */
 };
 
-/* Sends 'msg' (a notification) to the monitor's client; takes ownership. */
-typedef void ovsdb_monitor_send_func(void *aux, struct jsonrpc_msg *msg);
+/* Sends one serialized JSON-RPC notification, 'text' ('len' bytes), to the
+ * monitor's client; takes ownership of 'text' (free it with free()). */
+typedef void ovsdb_monitor_send_func(void *aux, char *text, size_t len);
 
 /* Creates a monitor on 'db' from 'requests' (the <monitor-requests> object;
  * conditions only for V2/V3).  For V3, 'last_txn_id' (may be NULL) is the
  * id the client last saw.  On success stores the monitor in '*monitorp'
- * (free with ovsdb_monitor_destroy()) and the new JSON result of the
- * request in '*resultp': table-updates (V1, V2), or [found, last-txn-id,
- * table-updates2] (V3). */
+ * (free with ovsdb_monitor_destroy()) and appends the JSON text of the
+ * request's result to 'result': table-updates (V1, V2), or [found,
+ * last-txn-id, table-updates2] (V3). */
 struct ovsdb_error *ovsdb_monitor_create(struct ovsdb_db *,
                                          enum ovsdb_monitor_version,
                                          const json_t *monitor_id,
@@ -43,7 +46,7 @@ struct ovsdb_error *ovsdb_monitor_create(struct ovsdb_db *,
                                          const struct uuid *last_txn_id,
                                          ovsdb_monitor_send_func *, void *aux,
                                          struct ovsdb_monitor **monitorp,
-                                         json_t **resultp) WARN_UNUSED;
+                                         struct ds *result) WARN_UNUSED;
 void ovsdb_monitor_destroy(struct ovsdb_monitor *);
 /* Borrowed. */
 const json_t *ovsdb_monitor_get_id(const struct ovsdb_monitor *);

@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "lib/hmap.h"
 #include "lib/list.h"
 #include "lib/log.h"
@@ -14,6 +15,7 @@
 #include "ovsdb/error.h"
 #include "ovsdb/execution.h"
 #include "ovsdb/jsonrpc.h"
+#include "ovsdb/jsonw.h"
 #include "ovsdb/monitor.h"
 #include "ovsdb/schema.h"
 #include "ovsdb/storage.h"
@@ -70,6 +72,7 @@ struct ovsdb_session {
     struct ovsdb_server *server;
     char *name;
     ovsdb_session_send_func *send;
+    ovsdb_session_send_raw_func *send_raw;
     void *aux;
     struct list monitors;       /* "struct session_monitor"s. */
     struct list waiters;        /* "struct lock_waiter"s. */
@@ -229,6 +232,33 @@ reply_error(struct ovsdb_session *s, struct ovsdb_error *error, const json_t *id
 {
     s->send(s->aux, jsonrpc_create_error(ovsdb_error_to_json(error), id));
     ovsdb_error_destroy(error);
+}
+
+/* Sends serialized message 'text' (takes ownership). */
+static void
+send_raw(struct ovsdb_session *s, char *text, size_t len)
+{
+    if (s->send_raw) {
+        s->send_raw(s->aux, text, len);
+        return;
+    }
+    json_error_t jerr;
+    json_t *json = json_loadb(text, len, 0, &jerr);
+    struct jsonrpc_msg *msg = NULL;
+    char *error = json ? jsonrpc_msg_from_json(json, &msg) : xstrdup(jerr.text);
+    if (error) {
+        log_err("%s: internal error: bad message (%s)", s->name, error);
+        free(error);
+    } else {
+        s->send(s->aux, msg);
+    }
+    free(text);
+}
+
+void
+ovsdb_session_set_send_raw(struct ovsdb_session *s, ovsdb_session_send_raw_func *f)
+{
+    s->send_raw = f;
 }
 
 static void
@@ -503,10 +533,9 @@ handle_cancel(struct ovsdb_session *s, const struct jsonrpc_msg *req)
 /* Monitors. */
 
 static void
-monitor_send(void *aux, struct jsonrpc_msg *msg)
+monitor_send(void *aux, char *text, size_t len)
 {
-    struct ovsdb_session *s = aux;
-    s->send(s->aux, msg);
+    send_raw(aux, text, len);
 }
 
 static struct session_monitor *
@@ -558,19 +587,25 @@ handle_monitor(struct ovsdb_session *s, const struct jsonrpc_msg *req,
         requests = empty = json_object();
     }
     struct ovsdb_monitor *m;
-    json_t *result;
+    struct ds out = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&out, "{\"id\":");
+    jsonw_json(&out, req->id);
+    ds_put_cstr(&out, ",\"result\":");
     struct ovsdb_error *error = ovsdb_monitor_create(sdb->db, version, id, requests,
                                                      lastp, monitor_send, s, &m,
-                                                     &result);
+                                                     &out);
     json_decref(empty);
     if (error) {
+        ds_destroy(&out);
         reply_error(s, error, req->id);
         return;
     }
     struct session_monitor *sm = xmalloc(sizeof *sm);
     sm->monitor = m;
     list_push_back(&s->monitors, &sm->node);
-    reply(s, result, req->id);
+    ds_put_cstr(&out, ",\"error\":null}");
+    size_t len = out.length;
+    send_raw(s, ds_steal_cstr(&out), len);
 }
 
 static void
@@ -745,6 +780,16 @@ static const struct conn_callbacks session_callbacks = {
 };
 
 static void
+conn_session_send_raw(void *aux, char *text, size_t len)
+{
+    struct ovsdb_session *s = aux;
+    if (s->conn) {
+        conn_send_raw(s->conn, text, len);
+    }
+    free(text);
+}
+
+static void
 on_accept(struct conn *conn, void *aux)
 {
     struct ovsdb_server *server = aux;
@@ -752,6 +797,7 @@ on_accept(struct conn *conn, void *aux)
                                                    conn_get_name(conn));
     s->aux = s;
     s->conn = conn;
+    s->send_raw = conn_session_send_raw;
     conn_set_max_backlog(conn, server->max_backlog);
     conn_set_probe_interval(conn, server->probe_ms);
     conn_set_callbacks(conn, &session_callbacks, s);

@@ -46,6 +46,11 @@ typedef void ovsdb_session_send_func(void *aux, struct jsonrpc_msg *msg);
 struct ovsdb_session *ovsdb_session_create(struct ovsdb_server *,
                                           ovsdb_session_send_func *send,
                                           void *aux, const char *name);
+/* Optional: a callback for messages the server has already serialized
+ * (monitor updates and replies); takes ownership of 'text' (free()).
+ * Without it, such messages are parsed back and given to 'send'. */
+typedef void ovsdb_session_send_raw_func(void *aux, char *text, size_t len);
+void ovsdb_session_set_send_raw(struct ovsdb_session *, ovsdb_session_send_raw_func *);
 /* Handles one message from the peer (takes ownership). */
 void ovsdb_session_handle(struct ovsdb_session *, struct jsonrpc_msg *msg);
 void ovsdb_session_destroy(struct ovsdb_session *);

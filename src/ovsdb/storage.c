@@ -4,10 +4,12 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "lib/log.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/journal.h"
+#include "ovsdb/jsonw.h"
 #include "ovsdb/schema.h"
 #include "ovsdb/txn.h"
 
@@ -22,6 +24,7 @@ struct ovsdb_storage {
     struct journal *journal;
     char *path;
     off_t compact_min_size;
+    struct ds buf;              /* Reused for each transaction record. */
 };
 
 static struct ovsdb_error *
@@ -125,15 +128,112 @@ ovsdb_storage_open(const char *path, bool read_only, struct ovsdb_db **dbp)
     return NULL;
 }
 
+/* Appends the persistent columns of 'row' to 'out' as a JSON object: the
+ * non-default ones when 'changed' is NULL, else those set in 'changed'.
+ * Returns the number written. */
+static size_t
+put_row_columns(struct ds *out, const struct ovsdb_row *row,
+                const unsigned long *changed)
+{
+    const struct ovsdb_table_schema *ts = row->table->schema;
+    size_t n = 0;
+    ds_put_char(out, '{');
+    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
+        const struct ovsdb_column *c = ts->columns[i];
+        const struct ovsdb_datum *d = &row->fields[i];
+        if (c->ephemeral || (changed ? !bitmap_is_set(changed, i)
+                                     : ovsdb_datum_is_default(d, &c->type))) {
+            continue;
+        }
+        if (n++) {
+            ds_put_char(out, ',');
+        }
+        jsonw_string(out, c->name);
+        ds_put_char(out, ':');
+        jsonw_datum(out, d, &c->type);
+    }
+    ds_put_char(out, '}');
+    return n;
+}
+
+static void
+put_record_trailer(struct ds *out, const char *comment, bool any)
+{
+    if (comment) {
+        ds_put_cstr(out, any ? ",\"_comment\":" : "\"_comment\":");
+        jsonw_string(out, comment);
+        any = true;
+    }
+    ds_put_format(out, "%s\"_date\":%lld}", any ? "," : "", time_wall_msec());
+}
+
+/* Appends the record of 'txn' to 'out', in the form ovsdb-server writes:
+ * {"Table": {"uuid": row-or-null, ...}, ..., "_date": ms, "_comment": ...}.
+ * Returns false if no persistent column changed (nothing to write). */
+static bool
+put_txn_record(struct ds *out, const struct ovsdb_txn *txn)
+{
+    struct ovsdb_txn_table *tt;
+    bool any_table = false;
+
+    ds_put_char(out, '{');
+    LIST_FOR_EACH (tt, list_node, &txn->tables) {
+        if (!tt->n_modified) {
+            continue;
+        }
+        size_t table_mark = out->length;
+        bool any_row = false;
+        if (any_table) {
+            ds_put_char(out, ',');
+        }
+        jsonw_string(out, tt->table->schema->name);
+        ds_put_cstr(out, ":{");
+        struct ovsdb_txn_row *tr;
+        LIST_FOR_EACH (tr, list_node, &tt->rows) {
+            if (!tr->modified) {
+                continue;
+            }
+            size_t row_mark = out->length;
+            if (any_row) {
+                ds_put_char(out, ',');
+            }
+            ds_put_char(out, '"');
+            jsonw_uuid_chars(out, &tr->uuid);
+            ds_put_cstr(out, "\":");
+            if (!tr->new) {
+                ds_put_cstr(out, "null");
+            } else if (!put_row_columns(out, tr->new, tr->old ? tr->changed : NULL)
+                       && tr->old) {
+                out->length = row_mark;     /* Only ephemeral columns changed. */
+                continue;
+            }
+            any_row = true;
+        }
+        if (!any_row) {
+            out->length = table_mark;
+            continue;
+        }
+        ds_put_char(out, '}');
+        any_table = true;
+    }
+    if (!any_table) {
+        return false;
+    }
+    put_record_trailer(out, txn->comment, true);
+    return true;
+}
+
 struct ovsdb_error *
 ovsdb_storage_write_txn(struct ovsdb_storage *s, const struct ovsdb_txn *txn)
 {
-    json_t *record = ovsdb_txn_to_record(txn, time_wall_msec());
-    if (!record) {
+    ds_clear(&s->buf);
+    if (!put_txn_record(&s->buf, txn)) {
         return NULL;
     }
-    int err = journal_write(s->journal, record, txn->durable);
-    json_decref(record);
+    int err = journal_write_text(s->journal, s->buf.s, s->buf.length, txn->durable);
+    if (s->buf.allocated > 4 * 1024 * 1024) {
+        ds_destroy(&s->buf);        /* Don't keep a huge buffer around. */
+    }
     if (err) {
         log_err("%s: writing a transaction failed (%s); it is not committed",
                 s->path, strerror(-err));
@@ -142,36 +242,37 @@ ovsdb_storage_write_txn(struct ovsdb_storage *s, const struct ovsdb_txn *txn)
     return NULL;
 }
 
-static json_t *
-snapshot_record(const struct ovsdb_db *db)
+static void
+put_snapshot(struct ds *out, const struct ovsdb_db *db)
 {
-    json_t *record = json_object();
+    bool any_table = false;
+    ds_put_char(out, '{');
     for (size_t t = 0; t < db->schema->n_tables; t++) {
         const struct ovsdb_table *table = &db->tables[t];
-        const struct ovsdb_table_schema *ts = table->schema;
         if (hmap_is_empty(&table->rows)) {
             continue;
         }
-        json_t *rows = json_object();
+        if (any_table) {
+            ds_put_char(out, ',');
+        }
+        any_table = true;
+        jsonw_string(out, table->schema->name);
+        ds_put_cstr(out, ":{");
+        bool any_row = false;
         struct ovsdb_row *row;
         HMAP_FOR_EACH (row, hmap_node, &table->rows) {
-            json_t *r = json_object();
-            for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
-                const struct ovsdb_column *c = ts->columns[i];
-                if (!c->ephemeral && !ovsdb_datum_is_default(&row->fields[i], &c->type)) {
-                    json_object_set_new(r, c->name,
-                                        ovsdb_datum_to_json(&row->fields[i], &c->type));
-                }
+            if (any_row) {
+                ds_put_char(out, ',');
             }
-            char s[UUID_LEN + 1];
-            uuid_to_string(ovsdb_row_get_uuid(row), s);
-            json_object_set_new(rows, s, r);
+            any_row = true;
+            ds_put_char(out, '"');
+            jsonw_uuid_chars(out, ovsdb_row_get_uuid(row));
+            ds_put_cstr(out, "\":");
+            put_row_columns(out, row, NULL);
         }
-        json_object_set_new(record, ts->name, rows);
+        ds_put_char(out, '}');
     }
-    json_object_set_new(record, "_comment", json_string("compacting database online"));
-    json_object_set_new(record, "_date", json_integer(time_wall_msec()));
-    return record;
+    put_record_trailer(out, "compacting database online", any_table);
 }
 
 struct ovsdb_error *
@@ -183,10 +284,16 @@ ovsdb_storage_compact(struct ovsdb_db *db)
     }
     long long start = time_msec();
     off_t before = journal_size(s->journal);
-    json_t *records[2] = { ovsdb_schema_to_json(db->schema), snapshot_record(db) };
-    int err = journal_replace(s->journal, records, 2);
-    json_decref(records[0]);
-    json_decref(records[1]);
+    json_t *schema = ovsdb_schema_to_json(db->schema);
+    char *schema_text = json_dumps(schema, JSON_COMPACT);
+    json_decref(schema);
+    struct ds snapshot = DS_EMPTY_INITIALIZER;
+    put_snapshot(&snapshot, db);
+    const char *texts[2] = { schema_text, ds_cstr(&snapshot) };
+    size_t lens[2] = { strlen(schema_text), snapshot.length };
+    int err = journal_replace_text(s->journal, texts, lens, 2);
+    free(schema_text);
+    ds_destroy(&snapshot);
     if (err) {
         log_err("%s: compaction failed (%s); keeping the old log", s->path,
                 strerror(-err));
@@ -220,6 +327,7 @@ ovsdb_storage_close(struct ovsdb_db *db)
     struct ovsdb_storage *s = db ? db->storage : NULL;
     if (s) {
         journal_close(s->journal);
+        ds_destroy(&s->buf);
         free(s->path);
         free(s);
         db->storage = NULL;

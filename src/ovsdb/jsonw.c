@@ -1,0 +1,150 @@
+/* jsonw: see jsonw.h. */
+#include "ovsdb/jsonw.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char hex_digits[] = "0123456789abcdef";
+
+void
+jsonw_string(struct ds *ds, const char *s)
+{
+    size_t len = strlen(s);
+    ds_reserve(ds, ds->length + len + 2);
+    ds->s[ds->length++] = '"';
+    const char *run = s;
+    for (const char *p = s; *p; p++) {
+        unsigned char c = *p;
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            continue;
+        }
+        ds_put_buffer(ds, run, p - run);
+        run = p + 1;
+        switch (c) {
+        case '"': ds_put_buffer(ds, "\\\"", 2); break;
+        case '\\': ds_put_buffer(ds, "\\\\", 2); break;
+        case '\b': ds_put_buffer(ds, "\\b", 2); break;
+        case '\f': ds_put_buffer(ds, "\\f", 2); break;
+        case '\n': ds_put_buffer(ds, "\\n", 2); break;
+        case '\r': ds_put_buffer(ds, "\\r", 2); break;
+        case '\t': ds_put_buffer(ds, "\\t", 2); break;
+        default: {
+            char esc[7] = { '\\', 'u', '0', '0', hex_digits[c >> 4],
+                            hex_digits[c & 15], 0 };
+            ds_put_buffer(ds, esc, 6);
+        }
+        }
+    }
+    ds_put_buffer(ds, run, s + len - run);
+    ds_put_char(ds, '"');
+}
+
+static void
+put_hex32(char *out, uint32_t x, int n_digits)
+{
+    for (int i = n_digits - 1; i >= 0; i--) {
+        out[i] = hex_digits[x & 15];
+        x >>= 4;
+    }
+}
+
+void
+jsonw_uuid_chars(struct ds *ds, const struct uuid *u)
+{
+    char buf[UUID_LEN];
+    put_hex32(buf, u->parts[0], 8);
+    buf[8] = '-';
+    put_hex32(buf + 9, u->parts[1] >> 16, 4);
+    buf[13] = '-';
+    put_hex32(buf + 14, u->parts[1] & 0xffff, 4);
+    buf[18] = '-';
+    put_hex32(buf + 19, u->parts[2] >> 16, 4);
+    buf[23] = '-';
+    put_hex32(buf + 24, u->parts[2] & 0xffff, 4);
+    put_hex32(buf + 28, u->parts[3], 8);
+    ds_put_buffer(ds, buf, UUID_LEN);
+}
+
+static void
+put_real(struct ds *ds, double d)
+{
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%.17g", d);
+    if (n > 0 && !strpbrk(buf, ".eEn")) {
+        buf[n++] = '.';
+        buf[n++] = '0';
+        buf[n] = '\0';
+    }
+    ds_put_cstr(ds, buf);
+}
+
+void
+jsonw_atom(struct ds *ds, const union ovsdb_atom *a, enum ovsdb_atomic_type type)
+{
+    switch (type) {
+    case OVSDB_TYPE_INTEGER: {
+        char buf[24];
+        int n = snprintf(buf, sizeof buf, "%"PRId64, a->integer);
+        ds_put_buffer(ds, buf, n);
+        break;
+    }
+    case OVSDB_TYPE_REAL:
+        put_real(ds, a->real);
+        break;
+    case OVSDB_TYPE_BOOLEAN:
+        ds_put_cstr(ds, a->boolean ? "true" : "false");
+        break;
+    case OVSDB_TYPE_STRING:
+        jsonw_string(ds, a->string);
+        break;
+    case OVSDB_TYPE_UUID:
+        ds_put_buffer(ds, "[\"uuid\",\"", 9);
+        jsonw_uuid_chars(ds, &a->uuid);
+        ds_put_buffer(ds, "\"]", 2);
+        break;
+    case OVSDB_TYPE_VOID:
+    case OVSDB_N_TYPES:
+        ds_put_cstr(ds, "null");
+        break;
+    }
+}
+
+void
+jsonw_datum(struct ds *ds, const struct ovsdb_datum *d, const struct ovsdb_type *t)
+{
+    if (ovsdb_type_is_map(t)) {
+        ds_put_buffer(ds, "[\"map\",[", 8);
+        for (unsigned int i = 0; i < d->n; i++) {
+            if (i) {
+                ds_put_char(ds, ',');
+            }
+            ds_put_char(ds, '[');
+            jsonw_atom(ds, &d->keys[i], t->key.type);
+            ds_put_char(ds, ',');
+            jsonw_atom(ds, &d->values[i], t->value.type);
+            ds_put_char(ds, ']');
+        }
+        ds_put_buffer(ds, "]]", 2);
+    } else if (d->n == 1) {
+        jsonw_atom(ds, &d->keys[0], t->key.type);
+    } else {
+        ds_put_buffer(ds, "[\"set\",[", 8);
+        for (unsigned int i = 0; i < d->n; i++) {
+            if (i) {
+                ds_put_char(ds, ',');
+            }
+            jsonw_atom(ds, &d->keys[i], t->key.type);
+        }
+        ds_put_buffer(ds, "]]", 2);
+    }
+}
+
+void
+jsonw_json(struct ds *ds, const json_t *json)
+{
+    char *s = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
+    ds_put_cstr(ds, s ? s : "null");
+    free(s);
+}

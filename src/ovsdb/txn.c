@@ -317,11 +317,12 @@ update_ref_counts(struct ovsdb_txn *txn)
     return NULL;
 }
 
+/* 'ts' is the row's table schema: passed in because a row inserted by this
+ * transaction and then garbage collected has neither 'old' nor 'new' left
+ * to find it from. */
 static void
-mark_deleted(struct ovsdb_txn_row *tr)
+mark_deleted(struct ovsdb_txn_row *tr, const struct ovsdb_table_schema *ts)
 {
-    const struct ovsdb_table_schema *ts = tr->old ? tr->old->table->schema
-                                                  : tr->new->table->schema;
     unsigned long *changed = tr_changed(tr, ts->n_columns);
     for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
         bitmap_set1(changed, i);
@@ -356,7 +357,7 @@ collect_garbage(struct ovsdb_txn *txn)
                     ovsdb_row_destroy(row);
                 }
                 tr->new = NULL;
-                mark_deleted(tr);
+                mark_deleted(tr, tt->table->schema);
                 progress = true;
             }
         }

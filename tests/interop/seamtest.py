@@ -568,3 +568,13 @@ def pretty(o):
 
 
 __all__ = [n for n in dir() if not n.startswith("_")] + ["signal"]
+
+
+def assert_same_text(got, want, label_got="seam", label_want="ovs"):
+    """Assert two transcripts are equal, showing a unified diff if not."""
+    if got == want:
+        return
+    import difflib
+    diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
+                                        label_want, label_got))
+    raise AssertionError("%s differs from %s:\n%s" % (label_got, label_want, diff))

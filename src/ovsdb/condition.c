@@ -1,8 +1,10 @@
 /* ovsdb condition: see condition.h. */
 #include "ovsdb/condition.h"
 
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/schema.h"
@@ -54,13 +56,37 @@ ovsdb_condition_destroy(struct ovsdb_condition *cond)
     ovsdb_condition_init_empty(cond);
 }
 
+/* The type as ovsdb-server names it in errors (ovsdb_type_to_english()):
+ * "string", "set of integers", "set of up to 3 strings", "map of (string,
+ * string) pairs". */
 static char *
 type_to_string(const struct ovsdb_type *type)
 {
-    json_t *j = ovsdb_type_to_json(type);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(j);
-    return s ? s : xstrdup("?");
+    const char *key = ovsdb_atomic_type_to_string(type->key.type);
+    if (ovsdb_type_is_scalar(type)) {
+        return xstrdup(key);
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&s, ovsdb_type_is_set(type) ? "set" : "map");
+    if (type->n_max == UINT_MAX) {
+        if (type->n_min) {
+            ds_put_format(&s, " of %u or more", type->n_min);
+        } else {
+            ds_put_cstr(&s, " of");
+        }
+    } else if (type->n_min) {
+        ds_put_format(&s, " of %u to %u", type->n_min, type->n_max);
+    } else {
+        ds_put_format(&s, " of up to %u", type->n_max);
+    }
+    if (ovsdb_type_is_set(type)) {
+        ds_put_format(&s, " %ss", key);
+    } else {
+        ds_put_format(&s, " (%s, %s) pairs", key,
+                      ovsdb_atomic_type_to_string(type->value.type));
+    }
+    ds_cstr(&s);
+    return ds_steal_cstr(&s);
 }
 
 static struct ovsdb_error *

@@ -167,11 +167,9 @@ ovsdb_row_from_json(struct ovsdb_row *row, const json_t *json,
             return ovsdb_syntax_error(json, "unknown column",
                                       "No column %s in table %s.", name, ts->name);
         }
-        if (column->index < OVSDB_N_INTERNAL_COLUMNS) {
-            return ovsdb_syntax_error(json, "constraint violation",
-                                      "Cannot update read-only column %s in table %s.",
-                                      name, ts->name);
-        }
+        /* _uuid and _version parse like other columns, as in ovsdb-server:
+         * "insert" then overwrites both, "update" rejects them as immutable
+         * and "wait" compares them. */
         struct ovsdb_datum datum;
         struct ovsdb_error *error = ovsdb_datum_from_json(&datum, &column->type,
                                                           value, symtab);

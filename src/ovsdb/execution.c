@@ -118,8 +118,9 @@ parse_table(struct op_parser *p, struct exec_ctx *x, struct ovsdb_error **errorp
     }
     struct ovsdb_table *table = ovsdb_db_find_table(x->db, json_string_value(name));
     if (!table) {
-        *errorp = ovsdb_syntax_error(name, "unknown table", "No table named %s.",
-                                     json_string_value(name));
+        /* ovsdb-server: "syntax error", "Parsing ovsdb operation 1 of 1
+         * failed: No table named Nope.", not "unknown table". */
+        parser_fail(p, "No table named %s.", json_string_value(name));
     }
     return table;
 }
@@ -171,18 +172,29 @@ parse_columns(const json_t *json, const struct ovsdb_table_schema *ts,
     if (!json) {
         return NULL;
     }
+    /* ovsdb-server's ovsdb_column_set_from_json(): a syntax error for an
+     * unknown name, and "array of distinct column names expected" for a
+     * non-string or a repeated name. */
     size_t n = json_array_size(json), i;
     const struct ovsdb_column **columns = xcalloc(n ? n : 1, sizeof *columns);
     json_t *name;
     json_array_foreach (json, i, name) {
         const struct ovsdb_column *c = json_is_string(name)
             ? ovsdb_table_schema_find_column(ts, json_string_value(name)) : NULL;
+        if (json_is_string(name) && !c) {
+            free(columns);
+            return ovsdb_syntax_error(json, NULL, "%s is not a valid column name",
+                                      json_string_value(name));
+        }
+        for (size_t j = 0; c && j < i; j++) {
+            if (columns[j] == c) {
+                c = NULL;
+            }
+        }
         if (!c) {
             free(columns);
-            return ovsdb_syntax_error(json, "unknown column",
-                                      "No column %s in table %s.",
-                                      json_is_string(name) ? json_string_value(name)
-                                                           : "(non-string)", ts->name);
+            return ovsdb_syntax_error(json, NULL, "array of distinct column names "
+                                      "expected");
         }
         columns[i] = c;
     }
@@ -198,12 +210,20 @@ execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
-    const json_t *row_json = parser_member(p, "row", M_OBJECT | M_OPTIONAL);
+    /* "row" is required (RFC 7047 5.2.1, and ovsdb-server). */
+    const json_t *row_json = parser_member(p, "row", M_OBJECT);
     const json_t *uuid_name = parser_member(p, "uuid-name", M_STRING | M_OPTIONAL);
+    /* ovsdb-server parses "uuid-name" as an <id>: a bad one is a type
+     * mismatch of the member. */
+    if (uuid_name && !ovsdb_id_is_valid(json_string_value(uuid_name))) {
+        parser_fail(p, "Type mismatch for member 'uuid-name'.");
+    }
     const json_t *uuid_json = parser_member(p, "uuid", M_STRING | M_OPTIONAL);
     struct ovsdb_error *perror = parser_finish(p);
     if (perror || error) {
-        ovsdb_error_destroy(error);
+        /* Free 'error' only if 'perror' is returned instead (it used to be
+         * freed and then returned: a use after free). */
+        ovsdb_error_destroy(perror ? error : NULL);
         return perror ? perror : error;
     }
 
@@ -250,6 +270,19 @@ execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
             return error;
         }
     }
+    /* The columns left at their defaults must satisfy the constraints too:
+     * a one-element default (e.g. "" for an enum) may not.  Like
+     * ovsdb-server, check every datum of exactly one element. */
+    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < table->schema->n_columns; i++) {
+        if (row->fields[i].n == 1) {
+            error = ovsdb_datum_check_constraints(&row->fields[i],
+                                                  &table->schema->columns[i]->type);
+            if (error) {
+                ovsdb_row_destroy(row);
+                return error;
+            }
+        }
+    }
     ovsdb_txn_row_insert(x->txn, row);
 
     char s[UUID_LEN + 1];
@@ -268,8 +301,23 @@ static struct ovsdb_error *
 select_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 {
     struct select_aux *aux = aux_;
-    json_array_append_new(aux->rows, ovsdb_row_to_json(row, aux->columns,
-                                                       aux->n_columns));
+    json_t *r = ovsdb_row_to_json(row, aux->columns, aux->n_columns);
+    /* With "columns" that leave out _uuid, ovsdb-server returns distinct
+     * rows only (ovsdb_query_distinct()).  Quadratic, but only in the
+     * number of distinct projected rows. */
+    if (aux->columns) {
+        bool has_uuid = false;
+        for (size_t i = 0; i < aux->n_columns; i++) {
+            has_uuid = has_uuid || aux->columns[i]->index == OVSDB_COL_UUID;
+        }
+        for (size_t i = 0; !has_uuid && i < json_array_size(aux->rows); i++) {
+            if (json_equal(json_array_get(aux->rows, i), r)) {
+                json_decref(r);
+                return NULL;
+            }
+        }
+    }
+    json_array_append_new(aux->rows, r);
     return NULL;
 }
 
@@ -362,7 +410,8 @@ execute_update(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (error) {
         goto out;
     }
-    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
+    /* From column 0: _uuid and _version are immutable columns. */
+    for (size_t i = 0; i < ts->n_columns; i++) {
         if (bitmap_is_set(changed, i) && !ts->columns[i]->mutable_) {
             error = ovsdb_syntax_error(row_json, "constraint violation",
                                        "Cannot update immutable column %s in "
@@ -556,22 +605,10 @@ execute_wait(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
         const json_t *r = json_array_get(rows, i);
         aux.expected[i] = ovsdb_row_create(table);
         error = ovsdb_row_from_json(aux.expected[i], r, &x->symtab, NULL);
+        /* Columns of "rows" not in "columns" are parsed but not compared
+         * (ovsdb-server does not reject them). */
         if (error) {
             goto out;
-        }
-        const char *key;
-        json_t *v;
-        json_object_foreach ((json_t *) r, key, v) {
-            const struct ovsdb_column *c = ovsdb_table_schema_find_column(table->schema, key);
-            bool listed = false;
-            for (size_t j = 0; j < aux.n_columns; j++) {
-                listed = listed || aux.columns[j] == c;
-            }
-            if (!listed) {
-                error = ovsdb_syntax_error(r, NULL, "\"rows\" contains column %s "
-                                           "not listed in \"columns\"", key);
-                goto out;
-            }
         }
     }
     error = for_each_match(x, table, &cond, wait_cb, &aux);
@@ -715,9 +752,9 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
             }
         }
         if (j == ARRAY_SIZE(operations)) {
-            error = ovsdb_syntax_error(op, "unknown operation",
-                                       "No operation \"%s\"", json_string_value(name));
-            ovsdb_error_destroy(parser_finish(&p));
+            /* ovsdb-server reports it as a parse error ("syntax error"). */
+            parser_fail(&p, "No operation \"%s\"", json_string_value(name));
+            error = parser_finish(&p);
             break;
         }
         if (operations[j].writes && db->read_only) {

@@ -2,8 +2,10 @@
 #include "ovsdb/mutation.h"
 
 #include <math.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/schema.h"
@@ -14,13 +16,37 @@ static const char *const mutator_names[] = {
     [OVSDB_M_INSERT] = "insert", [OVSDB_M_DELETE] = "delete",
 };
 
+/* The type as ovsdb-server names it in errors (ovsdb_type_to_english()):
+ * "string", "set of integers", "set of up to 3 strings", "map of (string,
+ * string) pairs". */
 static char *
 type_to_string(const struct ovsdb_type *type)
 {
-    json_t *j = ovsdb_type_to_json(type);
-    char *s = json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY);
-    json_decref(j);
-    return s ? s : xstrdup("?");
+    const char *key = ovsdb_atomic_type_to_string(type->key.type);
+    if (ovsdb_type_is_scalar(type)) {
+        return xstrdup(key);
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&s, ovsdb_type_is_set(type) ? "set" : "map");
+    if (type->n_max == UINT_MAX) {
+        if (type->n_min) {
+            ds_put_format(&s, " of %u or more", type->n_min);
+        } else {
+            ds_put_cstr(&s, " of");
+        }
+    } else if (type->n_min) {
+        ds_put_format(&s, " of %u to %u", type->n_min, type->n_max);
+    } else {
+        ds_put_format(&s, " of up to %u", type->n_max);
+    }
+    if (ovsdb_type_is_set(type)) {
+        ds_put_format(&s, " %ss", key);
+    } else {
+        ds_put_format(&s, " (%s, %s) pairs", key,
+                      ovsdb_atomic_type_to_string(type->value.type));
+    }
+    ds_cstr(&s);
+    return ds_steal_cstr(&s);
 }
 
 static struct ovsdb_error *
@@ -89,21 +115,21 @@ mutation_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
             ovsdb_type_destroy(&m->type);
             return type_mismatch(json, name, c);
         }
+        /* As ovsdb-server: the argument of "insert" keeps the column's
+         * maximum size (too many elements is a syntax error), that of
+         * "delete" has none. */
         m->type.n_min = 0;
-        m->type.n_max = UINT_MAX;
+        if (m->mutator == OVSDB_M_DELETE) {
+            m->type.n_max = UINT_MAX;
+        }
         error = ovsdb_datum_from_json(&m->arg, &m->type, arg, symtab);
         if (error && m->mutator == OVSDB_M_DELETE && ovsdb_type_is_map(&c->type)) {
-            /* "delete" from a map also takes a set of keys. */
-            struct ovsdb_error *error2;
+            /* "delete" from a map also takes a set of keys; if that fails
+             * too, ovsdb-server reports the second error. */
+            ovsdb_error_destroy(error);
             ovsdb_base_type_destroy(&m->type.value);
             ovsdb_base_type_init(&m->type.value, OVSDB_TYPE_VOID);
-            error2 = ovsdb_datum_from_json(&m->arg, &m->type, arg, symtab);
-            if (!error2) {
-                ovsdb_error_destroy(error);
-                error = NULL;
-            } else {
-                ovsdb_error_destroy(error2);
-            }
+            error = ovsdb_datum_from_json(&m->arg, &m->type, arg, symtab);
         }
         break;
     default:

@@ -132,9 +132,27 @@ struct hmap_node *hmap_next(const struct hmap *, const struct hmap_node *);
          n_##OBJ = nx_##OBJ,                                                 \
              nx_##OBJ = n_##OBJ ? hmap_next(HMAP, n_##OBJ) : NULL)
 
+/* Removes and returns some node of 'h', looking from bucket '*bucket' on
+ * (which it advances), without shrinking, so that emptying a map is O(n);
+ * NULL when 'h' is empty. */
+static inline struct hmap_node *
+hmap_pop_helper_(struct hmap *h, size_t *bucket)
+{
+    for (; *bucket <= h->mask; (*bucket)++) {
+        struct hmap_node *node = h->buckets[*bucket];
+        if (node) {
+            h->buckets[*bucket] = node->next;
+            h->n--;
+            return node;
+        }
+    }
+    return NULL;
+}
+
 /* Removes each element from 'HMAP' as it is visited (for teardown). */
 #define HMAP_FOR_EACH_POP(OBJ, MEMBER, HMAP)                                 \
-    while (((OBJ) = HMAP_NODE_TO_(hmap_first(HMAP), OBJ, MEMBER)) != NULL    \
-           && (hmap_remove(HMAP, &(OBJ)->MEMBER), 1))
+    for (size_t b_##OBJ = 0;                                                 \
+         ((OBJ) = HMAP_NODE_TO_(hmap_pop_helper_(HMAP, &b_##OBJ), OBJ,       \
+                                MEMBER)) != NULL; )
 
 #endif /* hmap.h */

@@ -523,6 +523,12 @@ probe_arm(struct conn *c, long long delay_ms)
     evtimer_add(c->probe, &tv);
 }
 
+void
+conn_use_arena(struct conn *c, bool use)
+{
+    jsonrpc_parser_use_arena(c->parser, use);
+}
+
 /* Sets the inactivity probe interval, in msec; 0 turns probing off. */
 void
 conn_set_probe_interval(struct conn *c, int probe_ms)

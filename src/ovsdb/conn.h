@@ -63,6 +63,9 @@ int conn_send(struct conn *, struct jsonrpc_msg *msg);
 int conn_send_raw(struct conn *, const char *data, size_t n);
 void conn_set_probe_interval(struct conn *, int probe_ms);   /* 0 = off. */
 void conn_set_max_backlog(struct conn *, size_t bytes);
+/* Parse incoming messages into jsonarenas (see jsonrpc_parser_use_arena()):
+ * the owner's on_msg must then copy whatever JSON it keeps. */
+void conn_use_arena(struct conn *, bool);
 size_t conn_get_backlog(const struct conn *);
 void conn_close(struct conn *);
 /* "unix:PATH", "tcp:1.2.3.4:5678", ...: borrowed, valid for the conn's life. */

@@ -185,6 +185,62 @@ ovsdb_row_from_json(struct ovsdb_row *row, const json_t *json,
     return NULL;
 }
 
+struct ovsdb_error *
+ovsdb_row_create_from_json(struct ovsdb_table *table, const json_t *json,
+                           struct ovsdb_symbol_table *symtab,
+                           struct ovsdb_row **rowp)
+{
+    const struct ovsdb_table_schema *ts = table->schema;
+    unsigned long set_small[4] = { 0, 0, 0, 0 };
+    unsigned long *set = ts->n_columns <= 256 ? set_small
+                         : xcalloc(bitmap_n_longs(ts->n_columns), sizeof *set);
+    struct ovsdb_row *row = row_alloc(table);
+    struct ovsdb_error *error = NULL;
+    const char *name;
+    json_t *value;
+
+    *rowp = NULL;
+    if (json && !json_is_object(json)) {
+        error = ovsdb_syntax_error(json, NULL, "Object expected.");
+        goto out;
+    }
+    json_object_foreach ((json_t *) json, name, value) {
+        const struct ovsdb_column *column = ovsdb_table_schema_find_column(ts, name);
+        if (!column) {
+            error = ovsdb_syntax_error(json, "unknown column",
+                                       "No column %s in table %s.", name, ts->name);
+            goto out;
+        }
+        if (column->index < OVSDB_N_INTERNAL_COLUMNS) {
+            error = ovsdb_syntax_error(json, "constraint violation",
+                                       "Cannot update read-only column %s in table %s.",
+                                       name, ts->name);
+            goto out;
+        }
+        error = ovsdb_datum_from_json(&row->fields[column->index], &column->type,
+                                      value, symtab);
+        if (error) {
+            goto out;
+        }
+        bitmap_set1(set, column->index);
+    }
+out:
+    for (size_t i = 0; i < ts->n_columns; i++) {
+        if (!bitmap_is_set(set, i)) {
+            ovsdb_datum_init_default(&row->fields[i], &ts->columns[i]->type);
+        }
+    }
+    if (set != set_small) {
+        free(set);
+    }
+    if (error) {
+        ovsdb_row_destroy(row);
+        return error;
+    }
+    *rowp = row;
+    return NULL;
+}
+
 json_t *
 ovsdb_row_to_json(const struct ovsdb_row *row,
                   const struct ovsdb_column *const *columns, size_t n)

@@ -115,6 +115,13 @@ struct ovsdb_row *ovsdb_table_get_row(const struct ovsdb_table *, const struct u
 struct ovsdb_error *ovsdb_row_from_json(struct ovsdb_row *, const json_t *json,
                                         struct ovsdb_symbol_table *,
                                         unsigned long *changed) WARN_UNUSED;
+/* Creates a new row of 'table' from <row> 'json' (may be NULL), columns
+ * absent from it at their defaults and _uuid/_version zero: in one pass,
+ * for inserts.  On success stores it in '*rowp' (free with
+ * ovsdb_row_destroy()). */
+struct ovsdb_error *ovsdb_row_create_from_json(struct ovsdb_table *, const json_t *json,
+                                               struct ovsdb_symbol_table *,
+                                               struct ovsdb_row **rowp) WARN_UNUSED;
 /* Returns a new JSON object of the columns of 'row' selected by 'columns'
  * ('n' column pointers), or all columns if 'columns' is NULL. */
 json_t *ovsdb_row_to_json(const struct ovsdb_row *,

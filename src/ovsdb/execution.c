@@ -260,16 +260,13 @@ execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
                                   "transaction.");
     }
 
-    struct ovsdb_row *row = ovsdb_row_create(table);
+    struct ovsdb_row *row;
+    error = ovsdb_row_create_from_json(table, row_json, &x->symtab, &row);
+    if (error) {
+        return error;
+    }
     row->fields[OVSDB_COL_UUID].keys[0].uuid = uuid;
     uuid_generate(&row->fields[OVSDB_COL_VERSION].keys[0].uuid);
-    if (row_json) {
-        error = ovsdb_row_from_json(row, row_json, &x->symtab, NULL);
-        if (error) {
-            ovsdb_row_destroy(row);
-            return error;
-        }
-    }
     /* The columns left at their defaults must satisfy the constraints too:
      * a one-element default (e.g. "" for an enum) may not.  Like
      * ovsdb-server, check every datum of exactly one element. */

@@ -348,6 +348,11 @@ journal_replace(struct journal *j, json_t *const *jsons, size_t n)
     }
     if (!err) {
         err = journal_replace_text(j, (const char *const *) texts, lens, n);
+    } else if (j->mode != JOURNAL_READ_ONLY) {
+        /* As after any failed replace, no stale temporary file remains. */
+        char *tmp_path = xasprintf("%s.tmp", j->real_path);
+        unlink(tmp_path);
+        free(tmp_path);
     }
     for (size_t i = 0; i < n; i++) {
         free(texts[i]);

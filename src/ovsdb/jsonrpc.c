@@ -19,6 +19,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include "ovsdb/jsonarena.h"
 
 #define JSONRPC_DEFAULT_MAX_SIZE ((size_t) 64 << 20)
 #define JSONRPC_DEFAULT_MAX_DEPTH 1000u
@@ -89,10 +90,15 @@ jsonrpc_msg_destroy(struct jsonrpc_msg *msg)
 {
     if (msg) {
         free(msg->method);
-        json_decref(msg->params);
-        json_decref(msg->result);
-        json_decref(msg->error);
-        json_decref(msg->id);
+        if (msg->arena) {
+            /* Everything is in the arena: no need to walk the trees. */
+            jsonarena_destroy(msg->arena);
+        } else {
+            json_decref(msg->params);
+            json_decref(msg->result);
+            json_decref(msg->error);
+            json_decref(msg->id);
+        }
         free(msg);
     }
 }
@@ -294,7 +300,14 @@ struct jsonrpc_parser {
 
     int error;                  /* Negative errno once in SCAN_ERROR. */
     char *error_msg;            /* Description, until taken. */
+    bool use_arena;             /* Parse into a jsonarena. */
 };
+
+void
+jsonrpc_parser_use_arena(struct jsonrpc_parser *p, bool use)
+{
+    p->use_arena = use;
+}
 
 /* Returns a new parser; free it with jsonrpc_parser_destroy().  0 for
  * 'max_size' or 'max_depth' picks the default (64 MiB, 1000). */
@@ -483,8 +496,11 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
     }
 
     json_error_t jerr;
+    struct jsonarena *arena = p->use_arena ? jsonarena_begin() : NULL;
     json_t *json = json_loadb(p->buf, p->len, JSON_DISABLE_EOF_CHECK, &jerr);
+    jsonarena_end(arena);
     if (!json) {
+        jsonarena_destroy(arena);
         parser_fail(p, -EPROTO, xasprintf("syntax error at byte %d: %s",
                                           jerr.position, jerr.text));
         return jsonrpc_parser_take(p, msgp, errorp);
@@ -500,6 +516,11 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
     }
 
     char *error = jsonrpc_msg_from_json(json, msgp);
+    if (*msgp) {
+        (*msgp)->arena = arena;
+    } else {
+        jsonarena_destroy(arena);
+    }
     if (error) {
         parser_fail(p, -EPROTO, error);
         return jsonrpc_parser_take(p, msgp, errorp);

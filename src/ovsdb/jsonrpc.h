@@ -20,6 +20,8 @@ enum jsonrpc_msg_type {
     JSONRPC_ERROR               /* error, id; result null. */
 };
 
+struct jsonarena;
+
 struct jsonrpc_msg {
     enum jsonrpc_msg_type type;
     char *method;               /* Request and notify (owned). */
@@ -27,6 +29,7 @@ struct jsonrpc_msg {
     json_t *result;             /* Reply (owned). */
     json_t *error;              /* Error (owned). */
     json_t *id;                 /* Owned; json_null() for a notify. */
+    struct jsonarena *arena;    /* Holds the JSON members, or NULL. */
 };
 
 /* Constructors: take ownership of every json_t argument. */
@@ -69,6 +72,10 @@ bool jsonrpc_parser_is_done(const struct jsonrpc_parser *);
  * connection must be closed. */
 int jsonrpc_parser_take(struct jsonrpc_parser *, struct jsonrpc_msg **msgp,
                         char **errorp);
+/* Parses messages into a jsonarena (see jsonarena.h) when arenas are
+ * installed: a message's JSON members then live only until
+ * jsonrpc_msg_destroy(), and whoever keeps any of it must copy it. */
+void jsonrpc_parser_use_arena(struct jsonrpc_parser *, bool);
 /* Bytes buffered for the value in progress. */
 size_t jsonrpc_parser_buffered(const struct jsonrpc_parser *);
 

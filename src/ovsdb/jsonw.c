@@ -11,11 +11,16 @@ static const char hex_digits[] = "0123456789abcdef";
 void
 jsonw_string(struct ds *ds, const char *s)
 {
-    size_t len = strlen(s);
+    jsonw_string_len(ds, s, strlen(s));
+}
+
+void
+jsonw_string_len(struct ds *ds, const char *s, size_t len)
+{
     ds_reserve(ds, ds->length + len + 2);
     ds->s[ds->length++] = '"';
     const char *run = s;
-    for (const char *p = s; *p; p++) {
+    for (const char *p = s; p < s + len; p++) {
         unsigned char c = *p;
         if (c >= 0x20 && c != '"' && c != '\\') {
             continue;
@@ -30,6 +35,9 @@ jsonw_string(struct ds *ds, const char *s)
         case '\n': ds_put_buffer(ds, "\\n", 2); break;
         case '\r': ds_put_buffer(ds, "\\r", 2); break;
         case '\t': ds_put_buffer(ds, "\\t", 2); break;
+        case '\0':
+            ds_put_buffer(ds, "\\u0000", 6);
+            break;
         default: {
             char esc[7] = { '\\', 'u', '0', '0', hex_digits[c >> 4],
                             hex_digits[c & 15], 0 };
@@ -144,7 +152,58 @@ jsonw_datum(struct ds *ds, const struct ovsdb_datum *d, const struct ovsdb_type 
 void
 jsonw_json(struct ds *ds, const json_t *json)
 {
-    char *s = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
-    ds_put_cstr(ds, s ? s : "null");
-    free(s);
+    size_t i;
+    const char *key;
+    json_t *value;
+
+    switch (json ? json_typeof(json) : JSON_NULL) {
+    case JSON_OBJECT: {
+        bool first = true;
+        ds_put_char(ds, '{');
+        json_object_foreach ((json_t *) json, key, value) {
+            if (!first) {
+                ds_put_char(ds, ',');
+            }
+            first = false;
+            jsonw_string(ds, key);
+            ds_put_char(ds, ':');
+            jsonw_json(ds, value);
+        }
+        ds_put_char(ds, '}');
+        break;
+    }
+    case JSON_ARRAY:
+        ds_put_char(ds, '[');
+        json_array_foreach (json, i, value) {
+            if (i) {
+                ds_put_char(ds, ',');
+            }
+            jsonw_json(ds, value);
+        }
+        ds_put_char(ds, ']');
+        break;
+    case JSON_STRING:
+        jsonw_string_len(ds, json_string_value(json), json_string_length(json));
+        break;
+    case JSON_INTEGER: {
+        char buf[24];
+        int n = snprintf(buf, sizeof buf, "%" JSON_INTEGER_FORMAT,
+                         json_integer_value(json));
+        ds_put_buffer(ds, buf, n);
+        break;
+    }
+    case JSON_REAL:
+        put_real(ds, json_real_value(json));
+        break;
+    case JSON_TRUE:
+        ds_put_cstr(ds, "true");
+        break;
+    case JSON_FALSE:
+        ds_put_cstr(ds, "false");
+        break;
+    case JSON_NULL:
+    default:
+        ds_put_cstr(ds, "null");
+        break;
+    }
 }

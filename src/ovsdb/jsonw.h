@@ -16,12 +16,14 @@
 
 /* A JSON string literal of 's' (UTF-8), quoted and escaped. */
 void jsonw_string(struct ds *, const char *s);
+void jsonw_string_len(struct ds *, const char *s, size_t len);
 /* The 36-character text of 'uuid', without quotes. */
 void jsonw_uuid_chars(struct ds *, const struct uuid *);
 void jsonw_atom(struct ds *, const union ovsdb_atom *, enum ovsdb_atomic_type);
 /* The RFC 7047 <value> of 'datum', as ovsdb_datum_to_json() makes it. */
 void jsonw_datum(struct ds *, const struct ovsdb_datum *, const struct ovsdb_type *);
-/* Any jansson value (slow path), compact. */
+/* Any jansson value, compact (faster than json_dumps(), which calls back
+ * per fragment). */
 void jsonw_json(struct ds *, const json_t *);
 
 #endif /* ovsdb/jsonw.h */

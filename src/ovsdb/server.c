@@ -221,10 +221,21 @@ ovsdb_session_create(struct ovsdb_server *server, ovsdb_session_send_func *send,
     return s;
 }
 
+static void send_raw(struct ovsdb_session *, char *text, size_t len);
+
+/* Replies 'result' (takes ownership) to request 'id'. */
 static void
 reply(struct ovsdb_session *s, json_t *result, const json_t *id)
 {
-    s->send(s->aux, jsonrpc_create_reply(result, id));
+    struct ds out = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&out, "{\"id\":");
+    jsonw_json(&out, id);
+    ds_put_cstr(&out, ",\"result\":");
+    jsonw_json(&out, result);
+    ds_put_cstr(&out, ",\"error\":null}");
+    json_decref(result);
+    size_t len = out.length;
+    send_raw(s, ds_steal_cstr(&out), len);
 }
 
 static void
@@ -510,7 +521,8 @@ handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
     t->session = s;
     t->sdb = sdb;
     t->id = json_deep_copy(req->id);
-    t->ops = ops;
+    t->ops = json_deep_copy(ops);     /* The request's JSON dies with it. */
+    json_decref(ops);
     t->created_ms = time_msec();
     list_push_back(&s->triggers, &t->node);
     trigger_arm(t, timeout_ms);
@@ -799,6 +811,7 @@ on_accept(struct conn *conn, void *aux)
     s->conn = conn;
     s->send_raw = conn_session_send_raw;
     conn_set_max_backlog(conn, server->max_backlog);
+    conn_use_arena(conn, true);
     conn_set_probe_interval(conn, server->probe_ms);
     conn_set_callbacks(conn, &session_callbacks, s);
     log_debug("%s: new session", s->name);

@@ -14,6 +14,7 @@
 #include "ovsdb/conn.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
+#include "ovsdb/jsonarena.h"
 #include "ovsdb/server.h"
 #include "ovsdb/storage.h"
 
@@ -159,6 +160,7 @@ main(int argc, char *argv[])
     }
 
     signal(SIGPIPE, SIG_IGN);
+    jsonarena_install();
     struct event_base *base = event_base_new();
     struct ovsdb_server *server = ovsdb_server_create(base);
     SSL_CTX *ssl_ctx = NULL;
@@ -244,5 +246,6 @@ out:
     event_base_free(base);
     free(remotes);
     log_close();
+    jsonarena_trim();
     return status;
 }

@@ -151,10 +151,16 @@ clause_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
     struct ovsdb_error *error = ovsdb_datum_from_json_unbounded(
         &clause->arg, &type, json_array_get(json, 2), symtab);
     if (!error && (clause->arg.n < type.n_min || clause->arg.n > type.n_max)) {
-        error = ovsdb_syntax_error(json, NULL,
-                                   "Condition argument has %u elements where "
-                                   "%u to %u are allowed.", clause->arg.n,
-                                   type.n_min, type.n_max);
+        /* ovsdb-server's datum parser wording. */
+        const char *class = ovsdb_type_is_map(&type) ? "map" : "set";
+        error = type.n_min == 1 && type.n_max == 1
+            ? ovsdb_syntax_error(json_array_get(json, 2), NULL,
+                                 "%s must have exactly one member but %u are "
+                                 "present", class, clause->arg.n)
+            : ovsdb_syntax_error(json_array_get(json, 2), NULL,
+                                 "%s must have %u to %u members but %u are "
+                                 "present", class, type.n_min, type.n_max,
+                                 clause->arg.n);
         ovsdb_datum_destroy(&clause->arg, &type);
     }
     if (error) {

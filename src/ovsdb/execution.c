@@ -733,8 +733,9 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
         struct op_parser p = { op, i, n_ops, NULL, used, 0 };
 
         if (!json_is_object(op)) {
-            error = ovsdb_syntax_error(op, NULL, "ovsdb operation %zu of %zu is "
-                                       "not an object", i + 1, n_ops);
+            /* ovsdb-server's parser wording. */
+            error = ovsdb_error("syntax error", "Parsing ovsdb operation %zu of "
+                                "%zu failed: Object expected.", i + 1, n_ops);
             break;
         }
         const json_t *name = parser_member(&p, "op", M_STRING);

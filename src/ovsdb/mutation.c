@@ -255,11 +255,13 @@ static struct ovsdb_error *
 check_count(const struct ovsdb_datum *d, const struct ovsdb_column *c)
 {
     if (d->n < c->type.n_min || d->n > c->type.n_max) {
-        return ovsdb_error("constraint violation",
-                           "Attempted to store %u elements in %s column %s, "
-                           "which allows %u to %u elements.", d->n,
-                           ovsdb_type_is_map(&c->type) ? "map" : "set",
-                           c->name, c->type.n_min, c->type.n_max);
+        /* ovsdb-server's wording: "... in set of up to 3 strings." */
+        char *s = type_to_string(&c->type);
+        struct ovsdb_error *error = ovsdb_error(
+            "constraint violation", "Attempted to store %u elements in %s.",
+            d->n, s);
+        free(s);
+        return error;
     }
     return NULL;
 }
@@ -287,10 +289,14 @@ execute_one(struct ovsdb_row *row, const struct ovsdb_mutation *m)
             }
         }
         if (d->n > 1) {
-            /* Arithmetic may reorder a set, or make two elements equal. */
+            /* Arithmetic may reorder a set, or make two elements equal
+             * (reported in ovsdb-server's words). */
             error = ovsdb_datum_sort(d, &c->type);
             if (error) {
-                return error;
+                ovsdb_error_destroy(error);
+                return ovsdb_error("constraint violation", "Result of \"%s\" "
+                                   "operation contains duplicates.",
+                                   mutator_names[m->mutator]);
             }
         }
         return NULL;

@@ -400,10 +400,11 @@ table_has_weak_columns(const struct ovsdb_table_schema *ts)
 }
 
 /* Removes from column 'c' of 'row' every element whose weak reference
- * points to a row absent from the current view.  Returns how many. */
+ * points to a row absent from the current view.  Returns how many; sets
+ * '*zerop' if one of them was the all-zeros UUID (a default value). */
 static unsigned int
 remove_dangling(struct ovsdb_db *db, struct ovsdb_row *row,
-                const struct ovsdb_column *c)
+                const struct ovsdb_column *c, bool *zerop)
 {
     struct ovsdb_datum *d = &row->fields[c->index];
     bool key_weak = ovsdb_base_type_is_weak_ref(&c->type.key);
@@ -421,6 +422,8 @@ remove_dangling(struct ovsdb_db *db, struct ovsdb_row *row,
             dangling = !ovsdb_table_get_row(t, &d->values[j].uuid);
         }
         if (dangling) {
+            *zerop = *zerop || (key_weak && uuid_is_zero(&d->keys[j].uuid))
+                     || (value_weak && uuid_is_zero(&d->values[j].uuid));
             ovsdb_datum_remove(d, j, &c->type);
             n_removed++;
         } else {
@@ -430,20 +433,34 @@ remove_dangling(struct ovsdb_db *db, struct ovsdb_row *row,
     return n_removed;
 }
 
+/* 'inserted': the row is new in this transaction; 'zero': an all-zeros
+ * UUID was removed.  The wording is ovsdb-server's, typo included. */
 static struct ovsdb_error *
 check_weak_min(const struct ovsdb_row *row, const struct ovsdb_column *c,
-               unsigned int n_removed)
+               unsigned int n_removed, bool inserted, bool zero)
 {
-    if (row->fields[c->index].n < c->type.n_min) {
+    if (row->fields[c->index].n >= c->type.n_min) {
+        return NULL;
+    }
+    if (zero && inserted) {
         return ovsdb_error("constraint violation",
-                           "Deletion of %u weak reference(s) to deleted (or "
-                           "never-existing) rows from column \"%s\" in \"%s\" "
-                           "row "UUID_FMT" caused this column to become empty, "
-                           "but constraints on this column disallow an empty "
-                           "column.", n_removed, c->name, row->table->schema->name,
+                           "Weak reference column \"%s\" in \"%s\" row "
+                           UUID_FMT" (inserted within this transaction) "
+                           "contained all-zeros UUID (probably as the default "
+                           "value for this column) but deleting this value "
+                           "caused a constraint volation because this column "
+                           "is not allowed to be empty.", c->name,
+                           row->table->schema->name,
                            UUID_ARGS(ovsdb_row_get_uuid(row)));
     }
-    return NULL;
+    return ovsdb_error("constraint violation",
+                       "Deletion of %u weak reference(s) to deleted (or "
+                       "never-existing) rows from column \"%s\" in \"%s\" "
+                       "row "UUID_FMT" %scaused this column to become empty, "
+                       "but constraints on this column disallow an empty "
+                       "column.", n_removed, c->name, row->table->schema->name,
+                       UUID_ARGS(ovsdb_row_get_uuid(row)),
+                       inserted ? "(inserted within this transaction) " : "");
 }
 
 static struct ovsdb_error *
@@ -470,9 +487,11 @@ assess_weak_refs(struct ovsdb_txn *txn)
                         && !ovsdb_base_type_is_weak_ref(&c->type.value))) {
                     continue;
                 }
-                unsigned int n = remove_dangling(db, tr->new, c);
+                bool zero = false;
+                unsigned int n = remove_dangling(db, tr->new, c, &zero);
                 if (n) {
-                    struct ovsdb_error *error = check_weak_min(tr->new, c, n);
+                    struct ovsdb_error *error = check_weak_min(tr->new, c, n,
+                                                               !tr->old, zero);
                     if (error) {
                         return error;
                     }
@@ -503,9 +522,11 @@ assess_weak_refs(struct ovsdb_txn *txn)
                     continue;
                 }
                 src = ovsdb_txn_row_modify(txn, src);
-                unsigned int n = remove_dangling(db, src, ref->column);
+                bool zero = false;
+                unsigned int n = remove_dangling(db, src, ref->column, &zero);
                 if (n) {
-                    struct ovsdb_error *error = check_weak_min(src, ref->column, n);
+                    struct ovsdb_error *error = check_weak_min(
+                        src, ref->column, n, !src->txn_row->old, zero);
                     if (error) {
                         return error;
                     }

@@ -211,12 +211,9 @@ ovsdb_row_create_from_json(struct ovsdb_table *table, const json_t *json,
                                        "No column %s in table %s.", name, ts->name);
             goto out;
         }
-        if (column->index < OVSDB_N_INTERNAL_COLUMNS) {
-            error = ovsdb_syntax_error(json, "constraint violation",
-                                       "Cannot update read-only column %s in table %s.",
-                                       name, ts->name);
-            goto out;
-        }
+        /* ovsdb-server accepts "_uuid" and "_version" in an inserted row
+         * (they must parse) and then ignores them: the caller overwrites
+         * both. */
         error = ovsdb_datum_from_json(&row->fields[column->index], &column->type,
                                       value, symtab);
         if (error) {

@@ -24,6 +24,8 @@ void uuid_zero(struct uuid *);
 bool uuid_is_zero(const struct uuid *);
 /* Parses the 36-character text form; false if 's' is not exactly that. */
 bool uuid_from_string(struct uuid *, const char *s);
+/* Writes the 36 characters of the text form (no NUL) to 'out'. */
+void uuid_format(const struct uuid *, char out[UUID_LEN]);
 /* Writes the text form and a NUL into 'buf' (UUID_LEN + 1 bytes). */
 void uuid_to_string(const struct uuid *, char buf[UUID_LEN + 1]);
 /* Is 's' a syntactically valid identifier of RFC 7047 §3.1 <id>? */

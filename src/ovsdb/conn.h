@@ -61,6 +61,9 @@ int conn_open(struct event_base *, const char *name, SSL_CTX *ssl_ctx,
 int conn_send(struct conn *, struct jsonrpc_msg *msg);
 /* Sends already-serialized bytes of one message. */
 int conn_send_raw(struct conn *, const char *data, size_t n);
+/* Same, without a copy: takes ownership of 'data' (malloc'd), even on
+ * failure, and free()s it once sent. */
+int conn_send_raw_owned(struct conn *, char *data, size_t n);
 void conn_set_probe_interval(struct conn *, int probe_ms);   /* 0 = off. */
 void conn_set_max_backlog(struct conn *, size_t bytes);
 /* Parse incoming messages into jsonarenas (see jsonrpc_parser_use_arena()):

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "ovsdb/jsonarena.h"
+#include "ovsdb/jsonparse.h"
 
 #define JSONRPC_DEFAULT_MAX_SIZE ((size_t) 64 << 20)
 #define JSONRPC_DEFAULT_MAX_DEPTH 1000u
@@ -495,14 +496,14 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
         return -EAGAIN;
     }
 
-    json_error_t jerr;
+    char *parse_error;
     struct jsonarena *arena = p->use_arena ? jsonarena_begin() : NULL;
-    json_t *json = json_loadb(p->buf, p->len, JSON_DISABLE_EOF_CHECK, &jerr);
+    json_t *json = jsonparse(p->buf, p->len, p->max_depth, &parse_error);
     jsonarena_end(arena);
     if (!json) {
         jsonarena_destroy(arena);
-        parser_fail(p, -EPROTO, xasprintf("syntax error at byte %d: %s",
-                                          jerr.position, jerr.text));
+        parser_fail(p, -EPROTO, xasprintf("syntax error: %s", parse_error));
+        free(parse_error);
         return jsonrpc_parser_take(p, msgp, errorp);
     }
 

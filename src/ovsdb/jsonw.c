@@ -49,30 +49,13 @@ jsonw_string_len(struct ds *ds, const char *s, size_t len)
     ds_put_char(ds, '"');
 }
 
-static void
-put_hex32(char *out, uint32_t x, int n_digits)
-{
-    for (int i = n_digits - 1; i >= 0; i--) {
-        out[i] = hex_digits[x & 15];
-        x >>= 4;
-    }
-}
-
 void
 jsonw_uuid_chars(struct ds *ds, const struct uuid *u)
 {
-    char buf[UUID_LEN];
-    put_hex32(buf, u->parts[0], 8);
-    buf[8] = '-';
-    put_hex32(buf + 9, u->parts[1] >> 16, 4);
-    buf[13] = '-';
-    put_hex32(buf + 14, u->parts[1] & 0xffff, 4);
-    buf[18] = '-';
-    put_hex32(buf + 19, u->parts[2] >> 16, 4);
-    buf[23] = '-';
-    put_hex32(buf + 24, u->parts[2] & 0xffff, 4);
-    put_hex32(buf + 28, u->parts[3], 8);
-    ds_put_buffer(ds, buf, UUID_LEN);
+    ds_reserve(ds, ds->length + UUID_LEN);
+    uuid_format(u, ds->s + ds->length);
+    ds->length += UUID_LEN;
+    ds->s[ds->length] = '\0';
 }
 
 static void

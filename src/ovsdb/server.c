@@ -796,9 +796,10 @@ conn_session_send_raw(void *aux, char *text, size_t len)
 {
     struct ovsdb_session *s = aux;
     if (s->conn) {
-        conn_send_raw(s->conn, text, len);
+        conn_send_raw_owned(s->conn, text, len);
+    } else {
+        free(text);
     }
-    free(text);
 }
 
 static void

@@ -1,0 +1,24 @@
+/* jsonparse: a JSON text parser (RFC 8259) that builds jansson values.
+ *
+ * jansson's own json_loadb() reads its input one byte at a time through a
+ * callback and validates UTF-8 per byte; on the insert benchmark that
+ * lexing alone was a third of seam-ovsdb's CPU (perf; bench/README.md).
+ * This parser scans strings with a tight loop and a UTF-8 check only for
+ * non-ASCII bytes, and builds the same jansson values through jansson's
+ * public API, so every consumer is unchanged.  It accepts exactly what
+ * json_loadb(..., 0) accepts for one value (surrounding whitespace allowed,
+ * "\u0000" refused, invalid UTF-8 refused, integers that do not fit in
+ * 64 bits refused, duplicate keys: the last wins), and bounds nesting. */
+#ifndef SEAM_OVSDB_JSONPARSE_H
+#define SEAM_OVSDB_JSONPARSE_H 1
+
+#include <jansson.h>
+#include <stddef.h>
+
+/* Parses the one JSON value that 'buf' ('len' bytes) holds.  Returns a new
+ * value, or NULL with a new description of the first error (and its byte
+ * offset) in '*errorp' (free it).  'max_depth' bounds the nesting of
+ * arrays and objects (0: 1000). */
+json_t *jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp);
+
+#endif /* ovsdb/jsonparse.h */

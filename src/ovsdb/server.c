@@ -347,9 +347,11 @@ handle_lock(struct ovsdb_session *s, const struct jsonrpc_msg *req, int mode)
 {
     /* mode: 0 lock, 1 steal, 2 unlock. */
     const json_t *name_json = json_array_get(req->params, 0);
-    if (json_array_size(req->params) != 1 || !json_is_string(name_json)) {
-        reply_error(s, ovsdb_error("syntax error", "%s: lock name expected",
-                                   req->method), req->id);
+    /* Errors in ovsdb-server's words (ovsdb/jsonrpc-server.c). */
+    if (json_array_size(req->params) != 1 || !json_is_string(name_json)
+        || !ovsdb_id_is_valid(json_string_value(name_json))) {
+        reply_error(s, ovsdb_error("syntax error", "%s request params must be "
+                                   "<id>", req->method), req->id);
         return;
     }
     const char *name = json_string_value(name_json);
@@ -357,18 +359,19 @@ handle_lock(struct ovsdb_session *s, const struct jsonrpc_msg *req, int mode)
 
     if (mode == 2) {
         if (!w) {
-            reply_error(s, ovsdb_error("not owner", "Attempt to unlock %s, which "
-                                       "this session does not hold or wait for.",
-                                       name), req->id);
+            reply_error(s, ovsdb_error("syntax error", "unlock: \"unlock\" "
+                                       "without \"lock\" or \"steal\""), req->id);
             return;
         }
         waiter_remove(s->server, w);
         reply(s, json_object(), req->id);
         return;
     }
-    if (w && mode == 0) {
-        reply_error(s, ovsdb_error("duplicate lock", "Session already has lock or "
-                                   "is waiting for lock %s", name), req->id);
+    if (w) {
+        /* Like ovsdb-server, "steal" as well as "lock" needs an "unlock"
+         * first, even when the session already owns the lock. */
+        reply_error(s, ovsdb_error("syntax error", "must issue \"unlock\" "
+                                   "before new \"%s\"", req->method), req->id);
         return;
     }
     if (w && waiter_is_owner(w)) {
@@ -498,13 +501,14 @@ handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
 {
     const json_t *db_name = json_array_get(req->params, 0);
     if (!json_is_string(db_name)) {
-        reply_error(s, ovsdb_error("syntax error", "transact: database name "
-                                   "expected as first parameter"), req->id);
+        reply_error(s, ovsdb_error("syntax error", "transact request params "
+                                   "must begin with <db-name>"), req->id);
         return;
     }
     struct served_db *sdb = find_db(s->server, json_string_value(db_name));
     if (!sdb) {
-        reply_error(s, ovsdb_error("unknown database", "%s",
+        reply_error(s, ovsdb_error("unknown database", "transact request "
+                                   "specifies unknown database %s",
                                    json_string_value(db_name)), req->id);
         return;
     }
@@ -577,13 +581,15 @@ handle_monitor(struct ovsdb_session *s, const struct jsonrpc_msg *req,
     }
     struct served_db *sdb = find_db(s->server, json_string_value(db_name));
     if (!sdb) {
-        reply_error(s, ovsdb_error("unknown database", "%s",
+        reply_error(s, ovsdb_error("unknown database", "monitor request "
+                                   "specifies unknown database %s",
                                    json_string_value(db_name)), req->id);
         return;
     }
     const json_t *id = json_array_get(req->params, 1);
     if (find_monitor(s, id)) {
-        reply_error(s, ovsdb_error("duplicate monitor ID", NULL), req->id);
+        reply_error(s, ovsdb_error("syntax error", "duplicate monitor ID"),
+                    req->id);
         return;
     }
     const json_t *requests = n >= 3 ? json_array_get(req->params, 2) : NULL;
@@ -632,11 +638,12 @@ handle_monitor_cond_change(struct ovsdb_session *s, const struct jsonrpc_msg *re
     const json_t *new_id = json_array_get(req->params, 1);
     struct session_monitor *sm = find_monitor(s, id);
     if (!sm) {
-        reply_error(s, ovsdb_error("unknown monitor", NULL), req->id);
+        reply_error(s, ovsdb_error("syntax error", "unknown monitor session"),
+                    req->id);
         return;
     }
     if (!json_equal((json_t *) id, (json_t *) new_id) && find_monitor(s, new_id)) {
-        reply_error(s, ovsdb_error("duplicate monitor ID", NULL), req->id);
+        reply_error(s, ovsdb_error("syntax error", "duplicate monitor ID"), req->id);
         return;
     }
     /* Answer first: the updates that follow belong to the new condition. */
@@ -655,7 +662,9 @@ handle_monitor_cancel(struct ovsdb_session *s, const struct jsonrpc_msg *req)
     struct session_monitor *sm = json_array_size(req->params) == 1
         ? find_monitor(s, json_array_get(req->params, 0)) : NULL;
     if (!sm) {
-        reply_error(s, ovsdb_error("unknown monitor", NULL), req->id);
+        /* ovsdb-server's error here is the bare string "unknown monitor". */
+        s->send(s->aux, jsonrpc_create_error(json_string("unknown monitor"),
+                                             req->id));
         return;
     }
     list_remove(&sm->node);
@@ -704,8 +713,10 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
         if (sdb) {
             reply(s, ovsdb_schema_to_json(sdb->db->schema), msg->id);
         } else {
-            reply_error(s, ovsdb_error("unknown database", "%s", json_is_string(name)
-                                       ? json_string_value(name) : "(none)"), msg->id);
+            reply_error(s, ovsdb_error("unknown database", "get_schema request "
+                                       "specifies unknown database %s",
+                                       json_is_string(name) ? json_string_value(name)
+                                                            : "(none)"), msg->id);
         }
     } else if (!strcmp(m, "echo")) {
         reply(s, json_deep_copy(msg->params), msg->id);

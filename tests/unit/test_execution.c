@@ -255,7 +255,8 @@ norm_json(struct norm *n, const json_t *j, bool assign)
         for (size_t i = 0; i < k; i++) {
             const json_t *v = json_object_get(j, keys[i]);
             /* An error's members number no new UUIDs (see regen.py). */
-            bool sub_assign = assign && !json_object_get(j, "error");
+            bool sub_assign = assign
+                              && !json_is_string(json_object_get(j, "error"));
             json_object_set_new(out, keys[i],
                                 !strcmp(keys[i], "rows") && json_is_array(v)
                                 ? norm_rows(n, v, sub_assign)

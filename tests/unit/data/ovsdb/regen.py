@@ -2,6 +2,8 @@
 """Regenerates tests/unit/data/ovsdb/*/expect.json from the real ovsdb-server.
 
 Usage: /usr/bin/python3 tests/unit/data/ovsdb/regen.py [case...]
+       /usr/bin/python3 tests/unit/data/ovsdb/regen.py --server [steps.json...]
+(--server: see regen_server(); test_server.c reads those files.)
 
 For each case directory (one holding txns.json): creates a database from the
 case's schema.json (default: ../vtep.ovsschema) with ovsdb-tool, starts
@@ -137,19 +139,21 @@ def canon(v):
 
 
 class Normaliser:
-    def __init__(self):
+    def __init__(self, keys=False):
         self.map = {}
+        self.keys = keys        # Also number UUIDs in object keys.
 
     def norm(self, v, assign):
         if isinstance(v, dict):
             out = {}
             for k in sorted(v):
                 x = v[k]
+                nk = self.norm(k, assign) if self.keys else k
                 if k == 'rows' and isinstance(x, list):
                     x = sorted(x, key=lambda r: canon(self.norm(r, False)))
                 # An error's "details" and "syntax" number no new UUIDs, so
                 # that the numbering does not depend on their wording.
-                out[k] = self.norm(x, assign and 'error' not in v)
+                out[nk] = self.norm(x, assign and not isinstance(v.get('error'), str))
             return out
         if isinstance(v, list):
             out = [self.norm(x, assign) for x in v]
@@ -200,7 +204,55 @@ def regen_case(case_dir):
         f.write(json.dumps(out, indent=1, sort_keys=True) + '\n')
 
 
+def regen_server(path):
+    """server/<name>.steps.json: a list of steps {"session": i (default 0),
+    "send": request}; writes server/<name>.expect.json: for each step, the
+    messages every session received (sessions as "0", "1", ...) until the
+    reply to the request and a short quiet time after it, normalised with
+    UUIDs in object keys numbered too (explicit UUIDs in the requests keep
+    the order deterministic)."""
+    steps = json.load(open(path))
+    server = Server(os.path.join(HERE, 'vtep.ovsschema'))
+    out = []
+    try:
+        n = 1 + max(st.get('session', 0) for st in steps)
+        rpcs = [server.connect() for _ in range(n)]
+        for st in steps:
+            rpc = rpcs[st.get('session', 0)]
+            rpc.send(st['send'])
+            got = {str(i): [] for i in range(n)}
+            rid = st['send'].get('id')
+            deadline = time.time() + (10 if rid is not None else 0.3)
+            replied = rid is None
+            while time.time() < deadline:
+                for i, r in enumerate(rpcs):
+                    try:
+                        msg = r.recv(timeout=0.05)
+                    except (socket.timeout, TimeoutError):
+                        continue
+                    got[str(i)].append(msg)
+                    if r is rpc and msg.get('id') == rid and 'method' not in msg:
+                        replied = True
+                        deadline = min(deadline, time.time() + 0.3)
+            if not replied:
+                raise RuntimeError('%s: no reply to %r' % (path, st['send']))
+            out.append(got)
+    finally:
+        server.close()
+    norm = Normaliser(keys=True)
+    with open(path.replace('.steps.json', '.expect.json'), 'w') as f:
+        f.write(json.dumps(norm(out), indent=1, sort_keys=True) + '\n')
+
+
 def main():
+    if sys.argv[1:2] == ['--server']:
+        for p in sys.argv[2:] or sorted(
+                os.path.join(HERE, 'server', f)
+                for f in os.listdir(os.path.join(HERE, 'server'))
+                if f.endswith('.steps.json')):
+            regen_server(p)
+            print('regenerated', p)
+        return
     names = sys.argv[1:] or sorted(
         d for d in os.listdir(HERE)
         if os.path.exists(os.path.join(HERE, d, 'txns.json')))

@@ -117,7 +117,7 @@ new_chunk(struct jsonarena *a, size_t need)
     return c;
 }
 
-static void *
+static void * __attribute__((unused))
 arena_malloc(size_t size)
 {
     struct jsonarena *a = active;
@@ -134,7 +134,7 @@ arena_malloc(size_t size)
     return p;
 }
 
-static void
+static void __attribute__((unused))
 arena_free(void *p)
 {
     if (p && !is_arena_memory(p)) {

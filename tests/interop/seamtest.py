@@ -127,12 +127,19 @@ class UuidMap:
     the same token everywhere.  Dicts are walked in sorted key order so that the
     member order a server happens to emit does not matter."""
 
-    def __init__(self):
+    ZERO = "00000000-0000-0000-0000-000000000000"
+
+    def __init__(self, fixed=()):
+        """UUIDs in `fixed` (and the all-zero UUID) are kept as they are:
+        they are literals chosen by the test, the same in every run."""
         self.fwd = {}
         self.rev = {}
+        self.fixed = {u.lower() for u in fixed} | {self.ZERO}
 
     def token(self, u):
         u = u.lower()
+        if u in self.fixed:
+            return u
         if u not in self.fwd:
             t = "<%d>" % len(self.fwd)
             self.fwd[u] = t
@@ -161,7 +168,8 @@ class UuidMap:
         """Like obj() but without assigning new tokens: unknown UUIDs become
         '<?>'.  Used as a sort key before tokens are assigned."""
         if isinstance(o, str):
-            return UUID_RE.sub(lambda m: self.fwd.get(m.group(0).lower(), "<?>"), o)
+            return UUID_RE.sub(lambda m: m.group(0).lower() if m.group(0).lower() in self.fixed
+                               else self.fwd.get(m.group(0).lower(), "<?>"), o)
         if isinstance(o, list):
             return [self.mask(x) for x in o]
         if isinstance(o, dict):
@@ -544,13 +552,39 @@ def canonical_rows(rows, umap):
     return sorted(rows, key=lambda r: json.dumps(umap.mask(r), sort_keys=True))
 
 
+def _token_key(atom):
+    if isinstance(atom, list) and len(atom) == 2 and atom[0] == "uuid":
+        m = TOKEN_RE.match(atom[1])
+        if m:
+            return int(m.group(1))
+    return None
+
+
+def sort_uuid_sets(o):
+    """Servers send set members and map pairs in the order of their atoms;
+    for UUIDs that order is random.  Put ["set", [uuids]] and maps keyed by
+    UUIDs in token order (call after UuidMap.obj)."""
+    if isinstance(o, list):
+        if len(o) == 2 and o[0] in ("set", "map") and isinstance(o[1], list):
+            items = [sort_uuid_sets(x) for x in o[1]]
+            keys = [_token_key(x if o[0] == "set" else (x[0] if isinstance(x, list) and x else None))
+                    for x in items]
+            if items and all(k is not None for k in keys):
+                items = [x for _, x in sorted(zip(keys, items), key=lambda kx: kx[0])]
+            return [o[0], items]
+        return [sort_uuid_sets(x) for x in o]
+    if isinstance(o, dict):
+        return {k: sort_uuid_sets(v) for k, v in o.items()}
+    return o
+
+
 def normalize_dump(dump, umap, keep_empty=False):
     out = {}
     for t in sorted(dump):
         rows = dump[t]
         if not rows and not keep_empty:
             continue
-        out[t] = umap.obj(canonical_rows(rows, umap))
+        out[t] = sort_uuid_sets(umap.obj(canonical_rows(rows, umap)))
     return out
 
 

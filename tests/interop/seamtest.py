@@ -612,3 +612,10 @@ def assert_same_text(got, want, label_got="seam", label_want="ovs"):
     diff = "".join(difflib.unified_diff(want.splitlines(True), got.splitlines(True),
                                         label_want, label_got))
     raise AssertionError("%s differs from %s:\n%s" % (label_got, label_want, diff))
+
+
+def assert_same(got, want, label_got="got", label_want="want"):
+    """Assert two JSON-like values are equal, with a unified diff of their
+    pretty-printed forms when not."""
+    if got != want:
+        assert_same_text(pretty(got), pretty(want), label_got, label_want)

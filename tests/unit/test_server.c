@@ -545,7 +545,7 @@ run_recorded(const char *name)
         /* All sessions' messages, as regen.py records them. */
         json_t *got = json_object();
         for (int i = 0; i < MAX_SESSIONS; i++) {
-            char key[8];
+            char key[16];
             snprintf(key, sizeof key, "%d", i);
             if (json_object_get(json_array_get(expect, s), key)) {
                 json_object_set_new(got, key, take(&f, i));

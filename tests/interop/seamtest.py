@@ -161,7 +161,14 @@ class UuidMap:
         if isinstance(o, list):
             return [self.obj(x) for x in o]
         if isinstance(o, dict):
-            return {k: self.obj(o[k]) for k in sorted(o)}
+            # Keys may be UUIDs too (rows in monitor updates): visit them in an
+            # order that does not depend on unknown UUIDs' values.
+            keys = sorted(o, key=lambda k: (self.mask(k), json.dumps(self.mask(o[k]),
+                                                                    sort_keys=True), k))
+            out = {}
+            for k in keys:
+                out[self.text(k)] = self.obj(o[k])
+            return out
         return o
 
     def mask(self, o):
@@ -173,7 +180,7 @@ class UuidMap:
         if isinstance(o, list):
             return [self.mask(x) for x in o]
         if isinstance(o, dict):
-            return {k: self.mask(o[k]) for k in sorted(o)}
+            return {self.mask(k): self.mask(o[k]) for k in sorted(o)}
         return o
 
 
@@ -553,10 +560,11 @@ def canonical_rows(rows, umap):
 
 
 def _token_key(atom):
-    if isinstance(atom, list) and len(atom) == 2 and atom[0] == "uuid":
+    """Sort key of a ["uuid", X] atom: tokens by number, then literal UUIDs."""
+    if isinstance(atom, list) and len(atom) == 2 and atom[0] == "uuid" \
+            and isinstance(atom[1], str):
         m = TOKEN_RE.match(atom[1])
-        if m:
-            return int(m.group(1))
+        return (0, int(m.group(1)), "") if m else (1, 0, atom[1])
     return None
 
 

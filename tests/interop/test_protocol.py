@@ -115,6 +115,20 @@ ENTRIES = [
     ("monitor-_Server", [
         ("req", "monitor", ["_Server", "srv", {"Database": {"columns": ["name", "model",
                                                                         "connected", "leader"]}}])]),
+    # Wrong parameter counts.  NOT here: "monitor" with fewer than 3 params,
+    # which aborts ovsdb-server 3.1 (see test_bad_input.py).
+    ("wrong-param-counts", [
+        ("req", "monitor_cond", [V]), ("req", "monitor_cond", [V, None]),
+        ("req", "monitor_cond", [V, None, {}, "x"]),
+        ("req", "monitor_cond_since", [V]), ("req", "monitor_cond_since", [V, None, {}]),
+        ("req", "monitor_cond_since", [V, None, {}, "x"]),
+        ("req", "monitor_cond_change", [V]), ("req", "monitor_cond_change", [V, None, {}, "x"]),
+        ("req", "monitor_cancel", []), ("req", "monitor_cancel", ["a", "b"]),
+        ("req", "monitor", [V, "four", {}, "x"]),
+        ("req", "transact", [V, None, {}]),
+        ("req", "get_schema", [V, None]),
+        ("req", "lock", [V, None]),
+        ("req", "echo", ["still open"])]),
     # JSON-RPC messages that are not well-formed: ovsdb-server drops the connection.
     ("params-not-array", [("raw", b'{"method":"list_dbs","params":{},"id":1}')]),
     ("extra-member", [("raw", b'{"method":"list_dbs","params":[],"id":1,"extra":2}')]),

@@ -151,8 +151,8 @@ hmap_pop_helper_(struct hmap *h, size_t *bucket)
 
 /* Removes each element from 'HMAP' as it is visited (for teardown). */
 #define HMAP_FOR_EACH_POP(OBJ, MEMBER, HMAP)                                 \
-    for (size_t b_##OBJ = 0;                                                 \
-         ((OBJ) = HMAP_NODE_TO_(hmap_pop_helper_(HMAP, &b_##OBJ), OBJ,       \
-                                MEMBER)) != NULL; )
+    for (struct { size_t bucket; struct hmap_node *node; } p_##OBJ = { 0, NULL }; \
+         (p_##OBJ.node = hmap_pop_helper_(HMAP, &p_##OBJ.bucket)) != NULL    \
+         && ((OBJ) = container_of(p_##OBJ.node, __typeof__(*(OBJ)), MEMBER), 1); )
 
 #endif /* hmap.h */

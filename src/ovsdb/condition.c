@@ -117,7 +117,7 @@ clause_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
         }
     }
     if (i == ARRAY_SIZE(functions)) {
-        return ovsdb_syntax_error(json, "unknown function",
+        return ovsdb_error("unknown function",
                                   "No function named %s.", fname);
     }
     enum ovsdb_function f = functions[i].function;

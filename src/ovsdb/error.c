@@ -8,6 +8,7 @@
 struct ovsdb_error {
     char *tag;                  /* RFC 7047 error string. */
     char *details;              /* Human-readable, or NULL. */
+    char *syntax;               /* The offending JSON, compact, or NULL. */
 };
 
 static struct ovsdb_error * PRINTF_FMT(2, 0)
@@ -16,6 +17,7 @@ error_create_v(const char *tag, const char *fmt, va_list args)
     struct ovsdb_error *e = xmalloc(sizeof *e);
     e->tag = xstrdup(tag);
     e->details = fmt ? xvasprintf(fmt, args) : NULL;
+    e->syntax = NULL;
     return e;
 }
 
@@ -47,18 +49,10 @@ ovsdb_syntax_error(const json_t *json, const char *tag, const char *fmt, ...)
     struct ovsdb_error *e = error_create_v(tag ? tag : "syntax error", fmt, args);
     va_end(args);
     if (json) {
-        char *text = json_dumps(json, JSON_COMPACT | JSON_ENCODE_ANY);
-        if (text) {
-            size_t len = strlen(text);
-            if (len > 200) {
-                strcpy(text + 197, "...");
-            }
-            char *details = xasprintf("Parsing %s failed: %s",
-                                      text, e->details ? e->details : "");
-            free(e->details);
-            e->details = details;
-            free(text);
-        }
+        /* ovsdb-server reports the JSON apart, as "syntax", keys sorted. */
+        char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+        e->syntax = text ? xstrdup(text) : NULL;
+        free(text);
     }
     return e;
 }
@@ -69,6 +63,7 @@ ovsdb_error_destroy(struct ovsdb_error *e)
     if (e) {
         free(e->tag);
         free(e->details);
+        free(e->syntax);
         free(e);
     }
 }
@@ -79,6 +74,7 @@ ovsdb_error_clone(const struct ovsdb_error *old)
     struct ovsdb_error *e = xmalloc(sizeof *e);
     e->tag = xstrdup(old->tag);
     e->details = old->details ? xstrdup(old->details) : NULL;
+    e->syntax = old->syntax ? xstrdup(old->syntax) : NULL;
     return e;
 }
 
@@ -92,6 +88,9 @@ ovsdb_error_to_json(const struct ovsdb_error *e)
     json_object_set_new(j, "error", json_string(e->tag));
     if (e->details) {
         json_object_set_new(j, "details", json_string(e->details));
+    }
+    if (e->syntax) {
+        json_object_set_new(j, "syntax", json_string(e->syntax));
     }
     return j;
 }

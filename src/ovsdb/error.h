@@ -18,8 +18,8 @@ struct ovsdb_error;
  * free it with ovsdb_error_destroy(). */
 struct ovsdb_error *ovsdb_error(const char *tag, const char *details_fmt, ...)
     PRINTF_FMT(2, 3) WARN_UNUSED;
-/* A "syntax error" (or 'tag' if nonnull) about 'json' (may be NULL);
- * the details end with the offending JSON, abbreviated. */
+/* A "syntax error" (or 'tag' if nonnull) about 'json' (may be NULL), which
+ * the error reports apart, as its "syntax" member (as ovsdb-server does). */
 struct ovsdb_error *ovsdb_syntax_error(const json_t *json, const char *tag,
                                        const char *details_fmt, ...)
     PRINTF_FMT(3, 4) WARN_UNUSED;
@@ -32,7 +32,8 @@ struct ovsdb_error *ovsdb_error_clone(const struct ovsdb_error *);
 const char *ovsdb_error_get_tag(const struct ovsdb_error *);
 const char *ovsdb_error_get_details(const struct ovsdb_error *);
 
-/* Returns a new {"error": tag, "details": details} object. */
+/* Returns a new {"error": tag, "details": details, "syntax": json} object
+ * (members absent when empty). */
 json_t *ovsdb_error_to_json(const struct ovsdb_error *);
 /* Returns "tag: details" (or "tag"); free it with free(). */
 char *ovsdb_error_to_string(const struct ovsdb_error *);

@@ -42,8 +42,8 @@ parser_fail(struct op_parser *p, const char *fmt, ...)
     va_start(args, fmt);
     char *msg = xvasprintf(fmt, args);
     va_end(args);
-    p->error = ovsdb_error("syntax error", "Parsing ovsdb operation %zu of %zu "
-                           "failed: %s", p->index + 1, p->n_ops, msg);
+    p->error = ovsdb_syntax_error(p->op, NULL, "Parsing ovsdb operation %zu of "
+                                  "%zu failed: %s", p->index + 1, p->n_ops, msg);
     free(msg);
 }
 

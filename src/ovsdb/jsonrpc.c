@@ -252,9 +252,9 @@ jsonrpc_msg_to_json(const struct jsonrpc_msg *msg)
         break;
 
     case JSONRPC_ERROR:
+        /* ovsdb-server sends only "error" and "id" in an error reply. */
         json_object_set_new(json, "error", ref_or_null(msg->error));
         json_object_set_new(json, "id", ref_or_null(msg->id));
-        json_object_set_new(json, "result", json_null());
         break;
     }
     return json;

@@ -458,7 +458,7 @@ parse_requests(struct ovsdb_monitor *m, const json_t *requests)
     json_object_foreach ((json_t *) requests, table_name, value) {
         struct ovsdb_table *table = ovsdb_db_find_table(m->db, table_name);
         if (!table) {
-            return ovsdb_syntax_error(requests, NULL, "no table named %s", table_name);
+            return ovsdb_error("syntax error", "no table named %s", table_name);
         }
         struct monitor_table *mt = xzalloc(sizeof *mt);
         mt->table = table;
@@ -673,7 +673,7 @@ ovsdb_monitor_cond_change(struct ovsdb_monitor *m, const json_t *new_id,
         struct ovsdb_table *table = ovsdb_db_find_table(m->db, table_name);
         const struct monitor_table *mt = table ? m->by_index[table->schema->index] : NULL;
         if (!mt) {
-            return ovsdb_syntax_error(requests, NULL, "no table named %s", table_name);
+            return ovsdb_error("syntax error", "no table named %s", table_name);
         }
         const json_t *req = json_is_array(value) ? json_array_get(value, 0) : value;
         const json_t *where = req ? json_object_get(req, "where") : NULL;

@@ -88,7 +88,7 @@ mutation_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
         }
     }
     if (i == ARRAY_SIZE(mutator_names)) {
-        return ovsdb_syntax_error(json, "unknown mutator", "No mutator named %s.", name);
+        return ovsdb_error("unknown mutator", "No mutator named %s.", name);
     }
     m->mutator = i;
     m->column = c;

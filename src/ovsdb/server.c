@@ -350,7 +350,7 @@ handle_lock(struct ovsdb_session *s, const struct jsonrpc_msg *req, int mode)
     /* Errors in ovsdb-server's words (ovsdb/jsonrpc-server.c). */
     if (json_array_size(req->params) != 1 || !json_is_string(name_json)
         || !ovsdb_id_is_valid(json_string_value(name_json))) {
-        reply_error(s, ovsdb_error("syntax error", "%s request params must be "
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "%s request params must be "
                                    "<id>", req->method), req->id);
         return;
     }
@@ -359,7 +359,7 @@ handle_lock(struct ovsdb_session *s, const struct jsonrpc_msg *req, int mode)
 
     if (mode == 2) {
         if (!w) {
-            reply_error(s, ovsdb_error("syntax error", "unlock: \"unlock\" "
+            reply_error(s, ovsdb_syntax_error(req->params, NULL, "unlock: \"unlock\" "
                                        "without \"lock\" or \"steal\""), req->id);
             return;
         }
@@ -370,7 +370,7 @@ handle_lock(struct ovsdb_session *s, const struct jsonrpc_msg *req, int mode)
     if (w) {
         /* Like ovsdb-server, "steal" as well as "lock" needs an "unlock"
          * first, even when the session already owns the lock. */
-        reply_error(s, ovsdb_error("syntax error", "must issue \"unlock\" "
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "must issue \"unlock\" "
                                    "before new \"%s\"", req->method), req->id);
         return;
     }
@@ -501,13 +501,13 @@ handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
 {
     const json_t *db_name = json_array_get(req->params, 0);
     if (!json_is_string(db_name)) {
-        reply_error(s, ovsdb_error("syntax error", "transact request params "
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "transact request params "
                                    "must begin with <db-name>"), req->id);
         return;
     }
     struct served_db *sdb = find_db(s->server, json_string_value(db_name));
     if (!sdb) {
-        reply_error(s, ovsdb_error("unknown database", "transact request "
+        reply_error(s, ovsdb_syntax_error(req->params, "unknown database", "transact request "
                                    "specifies unknown database %s",
                                    json_string_value(db_name)), req->id);
         return;
@@ -575,20 +575,20 @@ handle_monitor(struct ovsdb_session *s, const struct jsonrpc_msg *req,
     const json_t *db_name = json_array_get(req->params, 0);
     if ((n != want && !(version != OVSDB_MONITOR_V3 && n == 2))
         || !json_is_string(db_name)) {
-        reply_error(s, ovsdb_error("syntax error", "%s: bad parameters",
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "%s: bad parameters",
                                    req->method), req->id);
         return;
     }
     struct served_db *sdb = find_db(s->server, json_string_value(db_name));
     if (!sdb) {
-        reply_error(s, ovsdb_error("unknown database", "monitor request "
+        reply_error(s, ovsdb_syntax_error(req->params, "unknown database", "monitor request "
                                    "specifies unknown database %s",
                                    json_string_value(db_name)), req->id);
         return;
     }
     const json_t *id = json_array_get(req->params, 1);
     if (find_monitor(s, id)) {
-        reply_error(s, ovsdb_error("syntax error", "duplicate monitor ID"),
+        reply_error(s, ovsdb_syntax_error(id, NULL, "duplicate monitor ID"),
                     req->id);
         return;
     }
@@ -630,7 +630,7 @@ static void
 handle_monitor_cond_change(struct ovsdb_session *s, const struct jsonrpc_msg *req)
 {
     if (json_array_size(req->params) != 3) {
-        reply_error(s, ovsdb_error("syntax error", "monitor_cond_change: "
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "monitor_cond_change: "
                                    "3 parameters expected"), req->id);
         return;
     }
@@ -638,12 +638,12 @@ handle_monitor_cond_change(struct ovsdb_session *s, const struct jsonrpc_msg *re
     const json_t *new_id = json_array_get(req->params, 1);
     struct session_monitor *sm = find_monitor(s, id);
     if (!sm) {
-        reply_error(s, ovsdb_error("syntax error", "unknown monitor session"),
+        reply_error(s, ovsdb_syntax_error(id, NULL, "unknown monitor session"),
                     req->id);
         return;
     }
     if (!json_equal((json_t *) id, (json_t *) new_id) && find_monitor(s, new_id)) {
-        reply_error(s, ovsdb_error("syntax error", "duplicate monitor ID"), req->id);
+        reply_error(s, ovsdb_syntax_error(new_id, NULL, "duplicate monitor ID"), req->id);
         return;
     }
     /* Answer first: the updates that follow belong to the new condition. */
@@ -713,7 +713,7 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
         if (sdb) {
             reply(s, ovsdb_schema_to_json(sdb->db->schema), msg->id);
         } else {
-            reply_error(s, ovsdb_error("unknown database", "get_schema request "
+            reply_error(s, ovsdb_syntax_error(msg->params, "unknown database", "get_schema request "
                                        "specifies unknown database %s",
                                        json_is_string(name) ? json_string_value(name)
                                                             : "(none)"), msg->id);

@@ -103,7 +103,7 @@ static const char stream_out[] =
     "\"row\":{\"name\":\"a}b{c\\\"d\\\\\",\"x\":\"[[[\"}}]}\n"
     "{\"id\":null,\"method\":\"update\",\"params\":[null,{}]}\n"
     "{\"error\":null,\"id\":\"echo\",\"result\":{\"k\":[\"\xc3\xa9\\\\\",\"]\"]}}\n"
-    "{\"error\":{\"error\":\"bad\"},\"id\":[1,2],\"result\":null}\n"
+    "{\"error\":{\"error\":\"bad\"},\"id\":[1,2]}\n"
     "{\"id\":\"x\",\"method\":\"m\",\"params\":[]}\n";
 
 static void
@@ -303,9 +303,10 @@ test_good_shapes(void **state)
     /* A missing or null id makes a notification (OVS). */
     expect_parse("{\"method\":\"m\",\"params\":[1]}",
                  "{\"id\":null,\"method\":\"m\",\"params\":[1]}\n");
-    /* Error with no result member; reply with no error member. */
+    /* Error with no result member; reply with no error member.  An error
+     * reply is written as ovsdb-server writes it: no "result". */
     expect_parse("{\"error\":\"e\",\"id\":2}",
-                 "{\"error\":\"e\",\"id\":2,\"result\":null}\n");
+                 "{\"error\":\"e\",\"id\":2}\n");
     expect_parse("{\"result\":[],\"id\":2}",
                  "{\"error\":null,\"id\":2,\"result\":[]}\n");
     expect_parse("{\"result\":false,\"error\":null,\"id\":{\"a\":1}}",
@@ -358,8 +359,7 @@ test_round_trip(void **state)
                                                     "details", "no db"),
                                           id),
                      "{\"error\":{\"error\":\"unknown database\","
-                     "\"details\":\"no db\"},\"id\":\"echo\","
-                     "\"result\":null}");
+                     "\"details\":\"no db\"},\"id\":\"echo\"}");
     json_decref(id);
 
     /* Non-ASCII and escapes survive. */

@@ -161,7 +161,7 @@ def run_entry(srv, steps, ls_uuid):
 
     def next_message():
         while True:
-            msg = c.recv_msg(10)
+            msg = c.recv_msg(3)
             if isinstance(msg, dict) and "method" in msg and msg.get("id") is None:
                 notes.append(msg)
                 continue
@@ -186,7 +186,7 @@ def run_entry(srv, steps, ls_uuid):
                 elif kind == "notify":
                     if not notes:
                         while True:
-                            msg = c.recv_msg(10)
+                            msg = c.recv_msg(3)
                             if isinstance(msg, dict) and "method" in msg and msg.get("id") is None:
                                 notes.append(msg)
                                 break
@@ -196,7 +196,7 @@ def run_entry(srv, steps, ls_uuid):
                 rec.append("closed")
                 return {"steps": rec}
             except socket.timeout:
-                rec.append("no reply within 10 s")
+                rec.append("no reply within 3 s")
                 return {"steps": rec}
         # Still open?  Anything unasked for?
         try:

@@ -110,8 +110,8 @@ struct ovsdb_row *ovsdb_table_get_row(const struct ovsdb_table *, const struct u
 
 /* Parses an RFC 7047 <row> object into 'row' for columns present in 'json';
  * sets bit i of 'changed' (if nonnull, sized for the table's columns) for
- * each column set.  Rejects unknown columns and read-only _uuid/_version
- * with ovsdb-server's errors. */
+ * each column set.  Rejects unknown columns with ovsdb-server's error;
+ * _uuid and _version in 'json' are ignored, as ovsdb-server does. */
 struct ovsdb_error *ovsdb_row_from_json(struct ovsdb_row *, const json_t *json,
                                         struct ovsdb_symbol_table *,
                                         unsigned long *changed) WARN_UNUSED;

@@ -19,7 +19,7 @@
 #include "lib/ds.h"
 #include "ovsdb/error.h"
 
-#define syntax_error(...) ovsdb_error("syntax error", __VA_ARGS__)
+#define syntax_error(JSON, ...) ovsdb_syntax_error(JSON, NULL, __VA_ARGS__)
 
 /* Symbol table. */
 
@@ -218,13 +218,13 @@ atom_parse_uuid(struct uuid *uuid, const json_t *json,
 
     if (unwrap_string_pair(json, "uuid", &s)) {
         if (!uuid_from_string(uuid, s)) {
-            return syntax_error("\"%s\" is not a valid UUID", s);
+            return syntax_error(json, "\"%s\" is not a valid UUID", s);
         }
         return NULL;
     }
     if (symtab && unwrap_string_pair(json, "named-uuid", &s)) {
         if (!ovsdb_id_is_valid(s)) {
-            return syntax_error("named-uuid string is not a valid <id>");
+            return syntax_error(json, "named-uuid string is not a valid <id>");
         }
         struct ovsdb_symbol *symbol = ovsdb_symbol_table_insert(symtab, s);
         *uuid = symbol->uuid;
@@ -237,7 +237,7 @@ atom_parse_uuid(struct uuid *uuid, const json_t *json,
         }
         return NULL;
     }
-    return syntax_error("expected [\"uuid\", <string>]");
+    return syntax_error(json, "expected [\"uuid\", <string>]");
 }
 
 struct ovsdb_error *
@@ -278,7 +278,7 @@ ovsdb_atom_from_json(union ovsdb_atom *atom,
     default:
         abort();
     }
-    return syntax_error("expected %s", ovsdb_atomic_type_to_string(base->type));
+    return syntax_error(json, "expected %s", ovsdb_atomic_type_to_string(base->type));
 }
 
 json_t *
@@ -318,11 +318,12 @@ string_needs_quotes(const char *s)
     }
     for (p++; *p; p++) {
         if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')
-              || *p == '_' || *p == '-' || *p == '.')) {
+              || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.')) {
             return true;
         }
     }
-    return !strcmp(s, "true") || !strcmp(s, "false");
+    struct uuid uuid;
+    return !strcmp(s, "true") || !strcmp(s, "false") || uuid_from_string(&uuid, s);
 }
 
 /* Appends 'atom' to 'out' as ovsdb-server writes atoms in error messages
@@ -801,20 +802,20 @@ datum_from_json__(struct ovsdb_datum *datum, const struct ovsdb_type *type,
     const json_t *inner = tag ? json_array_get(json, 1) : NULL;
     if (!tag || !json_is_string(tag) || strcmp(json_string_value(tag), class)
         || !json_is_array(inner)) {
-        return syntax_error("expected [\"%s\", <array>]", class);
+        return syntax_error(json, "expected [\"%s\", <array>]", class);
     }
 
     size_t n = json_array_size(inner);
     if (bounded && (n < type->n_min || n > type->n_max)) {
         if (type->n_min == type->n_max) {
-            return syntax_error("%s must have exactly one member but %zu are "
+            return syntax_error(json, "%s must have exactly one member but %zu are "
                                 "present", class, n);
         }
-        return syntax_error("%s must have %u to %u members but %zu are "
+        return syntax_error(json, "%s must have %u to %u members but %zu are "
                             "present", class, type->n_min, type->n_max, n);
     }
     if (n > UINT_MAX - 1) {
-        return syntax_error("%s has too many members", class);
+        return syntax_error(json, "%s has too many members", class);
     }
     if (!n) {
         return NULL;
@@ -828,7 +829,7 @@ datum_from_json__(struct ovsdb_datum *datum, const struct ovsdb_type *type,
 
         if (is_map) {
             if (!json_is_array(elem) || json_array_size(elem) != 2) {
-                error = syntax_error("expected 2-element array");
+                error = syntax_error(elem, "expected 2-element array");
                 goto out_destroy;
             }
             key = json_array_get(elem, 0);

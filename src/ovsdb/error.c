@@ -1,6 +1,9 @@
 /* ovsdb error: see error.h. */
 #include "ovsdb/error.h"
 
+#include "lib/ds.h"
+#include "ovsdb/jsonw.h"
+
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,9 +53,9 @@ ovsdb_syntax_error(const json_t *json, const char *tag, const char *fmt, ...)
     va_end(args);
     if (json) {
         /* ovsdb-server reports the JSON apart, as "syntax", keys sorted. */
-        char *text = json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-        e->syntax = text ? xstrdup(text) : NULL;
-        free(text);
+        struct ds text = DS_EMPTY_INITIALIZER;
+        jsonw_json_sorted(&text, json);
+        e->syntax = ds_steal_cstr(&text);
     }
     return e;
 }

@@ -205,6 +205,15 @@ parse_columns(const json_t *json, const struct ovsdb_table_schema *ts,
 
 /* Operations. */
 
+/* Writes to a read-only database (the server's own "_Server") fail once the
+ * operation has parsed, with ovsdb-server's words. */
+static struct ovsdb_error *
+reserved_db_error(const char *op, const struct ovsdb_db *db)
+{
+    return ovsdb_error("not allowed", "%s operation not allowed on table in "
+                       "reserved database %s", op, db->schema->name);
+}
+
 static struct ovsdb_error *
 execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
 {
@@ -279,6 +288,10 @@ execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
                 return error;
             }
         }
+    }
+    if (x->db->read_only) {
+        ovsdb_row_destroy(row);
+        return reserved_db_error("insert", x->db);
     }
     ovsdb_txn_row_insert(x->txn, row);
 
@@ -410,14 +423,15 @@ execute_update(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     /* From column 0: _uuid and _version are immutable columns. */
     for (size_t i = 0; i < ts->n_columns; i++) {
         if (bitmap_is_set(changed, i) && !ts->columns[i]->mutable_) {
-            error = ovsdb_syntax_error(row_json, "constraint violation",
+            error = ovsdb_syntax_error(p->op, "constraint violation",
                                        "Cannot update immutable column %s in "
                                        "table %s.", ts->columns[i]->name, ts->name);
             goto out;
         }
     }
     struct update_aux aux = { values, changed, NULL, 0 };
-    error = for_each_match(x, table, &cond, update_cb, &aux);
+    error = x->db->read_only ? reserved_db_error("update", x->db)
+            : for_each_match(x, table, &cond, update_cb, &aux);
     if (!error) {
         *resultp = json_pack("{s I}", "count", (json_int_t) aux.count);
     }
@@ -464,7 +478,8 @@ execute_mutate(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
         goto out;
     }
     struct update_aux aux = { NULL, NULL, &mutations, 0 };
-    error = for_each_match(x, table, &cond, mutate_cb, &aux);
+    error = x->db->read_only ? reserved_db_error("mutate", x->db)
+            : for_each_match(x, table, &cond, mutate_cb, &aux);
     if (!error) {
         *resultp = json_pack("{s I}", "count", (json_int_t) aux.count);
     }
@@ -501,7 +516,8 @@ execute_delete(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     struct ovsdb_error *perror = parser_finish(p);
     if (!perror && !error) {
         struct update_aux aux = { NULL, NULL, NULL, 0 };
-        error = for_each_match(x, table, &cond, delete_cb, &aux);
+        error = x->db->read_only ? reserved_db_error("delete", x->db)
+                : for_each_match(x, table, &cond, delete_cb, &aux);
         if (!error) {
             *resultp = json_pack("{s I}", "count", (json_int_t) aux.count);
         }
@@ -619,7 +635,9 @@ execute_wait(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (equal == want_equal) {
         *resultp = json_object();
     } else if (x->elapsed_ms >= timeout_ms) {
-        error = ovsdb_error("timed out", "\"where\" clause test failed");
+        error = timeout_ms ? ovsdb_error("timed out", "\"wait\" timed out after "
+                                         "%lld ms", x->elapsed_ms)
+                           : ovsdb_error("timed out", "\"where\" clause test failed");
     } else {
         /* Not yet: the caller will try the whole transaction again. */
         long long left = timeout_ms == LLONG_MAX ? LLONG_MAX : timeout_ms - x->elapsed_ms;
@@ -753,13 +771,6 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
             /* ovsdb-server reports it as a parse error ("syntax error"). */
             parser_fail(&p, "No operation \"%s\"", json_string_value(name));
             error = parser_finish(&p);
-            break;
-        }
-        if (operations[j].writes && db->read_only) {
-            error = ovsdb_error("not allowed", "%s operation not allowed when "
-                                "database server is in read only mode",
-                                operations[j].name);
-            ovsdb_error_destroy(parser_finish(&p));
             break;
         }
         error = operations[j].func(&p, &x, &result);

@@ -307,7 +307,10 @@ parse_number(struct parser *ps)
     if (!is_real) {
         long long v = strtoll(text, &end, 10);
         if (errno == ERANGE) {
-            fail(ps, "too big integer");
+            /* As ovsdb-server's parser does (jansson refuses): an integer
+             * beyond 64 bits is read as a real. */
+            errno = 0;
+            json = json_real(strtod(text, &end));
         } else {
             json = json_integer(v);
         }

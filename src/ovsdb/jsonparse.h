@@ -7,8 +7,9 @@
  * non-ASCII bytes, and builds the same jansson values through jansson's
  * public API, so every consumer is unchanged.  It accepts exactly what
  * json_loadb(..., 0) accepts for one value (surrounding whitespace allowed,
- * "\u0000" refused, invalid UTF-8 refused, integers that do not fit in
- * 64 bits refused, duplicate keys: the last wins), and bounds nesting. */
+ * "\u0000" refused, invalid UTF-8 refused, duplicate keys: the last wins),
+ * except that an integer that does not fit in 64 bits becomes a real, as in
+ * ovsdb-server (jansson refuses it); and it bounds nesting. */
 #ifndef SEAM_OVSDB_JSONPARSE_H
 #define SEAM_OVSDB_JSONPARSE_H 1
 

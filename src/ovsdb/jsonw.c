@@ -58,17 +58,14 @@ jsonw_uuid_chars(struct ds *ds, const struct uuid *u)
     ds->s[ds->length] = '\0';
 }
 
+/* Reals as ovsdb-server prints them: 15 significant digits, no ".0" on
+ * integral values, and no negative zero. */
 static void
 put_real(struct ds *ds, double d)
 {
     char buf[32];
-    int n = snprintf(buf, sizeof buf, "%.17g", d);
-    if (n > 0 && !strpbrk(buf, ".eEn")) {
-        buf[n++] = '.';
-        buf[n++] = '0';
-        buf[n] = '\0';
-    }
-    ds_put_cstr(ds, buf);
+    int n = snprintf(buf, sizeof buf, "%.15g", d == 0.0 ? 0.0 : d);
+    ds_put_buffer(ds, buf, n);
 }
 
 void
@@ -132,8 +129,28 @@ jsonw_datum(struct ds *ds, const struct ovsdb_datum *d, const struct ovsdb_type 
     }
 }
 
+static int
+compare_keys(const void *a, const void *b)
+{
+    return strcmp(*(const char *const *) a, *(const char *const *) b);
+}
+
+static void json_write(struct ds *, const json_t *, bool sort_keys);
+
 void
 jsonw_json(struct ds *ds, const json_t *json)
+{
+    json_write(ds, json, false);
+}
+
+void
+jsonw_json_sorted(struct ds *ds, const json_t *json)
+{
+    json_write(ds, json, true);
+}
+
+static void
+json_write(struct ds *ds, const json_t *json, bool sort_keys)
 {
     size_t i;
     const char *key;
@@ -143,6 +160,25 @@ jsonw_json(struct ds *ds, const json_t *json)
     case JSON_OBJECT: {
         bool first = true;
         ds_put_char(ds, '{');
+        if (sort_keys && json_object_size(json) > 1) {
+            size_t n = 0;
+            const char **keys = xmalloc(json_object_size(json) * sizeof *keys);
+            json_object_foreach ((json_t *) json, key, value) {
+                keys[n++] = key;
+            }
+            qsort(keys, n, sizeof *keys, compare_keys);
+            for (size_t k = 0; k < n; k++) {
+                if (k) {
+                    ds_put_char(ds, ',');
+                }
+                jsonw_string(ds, keys[k]);
+                ds_put_char(ds, ':');
+                json_write(ds, json_object_get(json, keys[k]), true);
+            }
+            free(keys);
+            ds_put_char(ds, '}');
+            break;
+        }
         json_object_foreach ((json_t *) json, key, value) {
             if (!first) {
                 ds_put_char(ds, ',');
@@ -150,7 +186,7 @@ jsonw_json(struct ds *ds, const json_t *json)
             first = false;
             jsonw_string(ds, key);
             ds_put_char(ds, ':');
-            jsonw_json(ds, value);
+            json_write(ds, value, sort_keys);
         }
         ds_put_char(ds, '}');
         break;
@@ -161,7 +197,7 @@ jsonw_json(struct ds *ds, const json_t *json)
             if (i) {
                 ds_put_char(ds, ',');
             }
-            jsonw_json(ds, value);
+            json_write(ds, value, sort_keys);
         }
         ds_put_char(ds, ']');
         break;

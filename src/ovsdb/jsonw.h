@@ -25,5 +25,8 @@ void jsonw_datum(struct ds *, const struct ovsdb_datum *, const struct ovsdb_typ
 /* Any jansson value, compact (faster than json_dumps(), which calls back
  * per fragment). */
 void jsonw_json(struct ds *, const json_t *);
+/* Same, with the members of every object in key order (ovsdb-server's
+ * form for the "syntax" of errors). */
+void jsonw_json_sorted(struct ds *, const json_t *);
 
 #endif /* ovsdb/jsonw.h */

@@ -353,13 +353,30 @@ parse_select(const json_t *select, struct monitor_table *mt, bool first)
 {
     static const char *const names[] = { "initial", "insert", "delete", "modify" };
     bool *flags[] = { &mt->initial, &mt->insert, &mt->delete, &mt->modify };
+    const char *table = mt->table->schema->name;
+    if (select) {
+        const char *key;
+        json_t *value;
+        json_object_foreach ((json_t *) select, key, value) {
+            bool known = false;
+            for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+                known = known || !strcmp(key, names[i]);
+            }
+            if (!known) {
+                return ovsdb_syntax_error(select, NULL, "Parsing table %s select "
+                                          "failed: Member '%s' is present but not "
+                                          "allowed here.", table, key);
+            }
+        }
+    }
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         const json_t *v = select ? json_object_get(select, names[i]) : NULL;
         bool value = true;
         if (v) {
             if (!json_is_boolean(v)) {
-                return ovsdb_syntax_error(select, NULL,
-                                          "Type mismatch for member '%s'.", names[i]);
+                return ovsdb_syntax_error(select, NULL, "Parsing table %s select "
+                                          "failed: Type mismatch for member '%s'.",
+                                          table, names[i]);
             }
             value = json_is_true(v);
         }
@@ -377,18 +394,26 @@ parse_table_request(struct ovsdb_monitor *m, struct monitor_table *mt,
     json_t *value;
 
     if (!json_is_object(req)) {
-        return ovsdb_syntax_error(req, NULL, "Object expected.");
+        return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Object "
+                                  "expected.", ts->name);
     }
     json_object_foreach ((json_t *) req, key, value) {
         if (strcmp(key, "columns") && strcmp(key, "select")
             && (strcmp(key, "where") || m->version == OVSDB_MONITOR_V1)) {
-            return ovsdb_syntax_error(req, NULL,
-                                      "Member '%s' is present but not allowed here.", key);
+            return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Member "
+                                      "'%s' is present but not allowed here.",
+                                      ts->name, key);
         }
     }
     const json_t *select = json_object_get(req, "select");
     if (select && !json_is_object(select)) {
-        return ovsdb_syntax_error(req, NULL, "Type mismatch for member 'select'.");
+        return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Type "
+                                  "mismatch for member 'select'.", ts->name);
+    }
+    const json_t *columns_json = json_object_get(req, "columns");
+    if (columns_json && !json_is_array(columns_json)) {
+        return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Type "
+                                  "mismatch for member 'columns'.", ts->name);
     }
     struct ovsdb_error *error = parse_select(select, mt, first);
     if (error) {
@@ -397,9 +422,6 @@ parse_table_request(struct ovsdb_monitor *m, struct monitor_table *mt,
 
     const json_t *columns = json_object_get(req, "columns");
     if (columns) {
-        if (!json_is_array(columns)) {
-            return ovsdb_syntax_error(req, NULL, "Type mismatch for member 'columns'.");
-        }
         size_t i;
         json_t *name;
         mt->columns = xrealloc(mt->columns, (mt->n_columns + json_array_size(columns) + 1)

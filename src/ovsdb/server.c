@@ -573,10 +573,12 @@ handle_monitor(struct ovsdb_session *s, const struct jsonrpc_msg *req,
     size_t n = json_array_size(req->params);
     size_t want = version == OVSDB_MONITOR_V3 ? 4 : 3;
     const json_t *db_name = json_array_get(req->params, 0);
-    if ((n != want && !(version != OVSDB_MONITOR_V3 && n == 2))
+    /* ovsdb-server ignores parameters after the third of "monitor". */
+    if ((version == OVSDB_MONITOR_V1 ? n < want : n != want)
         || !json_is_string(db_name)) {
-        reply_error(s, ovsdb_syntax_error(req->params, NULL, "%s: bad parameters",
-                                   req->method), req->id);
+        /* ovsdb-server's wording (its "monitor" aborts here instead). */
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "invalid parameters"),
+                    req->id);
         return;
     }
     struct served_db *sdb = find_db(s->server, json_string_value(db_name));
@@ -596,9 +598,12 @@ handle_monitor(struct ovsdb_session *s, const struct jsonrpc_msg *req,
     struct uuid last, *lastp = NULL;
     if (version == OVSDB_MONITOR_V3) {
         const json_t *l = json_array_get(req->params, 3);
-        if (json_is_string(l) && uuid_from_string(&last, json_string_value(l))) {
-            lastp = &last;
+        if (!json_is_string(l) || !uuid_from_string(&last, json_string_value(l))) {
+            reply_error(s, ovsdb_syntax_error(l, NULL, "last-txn-id must be UUID "
+                                              "format."), req->id);
+            return;
         }
+        lastp = &last;
     }
     json_t *empty = NULL;
     if (!requests) {
@@ -630,8 +635,8 @@ static void
 handle_monitor_cond_change(struct ovsdb_session *s, const struct jsonrpc_msg *req)
 {
     if (json_array_size(req->params) != 3) {
-        reply_error(s, ovsdb_syntax_error(req->params, NULL, "monitor_cond_change: "
-                                   "3 parameters expected"), req->id);
+        reply_error(s, ovsdb_syntax_error(req->params, NULL, "invalid parameters"),
+                    req->id);
         return;
     }
     const json_t *id = json_array_get(req->params, 0);
@@ -659,8 +664,12 @@ handle_monitor_cond_change(struct ovsdb_session *s, const struct jsonrpc_msg *re
 static void
 handle_monitor_cancel(struct ovsdb_session *s, const struct jsonrpc_msg *req)
 {
-    struct session_monitor *sm = json_array_size(req->params) == 1
-        ? find_monitor(s, json_array_get(req->params, 0)) : NULL;
+    if (json_array_size(req->params) != 1) {
+        s->send(s->aux, jsonrpc_create_error(json_string("invalid parameters"),
+                                             req->id));
+        return;
+    }
+    struct session_monitor *sm = find_monitor(s, json_array_get(req->params, 0));
     if (!sm) {
         /* ovsdb-server's error here is the bare string "unknown monitor". */
         s->send(s->aux, jsonrpc_create_error(json_string("unknown monitor"),
@@ -680,11 +689,21 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
 {
     static struct log_rl rl = LOG_RL_INIT(5, 5);
 
-    if (msg->type != JSONRPC_REQUEST) {
-        if (msg->type == JSONRPC_NOTIFY && !strcmp(msg->method, "cancel")) {
+    if (msg->type == JSONRPC_NOTIFY) {
+        if (!strcmp(msg->method, "cancel")) {
             handle_cancel(s, msg);
         }
         jsonrpc_msg_destroy(msg);
+        return;
+    } else if (msg->type != JSONRPC_REQUEST) {
+        /* A client has no business sending replies (echo replies are taken
+         * by the connection layer): ovsdb-server drops such a client. */
+        log_warn_rl(&rl, "%s: received unexpected %s message, closing", s->name,
+                    msg->type == JSONRPC_REPLY ? "reply" : "error");
+        jsonrpc_msg_destroy(msg);
+        if (s->conn) {
+            conn_close(s->conn);
+        }
         return;
     }
     const char *m = msg->method;
@@ -710,13 +729,17 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
         const json_t *name = json_array_get(msg->params, 0);
         struct served_db *sdb = json_is_string(name)
             ? find_db(s->server, json_string_value(name)) : NULL;
-        if (sdb) {
+        if (!json_is_string(name)) {
+            reply_error(s, ovsdb_syntax_error(msg->params, NULL, "get_schema "
+                                              "request params must begin with "
+                                              "<db-name>"), msg->id);
+        } else if (sdb) {
             reply(s, ovsdb_schema_to_json(sdb->db->schema), msg->id);
         } else {
-            reply_error(s, ovsdb_syntax_error(msg->params, "unknown database", "get_schema request "
-                                       "specifies unknown database %s",
-                                       json_is_string(name) ? json_string_value(name)
-                                                            : "(none)"), msg->id);
+            reply_error(s, ovsdb_syntax_error(msg->params, "unknown database",
+                                              "get_schema request specifies "
+                                              "unknown database %s",
+                                              json_string_value(name)), msg->id);
         }
     } else if (!strcmp(m, "echo")) {
         reply(s, json_deep_copy(msg->params), msg->id);
@@ -726,8 +749,6 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
         handle_lock(s, msg, 1);
     } else if (!strcmp(m, "unlock")) {
         handle_lock(s, msg, 2);
-    } else if (!strcmp(m, "cancel")) {
-        handle_cancel(s, msg);
     } else if (!strcmp(m, "set_db_change_aware")) {
         reply(s, json_object(), msg->id);
     } else if (!strcmp(m, "get_server_id")) {

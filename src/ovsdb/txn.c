@@ -232,8 +232,11 @@ adjust_one_ref(struct ovsdb_txn *txn, const struct ovsdb_base_type *base,
     if (row) {
         tr = row->txn_row ? row->txn_row : new_txn_row(txn, dst_table, row, row);
     } else {
+        /* A row deleted by this transaction still counts the reference, so
+         * that the deletion fails with "cannot delete ... because of N
+         * remaining reference(s)", as in ovsdb-server. */
         tr = find_txn_row(txn, dst_table, dst);
-        if (delta > 0 || !tr) {
+        if (!tr) {
             return ovsdb_error("referential integrity violation",
                                "Table %s column %s row "UUID_FMT" references "
                                "nonexistent row "UUID_FMT" in table %s.",
@@ -604,8 +607,12 @@ string_needs_quotes(const char *s)
         || !strcmp(s, "true") || !strcmp(s, "false")) {
         return true;
     }
+    struct uuid uuid;
+    if (uuid_from_string(&uuid, s)) {
+        return true;
+    }
     for (; *s; s++) {
-        if (!isalnum((unsigned char) *s) && !strchr("_-.:/", *s)) {
+        if (!isalnum((unsigned char) *s) && !strchr("_-.", *s)) {
             return true;
         }
     }
@@ -677,24 +684,44 @@ put_series(struct ds *out, size_t i, size_t n)
     ds_put_cstr(out, n == 2 ? " and " : i == n - 1 ? ", and " : ", ");
 }
 
-static const char *
-describe_row(const struct ovsdb_row *row, const struct ovsdb_index_schema *index)
+/* Appends the values of the columns of 'index' in 'row', as ovsdb-server
+ * lists them ("a, b, and c"). */
+static void
+put_index_values(struct ds *out, const struct ovsdb_row *row,
+                 const struct ovsdb_index_schema *index)
+{
+    for (size_t i = 0; i < index->n_columns; i++) {
+        const struct ovsdb_column *c = index->columns[i];
+        put_series(out, i, index->n_columns);
+        datum_to_text(out, &row->fields[c->index], &c->type);
+    }
+}
+
+static void
+describe_row(struct ds *out, const struct ovsdb_row *row,
+             const struct ovsdb_index_schema *index)
 {
     const struct ovsdb_txn_row *tr = row->txn_row;
     if (!tr || !tr->modified) {
-        return "existed in the database before this transaction and was not "
-               "modified by the transaction";
+        ds_put_cstr(out, "existed in the database before this transaction and "
+                    "was not modified by the transaction");
+        return;
     }
     if (!tr->old) {
-        return "was inserted by this transaction";
+        ds_put_cstr(out, "was inserted by this transaction");
+        return;
     }
     for (size_t i = 0; i < index->n_columns; i++) {
         if (bitmap_is_set(tr->changed, index->columns[i]->index)) {
-            return "had the following index values before the transaction";
+            ds_put_cstr(out, "had the following index values before the "
+                        "transaction: ");
+            put_index_values(out, tr->old, index);
+            return;
         }
     }
-    return "existed in the database before this transaction, which modified "
-           "some of the row's columns but not any columns in this index";
+    ds_put_cstr(out, "existed in the database before this transaction, which "
+                "modified some of the row's columns but not any columns in "
+                "this index");
 }
 
 static struct ovsdb_error *
@@ -703,13 +730,14 @@ duplicate_index_error(const struct ovsdb_table_schema *ts,
                       const struct ovsdb_row *first, const struct ovsdb_row *second)
 {
     struct ds values = DS_EMPTY_INITIALIZER, columns = DS_EMPTY_INITIALIZER;
+    struct ds first_s = DS_EMPTY_INITIALIZER, second_s = DS_EMPTY_INITIALIZER;
+    put_index_values(&values, second, index);
     for (size_t i = 0; i < index->n_columns; i++) {
-        const struct ovsdb_column *c = index->columns[i];
-        put_series(&values, i, index->n_columns);
-        datum_to_text(&values, &second->fields[c->index], &c->type);
         put_series(&columns, i, index->n_columns);
-        ds_put_format(&columns, "\"%s\"", c->name);
+        ds_put_format(&columns, "\"%s\"", index->columns[i]->name);
     }
+    describe_row(&first_s, first, index);
+    describe_row(&second_s, second, index);
     struct ovsdb_error *error = ovsdb_error(
         "constraint violation",
         "Transaction causes multiple rows in \"%s\" table to have identical "
@@ -717,10 +745,12 @@ duplicate_index_error(const struct ovsdb_table_schema *ts,
         "%s.  Second row, with UUID "UUID_FMT", %s.",
         ts->name, ds_cstr(&values), index->n_columns > 1 ? "s" : "",
         ds_cstr(&columns), UUID_ARGS(ovsdb_row_get_uuid(first)),
-        describe_row(first, index), UUID_ARGS(ovsdb_row_get_uuid(second)),
-        describe_row(second, index));
+        ds_cstr(&first_s), UUID_ARGS(ovsdb_row_get_uuid(second)),
+        ds_cstr(&second_s));
     ds_destroy(&values);
     ds_destroy(&columns);
+    ds_destroy(&first_s);
+    ds_destroy(&second_s);
     return error;
 }
 
@@ -803,9 +833,11 @@ ovsdb_txn_precommit(struct ovsdb_txn *txn)
             determine_changes(tr);
         }
     }
+    /* ovsdb-server's order: a deleted row still referenced fails even if
+     * only garbage would refer to it; garbage goes before the index check. */
     if ((error = update_ref_counts(txn))
-        || (error = collect_garbage(txn))
         || (error = check_ref_counts(txn))
+        || (error = collect_garbage(txn))
         || (error = assess_weak_refs(txn))
         || (error = check_max_rows(txn))
         || (error = check_indexes(txn))) {
@@ -961,7 +993,8 @@ static struct ovsdb_error *
 apply_diff(struct ovsdb_datum *dst, const struct ovsdb_datum *diff,
            const struct ovsdb_type *type)
 {
-    if (ovsdb_type_is_scalar(type)) {
+    if (type->n_max == 1 && !ovsdb_type_is_map(type)) {
+        /* A column of at most one element: the diff is the new value. */
         struct ovsdb_datum copy;
         ovsdb_datum_clone(&copy, diff, type);
         ovsdb_datum_swap(dst, &copy);

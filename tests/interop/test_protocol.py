@@ -145,9 +145,19 @@ ENTRIES = [
 
 
 def canonical(msg, umap, method=None):
-    body = {k: v for k, v in msg.items() if k != "id"}
+    body = {k: v for k, v in msg.items() if k != "id" or "method" in msg}
     if method == "list_dbs" and isinstance(body.get("result"), list):
         body["result"] = sorted(body["result"], key=str)
+    # Transaction ids: ovsdb-server 3.1 keeps no history for a standalone
+    # database and always answers the all-zeros id; seam keeps one (issue:
+    # a reconnecting client gets only what it missed), so its ids are real.
+    # Both are compared as "<txn-id>"; test_monitor_since.py checks seam's.
+    if method == "monitor_cond_since" and isinstance(body.get("result"), list) \
+            and len(body["result"]) == 3:
+        body["result"] = [body["result"][0], "<txn-id>", body["result"][2]]
+    if body.get("method") == "update3" and isinstance(body.get("params"), list) \
+            and len(body["params"]) == 3:
+        body["params"] = [body["params"][0], "<txn-id>", body["params"][2]]
     return umap.obj(body)
 
 
@@ -191,7 +201,7 @@ def run_entry(srv, steps, ls_uuid):
                                 notes.append(msg)
                                 break
                             unexpected.append(canonical(msg, umap))
-                    rec.append({"notification": umap.obj(notes.pop(0))})
+                    rec.append({"notification": canonical(notes.pop(0), umap)})
             except (st.ConnectionClosed, ConnectionResetError, BrokenPipeError):
                 rec.append("closed")
                 return {"steps": rec}

@@ -11,6 +11,8 @@
  * arrays together, O(n + m). */
 #include "ovsdb/datum.h"
 
+#include "ovsdb/jsonw.h"
+
 #include <float.h>
 #include <inttypes.h>
 #include <stdlib.h>
@@ -344,11 +346,7 @@ atom_to_string(const union ovsdb_atom *atom, enum ovsdb_atomic_type type,
         break;
     case OVSDB_TYPE_STRING:
         if (string_needs_quotes(atom->string)) {
-            json_t *j = json_string(atom->string);
-            char *text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-            ds_put_cstr(out, text ? text : "\"\"");
-            free(text);
-            json_decref(j);
+            jsonw_string(out, atom->string);
         } else {
             ds_put_cstr(out, atom->string);
         }
@@ -364,6 +362,36 @@ atom_to_string(const union ovsdb_atom *atom, enum ovsdb_atomic_type type,
     default:
         abort();
     }
+}
+
+void
+ovsdb_atom_to_text(struct ds *out, const union ovsdb_atom *atom,
+                   enum ovsdb_atomic_type type)
+{
+    atom_to_string(atom, type, out);
+}
+
+void
+ovsdb_datum_to_text(struct ds *out, const struct ovsdb_datum *d,
+                    const struct ovsdb_type *t)
+{
+    bool is_map = ovsdb_type_is_map(t);
+    if (t->n_max == 1 && !is_map && d->n == 1) {
+        atom_to_string(&d->keys[0], t->key.type, out);
+        return;
+    }
+    ds_put_char(out, is_map ? '{' : '[');
+    for (unsigned int i = 0; i < d->n; i++) {
+        if (i) {
+            ds_put_cstr(out, ", ");
+        }
+        atom_to_string(&d->keys[i], t->key.type, out);
+        if (is_map) {
+            ds_put_char(out, '=');
+            atom_to_string(&d->values[i], t->value.type, out);
+        }
+    }
+    ds_put_char(out, is_map ? '}' : ']');
 }
 
 /* Number of UTF-8 characters in 's' (assumed valid UTF-8). */

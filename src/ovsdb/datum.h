@@ -96,6 +96,14 @@ struct ovsdb_error *ovsdb_atom_check_constraints(const union ovsdb_atom *,
                                                  const struct ovsdb_base_type *)
     WARN_UNUSED;
 
+/* The text forms of ovsdb-server's messages and ovs-vsctl (strings bare
+ * when they can be, a set "[a, b]", a map "{k=v}"), appended to 'out'. */
+struct ds;
+void ovsdb_atom_to_text(struct ds *out, const union ovsdb_atom *,
+                        enum ovsdb_atomic_type);
+void ovsdb_datum_to_text(struct ds *out, const struct ovsdb_datum *,
+                         const struct ovsdb_type *);
+
 /* Datums. */
 void ovsdb_datum_init_empty(struct ovsdb_datum *);
 /* The column default of RFC 7047 §5.1: n_min default atoms (0 or 1). */

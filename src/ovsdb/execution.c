@@ -9,6 +9,7 @@
 #include "ovsdb/condition.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
+#include "ovsdb/jsonarena.h"
 #include "ovsdb/monitor.h"
 #include "ovsdb/mutation.h"
 #include "ovsdb/storage.h"
@@ -811,8 +812,21 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
     return true;
 }
 
+static struct ovsdb_error *commit_txn__(struct ovsdb_db *, struct ovsdb_txn *);
+
 struct ovsdb_error *
 ovsdb_db_commit_txn(struct ovsdb_db *db, struct ovsdb_txn *txn)
+{
+    /* Storage, monitors and history keep or free what they make: no
+     * request arena (see jsonarena.h) may be active meanwhile. */
+    struct jsonarena *arena = jsonarena_suspend();
+    struct ovsdb_error *error = commit_txn__(db, txn);
+    jsonarena_resume(arena);
+    return error;
+}
+
+static struct ovsdb_error *
+commit_txn__(struct ovsdb_db *db, struct ovsdb_txn *txn)
 {
     struct ovsdb_error *error = ovsdb_txn_precommit(txn);
     if (error) {

@@ -176,6 +176,22 @@ jsonarena_begin(void)
     return a;
 }
 
+struct jsonarena *
+jsonarena_suspend(void)
+{
+    struct jsonarena *a = active;
+    active = NULL;
+    return a;
+}
+
+void
+jsonarena_resume(struct jsonarena *a)
+{
+    if (a) {
+        active = a;
+    }
+}
+
 void
 jsonarena_end(struct jsonarena *a)
 {

@@ -28,6 +28,15 @@ bool jsonarena_is_installed(void);
 /* Starts a new arena and makes it the calling thread's active one; returns
  * it, or NULL when arenas are not installed (then nothing changes). */
 struct jsonarena *jsonarena_begin(void);
+/* Makes 'arena' (NULL: no-op) the thread's active arena again, to build
+ * values that die with it (a reply to the request parsed in it).  Nothing
+ * may json_dumps() and free() while it is active: the string would be
+ * arena memory. */
+void jsonarena_resume(struct jsonarena *);
+/* Deactivates the thread's active arena, if any, and returns it (for
+ * jsonarena_resume()): code that keeps JSON, or frees json_dumps() output,
+ * runs with no arena active. */
+struct jsonarena *jsonarena_suspend(void);
 /* Makes the thread's active arena inactive again (keeps its memory). */
 void jsonarena_end(struct jsonarena *);
 /* Frees all memory of 'arena' (NULL is a no-op). */

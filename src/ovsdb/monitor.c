@@ -509,6 +509,14 @@ parse_requests(struct ovsdb_monitor *m, const json_t *requests)
 
 /* Monitors. */
 
+static char *
+json_to_text(const json_t *json)
+{
+    struct ds out = DS_EMPTY_INITIALIZER;
+    jsonw_json(&out, json);
+    return ds_steal_cstr(&out);
+}
+
 /* Appends to 'out' the updates since 'last' and returns true, or returns
  * false (appending nothing) if 'last' is not in the history. */
 static bool
@@ -598,7 +606,7 @@ ovsdb_monitor_create(struct ovsdb_db *db, enum ovsdb_monitor_version version,
     m->db = db;
     m->version = version;
     m->id = json_deep_copy(monitor_id);
-    m->id_text = json_dumps(monitor_id, JSON_COMPACT | JSON_ENCODE_ANY);
+    m->id_text = json_to_text(monitor_id);
     m->by_index = xcalloc(db->schema->n_tables ? db->schema->n_tables : 1,
                           sizeof *m->by_index);
     m->send = send;
@@ -713,7 +721,7 @@ ovsdb_monitor_cond_change(struct ovsdb_monitor *m, const json_t *new_id,
         json_decref(m->id);
         free(m->id_text);
         m->id = json_deep_copy(new_id);
-        m->id_text = json_dumps(new_id, JSON_COMPACT | JSON_ENCODE_ANY);
+        m->id_text = json_to_text(new_id);
     }
 
     struct ds out = DS_EMPTY_INITIALIZER;

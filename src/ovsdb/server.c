@@ -14,6 +14,7 @@
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/execution.h"
+#include "ovsdb/jsonarena.h"
 #include "ovsdb/jsonrpc.h"
 #include "ovsdb/jsonw.h"
 #include "ovsdb/monitor.h"
@@ -416,18 +417,23 @@ trigger_destroy(struct trigger *t)
 }
 
 /* Runs 'ops' for the trigger or request; returns true if it completed (and
- * was answered). */
+ * was answered).  'arena' is the request's (NULL for a trigger): the result
+ * is built in it too, since it dies as soon as it is sent. */
 static bool
 try_transact(struct ovsdb_session *s, struct served_db *sdb, const json_t *ops,
-             const json_t *id, long long elapsed_ms, long long *timeout_msp)
+             const json_t *id, long long elapsed_ms, long long *timeout_msp,
+             struct jsonarena *arena)
 {
     struct ovsdb_exec_env env = { session_has_lock, s };
     json_t *result;
     unsigned long long before = sdb->db->n_txns;
+    jsonarena_resume(arena);
     if (!ovsdb_execute(sdb->db, &env, ops, elapsed_ms, timeout_msp, &result)) {
+        jsonarena_end(arena);
         return false;
     }
     reply(s, result, id);
+    jsonarena_end(arena);
     if (sdb->db->n_txns != before) {
         run_triggers(s->server, sdb);
     }
@@ -455,7 +461,7 @@ trigger_run(struct trigger *t)
 {
     long long timeout_ms;
     if (try_transact(t->session, t->sdb, t->ops, t->id,
-                     time_msec() - t->created_ms, &timeout_ms)) {
+                     time_msec() - t->created_ms, &timeout_ms, NULL)) {
         return true;
     }
     trigger_arm(t, timeout_ms);
@@ -517,7 +523,7 @@ handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
         json_array_append(ops, json_array_get(req->params, i));
     }
     long long timeout_ms;
-    if (try_transact(s, sdb, ops, req->id, 0, &timeout_ms)) {
+    if (try_transact(s, sdb, ops, req->id, 0, &timeout_ms, req->arena)) {
         json_decref(ops);
         return;
     }

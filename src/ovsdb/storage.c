@@ -285,14 +285,15 @@ ovsdb_storage_compact(struct ovsdb_db *db)
     long long start = time_msec();
     off_t before = journal_size(s->journal);
     json_t *schema = ovsdb_schema_to_json(db->schema);
-    char *schema_text = json_dumps(schema, JSON_COMPACT);
+    struct ds schema_text = DS_EMPTY_INITIALIZER;
+    jsonw_json(&schema_text, schema);
     json_decref(schema);
     struct ds snapshot = DS_EMPTY_INITIALIZER;
     put_snapshot(&snapshot, db);
-    const char *texts[2] = { schema_text, ds_cstr(&snapshot) };
-    size_t lens[2] = { strlen(schema_text), snapshot.length };
+    const char *texts[2] = { ds_cstr(&schema_text), ds_cstr(&snapshot) };
+    size_t lens[2] = { schema_text.length, snapshot.length };
     int err = journal_replace_text(s->journal, texts, lens, 2);
-    free(schema_text);
+    ds_destroy(&schema_text);
     ds_destroy(&snapshot);
     if (err) {
         log_err("%s: compaction failed (%s); keeping the old log", s->path,

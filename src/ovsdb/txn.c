@@ -600,81 +600,6 @@ check_max_rows(struct ovsdb_txn *txn)
     return NULL;
 }
 
-static bool
-string_needs_quotes(const char *s)
-{
-    if (!*s || (!isalpha((unsigned char) *s) && *s != '_')
-        || !strcmp(s, "true") || !strcmp(s, "false")) {
-        return true;
-    }
-    struct uuid uuid;
-    if (uuid_from_string(&uuid, s)) {
-        return true;
-    }
-    for (; *s; s++) {
-        if (!isalnum((unsigned char) *s) && !strchr("_-.", *s)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-static void
-atom_to_text(struct ds *out, const union ovsdb_atom *a, enum ovsdb_atomic_type type)
-{
-    switch (type) {
-    case OVSDB_TYPE_INTEGER:
-        ds_put_format(out, "%"PRId64, a->integer);
-        break;
-    case OVSDB_TYPE_REAL:
-        ds_put_format(out, "%.*g", 17, a->real);
-        break;
-    case OVSDB_TYPE_BOOLEAN:
-        ds_put_cstr(out, a->boolean ? "true" : "false");
-        break;
-    case OVSDB_TYPE_STRING:
-        if (string_needs_quotes(a->string)) {
-            json_t *j = json_string(a->string);
-            char *text = json_dumps(j, JSON_ENCODE_ANY);
-            ds_put_cstr(out, text ? text : "\"\"");
-            free(text);
-            json_decref(j);
-        } else {
-            ds_put_cstr(out, a->string);
-        }
-        break;
-    case OVSDB_TYPE_UUID:
-        ds_put_format(out, UUID_FMT, UUID_ARGS(&a->uuid));
-        break;
-    case OVSDB_TYPE_VOID:
-    case OVSDB_N_TYPES:
-        break;
-    }
-}
-
-/* The text form ovs-vsctl and ovsdb-server's messages use for a datum. */
-static void
-datum_to_text(struct ds *out, const struct ovsdb_datum *d, const struct ovsdb_type *t)
-{
-    bool is_map = ovsdb_type_is_map(t);
-    if (t->n_max == 1 && !is_map && d->n == 1) {
-        atom_to_text(out, &d->keys[0], t->key.type);
-        return;
-    }
-    ds_put_char(out, is_map ? '{' : '[');
-    for (unsigned int i = 0; i < d->n; i++) {
-        if (i) {
-            ds_put_cstr(out, ", ");
-        }
-        atom_to_text(out, &d->keys[i], t->key.type);
-        if (is_map) {
-            ds_put_char(out, '=');
-            atom_to_text(out, &d->values[i], t->value.type);
-        }
-    }
-    ds_put_char(out, is_map ? '}' : ']');
-}
-
 static void
 put_series(struct ds *out, size_t i, size_t n)
 {
@@ -693,7 +618,7 @@ put_index_values(struct ds *out, const struct ovsdb_row *row,
     for (size_t i = 0; i < index->n_columns; i++) {
         const struct ovsdb_column *c = index->columns[i];
         put_series(out, i, index->n_columns);
-        datum_to_text(out, &row->fields[c->index], &c->type);
+        ovsdb_datum_to_text(out, &row->fields[c->index], &c->type);
     }
 }
 

@@ -49,6 +49,8 @@ LIBS      := $(BUILD)/libseam-ovsdb.a $(BUILD)/libseam-lib.a
 PROGRAMS  := $(BUILD)/seam-ovsdb
 unit_src  := $(wildcard tests/unit/test_*.c)
 UNIT      := $(unit_src:tests/unit/%.c=$(BUILD)/tests/%)
+# Helpers shared by the unit tests (tests/unit/lib/*.c), linked into each.
+testlib_obj := $(patsubst %.c,$(BUILD)/%.o,$(wildcard tests/unit/lib/*.c))
 fuzz_src  := $(wildcard tests/fuzz/fuzz_*.c)
 
 .PHONY: all unit check integration fuzz fuzz-run bench clean deps
@@ -57,7 +59,7 @@ all: $(PROGRAMS) $(UNIT)
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  CC      $<")
-	$(Q)$(CC) $(CFLAGS_ALL) -c $< -o $@
+	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit -c $< -o $@
 
 $(BUILD)/libseam-lib.a: $(lib_obj)
 	@$(if $(Q),echo "  AR      $@")
@@ -70,7 +72,7 @@ $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
-$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(LIBS)
+$(BUILD)/tests/%: $(BUILD)/tests/unit/%.o $(testlib_obj) $(LIBS)
 	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) -lcmocka
@@ -122,4 +124,5 @@ bench: all
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
--include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) $(wildcard $(BUILD)/src/tools/*.d)
+-include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
+         $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d)

@@ -797,67 +797,6 @@ ovsdb_txn_is_modifying(const struct ovsdb_txn *txn)
     return false;
 }
 
-json_t *
-ovsdb_txn_to_record(const struct ovsdb_txn *txn, long long date_ms)
-{
-    json_t *record = NULL;
-    struct ovsdb_txn_table *tt;
-
-    LIST_FOR_EACH (tt, list_node, &txn->tables) {
-        const struct ovsdb_table_schema *ts = tt->table->schema;
-        json_t *table_json = NULL;
-        struct ovsdb_txn_row *tr;
-
-        if (!tt->n_modified) {
-            continue;
-        }
-        LIST_FOR_EACH (tr, list_node, &tt->rows) {
-            json_t *row_json;
-            if (!tr->modified) {
-                continue;
-            }
-            if (!tr->new) {
-                row_json = json_null();
-            } else {
-                row_json = json_object();
-                for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns; i++) {
-                    const struct ovsdb_column *c = ts->columns[i];
-                    const struct ovsdb_datum *d = &tr->new->fields[i];
-                    if (c->ephemeral || !bitmap_is_set(tr->changed, i)
-                        || (!tr->old && ovsdb_datum_is_default(d, &c->type))) {
-                        continue;
-                    }
-                    json_object_set_new(row_json, c->name,
-                                        ovsdb_datum_to_json(d, &c->type));
-                }
-                if (tr->old && !json_object_size(row_json)) {
-                    json_decref(row_json);
-                    continue;
-                }
-            }
-            if (!table_json) {
-                table_json = json_object();
-            }
-            char uuid_s[UUID_LEN + 1];
-            uuid_to_string(&tr->uuid, uuid_s);
-            json_object_set_new(table_json, uuid_s, row_json);
-        }
-        if (table_json) {
-            if (!record) {
-                record = json_object();
-            }
-            json_object_set_new(record, ts->name, table_json);
-        }
-    }
-    if (record) {
-        if (txn->comment) {
-            json_object_set_new(record, "_comment", json_string(txn->comment));
-        }
-        json_object_set_new(record, "_date", json_integer(date_ms));
-    }
-    return record;
-}
-
 static void
 index_insert(struct ovsdb_table *table, struct ovsdb_row *row)
 {

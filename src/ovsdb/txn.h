@@ -8,8 +8,9 @@
  * requires of the whole transaction: reference counting and referential
  * integrity of strong references, garbage collection of unreferenced
  * non-root rows, removal of dangling weak references, maxRows, and index
- * uniqueness.  The caller (storage) writes the change and then calls
- * ovsdb_txn_commit(), or ovsdb_txn_abort().
+ * uniqueness.  The caller (execution.c) has storage write the change
+ * (storage.c, from the txn rows below) and then calls ovsdb_txn_commit(),
+ * or ovsdb_txn_abort().
  *
  * Costs: every step is proportional to the rows the transaction touches
  * (and the references they hold), never to the size of the tables. */
@@ -77,10 +78,6 @@ void ovsdb_txn_add_comment(struct ovsdb_txn *, const char *comment);
 struct ovsdb_error *ovsdb_txn_precommit(struct ovsdb_txn *) WARN_UNUSED;
 /* True if the precommitted transaction changes anything visible. */
 bool ovsdb_txn_is_modifying(const struct ovsdb_txn *);
-/* Returns a new Open vSwitch standalone-file transaction record for the
- * precommitted 'txn' ({"Table": {"uuid": row-or-null}, "_date": ms,
- * "_comment": ...}), or NULL if no persistent column changed. */
-json_t *ovsdb_txn_to_record(const struct ovsdb_txn *, long long date_ms);
 /* Makes the precommitted changes the committed state and frees 'txn'. */
 void ovsdb_txn_commit(struct ovsdb_txn *);
 

@@ -56,39 +56,6 @@ ovsdb_condition_destroy(struct ovsdb_condition *cond)
     ovsdb_condition_init_empty(cond);
 }
 
-/* The type as ovsdb-server names it in errors (ovsdb_type_to_english()):
- * "string", "set of integers", "set of up to 3 strings", "map of (string,
- * string) pairs". */
-static char *
-type_to_string(const struct ovsdb_type *type)
-{
-    const char *key = ovsdb_atomic_type_to_string(type->key.type);
-    if (ovsdb_type_is_scalar(type)) {
-        return xstrdup(key);
-    }
-    struct ds s = DS_EMPTY_INITIALIZER;
-    ds_put_cstr(&s, ovsdb_type_is_set(type) ? "set" : "map");
-    if (type->n_max == UINT_MAX) {
-        if (type->n_min) {
-            ds_put_format(&s, " of %u or more", type->n_min);
-        } else {
-            ds_put_cstr(&s, " of");
-        }
-    } else if (type->n_min) {
-        ds_put_format(&s, " of %u to %u", type->n_min, type->n_max);
-    } else {
-        ds_put_format(&s, " of up to %u", type->n_max);
-    }
-    if (ovsdb_type_is_set(type)) {
-        ds_put_format(&s, " %ss", key);
-    } else {
-        ds_put_format(&s, " (%s, %s) pairs", key,
-                      ovsdb_atomic_type_to_string(type->value.type));
-    }
-    ds_cstr(&s);
-    return ds_steal_cstr(&s);
-}
-
 static struct ovsdb_error *
 clause_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
                  struct ovsdb_symbol_table *symtab, struct ovsdb_clause *clause)
@@ -129,7 +96,7 @@ clause_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
         if (type.n_max != 1 || ovsdb_type_is_map(&type)
             || (type.key.type != OVSDB_TYPE_INTEGER
                 && type.key.type != OVSDB_TYPE_REAL)) {
-            char *s = type_to_string(&column->type);
+            char *s = ovsdb_type_to_english(&column->type);
             struct ovsdb_error *error = ovsdb_syntax_error(
                 json, NULL, "Type mismatch: \"%s\" operator may not be "
                 "applied to column %s of type %s.", fname, column->name, s);

@@ -9,6 +9,7 @@
 #include "ovsdb/condition.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
+#include "ovsdb/parser.h"
 #include "ovsdb/jsonarena.h"
 #include "ovsdb/monitor.h"
 #include "ovsdb/mutation.h"
@@ -16,89 +17,6 @@
 #include "ovsdb/txn.h"
 
 LOG_MODULE(execution);
-
-/* Member parsing with ovsdb-server's wording ("Parsing ovsdb operation 1
- * of 2 failed: Required 'table' member is missing."). */
-struct op_parser {
-    const json_t *op;
-    size_t index, n_ops;
-    struct ovsdb_error *error;
-    const char **used;          /* Member names taken so far. */
-    size_t n_used;
-};
-
-enum member_type {
-    M_STRING = 1 << 0, M_OBJECT = 1 << 1, M_ARRAY = 1 << 2,
-    M_BOOLEAN = 1 << 3, M_INTEGER = 1 << 4, M_ANY = 0xff,
-    M_OPTIONAL = 1 << 8
-};
-
-static void PRINTF_FMT(2, 3)
-parser_fail(struct op_parser *p, const char *fmt, ...)
-{
-    if (p->error) {
-        return;
-    }
-    va_list args;
-    va_start(args, fmt);
-    char *msg = xvasprintf(fmt, args);
-    va_end(args);
-    p->error = ovsdb_syntax_error(p->op, NULL, "Parsing ovsdb operation %zu of "
-                                  "%zu failed: %s", p->index + 1, p->n_ops, msg);
-    free(msg);
-}
-
-static const json_t *
-parser_member(struct op_parser *p, const char *name, int types)
-{
-    const json_t *v = json_object_get(p->op, name);
-    if (p->error) {
-        return NULL;
-    }
-    if (!v) {
-        if (!(types & M_OPTIONAL)) {
-            parser_fail(p, "Required '%s' member is missing.", name);
-        }
-        return NULL;
-    }
-    p->used[p->n_used++] = name;
-    bool ok = ((types & M_STRING) && json_is_string(v))
-              || ((types & M_OBJECT) && json_is_object(v))
-              || ((types & M_ARRAY) && json_is_array(v))
-              || ((types & M_BOOLEAN) && json_is_boolean(v))
-              || ((types & M_INTEGER) && json_is_integer(v))
-              || (types & 0xff) == M_ANY;
-    if (!ok) {
-        parser_fail(p, "Type mismatch for member '%s'.", name);
-        return NULL;
-    }
-    return v;
-}
-
-static struct ovsdb_error *
-parser_finish(struct op_parser *p)
-{
-    if (!p->error) {
-        const char *key;
-        json_t *value;
-        json_object_foreach ((json_t *) p->op, key, value) {
-            bool used = false;
-            for (size_t i = 0; i < p->n_used; i++) {
-                if (!strcmp(p->used[i], key)) {
-                    used = true;
-                    break;
-                }
-            }
-            if (!used) {
-                parser_fail(p, "Member '%s' is present but not allowed here.", key);
-                break;
-            }
-        }
-    }
-    struct ovsdb_error *error = p->error;
-    p->error = NULL;
-    return error;
-}
 
 struct exec_ctx {
     struct ovsdb_db *db;
@@ -111,9 +29,9 @@ struct exec_ctx {
 };
 
 static struct ovsdb_table *
-parse_table(struct op_parser *p, struct exec_ctx *x, struct ovsdb_error **errorp)
+parse_table(struct ovsdb_parser *p, struct exec_ctx *x, struct ovsdb_error **errorp)
 {
-    const json_t *name = parser_member(p, "table", M_STRING);
+    const json_t *name = ovsdb_parser_member(p, "table", OP_STRING);
     if (!name) {
         return NULL;
     }
@@ -121,16 +39,16 @@ parse_table(struct op_parser *p, struct exec_ctx *x, struct ovsdb_error **errorp
     if (!table) {
         /* ovsdb-server: "syntax error", "Parsing ovsdb operation 1 of 1
          * failed: No table named Nope.", not "unknown table". */
-        parser_fail(p, "No table named %s.", json_string_value(name));
+        ovsdb_parser_raise(p, "No table named %s.", json_string_value(name));
     }
     return table;
 }
 
 static struct ovsdb_error *
-parse_where(struct op_parser *p, struct exec_ctx *x, struct ovsdb_table *table,
+parse_where(struct ovsdb_parser *p, struct exec_ctx *x, struct ovsdb_table *table,
             struct ovsdb_condition *cond)
 {
-    const json_t *where = parser_member(p, "where", M_ARRAY);
+    const json_t *where = ovsdb_parser_member(p, "where", OP_ARRAY);
     ovsdb_condition_init_empty(cond);
     if (!where) {
         return NULL;
@@ -216,20 +134,20 @@ reserved_db_error(const char *op, const struct ovsdb_db *db)
 }
 
 static struct ovsdb_error *
-execute_insert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_insert(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
     /* "row" is required (RFC 7047 5.2.1, and ovsdb-server). */
-    const json_t *row_json = parser_member(p, "row", M_OBJECT);
-    const json_t *uuid_name = parser_member(p, "uuid-name", M_STRING | M_OPTIONAL);
+    const json_t *row_json = ovsdb_parser_member(p, "row", OP_OBJECT);
+    const json_t *uuid_name = ovsdb_parser_member(p, "uuid-name", OP_STRING | OP_OPTIONAL);
     /* ovsdb-server parses "uuid-name" as an <id>: a bad one is a type
      * mismatch of the member. */
     if (uuid_name && !ovsdb_id_is_valid(json_string_value(uuid_name))) {
-        parser_fail(p, "Type mismatch for member 'uuid-name'.");
+        ovsdb_parser_raise(p, "Type mismatch for member 'uuid-name'.");
     }
-    const json_t *uuid_json = parser_member(p, "uuid", M_STRING | M_OPTIONAL);
-    struct ovsdb_error *perror = parser_finish(p);
+    const json_t *uuid_json = ovsdb_parser_member(p, "uuid", OP_STRING | OP_OPTIONAL);
+    struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (perror || error) {
         /* Free 'error' only if 'perror' is returned instead (it used to be
          * freed and then returned: a use after free). */
@@ -333,7 +251,7 @@ select_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 }
 
 static struct ovsdb_error *
-execute_select(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_select(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
@@ -342,8 +260,8 @@ execute_select(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
     }
-    const json_t *columns = parser_member(p, "columns", M_ARRAY | M_OPTIONAL);
-    struct ovsdb_error *perror = parser_finish(p);
+    const json_t *columns = ovsdb_parser_member(p, "columns", OP_ARRAY | OP_OPTIONAL);
+    struct ovsdb_error *perror = ovsdb_parser_finish(p);
     struct select_aux aux = { NULL, NULL, 0 };
     if (perror || error) {
         goto out;
@@ -397,7 +315,7 @@ update_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 }
 
 static struct ovsdb_error *
-execute_update(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_update(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
@@ -409,8 +327,8 @@ execute_update(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
     }
-    const json_t *row_json = parser_member(p, "row", M_OBJECT);
-    struct ovsdb_error *perror = parser_finish(p);
+    const json_t *row_json = ovsdb_parser_member(p, "row", OP_OBJECT);
+    struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (perror || error) {
         goto out;
     }
@@ -424,7 +342,7 @@ execute_update(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     /* From column 0: _uuid and _version are immutable columns. */
     for (size_t i = 0; i < ts->n_columns; i++) {
         if (bitmap_is_set(changed, i) && !ts->columns[i]->mutable_) {
-            error = ovsdb_syntax_error(p->op, "constraint violation",
+            error = ovsdb_syntax_error(p->syntax, "constraint violation",
                                        "Cannot update immutable column %s in "
                                        "table %s.", ts->columns[i]->name, ts->name);
             goto out;
@@ -457,7 +375,7 @@ mutate_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 }
 
 static struct ovsdb_error *
-execute_mutate(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_mutate(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
@@ -468,8 +386,8 @@ execute_mutate(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
     }
-    const json_t *mutations_json = parser_member(p, "mutations", M_ARRAY);
-    struct ovsdb_error *perror = parser_finish(p);
+    const json_t *mutations_json = ovsdb_parser_member(p, "mutations", OP_ARRAY);
+    struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (perror || error) {
         goto out;
     }
@@ -504,7 +422,7 @@ delete_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 }
 
 static struct ovsdb_error *
-execute_delete(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_delete(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
@@ -514,7 +432,7 @@ execute_delete(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
     }
-    struct ovsdb_error *perror = parser_finish(p);
+    struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (!perror && !error) {
         struct update_aux aux = { NULL, NULL, NULL, 0 };
         error = x->db->read_only ? reserved_db_error("delete", x->db)
@@ -569,7 +487,7 @@ wait_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 }
 
 static struct ovsdb_error *
-execute_wait(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
     struct ovsdb_table *table = parse_table(p, x, &error);
@@ -581,11 +499,11 @@ execute_wait(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
     }
-    const json_t *columns = parser_member(p, "columns", M_ARRAY | M_OPTIONAL);
-    const json_t *until = parser_member(p, "until", M_STRING);
-    const json_t *rows = parser_member(p, "rows", M_ARRAY);
-    const json_t *timeout = parser_member(p, "timeout", M_INTEGER | M_OPTIONAL);
-    struct ovsdb_error *perror = parser_finish(p);
+    const json_t *columns = ovsdb_parser_member(p, "columns", OP_ARRAY | OP_OPTIONAL);
+    const json_t *until = ovsdb_parser_member(p, "until", OP_STRING);
+    const json_t *rows = ovsdb_parser_member(p, "rows", OP_ARRAY);
+    const json_t *timeout = ovsdb_parser_member(p, "timeout", OP_INTEGER | OP_OPTIONAL);
+    struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (perror || error) {
         goto out;
     }
@@ -595,7 +513,7 @@ execute_wait(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
         error = ovsdb_syntax_error(until, NULL, "\"until\" must be \"==\" or \"!=\"");
         goto out;
     }
-    long long timeout_ms = timeout ? json_integer_value(timeout) : LLONG_MAX;
+    long long timeout_ms = timeout ? ovsdb_json_integral_value(timeout) : LLONG_MAX;
     if (timeout_ms < 0) {
         error = ovsdb_syntax_error(timeout, NULL, "timeout must be nonnegative");
         goto out;
@@ -661,10 +579,10 @@ out:
 }
 
 static struct ovsdb_error *
-execute_commit(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_commit(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    const json_t *durable = parser_member(p, "durable", M_BOOLEAN);
-    struct ovsdb_error *error = parser_finish(p);
+    const json_t *durable = ovsdb_parser_member(p, "durable", OP_BOOLEAN);
+    struct ovsdb_error *error = ovsdb_parser_finish(p);
     if (!error) {
         x->durable = x->durable || json_is_true(durable);
         *resultp = json_object();
@@ -673,17 +591,17 @@ execute_commit(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
 }
 
 static struct ovsdb_error *
-execute_abort(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_abort(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    struct ovsdb_error *error = parser_finish(p);
+    struct ovsdb_error *error = ovsdb_parser_finish(p);
     return error ? error : ovsdb_error("aborted", "aborted by request");
 }
 
 static struct ovsdb_error *
-execute_comment(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_comment(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    const json_t *comment = parser_member(p, "comment", M_STRING);
-    struct ovsdb_error *error = parser_finish(p);
+    const json_t *comment = ovsdb_parser_member(p, "comment", OP_STRING);
+    struct ovsdb_error *error = ovsdb_parser_finish(p);
     if (!error) {
         ovsdb_txn_add_comment(x->txn, json_string_value(comment));
         *resultp = json_object();
@@ -692,10 +610,10 @@ execute_comment(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
 }
 
 static struct ovsdb_error *
-execute_assert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
+execute_assert(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    const json_t *lock = parser_member(p, "lock", M_STRING);
-    struct ovsdb_error *error = parser_finish(p);
+    const json_t *lock = ovsdb_parser_member(p, "lock", OP_STRING);
+    struct ovsdb_error *error = ovsdb_parser_finish(p);
     if (error) {
         return error;
     }
@@ -707,7 +625,7 @@ execute_assert(struct op_parser *p, struct exec_ctx *x, json_t **resultp)
     return NULL;
 }
 
-typedef struct ovsdb_error *op_func(struct op_parser *, struct exec_ctx *, json_t **);
+typedef struct ovsdb_error *op_func(struct ovsdb_parser *, struct exec_ctx *, json_t **);
 
 static const struct {
     const char *name;
@@ -748,8 +666,7 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
     for (size_t i = 0; i < n_ops && !error && !waiting; i++) {
         const json_t *op = json_array_get(ops, i);
         json_t *result = NULL;
-        const char *used[16];
-        struct op_parser p = { op, i, n_ops, NULL, used, 0 };
+        struct ovsdb_parser p;
 
         if (!json_is_object(op)) {
             /* ovsdb-server's parser wording. */
@@ -757,9 +674,10 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
                                 "%zu failed: Object expected.", i + 1, n_ops);
             break;
         }
-        const json_t *name = parser_member(&p, "op", M_STRING);
+        ovsdb_parser_init(&p, op, "ovsdb operation %zu of %zu", i + 1, n_ops);
+        const json_t *name = ovsdb_parser_member(&p, "op", OP_STRING);
         if (!name) {
-            error = parser_finish(&p);
+            error = ovsdb_parser_finish(&p);
             break;
         }
         size_t j;
@@ -770,8 +688,8 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
         }
         if (j == ARRAY_SIZE(operations)) {
             /* ovsdb-server reports it as a parse error ("syntax error"). */
-            parser_fail(&p, "No operation \"%s\"", json_string_value(name));
-            error = parser_finish(&p);
+            ovsdb_parser_raise(&p, "No operation \"%s\"", json_string_value(name));
+            error = ovsdb_parser_finish(&p);
             break;
         }
         error = operations[j].func(&p, &x, &result);

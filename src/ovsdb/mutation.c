@@ -16,43 +16,10 @@ static const char *const mutator_names[] = {
     [OVSDB_M_INSERT] = "insert", [OVSDB_M_DELETE] = "delete",
 };
 
-/* The type as ovsdb-server names it in errors (ovsdb_type_to_english()):
- * "string", "set of integers", "set of up to 3 strings", "map of (string,
- * string) pairs". */
-static char *
-type_to_string(const struct ovsdb_type *type)
-{
-    const char *key = ovsdb_atomic_type_to_string(type->key.type);
-    if (ovsdb_type_is_scalar(type)) {
-        return xstrdup(key);
-    }
-    struct ds s = DS_EMPTY_INITIALIZER;
-    ds_put_cstr(&s, ovsdb_type_is_set(type) ? "set" : "map");
-    if (type->n_max == UINT_MAX) {
-        if (type->n_min) {
-            ds_put_format(&s, " of %u or more", type->n_min);
-        } else {
-            ds_put_cstr(&s, " of");
-        }
-    } else if (type->n_min) {
-        ds_put_format(&s, " of %u to %u", type->n_min, type->n_max);
-    } else {
-        ds_put_format(&s, " of up to %u", type->n_max);
-    }
-    if (ovsdb_type_is_set(type)) {
-        ds_put_format(&s, " %ss", key);
-    } else {
-        ds_put_format(&s, " (%s, %s) pairs", key,
-                      ovsdb_atomic_type_to_string(type->value.type));
-    }
-    ds_cstr(&s);
-    return ds_steal_cstr(&s);
-}
-
 static struct ovsdb_error *
 type_mismatch(const json_t *json, const char *mutator, const struct ovsdb_column *c)
 {
-    char *s = type_to_string(&c->type);
+    char *s = ovsdb_type_to_english(&c->type);
     struct ovsdb_error *error = ovsdb_syntax_error(
         json, NULL, "Type mismatch: \"%s\" operator may not be applied to "
         "column %s of type %s.", mutator, c->name, s);
@@ -256,7 +223,7 @@ check_count(const struct ovsdb_datum *d, const struct ovsdb_column *c)
 {
     if (d->n < c->type.n_min || d->n > c->type.n_max) {
         /* ovsdb-server's wording: "... in set of up to 3 strings." */
-        char *s = type_to_string(&c->type);
+        char *s = ovsdb_type_to_english(&c->type);
         struct ovsdb_error *error = ovsdb_error(
             "constraint violation", "Attempted to store %u elements in %s.",
             d->n, s);

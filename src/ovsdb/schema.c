@@ -23,148 +23,9 @@
 
 #include "lib/uuid.h"
 #include "ovsdb/error.h"
+#include "ovsdb/parser.h"
 
 #define syntax_error(...) ovsdb_error("syntax error", __VA_ARGS__)
-
-/* Member parser for a JSON object, as in types.c: the first problem becomes
- * "Parsing <name> failed: ...", exactly as Open vSwitch words it. */
-enum {
-    MP_STRING = 1 << 0,
-    MP_INTEGER = 1 << 1,
-    MP_BOOLEAN = 1 << 2,
-    MP_OBJECT = 1 << 3,
-    MP_ARRAY = 1 << 4,
-    MP_ID = 1 << 5,
-    MP_OPTIONAL = 1 << 6
-};
-
-#define MP_MAX_USED 8
-
-struct mparser {
-    const json_t *json;
-    char *name;                 /* Owned. */
-    struct ovsdb_error *error;
-    const char *used[MP_MAX_USED];
-    size_t n_used;
-};
-
-static void PRINTF_FMT(2, 3)
-mp_raise(struct mparser *p, const char *fmt, ...)
-{
-    if (!p->error) {
-        va_list args;
-        va_start(args, fmt);
-        char *msg = xvasprintf(fmt, args);
-        va_end(args);
-        p->error = syntax_error("Parsing %s failed: %s", p->name, msg);
-        free(msg);
-    }
-}
-
-static void PRINTF_FMT(3, 4)
-mp_init(struct mparser *p, const json_t *json, const char *fmt, ...)
-{
-    va_list args;
-    va_start(args, fmt);
-    p->name = xvasprintf(fmt, args);
-    va_end(args);
-    p->json = json_is_object(json) ? json : NULL;
-    p->error = NULL;
-    p->n_used = 0;
-    if (!p->json) {
-        mp_raise(p, "Object expected.");
-    }
-}
-
-static bool
-json_is_integral(const json_t *j)
-{
-    if (json_is_integer(j)) {
-        return true;
-    }
-    if (json_is_real(j)) {
-        double d = json_real_value(j);
-        return d >= -9223372036854775808.0 && d < 9223372036854775808.0
-               && d == (double) (int64_t) d;
-    }
-    return false;
-}
-
-static long long
-json_integral_value(const json_t *j)
-{
-    return json_is_integer(j) ? json_integer_value(j)
-                              : (long long) json_real_value(j);
-}
-
-static const json_t *
-mp_member(struct mparser *p, const char *name, unsigned int types)
-{
-    if (!p->json) {
-        return NULL;
-    }
-    const json_t *v = json_object_get(p->json, name);
-    if (!v) {
-        if (!(types & MP_OPTIONAL)) {
-            mp_raise(p, "Required '%s' member is missing.", name);
-        }
-        return NULL;
-    }
-    bool ok = (((types & MP_STRING) && json_is_string(v))
-               || ((types & MP_INTEGER) && json_is_integral(v))
-               || ((types & MP_BOOLEAN) && json_is_boolean(v))
-               || ((types & MP_OBJECT) && json_is_object(v))
-               || ((types & MP_ARRAY) && json_is_array(v))
-               || ((types & MP_ID) && json_is_string(v)
-                   && ovsdb_id_is_valid(json_string_value(v))));
-    if (!ok) {
-        mp_raise(p, "Type mismatch for member '%s'.", name);
-        return NULL;
-    }
-    if (p->n_used < MP_MAX_USED) {
-        p->used[p->n_used++] = name;
-    }
-    return v;
-}
-
-static bool
-mp_is_used(const struct mparser *p, const char *name)
-{
-    for (size_t i = 0; i < p->n_used; i++) {
-        if (!strcmp(p->used[i], name)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Returns the parser's error (the caller owns it) and frees the parser. */
-static struct ovsdb_error *
-mp_finish(struct mparser *p)
-{
-    if (!p->error && json_object_size(p->json) > p->n_used) {
-        size_t n_unused = json_object_size(p->json) - p->n_used;
-        const char *key;
-        const json_t *value;
-
-        json_object_foreach ((json_t *) p->json, key, value) {
-            if (!mp_is_used(p, key)) {
-                if (n_unused > 1) {
-                    mp_raise(p, "Member '%s' and %zu other member%s are "
-                             "present but not allowed here.",
-                             key, n_unused - 1, n_unused > 2 ? "s" : "");
-                } else {
-                    mp_raise(p, "Member '%s' is present but not allowed "
-                             "here.", key);
-                }
-                break;
-            }
-        }
-    }
-    free(p->name);
-    p->name = NULL;
-    return p->error;
-}
 
 /* Columns. */
 
@@ -194,18 +55,18 @@ static struct ovsdb_error *
 column_from_json(const json_t *json, const char *name,
                  struct ovsdb_column **columnp)
 {
-    struct mparser p;
+    struct ovsdb_parser p;
     struct ovsdb_error *error;
     struct ovsdb_type type;
 
     *columnp = NULL;
-    mp_init(&p, json, "schema for column %s", name);
-    const json_t *mutable_json = mp_member(&p, "mutable",
-                                           MP_BOOLEAN | MP_OPTIONAL);
-    const json_t *ephemeral = mp_member(&p, "ephemeral",
-                                        MP_BOOLEAN | MP_OPTIONAL);
-    const json_t *type_json = mp_member(&p, "type", MP_STRING | MP_OBJECT);
-    error = mp_finish(&p);
+    ovsdb_parser_init(&p, json, "schema for column %s", name);
+    const json_t *mutable_json = ovsdb_parser_member(&p, "mutable",
+                                           OP_BOOLEAN | OP_OPTIONAL);
+    const json_t *ephemeral = ovsdb_parser_member(&p, "ephemeral",
+                                        OP_BOOLEAN | OP_OPTIONAL);
+    const json_t *type_json = ovsdb_parser_member(&p, "type", OP_STRING | OP_OBJECT);
+    error = ovsdb_parser_finish(&p);
     if (error) {
         return error;
     }
@@ -355,26 +216,26 @@ static struct ovsdb_error *
 table_from_json(const json_t *json, const char *name,
                 struct ovsdb_table_schema **tsp)
 {
-    struct mparser p;
+    struct ovsdb_parser p;
     struct ovsdb_error *error;
 
     *tsp = NULL;
-    mp_init(&p, json, "table schema for table %s", name);
-    const json_t *columns = mp_member(&p, "columns", MP_OBJECT);
-    const json_t *mutable_ = mp_member(&p, "mutable",
-                                       MP_BOOLEAN | MP_OPTIONAL);
-    const json_t *max_rows = mp_member(&p, "maxRows",
-                                       MP_INTEGER | MP_OPTIONAL);
-    const json_t *is_root = mp_member(&p, "isRoot", MP_BOOLEAN | MP_OPTIONAL);
-    const json_t *indexes = mp_member(&p, "indexes", MP_ARRAY | MP_OPTIONAL);
-    error = mp_finish(&p);
+    ovsdb_parser_init(&p, json, "table schema for table %s", name);
+    const json_t *columns = ovsdb_parser_member(&p, "columns", OP_OBJECT);
+    const json_t *mutable_ = ovsdb_parser_member(&p, "mutable",
+                                       OP_BOOLEAN | OP_OPTIONAL);
+    const json_t *max_rows = ovsdb_parser_member(&p, "maxRows",
+                                       OP_INTEGER | OP_OPTIONAL);
+    const json_t *is_root = ovsdb_parser_member(&p, "isRoot", OP_BOOLEAN | OP_OPTIONAL);
+    const json_t *indexes = ovsdb_parser_member(&p, "indexes", OP_ARRAY | OP_OPTIONAL);
+    error = ovsdb_parser_finish(&p);
     if (error) {
         return error;
     }
 
     long long n_max_rows = UINT_MAX;
     if (max_rows) {
-        n_max_rows = json_integral_value(max_rows);
+        n_max_rows = ovsdb_json_integral_value(max_rows);
         if (n_max_rows <= 0) {
             return syntax_error("maxRows must be at least 1");
         }
@@ -514,15 +375,15 @@ resolve_ref(struct ovsdb_schema *schema, struct ovsdb_column *column,
 static struct ovsdb_error *
 schema_from_json__(const json_t *json, struct ovsdb_schema *schema)
 {
-    struct mparser p;
+    struct ovsdb_parser p;
     struct ovsdb_error *error;
 
-    mp_init(&p, json, "database schema");
-    const json_t *name = mp_member(&p, "name", MP_ID);
-    const json_t *version = mp_member(&p, "version", MP_STRING | MP_OPTIONAL);
-    const json_t *cksum = mp_member(&p, "cksum", MP_STRING | MP_OPTIONAL);
-    const json_t *tables = mp_member(&p, "tables", MP_OBJECT);
-    error = mp_finish(&p);
+    ovsdb_parser_init(&p, json, "database schema");
+    const json_t *name = ovsdb_parser_member(&p, "name", OP_ID);
+    const json_t *version = ovsdb_parser_member(&p, "version", OP_STRING | OP_OPTIONAL);
+    const json_t *cksum = ovsdb_parser_member(&p, "cksum", OP_STRING | OP_OPTIONAL);
+    const json_t *tables = ovsdb_parser_member(&p, "tables", OP_OBJECT);
+    error = ovsdb_parser_finish(&p);
     if (error) {
         return error;
     }

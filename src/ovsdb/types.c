@@ -7,157 +7,18 @@
  * (ovsdb-server sends it apart, as "syntax"). */
 #include "ovsdb/types.h"
 
+#include "lib/ds.h"
+
 #include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "ovsdb/datum.h"
 #include "ovsdb/error.h"
+#include "ovsdb/parser.h"
 
 /* A syntax error with exactly ovsdb-server's details. */
 #define syntax_error(...) ovsdb_error("syntax error", __VA_ARGS__)
-
-/* Member parser for a JSON object (after OVS lib/ovsdb-parser.c): looks
- * members up by name and type, remembers which were used, and reports the
- * first problem as "Parsing <name> failed: ...".  Lives on the stack. */
-enum {
-    MP_STRING = 1 << 0,
-    MP_INTEGER = 1 << 1,        /* Integer, or a real with no fraction. */
-    MP_NUMBER = 1 << 2,         /* Integer or real. */
-    MP_BOOLEAN = 1 << 3,
-    MP_OBJECT = 1 << 4,
-    MP_ARRAY = 1 << 5,
-    MP_ID = 1 << 6,             /* String that is a valid <id>. */
-    MP_ANY = 1 << 7,
-    MP_OPTIONAL = 1 << 8
-};
-
-#define MP_MAX_USED 16
-
-struct mparser {
-    const json_t *json;         /* The object, or NULL if not an object. */
-    const char *name;           /* What is parsed, e.g. "ovsdb type". */
-    struct ovsdb_error *error;  /* First error, or NULL. */
-    const char *used[MP_MAX_USED];
-    size_t n_used;
-};
-
-static void PRINTF_FMT(2, 3)
-mp_raise(struct mparser *p, const char *fmt, ...)
-{
-    if (!p->error) {
-        va_list args;
-        va_start(args, fmt);
-        char *msg = xvasprintf(fmt, args);
-        va_end(args);
-        p->error = syntax_error("Parsing %s failed: %s", p->name, msg);
-        free(msg);
-    }
-}
-
-static void
-mp_init(struct mparser *p, const json_t *json, const char *name)
-{
-    p->json = json_is_object(json) ? json : NULL;
-    p->name = name;
-    p->error = NULL;
-    p->n_used = 0;
-    if (!p->json) {
-        mp_raise(p, "Object expected.");
-    }
-}
-
-static bool
-json_is_integral(const json_t *j)
-{
-    if (json_is_integer(j)) {
-        return true;
-    }
-    if (json_is_real(j)) {
-        /* Open vSwitch's JSON parser reads 1.0 and 1e2 as integers. */
-        double d = json_real_value(j);
-        return d >= -9223372036854775808.0 && d < 9223372036854775808.0
-               && d == (double) (int64_t) d;
-    }
-    return false;
-}
-
-static int64_t
-json_integral_value(const json_t *j)
-{
-    return json_is_integer(j) ? json_integer_value(j)
-                              : (int64_t) json_real_value(j);
-}
-
-static const json_t *
-mp_member(struct mparser *p, const char *name, unsigned int types)
-{
-    if (!p->json) {
-        return NULL;
-    }
-    const json_t *v = json_object_get(p->json, name);
-    if (!v) {
-        if (!(types & MP_OPTIONAL)) {
-            mp_raise(p, "Required '%s' member is missing.", name);
-        }
-        return NULL;
-    }
-    bool ok = ((types & MP_ANY)
-               || ((types & MP_STRING) && json_is_string(v))
-               || ((types & MP_INTEGER) && json_is_integral(v))
-               || ((types & MP_NUMBER) && json_is_number(v))
-               || ((types & MP_BOOLEAN) && json_is_boolean(v))
-               || ((types & MP_OBJECT) && json_is_object(v))
-               || ((types & MP_ARRAY) && json_is_array(v))
-               || ((types & MP_ID) && json_is_string(v)
-                   && ovsdb_id_is_valid(json_string_value(v))));
-    if (!ok) {
-        mp_raise(p, "Type mismatch for member '%s'.", name);
-        return NULL;
-    }
-    if (p->n_used < MP_MAX_USED) {
-        p->used[p->n_used++] = name;
-    }
-    return v;
-}
-
-static bool
-mp_is_used(const struct mparser *p, const char *name)
-{
-    for (size_t i = 0; i < p->n_used; i++) {
-        if (!strcmp(p->used[i], name)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* Returns the parser's error (the caller owns it), after checking that no
- * member was left unused. */
-static struct ovsdb_error *
-mp_finish(struct mparser *p)
-{
-    if (!p->error && json_object_size(p->json) > p->n_used) {
-        size_t n_unused = json_object_size(p->json) - p->n_used;
-        const char *key;
-        const json_t *value;
-
-        json_object_foreach ((json_t *) p->json, key, value) {
-            if (!mp_is_used(p, key)) {
-                if (n_unused > 1) {
-                    mp_raise(p, "Member '%s' and %zu other member%s are "
-                             "present but not allowed here.",
-                             key, n_unused - 1, n_unused > 2 ? "s" : "");
-                } else {
-                    mp_raise(p, "Member '%s' is present but not allowed "
-                             "here.", key);
-                }
-                break;
-            }
-        }
-    }
-    return p->error;
-}
 
 /* Atomic types. */
 
@@ -306,11 +167,11 @@ ovsdb_base_type_has_constraints(const struct ovsdb_base_type *base)
 }
 
 static struct ovsdb_error *
-parse_optional_uint(struct mparser *p, const char *member, unsigned int *uint)
+parse_optional_uint(struct ovsdb_parser *p, const char *member, unsigned int *uint)
 {
-    const json_t *j = mp_member(p, member, MP_INTEGER | MP_OPTIONAL);
+    const json_t *j = ovsdb_parser_member(p, member, OP_INTEGER | OP_OPTIONAL);
     if (j) {
-        int64_t v = json_integral_value(j);
+        int64_t v = ovsdb_json_integral_value(j);
         if (v < 0 || v > UINT_MAX) {
             return syntax_error("%s out of valid range 0 to %u",
                                 member, UINT_MAX);
@@ -337,11 +198,11 @@ base_type_from_json(struct ovsdb_base_type *base, const json_t *json)
         return error;
     }
 
-    struct mparser p;
-    mp_init(&p, json, "ovsdb type");
-    const json_t *type = mp_member(&p, "type", MP_STRING);
+    struct ovsdb_parser p;
+    ovsdb_parser_init(&p, json, "ovsdb type");
+    const json_t *type = ovsdb_parser_member(&p, "type", OP_STRING);
     if (p.error) {
-        return mp_finish(&p);
+        return ovsdb_parser_finish(&p);
     }
     error = atomic_type_from_json(&atomic, type);
     if (error) {
@@ -349,7 +210,7 @@ base_type_from_json(struct ovsdb_base_type *base, const json_t *json)
     }
     ovsdb_base_type_init(base, atomic);
 
-    const json_t *enum_ = mp_member(&p, "enum", MP_ANY | MP_OPTIONAL);
+    const json_t *enum_ = ovsdb_parser_member(&p, "enum", OP_ANY | OP_OPTIONAL);
     if (enum_) {
         struct ovsdb_type et;
         enum_type_init(&et, atomic);
@@ -360,18 +221,18 @@ base_type_from_json(struct ovsdb_base_type *base, const json_t *json)
             base->enum_ = NULL;
         }
     } else if (atomic == OVSDB_TYPE_INTEGER) {
-        const json_t *min = mp_member(&p, "minInteger",
-                                      MP_INTEGER | MP_OPTIONAL);
-        const json_t *max = mp_member(&p, "maxInteger",
-                                      MP_INTEGER | MP_OPTIONAL);
-        base->integer.min = min ? json_integral_value(min) : INT64_MIN;
-        base->integer.max = max ? json_integral_value(max) : INT64_MAX;
+        const json_t *min = ovsdb_parser_member(&p, "minInteger",
+                                      OP_INTEGER | OP_OPTIONAL);
+        const json_t *max = ovsdb_parser_member(&p, "maxInteger",
+                                      OP_INTEGER | OP_OPTIONAL);
+        base->integer.min = min ? ovsdb_json_integral_value(min) : INT64_MIN;
+        base->integer.max = max ? ovsdb_json_integral_value(max) : INT64_MAX;
         if (base->integer.min > base->integer.max) {
             error = syntax_error("minInteger exceeds maxInteger");
         }
     } else if (atomic == OVSDB_TYPE_REAL) {
-        const json_t *min = mp_member(&p, "minReal", MP_NUMBER | MP_OPTIONAL);
-        const json_t *max = mp_member(&p, "maxReal", MP_NUMBER | MP_OPTIONAL);
+        const json_t *min = ovsdb_parser_member(&p, "minReal", OP_NUMBER | OP_OPTIONAL);
+        const json_t *max = ovsdb_parser_member(&p, "maxReal", OP_NUMBER | OP_OPTIONAL);
         base->real.min = min ? json_number_value(min) : -DBL_MAX;
         base->real.max = max ? json_number_value(max) : DBL_MAX;
         if (base->real.min > base->real.max) {
@@ -387,12 +248,12 @@ base_type_from_json(struct ovsdb_base_type *base, const json_t *json)
             error = syntax_error("minLength exceeds maxLength");
         }
     } else if (atomic == OVSDB_TYPE_UUID) {
-        const json_t *ref_table = mp_member(&p, "refTable",
-                                            MP_ID | MP_OPTIONAL);
+        const json_t *ref_table = ovsdb_parser_member(&p, "refTable",
+                                            OP_ID | OP_OPTIONAL);
         if (ref_table) {
             base->uuid.ref_table_name = xstrdup(json_string_value(ref_table));
-            const json_t *ref_type = mp_member(&p, "refType",
-                                               MP_ID | MP_OPTIONAL);
+            const json_t *ref_type = ovsdb_parser_member(&p, "refType",
+                                               OP_ID | OP_OPTIONAL);
             const char *s = ref_type ? json_string_value(ref_type) : "strong";
             if (!strcmp(s, "strong")) {
                 base->uuid.ref_type = OVSDB_REF_STRONG;
@@ -406,9 +267,9 @@ base_type_from_json(struct ovsdb_base_type *base, const json_t *json)
     }
 
     if (error) {
-        ovsdb_error_destroy(mp_finish(&p));
+        ovsdb_error_destroy(ovsdb_parser_finish(&p));
     } else {
-        error = mp_finish(&p);
+        error = ovsdb_parser_finish(&p);
     }
     if (error) {
         ovsdb_base_type_destroy(base);
@@ -514,8 +375,8 @@ n_from_json(const json_t *json, unsigned int *n)
     if (!json) {
         return NULL;
     }
-    if (json_is_integral(json)) {
-        int64_t v = json_integral_value(json);
+    if (ovsdb_json_is_integral(json)) {
+        int64_t v = ovsdb_json_integral_value(json);
         if (v >= 0 && v < UINT_MAX) {
             *n = v;
             return NULL;
@@ -536,15 +397,15 @@ type_from_json__(struct ovsdb_type *type, const json_t *json)
         return syntax_error("ovsdb type expected");
     }
 
-    struct mparser p;
-    mp_init(&p, json, "ovsdb type");
-    const json_t *key = mp_member(&p, "key", MP_STRING | MP_OBJECT);
-    const json_t *value = mp_member(&p, "value",
-                                    MP_STRING | MP_OBJECT | MP_OPTIONAL);
-    const json_t *min = mp_member(&p, "min", MP_INTEGER | MP_OPTIONAL);
-    const json_t *max = mp_member(&p, "max",
-                                  MP_INTEGER | MP_STRING | MP_OPTIONAL);
-    error = mp_finish(&p);
+    struct ovsdb_parser p;
+    ovsdb_parser_init(&p, json, "ovsdb type");
+    const json_t *key = ovsdb_parser_member(&p, "key", OP_STRING | OP_OBJECT);
+    const json_t *value = ovsdb_parser_member(&p, "value",
+                                    OP_STRING | OP_OBJECT | OP_OPTIONAL);
+    const json_t *min = ovsdb_parser_member(&p, "min", OP_INTEGER | OP_OPTIONAL);
+    const json_t *max = ovsdb_parser_member(&p, "max",
+                                  OP_INTEGER | OP_STRING | OP_OPTIONAL);
+    error = ovsdb_parser_finish(&p);
     if (error) {
         return error;
     }
@@ -604,4 +465,37 @@ ovsdb_type_to_json(const struct ovsdb_type *type)
         json_object_set_new(json, "max", json_integer(type->n_max));
     }
     return json;
+}
+
+/* The type as ovsdb-server names it in errors (ovsdb_type_to_english()):
+ * "string", "set of integers", "set of up to 3 strings", "map of (string,
+ * string) pairs". */
+char *
+ovsdb_type_to_english(const struct ovsdb_type *type)
+{
+    const char *key = ovsdb_atomic_type_to_string(type->key.type);
+    if (ovsdb_type_is_scalar(type)) {
+        return xstrdup(key);
+    }
+    struct ds s = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&s, ovsdb_type_is_set(type) ? "set" : "map");
+    if (type->n_max == UINT_MAX) {
+        if (type->n_min) {
+            ds_put_format(&s, " of %u or more", type->n_min);
+        } else {
+            ds_put_cstr(&s, " of");
+        }
+    } else if (type->n_min) {
+        ds_put_format(&s, " of %u to %u", type->n_min, type->n_max);
+    } else {
+        ds_put_format(&s, " of up to %u", type->n_max);
+    }
+    if (ovsdb_type_is_set(type)) {
+        ds_put_format(&s, " %ss", key);
+    } else {
+        ds_put_format(&s, " (%s, %s) pairs", key,
+                      ovsdb_atomic_type_to_string(type->value.type));
+    }
+    ds_cstr(&s);
+    return ds_steal_cstr(&s);
 }

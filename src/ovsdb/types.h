@@ -97,6 +97,10 @@ struct ovsdb_error *ovsdb_type_from_json(struct ovsdb_type *type,
  * name when the type is a scalar without constraints. */
 json_t *ovsdb_type_to_json(const struct ovsdb_type *);
 void ovsdb_type_clone(struct ovsdb_type *dst, const struct ovsdb_type *src);
+/* Returns the type in the words of ovsdb-server's errors: "string", "set of
+ * integers", "set of up to 3 strings", "map of (string, string) pairs".
+ * Free it with free(). */
+char *ovsdb_type_to_english(const struct ovsdb_type *);
 void ovsdb_type_destroy(struct ovsdb_type *);
 /* Initializes 'type' to a scalar of 'key' without constraints. */
 void ovsdb_type_init_scalar(struct ovsdb_type *type, enum ovsdb_atomic_type key);

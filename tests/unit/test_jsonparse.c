@@ -39,6 +39,10 @@ check_str(const char *text)
     check_same(text, strlen(text));
 }
 
+#define TRANSACT                                                             \
+    "{\"id\":1,\"method\":\"transact\",\"params\":[\"hardware_vtep\","           \
+    "{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"row\":{\"name\":\"ls{0}\"}}]}"
+
 static void
 test_valid(void **state)
 {
@@ -51,8 +55,7 @@ test_valid(void **state)
         "{\"a\":1,\"b\":[true,false,null],\"c\":{\"d\":\"e\"}}",
         "{\"a\":1,\"a\":2}",
         "[\"uuid\",\"550e8400-e29b-41d4-a716-446655440000\"]",
-        "{\"id\":1,\"method\":\"transact\",\"params\":[\"hardware_vtep\","
-        "{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"row\":{\"name\":\"ls{0}\"}}]}",
+        TRANSACT,
         "[[[[[[[[[[1]]]]]]]]]]",
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {

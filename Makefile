@@ -47,6 +47,11 @@ ovsdb_obj := $(ovsdb_src:%.c=$(BUILD)/%.o)
 LIBS      := $(BUILD)/libseam-ovsdb.a $(BUILD)/libseam-lib.a
 
 PROGRAMS  := $(BUILD)/seam-ovsdb
+ifneq ($(wildcard src/tools/seam-ovsdb-client.c),)
+ifneq ($(wildcard src/ovsdb/client.c),)
+PROGRAMS  += $(BUILD)/seam-ovsdb-client
+endif
+endif
 unit_src  := $(wildcard tests/unit/test_*.c)
 UNIT      := $(unit_src:tests/unit/%.c=$(BUILD)/tests/%)
 # Helpers shared by the unit tests (tests/unit/lib/*.c), linked into each.
@@ -69,6 +74,10 @@ $(BUILD)/libseam-ovsdb.a: $(ovsdb_obj)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/seam-ovsdb-client: $(BUILD)/src/tools/seam-ovsdb-client.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 

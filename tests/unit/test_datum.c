@@ -15,75 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lib/testlib.h"
 #include "ovsdb/datum.h"
 #include "ovsdb/error.h"
 #include "ovsdb/types.h"
-
-static json_t *
-parse(const char *text)
-{
-    json_error_t err;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
-    if (!j) {
-        fail_msg("bad test JSON %s: %s", text, err.text);
-    }
-    return j;
-}
-
-static char *
-dump(const json_t *j)
-{
-    return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-}
-
-/* Numbers compare by value (jansson tells 1 from 1.0; OVSDB does not). */
-static bool
-json_same(const json_t *a, const json_t *b)
-{
-    if (json_is_number(a) && json_is_number(b)) {
-        return json_number_value(a) == json_number_value(b);
-    }
-    if (json_typeof(a) != json_typeof(b)) {
-        return false;
-    }
-    if (json_is_array(a)) {
-        if (json_array_size(a) != json_array_size(b)) {
-            return false;
-        }
-        for (size_t i = 0; i < json_array_size(a); i++) {
-            if (!json_same(json_array_get(a, i), json_array_get(b, i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-    if (json_is_object(a)) {
-        const char *key;
-        json_t *v;
-        if (json_object_size(a) != json_object_size(b)) {
-            return false;
-        }
-        json_object_foreach ((json_t *) a, key, v) {
-            json_t *w = json_object_get(b, key);
-            if (!w || !json_same(v, w)) {
-                return false;
-            }
-        }
-        return true;
-    }
-    return json_equal((json_t *) a, (json_t *) b);
-}
-
-static void
-assert_json_same(const json_t *actual, const char *expected_text)
-{
-    json_t *expected = parse(expected_text);
-    if (!json_same(actual, expected)) {
-        char *a = dump(actual);
-        fail_msg("got %s, expected %s", a, expected_text);
-    }
-    json_decref(expected);
-}
 
 static void
 assert_error(struct ovsdb_error *error, const char *tag, const char *details,
@@ -111,7 +46,7 @@ assert_error(struct ovsdb_error *error, const char *tag, const char *details,
 static void
 type_from_text(struct ovsdb_type *type, const char *text)
 {
-    json_t *j = parse(text);
+    json_t *j = testlib_parse(text);
     struct ovsdb_error *error = ovsdb_type_from_json(type, j);
     assert_error(error, NULL, NULL, text);
     json_decref(j);
@@ -251,7 +186,7 @@ test_type_cases(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(type_cases); i++) {
         const struct type_case *c = &type_cases[i];
         struct ovsdb_type type;
-        json_t *j = parse(c->json);
+        json_t *j = testlib_parse(c->json);
 
         struct ovsdb_error *error = ovsdb_type_from_json(&type, j);
         assert_error(error, c->tag, c->details, c->json);
@@ -261,13 +196,14 @@ test_type_cases(void **state)
             assert_int_equal(type.key.type, OVSDB_TYPE_VOID);
         } else {
             json_t *out = ovsdb_type_to_json(&type);
-            assert_json_same(out, c->normalized ? c->normalized : c->json);
+            testlib_assert_json_text(out, c->normalized ? c->normalized
+                                                        : c->json);
 
             /* A clone writes the same JSON. */
             struct ovsdb_type copy;
             ovsdb_type_clone(&copy, &type);
             json_t *out2 = ovsdb_type_to_json(&copy);
-            assert_true(json_same(out, out2));
+            assert_true(testlib_json_same(out, out2));
             json_decref(out2);
             ovsdb_type_destroy(&copy);
             json_decref(out);
@@ -450,7 +386,7 @@ check_datum_case(const struct datum_case *c, bool unbounded)
 
     snprintf(what, sizeof what, "%s as %s", c->value, c->type);
     type_from_text(&type, c->type);
-    json_t *j = parse(c->value);
+    json_t *j = testlib_parse(c->value);
     struct ovsdb_error *error = (unbounded
         ? ovsdb_datum_from_json_unbounded(&datum, &type, j, NULL)
         : ovsdb_datum_from_json(&datum, &type, j, NULL));
@@ -461,7 +397,7 @@ check_datum_case(const struct datum_case *c, bool unbounded)
         assert_null(datum.values);
     } else {
         json_t *out = ovsdb_datum_to_json(&datum, &type);
-        assert_json_same(out, c->out ? c->out : c->value);
+        testlib_assert_json_text(out, c->out ? c->out : c->value);
         assert_null(ovsdb_datum_check_constraints(&datum, &type));
 
         /* Decoding what we wrote gives the same datum. */
@@ -522,11 +458,11 @@ test_named_uuid(void **state)
     type_from_text(&weak, "{\"key\":{\"type\":\"uuid\",\"refTable\":\"A\","
                    "\"refType\":\"weak\"}}");
 
-    json_t *j1 = parse("[\"set\",[[\"named-uuid\",\"row1\"],"
+    json_t *j1 = testlib_parse("[\"set\",[[\"named-uuid\",\"row1\"],"
                        "[\"named-uuid\",\"row2\"]]]");
     assert_null(ovsdb_datum_from_json(&d1, &strong, j1, &symtab));
     assert_int_equal(d1.n, 2);
-    json_t *j2 = parse("[\"named-uuid\",\"row1\"]");
+    json_t *j2 = testlib_parse("[\"named-uuid\",\"row1\"]");
     assert_null(ovsdb_datum_from_json(&d2, &weak, j2, &symtab));
 
     struct ovsdb_symbol *s1 = ovsdb_symbol_table_find(&symtab, "row1");
@@ -543,7 +479,7 @@ test_named_uuid(void **state)
     assert_int_not_equal(ovsdb_datum_find_key(&d1, &a, OVSDB_TYPE_UUID),
                          UINT_MAX);
 
-    json_t *bad = parse("[\"named-uuid\",\"1row\"]");
+    json_t *bad = testlib_parse("[\"named-uuid\",\"1row\"]");
     struct ovsdb_datum d3;
     assert_error(ovsdb_datum_from_json(&d3, &weak, bad, &symtab),
                  "syntax error", "named-uuid string is not a valid <id>",
@@ -587,7 +523,7 @@ test_atoms(void **state)
     /* Negative zero reads as zero. */
     struct ovsdb_base_type real;
     ovsdb_base_type_init(&real, OVSDB_TYPE_REAL);
-    json_t *j = parse("-0.0");
+    json_t *j = testlib_parse("-0.0");
     assert_null(ovsdb_atom_from_json(&a, &real, j, NULL));
     b.real = 0.0;
     assert_true(ovsdb_atom_equals(&a, &b, OVSDB_TYPE_REAL));
@@ -611,7 +547,7 @@ test_datum_default(void **state)
     assert_int_equal(d.values[0].integer, 0);
     assert_true(ovsdb_datum_is_default(&d, &t));
     json_t *out = ovsdb_datum_to_json(&d, &t);
-    assert_json_same(out, "[\"map\",[[\"\",0]]]");
+    testlib_assert_json_text(out, "[\"map\",[[\"\",0]]]");
     json_decref(out);
     ovsdb_datum_destroy(&d, &t);
     ovsdb_type_destroy(&t);
@@ -621,7 +557,7 @@ test_datum_default(void **state)
     assert_int_equal(d.n, 0);
     assert_true(ovsdb_datum_is_default(&d, &t));
     out = ovsdb_datum_to_json(&d, &t);
-    assert_json_same(out, "[\"set\",[]]");
+    testlib_assert_json_text(out, "[\"set\",[]]");
     json_decref(out);
     ovsdb_datum_destroy(&d, &t);
     ovsdb_type_destroy(&t);
@@ -641,7 +577,7 @@ static void
 datum_from_text(struct ovsdb_datum *d, const struct ovsdb_type *type,
                 const char *text)
 {
-    json_t *j = parse(text);
+    json_t *j = testlib_parse(text);
     assert_error(ovsdb_datum_from_json_unbounded(d, type, j, NULL), NULL,
                  NULL, text);
     json_decref(j);
@@ -655,7 +591,7 @@ assert_datum(const struct ovsdb_datum *d, const struct ovsdb_type *type,
     loose.n_min = 0;
     loose.n_max = UINT_MAX;
     json_t *out = ovsdb_datum_to_json(d, &loose);
-    assert_json_same(out, expected);
+    testlib_assert_json_text(out, expected);
     json_decref(out);
 }
 

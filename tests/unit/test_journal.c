@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "lib/testlib.h"
 #include "lib/util.h"
 
 #define VTEP_SCHEMA "/usr/share/openvswitch/vtep.ovsschema"
@@ -64,15 +65,6 @@ teardown(void **state)
     free(f->db);
     free(f);
     return 0;
-}
-
-static off_t
-file_size(const char *path)
-{
-    struct stat st;
-
-    assert_int_equal(stat(path, &st), 0);
-    return st.st_size;
 }
 
 static bool
@@ -307,14 +299,14 @@ test_roundtrip(void **state)
     /* Sizes, counts, and appending after reading. */
     assert_int_equal(journal_open(f->db, JOURNAL_READ_WRITE, &j), 0);
     assert_string_equal(journal_path(j), f->db);
-    assert_int_equal(journal_size(j), file_size(f->db));
+    assert_int_equal(journal_size(j), testlib_file_size(f->db));
     assert_int_equal(journal_base_size(j), journal_size(j));
     assert_int_equal(journal_n_records(j), 3);
     json = record(3);
     assert_int_equal(journal_write(j, json, true), 0);
     json_decref(json);
     assert_int_equal(journal_n_records(j), 4);
-    assert_int_equal(journal_size(j), file_size(f->db));
+    assert_int_equal(journal_size(j), testlib_file_size(f->db));
     assert_true(journal_base_size(j) < journal_size(j));
     journal_close(j);
     expect_log(f->db, JOURNAL_READ_ONLY, 4);
@@ -329,14 +321,14 @@ test_write_rejects_scalars(void **state)
     off_t size;
 
     make_log(f->db, 1);
-    size = file_size(f->db);
+    size = testlib_file_size(f->db);
     assert_int_equal(journal_open(f->db, JOURNAL_READ_WRITE, &j), 0);
     assert_int_equal(journal_write(j, json, false), -EINVAL);
     assert_int_equal(journal_write(j, NULL, false), -EINVAL);
     assert_int_equal(journal_size(j), size);
     journal_close(j);
     json_decref(json);
-    assert_int_equal(file_size(f->db), size);
+    assert_int_equal(testlib_file_size(f->db), size);
     expect_log(f->db, JOURNAL_READ_ONLY, 1);
 }
 
@@ -348,10 +340,10 @@ test_create_excl_existing(void **state)
     off_t size;
 
     make_log(f->db, 2);
-    size = file_size(f->db);
+    size = testlib_file_size(f->db);
     assert_int_equal(journal_open(f->db, JOURNAL_CREATE_EXCL, &j), -EEXIST);
     assert_null(j);
-    assert_int_equal(file_size(f->db), size);
+    assert_int_equal(testlib_file_size(f->db), size);
     /* The failed open released its lock. */
     expect_log(f->db, JOURNAL_READ_WRITE, 2);
 }
@@ -411,7 +403,7 @@ damage(const char *path, off_t last, enum damage how)
 
     switch (how) {
     case CUT_BODY:
-        assert_int_equal(truncate(path, file_size(path) - 5), 0);
+        assert_int_equal(truncate(path, testlib_file_size(path) - 5), 0);
         return 2;
     case CUT_HEADER:
         assert_int_equal(truncate(path, last + 20), 0);
@@ -446,9 +438,9 @@ check_torn(struct fixture *f, enum damage how)
     n_good = damage(f->db, last, how);
 
     /* Read-only: the good records, and the file is left alone. */
-    off_t damaged_size = file_size(f->db);
+    off_t damaged_size = testlib_file_size(f->db);
     expect_log(f->db, JOURNAL_READ_ONLY, n_good);
-    assert_int_equal(file_size(f->db), damaged_size);
+    assert_int_equal(testlib_file_size(f->db), damaged_size);
 
     /* Read-write: the good records, then the file ends after them. */
     assert_int_equal(journal_open(f->db, JOURNAL_READ_WRITE, &j), 0);
@@ -459,8 +451,8 @@ check_torn(struct fixture *f, enum damage how)
     assert_int_equal(journal_read(j, &json), 0);
     assert_null(json);
     assert_int_equal(journal_n_records(j), n_good);
-    assert_int_equal(journal_size(j), file_size(f->db));
-    assert_true(file_size(f->db) < damaged_size);
+    assert_int_equal(journal_size(j), testlib_file_size(f->db));
+    assert_true(testlib_file_size(f->db) < damaged_size);
 
     /* The next append is a valid record right after the good ones. */
     json = record(n_good);
@@ -521,7 +513,7 @@ test_replace(void **state)
     assert_int_equal(journal_replace(j, recs, 2), 0);
     assert_int_equal(journal_n_records(j), 2);
     assert_int_equal(journal_size(j), journal_base_size(j));
-    assert_int_equal(journal_size(j), file_size(f->db));
+    assert_int_equal(journal_size(j), testlib_file_size(f->db));
     assert_int_equal(journal_read(j, &json), 0);    /* Reads are done. */
     assert_null(json);
     assert_false(file_exists(tmp));
@@ -651,7 +643,7 @@ test_read_only(void **state)
     off_t size;
 
     make_log(f->db, 2);
-    size = file_size(f->db);
+    size = testlib_file_size(f->db);
     assert_int_equal(chmod(f->db, 0400), 0);
     assert_int_equal(journal_open(f->db, JOURNAL_READ_ONLY, &j), 0);
     assert_int_equal(journal_read(j, &json), 0);
@@ -661,11 +653,44 @@ test_read_only(void **state)
     assert_int_equal(journal_read(j, &json), 0);
     assert_record(json, 1);
     journal_close(j);
-    assert_int_equal(file_size(f->db), size);
+    assert_int_equal(testlib_file_size(f->db), size);
     json_decref(recs[0]);
 }
 
 /* Interchange with Open vSwitch. */
+
+/* Creates the Open vSwitch standalone database 'path' with the VTEP
+ * schema, with ovsdb-tool. */
+static void
+ovs_create(const char *path)
+{
+    assert_int_equal(run(NULL, "ovsdb-tool create %s %s", path, VTEP_SCHEMA),
+                     0);
+}
+
+/* Returns what ovsdb-tool selects from table Logical_Switch of 'path', as
+ * a new string (free() it); fails the test if ovsdb-tool fails. */
+static char *
+ovs_select_ls(const char *path)
+{
+    char *out;
+
+    assert_int_equal(run(&out, "ovsdb-tool query %s '[\"hardware_vtep\","
+                         "{\"op\":\"select\",\"table\":\"Logical_Switch\","
+                         "\"where\":[]}]'", path), 0);
+    return out;
+}
+
+/* Returns a new transaction record that inserts Logical_Switch LS_UUID
+ * named "ls0", with comment "x"; release it with json_decref(). */
+static json_t *
+ls0_txn(void)
+{
+    return json_pack("{s:{s:{s:s}}, s:I, s:s}",
+                     "Logical_Switch", LS_UUID, "name", "ls0",
+                     "_date", (json_int_t) time_wall_msec(),
+                     "_comment", "x");
+}
 
 #define SKIP_WITHOUT_OVS()                                              \
     do {                                                                \
@@ -685,8 +710,7 @@ test_ovs_file_opens(void **state)
     char *out;
 
     SKIP_WITHOUT_OVS();
-    assert_int_equal(run(NULL, "ovsdb-tool create %s %s", f->db,
-                         VTEP_SCHEMA), 0);
+    ovs_create(f->db);
     assert_int_equal(run(&out, "ovsdb-tool transact %s '[\"hardware_vtep\","
                          "{\"op\":\"insert\",\"table\":\"Logical_Switch\","
                          "\"row\":{\"name\":\"ls-ovs\"}},"
@@ -696,7 +720,7 @@ test_ovs_file_opens(void **state)
 
     assert_int_equal(journal_open(f->db, JOURNAL_READ_WRITE, &j), 0);
     assert_int_equal(journal_n_records(j), 2);
-    assert_int_equal(journal_size(j), file_size(f->db));
+    assert_int_equal(journal_size(j), testlib_file_size(f->db));
     assert_int_equal(journal_read(j, &json), 0);
     assert_string_equal(json_string_value(json_object_get(json, "name")),
                         "hardware_vtep");
@@ -713,17 +737,12 @@ test_ovs_file_opens(void **state)
     assert_null(json);
 
     /* Append to OVS's file; ovsdb-tool reads both transactions. */
-    json = json_pack("{s:{s:{s:s}}, s:I, s:s}",
-                     "Logical_Switch", LS_UUID, "name", "ls0",
-                     "_date", (json_int_t) time_wall_msec(),
-                     "_comment", "x");
+    json = ls0_txn();
     assert_int_equal(journal_write(j, json, true), 0);
     json_decref(json);
     journal_close(j);
 
-    assert_int_equal(run(&out, "ovsdb-tool query %s '[\"hardware_vtep\","
-                         "{\"op\":\"select\",\"table\":\"Logical_Switch\","
-                         "\"where\":[]}]'", f->db), 0);
+    out = ovs_select_ls(f->db);
     assert_non_null(strstr(out, "ls-ovs"));
     assert_non_null(strstr(out, "\"ls0\""));
     assert_non_null(strstr(out, LS_UUID));
@@ -740,8 +759,7 @@ test_journal_file_accepted_by_ovs(void **state)
     char *out;
 
     SKIP_WITHOUT_OVS();
-    assert_int_equal(run(NULL, "ovsdb-tool create %s %s", ovs_db,
-                         VTEP_SCHEMA), 0);
+    ovs_create(ovs_db);
     assert_int_equal(journal_open(ovs_db, JOURNAL_READ_ONLY, &j), 0);
     assert_int_equal(journal_read(j, &schema), 0);
     assert_non_null(schema);
@@ -749,10 +767,7 @@ test_journal_file_accepted_by_ovs(void **state)
 
     assert_int_equal(journal_open(f->db, JOURNAL_CREATE_EXCL, &j), 0);
     assert_int_equal(journal_write(j, schema, true), 0);
-    txn = json_pack("{s:{s:{s:s}}, s:I, s:s}",
-                    "Logical_Switch", LS_UUID, "name", "ls0",
-                    "_date", (json_int_t) time_wall_msec(),
-                    "_comment", "x");
+    txn = ls0_txn();
     assert_int_equal(journal_write(j, txn, true), 0);
     journal_close(j);
 
@@ -761,9 +776,7 @@ test_journal_file_accepted_by_ovs(void **state)
     assert_non_null(strstr(out, "record 1:"));
     assert_non_null(strstr(out, "\"x\""));
     free(out);
-    assert_int_equal(run(&out, "ovsdb-tool query %s '[\"hardware_vtep\","
-                         "{\"op\":\"select\",\"table\":\"Logical_Switch\","
-                         "\"where\":[]}]'", f->db), 0);
+    out = ovs_select_ls(f->db);
     assert_non_null(strstr(out, "\"ls0\""));
     assert_non_null(strstr(out, LS_UUID));
     free(out);
@@ -773,9 +786,7 @@ test_journal_file_accepted_by_ovs(void **state)
     json_t *recs[2] = { schema, txn };
     assert_int_equal(journal_replace(j, recs, 2), 0);
     journal_close(j);
-    assert_int_equal(run(&out, "ovsdb-tool query %s '[\"hardware_vtep\","
-                         "{\"op\":\"select\",\"table\":\"Logical_Switch\","
-                         "\"where\":[]}]'", f->db), 0);
+    out = ovs_select_ls(f->db);
     assert_non_null(strstr(out, LS_UUID));
     free(out);
 
@@ -793,12 +804,11 @@ test_torn_ovs_file_repaired_for_ovs(void **state)
     char *out;
 
     SKIP_WITHOUT_OVS();
-    assert_int_equal(run(NULL, "ovsdb-tool create %s %s", f->db,
-                         VTEP_SCHEMA), 0);
+    ovs_create(f->db);
     assert_int_equal(run(NULL, "ovsdb-tool transact %s '[\"hardware_vtep\","
                          "{\"op\":\"insert\",\"table\":\"Logical_Switch\","
                          "\"row\":{\"name\":\"ls-torn\"}}]'", f->db), 0);
-    assert_int_equal(truncate(f->db, file_size(f->db) - 10), 0);
+    assert_int_equal(truncate(f->db, testlib_file_size(f->db) - 10), 0);
 
     /* ovsdb-tool refuses a torn file... */
     assert_int_not_equal(run(NULL, "ovsdb-tool show-log %s", f->db), 0);
@@ -813,9 +823,7 @@ test_torn_ovs_file_repaired_for_ovs(void **state)
     json_decref(json);
     journal_close(j);
 
-    assert_int_equal(run(&out, "ovsdb-tool query %s '[\"hardware_vtep\","
-                         "{\"op\":\"select\",\"table\":\"Logical_Switch\","
-                         "\"where\":[]}]'", f->db), 0);
+    out = ovs_select_ls(f->db);
     assert_non_null(strstr(out, "ls-after"));
     assert_null(strstr(out, "ls-torn"));
     free(out);

@@ -17,71 +17,15 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "lib/testlib.h"
 #include "ovsdb/error.h"
 #include "ovsdb/schema.h"
-
-static json_t *
-parse(const char *text)
-{
-    json_error_t err;
-    json_t *j = json_loads(text, JSON_DECODE_ANY, &err);
-    if (!j) {
-        fail_msg("bad test JSON %s: %s", text, err.text);
-    }
-    return j;
-}
-
-static char *
-data_path(const char *name)
-{
-    const char *srcdir = getenv("SEAM_SRCDIR");
-    return xasprintf("%s/tests/unit/data/schema/%s", srcdir ? srcdir : ".",
-                     name);
-}
-
-/* Numbers compare by value (jansson tells 1 from 1.0; OVSDB does not). */
-static bool
-json_same(const json_t *a, const json_t *b)
-{
-    if (json_is_number(a) && json_is_number(b)) {
-        return json_number_value(a) == json_number_value(b);
-    }
-    if (json_typeof(a) != json_typeof(b)) {
-        return false;
-    }
-    if (json_is_array(a)) {
-        if (json_array_size(a) != json_array_size(b)) {
-            return false;
-        }
-        for (size_t i = 0; i < json_array_size(a); i++) {
-            if (!json_same(json_array_get(a, i), json_array_get(b, i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-    if (json_is_object(a)) {
-        const char *key;
-        json_t *v;
-        if (json_object_size(a) != json_object_size(b)) {
-            return false;
-        }
-        json_object_foreach ((json_t *) a, key, v) {
-            json_t *w = json_object_get(b, key);
-            if (!w || !json_same(v, w)) {
-                return false;
-            }
-        }
-        return true;
-    }
-    return json_equal((json_t *) a, (json_t *) b);
-}
 
 static void
 assert_json_same(const json_t *actual, const json_t *expected,
                  const char *what)
 {
-    if (!json_same(actual, expected)) {
+    if (!testlib_json_same(actual, expected)) {
         char *a = json_dumps(actual, JSON_COMPACT | JSON_SORT_KEYS);
         char *e = json_dumps(expected, JSON_COMPACT | JSON_SORT_KEYS);
         fail_msg("%s:\n got      %s\n expected %s", what, a, e);
@@ -205,7 +149,7 @@ test_reject(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(reject_cases); i++) {
         const struct reject_case *c = &reject_cases[i];
         struct ovsdb_schema *schema = (void *) 1;
-        json_t *j = parse(c->json);
+        json_t *j = testlib_parse(c->json);
 
         struct ovsdb_error *error = ovsdb_schema_from_json(j, &schema);
         if (!error) {
@@ -231,7 +175,7 @@ test_accept_odd_versions(void **state)
     for (size_t i = 0; i < ARRAY_SIZE(versions); i++) {
         char *text = xasprintf("{\"name\":\"X\",\"version\":\"%s\","
                                TABLES_OK "}", versions[i]);
-        json_t *j = parse(text);
+        json_t *j = testlib_parse(text);
         struct ovsdb_schema *schema;
         assert_null(ovsdb_schema_from_json(j, &schema));
         assert_string_equal(schema->version, versions[i]);
@@ -246,12 +190,8 @@ test_accept_odd_versions(void **state)
 static struct ovsdb_schema *
 load(const char *name)
 {
-    char *path = data_path(name);
-    struct ovsdb_schema *schema;
-    struct ovsdb_error *error = ovsdb_schema_from_file(path, &schema);
-    if (error) {
-        fail_msg("%s: %s", path, ovsdb_error_to_string(error));
-    }
+    char *path = testlib_data_path("schema/%s", name);
+    struct ovsdb_schema *schema = testlib_load_schema(path);
     free(path);
     return schema;
 }
@@ -260,8 +200,8 @@ static void
 check_get_schema(const char *name)
 {
     char *schema_file = xasprintf("%s.ovsschema", name);
-    char *expected_file = xasprintf("%s.get_schema.json", name);
-    char *expected_path = data_path(expected_file);
+    char *expected_path = testlib_data_path("schema/%s.get_schema.json",
+                                            name);
     json_error_t err;
     json_t *expected = json_load_file(expected_path, 0, &err);
     assert_non_null(expected);
@@ -289,7 +229,6 @@ check_get_schema(const char *name)
     ovsdb_schema_destroy(again);
     ovsdb_schema_destroy(schema);
     free(expected_path);
-    free(expected_file);
     free(schema_file);
 }
 
@@ -410,7 +349,7 @@ test_structure(void **state)
 static void
 test_defaults(void **state)
 {
-    json_t *j = parse(
+    json_t *j = testlib_parse(
         "{\"name\":\"D\",\"tables\":{"
         "\"B\":{\"columns\":{\"w\":{\"type\":{\"key\":{\"type\":\"uuid\","
         "\"refTable\":\"A\",\"refType\":\"weak\"}},\"mutable\":false},"
@@ -443,7 +382,7 @@ test_defaults(void **state)
     assert_string_equal(b->columns[4]->name, "w");
 
     json_t *out = ovsdb_schema_to_json(schema);
-    json_t *expected = parse(
+    json_t *expected = testlib_parse(
         "{\"name\":\"D\",\"tables\":{"
         "\"A\":{\"columns\":{\"n\":{\"type\":\"integer\"}},\"maxRows\":3},"
         "\"B\":{\"mutable\":false,\"columns\":{"
@@ -464,14 +403,14 @@ test_is_root_output(void **state)
 {
     /* With some roots, non-root tables are left without "isRoot" and
      * roots say "isRoot": true. */
-    json_t *j = parse(
+    json_t *j = testlib_parse(
         "{\"name\":\"R\",\"tables\":{"
         "\"A\":{\"columns\":{\"n\":{\"type\":\"integer\"}},\"isRoot\":true},"
         "\"B\":{\"columns\":{\"n\":{\"type\":\"integer\"}},\"isRoot\":false}}}");
     struct ovsdb_schema *schema;
     assert_null(ovsdb_schema_from_json(j, &schema));
     json_t *out = ovsdb_schema_to_json(schema);
-    json_t *expected = parse(
+    json_t *expected = testlib_parse(
         "{\"name\":\"R\",\"tables\":{"
         "\"A\":{\"columns\":{\"n\":{\"type\":\"integer\"}},\"isRoot\":true},"
         "\"B\":{\"columns\":{\"n\":{\"type\":\"integer\"}}}}}");

@@ -9,8 +9,8 @@
  * formats of monitor ("update"), monitor_cond ("update2",
  * monitor_cond_change) and monitor_cond_since ("update3"): initial,
  * insert, modify with diffs, delete, monitor_cancel.  Messages are
- * normalised as in test_execution.c, with UUIDs in object keys numbered
- * too.  A message that differs fails unless listed in
+ * normalised as in test_execution.c (testlib_norm_json()), with UUIDs in
+ * object keys numbered too.  A message that differs fails unless listed in
  * data/ovsdb/server/known-differences.txt ("<name> <step> <index>", with
  * the cause).
  *
@@ -30,346 +30,13 @@
 #include <string.h>
 
 #include "lib/ds.h"
+#include "lib/testlib.h"
 #include "lib/util.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/jsonrpc.h"
 #include "ovsdb/schema.h"
 #include "ovsdb/server.h"
-
-/* ---- normalisation (mirrors regen.py) ---- */
-
-struct norm {
-    char (*uuids)[37];
-    size_t n, allocated;
-    bool keys;                  /* Number UUIDs in object keys too. */
-};
-
-static bool
-is_uuid_at(const char *s)
-{
-    for (int i = 0; i < 36; i++) {
-        char c = s[i];
-        if (i == 8 || i == 13 || i == 18 || i == 23) {
-            if (c != '-') {
-                return false;
-            }
-        } else if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) {
-            return false;
-        }
-    }
-    return true;
-}
-
-static long
-norm_find(const struct norm *n, const char *u)
-{
-    for (size_t i = 0; i < n->n; i++) {
-        if (!memcmp(n->uuids[i], u, 36)) {
-            return (long) i;
-        }
-    }
-    return -1;
-}
-
-/* Returns 's' with each UUID replaced by "<N>"; unknown UUIDs get a new
- * number if 'assign', otherwise become "<?>". */
-static char *
-norm_string(struct norm *n, const char *s, bool assign)
-{
-    struct ds out = DS_EMPTY_INITIALIZER;
-    size_t len = strlen(s);
-    for (size_t i = 0; i < len; ) {
-        if (len - i >= 36 && is_uuid_at(s + i)) {
-            long k = norm_find(n, s + i);
-            if (k < 0 && assign) {
-                n->uuids = xgrow(n->uuids, &n->allocated, n->n + 1,
-                                 sizeof *n->uuids);
-                memcpy(n->uuids[n->n], s + i, 36);
-                n->uuids[n->n][36] = '\0';
-                k = (long) n->n++;
-            }
-            if (k < 0) {
-                ds_put_cstr(&out, "<?>");
-            } else {
-                ds_put_format(&out, "<%ld>", k);
-            }
-            i += 36;
-        } else {
-            ds_put_char(&out, s[i++]);
-        }
-    }
-    ds_cstr(&out);
-    return ds_steal_cstr(&out);
-}
-
-/* Canonical text, for sorting only: sorted keys, unescaped strings,
- * integral numbers as integers, others as %.17g. */
-static int
-cmp_cstr(const void *a, const void *b)
-{
-    return strcmp(*(const char *const *) a, *(const char *const *) b);
-}
-
-static const char **
-sorted_keys(const json_t *obj, size_t *np)
-{
-    size_t n = json_object_size(obj), i = 0;
-    const char **keys = xcalloc(n + 1, sizeof *keys);
-    const char *key;
-    json_t *v;
-    json_object_foreach ((json_t *) obj, key, v) {
-        keys[i++] = key;
-    }
-    qsort(keys, n, sizeof *keys, cmp_cstr);
-    *np = n;
-    return keys;
-}
-
-static void
-canon(struct ds *ds, const json_t *j)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        size_t n;
-        const char **keys = sorted_keys(j, &n);
-        ds_put_char(ds, '{');
-        for (size_t i = 0; i < n; i++) {
-            ds_put_format(ds, "%s\"%s\":", i ? "," : "", keys[i]);
-            canon(ds, json_object_get(j, keys[i]));
-        }
-        ds_put_char(ds, '}');
-        free(keys);
-        break;
-    }
-    case JSON_ARRAY:
-        ds_put_char(ds, '[');
-        for (size_t i = 0; i < json_array_size(j); i++) {
-            if (i) {
-                ds_put_char(ds, ',');
-            }
-            canon(ds, json_array_get(j, i));
-        }
-        ds_put_char(ds, ']');
-        break;
-    case JSON_STRING:
-        ds_put_format(ds, "\"%s\"", json_string_value(j));
-        break;
-    case JSON_INTEGER:
-        ds_put_format(ds, "%lld", (long long) json_integer_value(j));
-        break;
-    case JSON_REAL: {
-        double d = json_real_value(j);
-        if (d == (double) (long long) d) {
-            ds_put_format(ds, "%lld", (long long) d);
-        } else {
-            ds_put_format(ds, "%.17g", d);
-        }
-        break;
-    }
-    case JSON_TRUE:
-        ds_put_cstr(ds, "true");
-        break;
-    case JSON_FALSE:
-        ds_put_cstr(ds, "false");
-        break;
-    case JSON_NULL:
-        ds_put_cstr(ds, "null");
-        break;
-    }
-}
-
-static json_t *norm_json(struct norm *, const json_t *, bool assign);
-
-struct keyed {
-    char *key;
-    const json_t *row;
-};
-
-static int
-cmp_keyed(const void *a_, const void *b_)
-{
-    const struct keyed *a = a_, *b = b_;
-    return strcmp(a->key, b->key);
-}
-
-/* Returns a copy of array 'a' with its elements in canonical text order. */
-static json_t *
-sort_canon(const json_t *a)
-{
-    size_t k = json_array_size(a);
-    struct keyed *v = xcalloc(k + 1, sizeof *v);
-    for (size_t i = 0; i < k; i++) {
-        struct ds ds = DS_EMPTY_INITIALIZER;
-        canon(&ds, json_array_get(a, i));
-        ds_cstr(&ds);
-        v[i].key = ds_steal_cstr(&ds);
-        v[i].row = json_array_get(a, i);
-    }
-    qsort(v, k, sizeof *v, cmp_keyed);
-    json_t *out = json_array();
-    for (size_t i = 0; i < k; i++) {
-        json_array_append(out, (json_t *) v[i].row);
-        free(v[i].key);
-    }
-    free(v);
-    return out;
-}
-
-static json_t *
-norm_rows(struct norm *n, const json_t *rows, bool assign)
-{
-    size_t k = json_array_size(rows);
-    struct keyed *v = xcalloc(k + 1, sizeof *v);
-    for (size_t i = 0; i < k; i++) {
-        json_t *peek = norm_json(n, json_array_get(rows, i), false);
-        struct ds ds = DS_EMPTY_INITIALIZER;
-        canon(&ds, peek);
-        json_decref(peek);
-        ds_cstr(&ds);
-        v[i].key = ds_steal_cstr(&ds);
-        v[i].row = json_array_get(rows, i);
-    }
-    qsort(v, k, sizeof *v, cmp_keyed);
-    json_t *out = json_array();
-    for (size_t i = 0; i < k; i++) {
-        json_array_append_new(out, norm_json(n, v[i].row, assign));
-        free(v[i].key);
-    }
-    free(v);
-    return out;
-}
-
-static json_t *
-norm_json(struct norm *n, const json_t *j, bool assign)
-{
-    switch (json_typeof(j)) {
-    case JSON_OBJECT: {
-        size_t k;
-        const char **keys = sorted_keys(j, &k);
-        json_t *out = json_object();
-        for (size_t i = 0; i < k; i++) {
-            const json_t *v = json_object_get(j, keys[i]);
-            /* An error's members number no new UUIDs (see regen.py). */
-            bool sub_assign = assign
-                              && !json_is_string(json_object_get(j, "error"));
-            char *key = n->keys ? norm_string(n, keys[i], assign) : xstrdup(keys[i]);
-            json_object_set_new(out, key,
-                                !strcmp(keys[i], "rows") && json_is_array(v)
-                                ? norm_rows(n, v, sub_assign)
-                                : norm_json(n, v, sub_assign));
-            free(key);
-        }
-        free(keys);
-        return out;
-    }
-    case JSON_ARRAY: {
-        json_t *out = json_array();
-        for (size_t i = 0; i < json_array_size(j); i++) {
-            json_array_append_new(out, norm_json(n, json_array_get(j, i), assign));
-        }
-        const char *tag = json_string_value(json_array_get(out, 0));
-        if (json_array_size(out) == 2 && tag
-            && (!strcmp(tag, "set") || !strcmp(tag, "map"))
-            && json_is_array(json_array_get(out, 1))) {
-            json_array_set_new(out, 1, sort_canon(json_array_get(out, 1)));
-        }
-        return out;
-    }
-    case JSON_STRING: {
-        char *s = norm_string(n, json_string_value(j), assign);
-        json_t *out = json_string(s);
-        free(s);
-        return out;
-    }
-    default:
-        return json_deep_copy(j);
-    }
-}
-
-/* ---- comparison ---- */
-
-static char *
-dump(const json_t *j)
-{
-    return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
-}
-
-/* Numbers compare by value (jansson tells 1 from 1.0; OVSDB does not). */
-static bool
-json_same(const json_t *a, const json_t *b)
-{
-    if (!a || !b) {
-        return a == b;
-    }
-    if (json_is_number(a) && json_is_number(b)) {
-        return json_number_value(a) == json_number_value(b);
-    }
-    if (json_typeof(a) != json_typeof(b)) {
-        return false;
-    }
-    if (json_is_array(a)) {
-        if (json_array_size(a) != json_array_size(b)) {
-            return false;
-        }
-        for (size_t i = 0; i < json_array_size(a); i++) {
-            if (!json_same(json_array_get(a, i), json_array_get(b, i))) {
-                return false;
-            }
-        }
-        return true;
-    }
-    if (json_is_object(a)) {
-        const char *key;
-        json_t *v;
-        if (json_object_size(a) != json_object_size(b)) {
-            return false;
-        }
-        json_object_foreach ((json_t *) a, key, v) {
-            json_t *w = json_object_get(b, key);
-            if (!w || !json_same(v, w)) {
-                return false;
-            }
-        }
-        return true;
-    }
-    return json_equal((json_t *) a, (json_t *) b);
-}
-
-static void
-assert_json_text(const json_t *actual, const char *expected_text)
-{
-    json_error_t jerr;
-    json_t *expected = json_loads(expected_text, JSON_DECODE_ANY, &jerr);
-    if (!expected) {
-        fail_msg("bad test JSON %s: %s", expected_text, jerr.text);
-    }
-    if (!actual || !json_same(actual, expected)) {
-        char *a = actual ? dump(actual) : xstrdup("(null)");
-        fail_msg("got %s, expected %s", a, expected_text);
-    }
-    json_decref(expected);
-}
-
-static char *
-data_path(const char *name)
-{
-    const char *srcdir = getenv("SEAM_SRCDIR");
-    return xasprintf("%s/tests/unit/data/ovsdb/%s", srcdir ? srcdir : ".", name);
-}
-
-static json_t *
-load_json(const char *name)
-{
-    char *path = data_path(name);
-    json_error_t jerr;
-    json_t *j = json_load_file(path, JSON_DECODE_ANY, &jerr);
-    if (!j) {
-        fail_msg("%s: %s (line %d)", path, jerr.text, jerr.line);
-    }
-    free(path);
-    return j;
-}
 
 /* ---- sessions ---- */
 
@@ -397,7 +64,7 @@ struct fixture {
 static void
 fixture_init(struct fixture *f)
 {
-    char *path = data_path("vtep.ovsschema");
+    char *path = testlib_data_path("ovsdb/vtep.ovsschema");
     struct ovsdb_schema *schema;
     struct ovsdb_error *error = ovsdb_schema_from_file(path, &schema);
     free(path);
@@ -493,7 +160,7 @@ static size_t n_knowns;
 static void
 load_knowns(void)
 {
-    char *path = data_path("server/known-differences.txt");
+    char *path = testlib_data_path("ovsdb/server/known-differences.txt");
     FILE *file = fopen(path, "r");
     char line[256];
     free(path);
@@ -526,16 +193,17 @@ find_known(const char *name, int step, int index)
 static void
 run_recorded(const char *name)
 {
-    char *steps_name = xasprintf("server/%s.steps.json", name);
-    char *expect_name = xasprintf("server/%s.expect.json", name);
-    json_t *steps = load_json(steps_name);
-    json_t *expect = load_json(expect_name);
-    free(steps_name);
-    free(expect_name);
+    char *steps_path = testlib_data_path("ovsdb/server/%s.steps.json", name);
+    char *expect_path = testlib_data_path("ovsdb/server/%s.expect.json",
+                                          name);
+    json_t *steps = testlib_load_json(steps_path);
+    json_t *expect = testlib_load_json(expect_path);
+    free(steps_path);
+    free(expect_path);
     assert_int_equal(json_array_size(steps), json_array_size(expect));
 
     struct fixture f;
-    struct norm norm = { NULL, 0, 0, true };
+    struct testlib_norm norm = { .keys = true };
     bool ok = true;
     fixture_init(&f);
     for (size_t s = 0; s < json_array_size(steps); s++) {
@@ -553,7 +221,7 @@ run_recorded(const char *name)
                 assert_int_equal(json_array_size(f.captures[i].msgs), 0);
             }
         }
-        json_t *ngot = norm_json(&norm, got, true);
+        json_t *ngot = testlib_norm_json(&norm, got, true);
         const json_t *exp = json_array_get(expect, s);
         const char *key;
         json_t *emsgs;
@@ -563,13 +231,13 @@ run_recorded(const char *name)
             for (size_t i = 0; i < n; i++) {
                 json_t *e = json_array_get(emsgs, i);
                 json_t *a = json_array_get(amsgs, i);
-                if (e && a && json_same(e, a)) {
+                if (e && a && testlib_json_same(e, a)) {
                     continue;
                 }
                 int index = atoi(key) * 100 + (int) i;
                 struct known *k = find_known(name, (int) s, index);
-                char *es = e ? dump(e) : xstrdup("(none)");
-                char *as = a ? dump(a) : xstrdup("(none)");
+                char *es = e ? testlib_dump(e) : xstrdup("(none)");
+                char *as = a ? testlib_dump(a) : xstrdup("(none)");
                 print_error("%s: %s step %zu session %s message %zu (%d):\n"
                             "  ovsdb-server %s\n  seam         %s\n",
                             k ? "known difference" : "FAIL", name, s, key, i,
@@ -597,7 +265,7 @@ run_recorded(const char *name)
         }
     }
     fixture_destroy(&f);
-    free(norm.uuids);
+    testlib_norm_destroy(&norm);
     json_decref(steps);
     json_decref(expect);
     if (!ok) {
@@ -646,7 +314,7 @@ ls_names(const json_t *tu)
                                                            : "?"));
         }
     }
-    json_t *sorted = sort_canon(names);
+    json_t *sorted = testlib_sort_canon(names);
     struct ds ds = DS_EMPTY_INITIALIZER;
     size_t i;
     json_t *n;
@@ -766,7 +434,8 @@ test_wait_completes_on_commit(void **state)
     json_t *msgs = take(&f, 0);
     json_t *reply = find_reply(msgs, id);
     assert_non_null(reply);
-    assert_json_text(json_object_get(reply, "result"), "[{}, {\"count\": 1}]");
+    testlib_assert_json_text(json_object_get(reply, "result"),
+                             "[{}, {\"count\": 1}]");
     json_decref(msgs);
 
     int sid = request(&f, 1, "transact", "[\"hardware_vtep\", {\"op\": "
@@ -774,8 +443,8 @@ test_wait_completes_on_commit(void **state)
                       "[[\"name\", \"==\", \"x\"]], \"columns\": "
                       "[\"description\"]}]");
     msgs = take(&f, 1);
-    assert_json_text(json_object_get(find_reply(msgs, sid), "result"),
-                     "[{\"rows\": [{\"description\": \"seen\"}]}]");
+    testlib_assert_json_text(json_object_get(find_reply(msgs, sid), "result"),
+                             "[{\"rows\": [{\"description\": \"seen\"}]}]");
     json_decref(msgs);
     fixture_destroy(&f);
 }
@@ -795,7 +464,7 @@ test_cancel(void **state)
     json_t *msgs = take(&f, 0);
     json_t *reply = find_reply(msgs, id);
     assert_non_null(reply);
-    assert_json_text(json_object_get(reply, "error"), "\"canceled\"");
+    testlib_assert_json_text(json_object_get(reply, "error"), "\"canceled\"");
     json_decref(msgs);
 
     /* Nothing happens when "x" appears later. */
@@ -819,21 +488,21 @@ test_destroy_releases(void **state)
     request(&f, 0, "transact", wait_x);
     int id = request(&f, 0, "lock", "[\"L\"]");
     json_t *msgs = take(&f, 0);
-    assert_json_text(json_object_get(find_reply(msgs, id), "result"),
-                     "{\"locked\": true}");
+    testlib_assert_json_text(json_object_get(find_reply(msgs, id), "result"),
+                             "{\"locked\": true}");
     json_decref(msgs);
     id = request(&f, 1, "lock", "[\"L\"]");
     msgs = take(&f, 1);
-    assert_json_text(json_object_get(find_reply(msgs, id), "result"),
-                     "{\"locked\": false}");
+    testlib_assert_json_text(json_object_get(find_reply(msgs, id), "result"),
+                             "{\"locked\": false}");
     json_decref(msgs);
 
     ovsdb_session_destroy(f.sessions[0]);
     f.sessions[0] = ovsdb_session_create(f.server, capture_send,
                                          &f.captures[0], "test0b");
     msgs = take(&f, 1);
-    assert_json_text(msgs, "[{\"id\": null, \"method\": \"locked\", "
-                     "\"params\": [\"L\"]}]");
+    testlib_assert_json_text(msgs, "[{\"id\": null, \"method\": "
+                             "\"locked\", \"params\": [\"L\"]}]");
     json_decref(msgs);
     insert_ls(&f, 1, "x");
     fixture_destroy(&f);

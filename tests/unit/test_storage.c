@@ -20,20 +20,13 @@
 #include <unistd.h>
 
 #include "lib/ds.h"
+#include "lib/testlib.h"
 #include "lib/util.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/execution.h"
 #include "ovsdb/schema.h"
 #include "ovsdb/storage.h"
-
-static char *
-schema_path(void)
-{
-    const char *srcdir = getenv("SEAM_SRCDIR");
-    return xasprintf("%s/tests/unit/data/ovsdb/vtep.ovsschema",
-                     srcdir ? srcdir : ".");
-}
 
 struct fixture {
     char dir[64];
@@ -49,7 +42,7 @@ setup(void **state)
         return -1;
     }
     f->path = xasprintf("%s/vtep.db", f->dir);
-    char *schema = schema_path();
+    char *schema = testlib_data_path("ovsdb/vtep.ovsschema");
     struct ovsdb_error *error = ovsdb_storage_create(f->path, schema);
     free(schema);
     if (error) {
@@ -202,14 +195,6 @@ run_txns(struct ovsdb_db *db)
     }
 }
 
-static off_t
-file_size(const char *path)
-{
-    struct stat st;
-    assert_int_equal(stat(path, &st), 0);
-    return st.st_size;
-}
-
 static void
 test_reload(void **state)
 {
@@ -248,12 +233,12 @@ test_compact(void **state)
         free(ops);
     }
     char *before = dump(db);
-    off_t size = file_size(f->path);
+    off_t size = testlib_file_size(f->path);
     struct ovsdb_error *error = ovsdb_storage_compact(db);
     if (error) {
         fail_msg("compact: %s", ovsdb_error_to_string(error));
     }
-    assert_true(file_size(f->path) < size);
+    assert_true(testlib_file_size(f->path) < size);
     /* Still writable after compaction, and both parts reload. */
     transact(db, "[{\"op\": \"insert\", \"table\": \"Logical_Switch\","
              " \"row\": {\"name\": \"after-compact\"}}]");
@@ -280,7 +265,7 @@ test_torn_tail(void **state)
     close_db(db);
 
     /* Half of a plausible record: a header and part of its body. */
-    off_t good = file_size(f->path);
+    off_t good = testlib_file_size(f->path);
     const char body[] = "{\"Logical_Switch\":{\"0b6b3b49-0000-4000-8000-"
                         "000000000001\":{\"name\":\"torn\"}}}";
     char *tail = xasprintf("OVSDB JSON %zu 0123456789abcdef0123456789abcdef"
@@ -300,7 +285,7 @@ test_torn_tail(void **state)
              " \"row\": {\"name\": \"after-tear\"}}]");
     char *before2 = dump(db);
     close_db(db);
-    assert_true(file_size(f->path) > good);
+    assert_true(testlib_file_size(f->path) > good);
 
     /* ...so everything reloads. */
     db = open_db(f->path);
@@ -418,7 +403,7 @@ test_interchange(void **state)
     free(out);
 
     char *ovs_path = xasprintf("%s/ovs.db", f->dir);
-    char *schema = schema_path();
+    char *schema = testlib_data_path("ovsdb/vtep.ovsschema");
     cmd = xasprintf("ovsdb-tool create '%s' '%s' && ovsdb-tool transact '%s' "
                     "'[\"hardware_vtep\", {\"op\": \"insert\", \"table\": "
                     "\"Logical_Switch\", \"row\": {\"name\": \"from-ovs\"}}]'",

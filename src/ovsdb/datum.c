@@ -1188,3 +1188,42 @@ ovsdb_datum_remove(struct ovsdb_datum *datum, unsigned int idx,
     }
     datum->n--;
 }
+
+void
+ovsdb_datum_apply_diff(struct ovsdb_datum *dst, const struct ovsdb_datum *diff,
+           const struct ovsdb_type *type)
+{
+    if (type->n_max == 1 && !ovsdb_type_is_map(type)) {
+        /* A column of at most one element: the diff is the new value. */
+        struct ovsdb_datum copy;
+        ovsdb_datum_clone(&copy, diff, type);
+        ovsdb_datum_swap(dst, &copy);
+        ovsdb_datum_destroy(&copy, type);
+        return;
+    }
+    struct ovsdb_datum added;
+    ovsdb_datum_init_empty(&added);
+    for (unsigned int i = 0; i < diff->n; i++) {
+        unsigned int j = ovsdb_datum_find_key(dst, &diff->keys[i], type->key.type);
+        bool is_map = ovsdb_type_is_map(type);
+        if (j == UINT_MAX) {
+            struct ovsdb_datum one;
+            union ovsdb_atom k, v;
+            ovsdb_atom_clone(&k, &diff->keys[i], type->key.type);
+            if (is_map) {
+                ovsdb_atom_clone(&v, &diff->values[i], type->value.type);
+            }
+            ovsdb_datum_init_single(&one, &k, is_map ? &v : NULL);
+            ovsdb_datum_union(&added, &one, type);
+            ovsdb_datum_destroy(&one, type);
+        } else if (is_map && !ovsdb_atom_equals(&dst->values[j], &diff->values[i],
+                                                type->value.type)) {
+            ovsdb_atom_destroy(&dst->values[j], type->value.type);
+            ovsdb_atom_clone(&dst->values[j], &diff->values[i], type->value.type);
+        } else {
+            ovsdb_datum_remove(dst, j, type);
+        }
+    }
+    ovsdb_datum_union(dst, &added, type);
+    ovsdb_datum_destroy(&added, type);
+}

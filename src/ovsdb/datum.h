@@ -184,6 +184,14 @@ void ovsdb_datum_union(struct ovsdb_datum *a, const struct ovsdb_datum *b,
 void ovsdb_datum_subtract(struct ovsdb_datum *a, const struct ovsdb_type *a_type,
                           const struct ovsdb_datum *b,
                           const struct ovsdb_type *b_type);
+/* Applies 'diff' to 'dst' as update2 "modify" and "_is_diff" file records
+ * mean it (ovsdb-server(7)): for a column of at most one element that is
+ * not a map, 'diff' is the new value; for a set, each element of 'diff' is
+ * added if absent, removed if present; for a map, a key absent is added, a
+ * key with another value gets the new value, a key with the same value is
+ * removed. */
+void ovsdb_datum_apply_diff(struct ovsdb_datum *dst, const struct ovsdb_datum *diff,
+                            const struct ovsdb_type *);
 /* Removes element 'idx' of 'datum', freeing it; order is kept. */
 void ovsdb_datum_remove(struct ovsdb_datum *, unsigned int idx,
                         const struct ovsdb_type *);

@@ -755,15 +755,20 @@ commit_txn__(struct ovsdb_db *db, struct ovsdb_txn *txn)
         ovsdb_txn_abort(txn);
         return NULL;
     }
+    struct uuid txn_id;
+    uuid_generate(&txn_id);
     if (db->storage) {
-        error = ovsdb_storage_write_txn(db->storage, txn);
+        bool written = false;
+        error = ovsdb_storage_write_txn(db->storage, txn, &written);
         if (error) {
             ovsdb_txn_abort(txn);
             return error;
         }
+        if (written) {
+            /* The record's digest names the transaction (storage.h). */
+            ovsdb_storage_last_txn_id(db->storage, &txn_id);
+        }
     }
-    struct uuid txn_id;
-    uuid_generate(&txn_id);
     ovsdb_monitor_commit(db, txn, &txn_id);
     db->last_txn_id = txn_id;
     db->n_txns++;

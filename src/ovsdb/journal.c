@@ -70,6 +70,7 @@ struct journal {
     unsigned long long n_read;      /* Records journal_read() returned. */
     bool broken;                /* A failed write could not be undone. */
 
+    uint8_t last_sha1[SHA1_SIZE];   /* Of the last record read or written. */
     EVP_MD_CTX *md;
     char *buf;                  /* Reused for encoding and reading bodies. */
     size_t buf_size;            /* Allocated bytes in 'buf'. */
@@ -227,6 +228,7 @@ journal_read(struct journal *j, json_t **jsonp)
 
     j->read_offset += header_len + length;
     j->n_read++;
+    memcpy(j->last_sha1, sha1, SHA1_SIZE);
     *jsonp = json;
     return 0;
 }
@@ -234,7 +236,7 @@ journal_read(struct journal *j, json_t **jsonp)
 static int write_record(struct journal *, const char *text, size_t len,
                         bool durable);
 static void record_header(const char *text, size_t len, char *header,
-                          size_t *header_lenp);
+                          size_t *header_lenp, uint8_t sha1[]);
 
 int
 journal_write(struct journal *j, const json_t *json, bool durable)
@@ -254,6 +256,12 @@ journal_write(struct journal *j, const json_t *json, bool durable)
         }
     }
     return write_record(j, j->buf, n, durable);
+}
+
+void
+journal_last_digest(const struct journal *j, uint8_t digest[JOURNAL_DIGEST_SIZE])
+{
+    memcpy(digest, j->last_sha1, SHA1_SIZE);
 }
 
 int
@@ -276,7 +284,7 @@ write_record(struct journal *j, const char *text, size_t len, bool durable)
     if (j->broken) {
         return -EIO;
     }
-    record_header(text, len, header, &header_len);
+    record_header(text, len, header, &header_len, j->last_sha1);
     iov[0].iov_base = header;
     iov[0].iov_len = header_len;
     iov[1].iov_base = (char *) text;
@@ -304,10 +312,10 @@ write_record(struct journal *j, const char *text, size_t len, bool durable)
 /* Formats the header line of a record whose body is 'text' ('len' bytes)
  * followed by a newline. */
 static void
-record_header(const char *text, size_t len, char *header, size_t *header_lenp)
+record_header(const char *text, size_t len, char *header, size_t *header_lenp,
+              uint8_t sha1[])
 {
     static const char hex[] = "0123456789abcdef";
-    uint8_t sha1[SHA1_SIZE];
     char sha1_hex[SHA1_HEX_LEN + 1];
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 
@@ -397,7 +405,7 @@ journal_replace_text(struct journal *j, const char *const *texts,
         size_t header_len;
         struct iovec iov[3];
 
-        record_header(texts[i], lens[i], header, &header_len);
+        record_header(texts[i], lens[i], header, &header_len, j->last_sha1);
         iov[0].iov_base = header;
         iov[0].iov_len = header_len;
         iov[1].iov_base = (char *) texts[i];

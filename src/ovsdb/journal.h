@@ -24,6 +24,7 @@
 #include <jansson.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include "lib/util.h"
 
 struct journal;
@@ -63,6 +64,10 @@ int journal_replace(struct journal *, json_t *const *jsons, size_t n) WARN_UNUSE
  * 'lens[i]' bytes of compact JSON, without the newline. */
 int journal_replace_text(struct journal *, const char *const *texts,
                          const size_t *lens, size_t n) WARN_UNUSED;
+/* The SHA-1 of the record last read, written, or (after a replace) of its
+ * last record: it names a transaction for as long as the file has it. */
+#define JOURNAL_DIGEST_SIZE 20
+void journal_last_digest(const struct journal *, uint8_t digest[JOURNAL_DIGEST_SIZE]);
 /* Size of the log in bytes, and the size right after the last open or
  * replace (to decide when to compact). */
 off_t journal_size(const struct journal *);

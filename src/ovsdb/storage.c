@@ -10,6 +10,7 @@
 #include "ovsdb/error.h"
 #include "ovsdb/journal.h"
 #include "ovsdb/jsonw.h"
+#include "ovsdb/monitor.h"
 #include "ovsdb/schema.h"
 #include "ovsdb/txn.h"
 
@@ -59,6 +60,22 @@ ovsdb_storage_create(const char *path, const char *schema_path)
     return NULL;
 }
 
+/* A transaction id named by the digest of the journal's last record. */
+static void
+digest_to_uuid(const struct journal *j, struct uuid *u)
+{
+    uint8_t digest[JOURNAL_DIGEST_SIZE];
+    journal_last_digest(j, digest);
+    memcpy(u->parts, digest, sizeof u->parts);
+}
+
+bool
+ovsdb_storage_last_txn_id(const struct ovsdb_storage *s, struct uuid *u)
+{
+    digest_to_uuid(s->journal, u);
+    return true;
+}
+
 struct ovsdb_error *
 ovsdb_storage_open(const char *path, bool read_only, struct ovsdb_db **dbp)
 {
@@ -98,11 +115,23 @@ ovsdb_storage_open(const char *path, bool read_only, struct ovsdb_db **dbp)
         if (!json) {
             break;
         }
-        error = ovsdb_txn_replay_record(db, json);
+        /* Each transaction goes into the history under the id its record
+         * names (see storage.h), so that clients resume across a restart. */
+        struct ovsdb_txn *txn = ovsdb_txn_create(db);
+        error = ovsdb_txn_apply_record(txn, json);
         json_decref(json);
         if (error) {
+            ovsdb_txn_abort(txn);
             break;
         }
+        ovsdb_txn_precommit_trusted(txn);
+        struct uuid id;
+        digest_to_uuid(j, &id);
+        if (ovsdb_txn_is_modifying(txn)) {
+            ovsdb_monitor_commit(db, txn, &id);
+        }
+        db->last_txn_id = id;
+        ovsdb_txn_commit(txn);
         n++;
     }
     if (!error) {
@@ -224,8 +253,10 @@ put_txn_record(struct ds *out, const struct ovsdb_txn *txn)
 }
 
 struct ovsdb_error *
-ovsdb_storage_write_txn(struct ovsdb_storage *s, const struct ovsdb_txn *txn)
+ovsdb_storage_write_txn(struct ovsdb_storage *s, const struct ovsdb_txn *txn,
+                        bool *writtenp)
 {
+    *writtenp = false;
     ds_clear(&s->buf);
     if (!put_txn_record(&s->buf, txn)) {
         return NULL;
@@ -239,6 +270,7 @@ ovsdb_storage_write_txn(struct ovsdb_storage *s, const struct ovsdb_txn *txn)
                 s->path, strerror(-err));
         return io_error("write", s->path, err);
     }
+    *writtenp = true;
     return NULL;
 }
 

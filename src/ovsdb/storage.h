@@ -8,6 +8,7 @@
 #define SEAM_OVSDB_STORAGE_H 1
 
 #include <stdbool.h>
+#include "lib/uuid.h"
 #include "lib/util.h"
 
 struct ovsdb_db;
@@ -24,9 +25,16 @@ struct ovsdb_error *ovsdb_storage_create(const char *path, const char *schema_pa
  * after ovsdb_storage_close(). */
 struct ovsdb_error *ovsdb_storage_open(const char *path, bool read_only,
                                        struct ovsdb_db **dbp) WARN_UNUSED;
-/* Writes the record of precommitted 'txn'. */
+/* Writes the record of precommitted 'txn'; '*writtenp' says whether there
+ * was one (a change of ephemeral columns only writes nothing). */
 struct ovsdb_error *ovsdb_storage_write_txn(struct ovsdb_storage *,
-                                            const struct ovsdb_txn *) WARN_UNUSED;
+                                            const struct ovsdb_txn *,
+                                            bool *writtenp) WARN_UNUSED;
+/* The id of the transaction whose record was written or read last: taken
+ * from the record's SHA-1, so that the same transaction has the same id
+ * after a restart (monitor_cond_since clients then resume where they were:
+ * loading rebuilds the transaction history from the file's last records). */
+bool ovsdb_storage_last_txn_id(const struct ovsdb_storage *, struct uuid *);
 /* Compacts if the log has grown enough since the last compaction. */
 void ovsdb_storage_maybe_compact(struct ovsdb_db *);
 /* Compacts now. */

@@ -854,8 +854,9 @@ ovsdb_txn_commit(struct ovsdb_txn *txn)
 /* Loading from a file. */
 
 struct ovsdb_error *
-ovsdb_txn_replay_record(struct ovsdb_db *db, const json_t *record)
+ovsdb_txn_apply_record(struct ovsdb_txn *txn, const json_t *record)
 {
+    struct ovsdb_db *db = txn->db;
     const char *table_name;
     json_t *table_json;
 
@@ -883,30 +884,26 @@ ovsdb_txn_replay_record(struct ovsdb_db *db, const json_t *record)
                 return ovsdb_syntax_error(table_json, NULL, "bad row UUID %s", uuid_s);
             }
             struct ovsdb_row *row = ovsdb_table_get_row(table, &uuid);
+            struct ovsdb_error *error;
             if (json_is_null(row_json)) {
                 if (row) {
-                    hmap_remove(&table->rows, &row->hmap_node);
-                    ovsdb_row_unref(row);
+                    ovsdb_txn_row_delete(txn, row);
                 }
                 continue;
             }
             if (!json_is_object(row_json)) {
                 return ovsdb_syntax_error(row_json, NULL, "row object expected");
             }
-            struct ovsdb_error *error;
             if (!row) {
-                row = ovsdb_row_create(table);
-                row->fields[OVSDB_COL_UUID].keys[0].uuid = uuid;
-                uuid_generate(&row->fields[OVSDB_COL_VERSION].keys[0].uuid);
-                error = ovsdb_row_from_json(row, row_json, NULL, NULL);
+                error = ovsdb_row_create_from_json(table, row_json, NULL, &row);
                 if (error) {
-                    ovsdb_row_destroy(row);
                     return error;
                 }
-                hmap_insert(&table->rows, &row->hmap_node, uuid_hash(&uuid));
+                row->fields[OVSDB_COL_UUID].keys[0].uuid = uuid;
+                ovsdb_txn_row_insert(txn, row);
                 continue;
             }
-            uuid_generate(&row->fields[OVSDB_COL_VERSION].keys[0].uuid);
+            row = ovsdb_txn_row_modify(txn, row);
             if (!is_diff) {
                 error = ovsdb_row_from_json(row, row_json, NULL, NULL);
                 if (error) {
@@ -935,6 +932,25 @@ ovsdb_txn_replay_record(struct ovsdb_db *db, const json_t *record)
         }
     }
     return NULL;
+}
+
+void
+ovsdb_txn_precommit_trusted(struct ovsdb_txn *txn)
+{
+    struct ovsdb_txn_table *tt;
+    LIST_FOR_EACH (tt, list_node, &txn->tables) {
+        struct ovsdb_txn_row *tr;
+        tt->n_modified = 0;
+        LIST_FOR_EACH (tr, list_node, &tt->rows) {
+            determine_changes(tr);
+            if (tr->modified) {
+                tt->n_modified++;
+                if (tr->new) {
+                    uuid_generate(&tr->new->fields[OVSDB_COL_VERSION].keys[0].uuid);
+                }
+            }
+        }
+    }
 }
 
 struct ovsdb_error *

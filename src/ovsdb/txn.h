@@ -82,11 +82,13 @@ bool ovsdb_txn_is_modifying(const struct ovsdb_txn *);
 void ovsdb_txn_commit(struct ovsdb_txn *);
 
 /* Applies a transaction record read from a database file (trusted input,
- * but checked for shape), as a transaction on 'db' without reference
- * checks: the caller recomputes reference counts once all records are in
- * (ovsdb_db_rebuild_refs()).  Both full and "_is_diff" records work. */
-struct ovsdb_error *ovsdb_txn_replay_record(struct ovsdb_db *, const json_t *record)
+ * but checked for shape) to 'txn' as inserts, modifications and deletions;
+ * both full and "_is_diff" records work.  Then ovsdb_txn_precommit_trusted()
+ * readies it for commit without reference or index checks: the caller
+ * recomputes those once all records are in (ovsdb_db_rebuild_refs()). */
+struct ovsdb_error *ovsdb_txn_apply_record(struct ovsdb_txn *, const json_t *record)
     WARN_UNUSED;
+void ovsdb_txn_precommit_trusted(struct ovsdb_txn *);
 /* Recomputes every row's strong reference count, the weak reference
  * index, and the unique indexes, from scratch (after loading a file). */
 struct ovsdb_error *ovsdb_db_rebuild_refs(struct ovsdb_db *) WARN_UNUSED;

@@ -29,7 +29,7 @@ struct exec_ctx {
 };
 
 static struct ovsdb_table *
-parse_table(struct ovsdb_parser *p, struct exec_ctx *x, struct ovsdb_error **errorp)
+parse_table(struct ovsdb_parser *p, struct exec_ctx *x)
 {
     const json_t *name = ovsdb_parser_member(p, "table", OP_STRING);
     if (!name) {
@@ -44,6 +44,18 @@ parse_table(struct ovsdb_parser *p, struct exec_ctx *x, struct ovsdb_error **err
     return table;
 }
 
+/* The error an operation reports: its parser's first, as in ovsdb-server,
+ * else 'error'. */
+static struct ovsdb_error *
+op_error(struct ovsdb_error *perror, struct ovsdb_error *error)
+{
+    if (perror) {
+        ovsdb_error_destroy(error);
+        return perror;
+    }
+    return error;
+}
+
 static struct ovsdb_error *
 parse_where(struct ovsdb_parser *p, struct exec_ctx *x, struct ovsdb_table *table,
             struct ovsdb_condition *cond)
@@ -54,6 +66,19 @@ parse_where(struct ovsdb_parser *p, struct exec_ctx *x, struct ovsdb_table *tabl
         return NULL;
     }
     return ovsdb_condition_from_json(table->schema, where, &x->symtab, cond);
+}
+
+/* Reads the "table" and "where" members most operations start with; 'cond'
+ * is initialized in any case.  Returns the table, or NULL with an error
+ * pending in 'p'; a bad condition is returned in '*errorp'. */
+static struct ovsdb_table *
+parse_table_where(struct ovsdb_parser *p, struct exec_ctx *x,
+                  struct ovsdb_condition *cond, struct ovsdb_error **errorp)
+{
+    struct ovsdb_table *table = parse_table(p, x);
+    ovsdb_condition_init_empty(cond);
+    *errorp = table ? parse_where(p, x, table, cond) : NULL;
+    return table;
 }
 
 /* Calls 'cb' for each row of 'table' that matches 'cond' (all clauses),
@@ -137,7 +162,7 @@ static struct ovsdb_error *
 execute_insert(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
-    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_table *table = parse_table(p, x);
     /* "row" is required (RFC 7047 5.2.1, and ovsdb-server). */
     const json_t *row_json = ovsdb_parser_member(p, "row", OP_OBJECT);
     const json_t *uuid_name = ovsdb_parser_member(p, "uuid-name", OP_STRING | OP_OPTIONAL);
@@ -224,45 +249,58 @@ struct select_aux {
     json_t *rows;
     const struct ovsdb_column **columns;
     size_t n_columns;
+    bool distinct;              /* "columns" without _uuid. */
+    struct hmap seen;           /* "struct seen_row"s, when 'distinct'. */
 };
+
+struct seen_row {
+    struct hmap_node node;
+    const struct ovsdb_row *row;
+};
+
+static bool
+rows_equal_columns(const struct ovsdb_row *, const struct ovsdb_row *,
+                   const struct ovsdb_column **, size_t);
 
 static struct ovsdb_error *
 select_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 {
     struct select_aux *aux = aux_;
-    json_t *r = ovsdb_row_to_json(row, aux->columns, aux->n_columns);
     /* With "columns" that leave out _uuid, ovsdb-server returns distinct
-     * rows only (ovsdb_query_distinct()).  Quadratic, but only in the
-     * number of distinct projected rows. */
-    if (aux->columns) {
-        bool has_uuid = false;
+     * rows only (ovsdb_query_distinct()): a hash of the projection finds
+     * the duplicates. */
+    if (aux->distinct) {
+        uint32_t hash = 0;
         for (size_t i = 0; i < aux->n_columns; i++) {
-            has_uuid = has_uuid || aux->columns[i]->index == OVSDB_COL_UUID;
+            const struct ovsdb_column *c = aux->columns[i];
+            hash = ovsdb_datum_hash(&row->fields[c->index], &c->type, hash);
         }
-        for (size_t i = 0; !has_uuid && i < json_array_size(aux->rows); i++) {
-            if (json_equal(json_array_get(aux->rows, i), r)) {
-                json_decref(r);
+        struct seen_row *sr;
+        HMAP_FOR_EACH_WITH_HASH (sr, node, hash, &aux->seen) {
+            if (rows_equal_columns(sr->row, row, aux->columns, aux->n_columns)) {
                 return NULL;
             }
         }
+        sr = xmalloc(sizeof *sr);
+        sr->row = row;
+        hmap_insert(&aux->seen, &sr->node, hash);
     }
-    json_array_append_new(aux->rows, r);
+    json_array_append_new(aux->rows, ovsdb_row_to_json(row, aux->columns,
+                                                       aux->n_columns));
     return NULL;
 }
 
 static struct ovsdb_error *
 execute_select(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    struct ovsdb_error *error = NULL;
-    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_error *error;
     struct ovsdb_condition cond;
-    ovsdb_condition_init_empty(&cond);
-    if (!error && table) {
-        error = parse_where(p, x, table, &cond);
-    }
+    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
     const json_t *columns = ovsdb_parser_member(p, "columns", OP_ARRAY | OP_OPTIONAL);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
-    struct select_aux aux = { NULL, NULL, 0 };
+    struct select_aux aux;
+    memset(&aux, 0, sizeof aux);
+    hmap_init(&aux.seen);
     if (perror || error) {
         goto out;
     }
@@ -273,7 +311,12 @@ execute_select(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     aux.rows = json_array();
     if (!columns) {
         aux.columns = NULL;
+        aux.n_columns = 0;
     }
+    for (size_t i = 0; i < aux.n_columns; i++) {
+        aux.distinct = aux.distinct || aux.columns[i]->index == OVSDB_COL_UUID;
+    }
+    aux.distinct = aux.columns && !aux.distinct;
     error = for_each_match(x, table, &cond, select_cb, &aux);
     if (!error) {
         *resultp = json_pack("{s o}", "rows", aux.rows);
@@ -282,12 +325,13 @@ execute_select(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 out:
     json_decref(aux.rows);
     free(aux.columns);
-    ovsdb_condition_destroy(&cond);
-    if (perror) {
-        ovsdb_error_destroy(error);
-        return perror;
+    struct seen_row *sr;
+    HMAP_FOR_EACH_POP (sr, node, &aux.seen) {
+        free(sr);
     }
-    return error;
+    hmap_destroy(&aux.seen);
+    ovsdb_condition_destroy(&cond);
+    return op_error(perror, error);
 }
 
 struct update_aux {
@@ -317,16 +361,11 @@ update_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 static struct ovsdb_error *
 execute_update(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    struct ovsdb_error *error = NULL;
-    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_error *error;
     struct ovsdb_condition cond;
     struct ovsdb_row *values = NULL;
     unsigned long *changed = NULL;
-
-    ovsdb_condition_init_empty(&cond);
-    if (!error && table) {
-        error = parse_where(p, x, table, &cond);
-    }
+    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
     const json_t *row_json = ovsdb_parser_member(p, "row", OP_OBJECT);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (perror || error) {
@@ -358,11 +397,7 @@ out:
     ovsdb_row_destroy(values);
     free(changed);
     ovsdb_condition_destroy(&cond);
-    if (perror) {
-        ovsdb_error_destroy(error);
-        return perror;
-    }
-    return error;
+    return op_error(perror, error);
 }
 
 static struct ovsdb_error *
@@ -377,15 +412,10 @@ mutate_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 static struct ovsdb_error *
 execute_mutate(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    struct ovsdb_error *error = NULL;
-    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_error *error;
     struct ovsdb_condition cond;
     struct ovsdb_mutation_set mutations = { NULL, 0 };
-
-    ovsdb_condition_init_empty(&cond);
-    if (!error && table) {
-        error = parse_where(p, x, table, &cond);
-    }
+    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
     const json_t *mutations_json = ovsdb_parser_member(p, "mutations", OP_ARRAY);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (perror || error) {
@@ -405,11 +435,7 @@ execute_mutate(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 out:
     ovsdb_mutation_set_destroy(&mutations);
     ovsdb_condition_destroy(&cond);
-    if (perror) {
-        ovsdb_error_destroy(error);
-        return perror;
-    }
-    return error;
+    return op_error(perror, error);
 }
 
 static struct ovsdb_error *
@@ -424,14 +450,9 @@ delete_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 static struct ovsdb_error *
 execute_delete(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
-    struct ovsdb_error *error = NULL;
-    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_error *error;
     struct ovsdb_condition cond;
-
-    ovsdb_condition_init_empty(&cond);
-    if (!error && table) {
-        error = parse_where(p, x, table, &cond);
-    }
+    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
     if (!perror && !error) {
         struct update_aux aux = { NULL, NULL, NULL, 0 };
@@ -442,11 +463,7 @@ execute_delete(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
         }
     }
     ovsdb_condition_destroy(&cond);
-    if (perror) {
-        ovsdb_error_destroy(error);
-        return perror;
-    }
-    return error;
+    return op_error(perror, error);
 }
 
 struct wait_aux {
@@ -490,7 +507,7 @@ static struct ovsdb_error *
 execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     struct ovsdb_error *error = NULL;
-    struct ovsdb_table *table = parse_table(p, x, &error);
+    struct ovsdb_table *table = parse_table(p, x);
     struct ovsdb_condition cond;
     struct wait_aux aux;
 
@@ -571,11 +588,7 @@ out:
     free(aux.matched);
     free(aux.columns);
     ovsdb_condition_destroy(&cond);
-    if (perror) {
-        ovsdb_error_destroy(error);
-        return perror;
-    }
-    return error;
+    return op_error(perror, error);
 }
 
 static struct ovsdb_error *

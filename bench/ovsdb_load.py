@@ -14,7 +14,8 @@ What one run does, against a server that already serves an (empty or not) hardwa
      (inserted in the same transaction, named-uuid) unless --locators K > 0, in which
      case K locators are shared round-robin (rows >= K reference existing locators);
   3. a fresh client sends "monitor" for the whole Ucast_Macs_Remote table and times
-     the initial reply (last byte received, and fully parsed + row count checked).
+     the initial reply (last byte received, and fully parsed + row count checked);
+     --no-fresh-monitor skips this step (the load only fills the DB).
 Output: one JSON line on stdout.
 
   ovsdb_load.py --socket /path/db.sock --rows 10000 --batch 100 [--server-pid PID]
@@ -177,6 +178,8 @@ def main():
     ap.add_argument("--live-monitor", action="store_true", help="time a monitor that is open during the load")
     ap.add_argument("--offset", type=int, default=0, help="first MAC/locator number (to run twice on one DB)")
     ap.add_argument("--ls-name", default=None, help="Logical_Switch name (default: random)")
+    ap.add_argument("--no-fresh-monitor", action="store_true",
+                    help="skip step 3 (only load the rows, e.g. to prepare a DB for a client benchmark)")
     a = ap.parse_args()
     global OFFSET
     OFFSET = a.offset
@@ -300,6 +303,10 @@ def main():
                        live_monitor_lag_s=round(t_done - t1, 4))
         else:
             out.update(live_monitor_error=" ".join(line))
+
+    if a.no_fresh_monitor:
+        print(json.dumps(out))
+        return
 
     # Fresh monitor: initial dump of the whole table.
     m = Conn(remote)

@@ -58,7 +58,9 @@ usage(FILE *out)
 "            JSON line; {\"event\": ...} lines report state and lock changes.\n"
 "            Commands: wait-synced, dump, stats, insert, update, delete,\n"
 "            mutate, changes, condition, lock, unlock, run, quit\n"
-"            (see the file header of tests/interop/clienttool.py)\n"
+"            (see the file header of tests/interop/clienttool.py);\n"
+"            insert/update/delete/mutate retry on \"try again\" up to\n"
+"            \"max_tries\" times (default 5)\n"
 "\n"
 "Connection:\n"
 "  --db=DB                    database name (e.g. hardware_vtep)\n"
@@ -338,7 +340,7 @@ on_state(void *aux, bool synced)
 
     log_info("%s %s", synced ? "synced with" : "lost the connection to",
              remote ? remote : "the server");
-    if (t->cmd == CMD_SCRIPT) {
+    if (t->cmd == CMD_SCRIPT && !t->quit) {
         emit(json_pack("{s:s,s:b,s:s?}", "event", "state", "synced", synced,
                        "remote", remote));
     }
@@ -349,7 +351,7 @@ on_lock(void *aux, const char *name, bool held)
 {
     struct tool *t = aux;
     log_info("lock %s %s", name, held ? "held" : "lost");
-    if (t->cmd == CMD_SCRIPT) {
+    if (t->cmd == CMD_SCRIPT && !t->quit) {
         emit(json_pack("{s:s,s:s,s:b}", "event", "lock", "name", name,
                        "held", held));
     }
@@ -533,6 +535,8 @@ script_transact(struct tool *t, enum op_kind kind, const json_t *cmd)
     op.column = json_string_value(json_object_get(cmd, "column"));
     op.add = json_is_true(json_object_get(cmd, "add"));
     op.value = json_object_get(cmd, "value");
+    const json_t *tries = json_object_get(cmd, "max_tries");
+    int max_tries = json_is_integer(tries) ? (int) json_integer_value(tries) : TXN_MAX_TRIES;
     uuid_s = json_string_value(json_object_get(cmd, "uuid"));
 
     if (!op.table) {
@@ -557,7 +561,7 @@ script_transact(struct tool *t, enum op_kind kind, const json_t *cmd)
 
     char *txn_error = NULL;
     enum ovsdb_client_txn_status status
-        = ovsdb_client_transact_retry(t->client, build_op, &op, TXN_MAX_TRIES,
+        = ovsdb_client_transact_retry(t->client, build_op, &op, max_tries,
                                       &txn_error);
     json_t *reply = json_object();
     if (op.error) {
@@ -1069,6 +1073,7 @@ main(int argc, char *argv[])
     status = (t.cmd == CMD_SCRIPT ? do_script(&t) : do_dump_or_watch(&t, timeout_ms));
 
 out:
+    t.quit = true;              /* No more events on stdout. */
     ovsdb_client_destroy(t.client);
     if (t.stdin_ev) {
         event_free(t.stdin_ev);

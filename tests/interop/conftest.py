@@ -123,3 +123,72 @@ def ovs_server(servers):
 @pytest.fixture(scope="session")
 def vtep_schema():
     return st.load_schema(st.VTEP_SCHEMA)
+
+
+# ---------------------------------------------------------------------------
+# The client library through seam-ovsdb-client (test_client*.py)
+# ---------------------------------------------------------------------------
+
+class ToolFactory:
+    """Starts seam-ovsdb-client processes in private dirs; the fixture stops
+    them (by pid) and fails the test on a sanitizer report or on a tool that
+    died during the test."""
+
+    def __init__(self, base):
+        self.base = base
+        self.tools = []
+        self.dirs = []
+        self.n = 0
+
+    def dir(self):
+        self.n += 1
+        d = self.base / ("tool%d" % self.n)
+        d.mkdir()
+        self.dirs.append(d)
+        return d
+
+    def start(self, db, remotes, **kw):
+        import clienttool
+        if clienttool.tool_binary() is None:
+            pytest.skip(clienttool.tool_skip_reason())
+        t = clienttool.ClientTool(self.dir(), db, remotes, **kw)
+        self.tools.append(t)
+        return t
+
+    def teardown(self):
+        import clienttool
+        problems = []
+        for t in self.tools:
+            died = t.proc.poll()
+            if died is not None and t.returncode is None:
+                problems.append("seam-ovsdb-client (pid %d) died during the test with "
+                                "rc=%s\n%s" % (t.pid, died, t.diagnostics()))
+            t.close()
+        for d in self.dirs:
+            stderr = "".join(p.read_text(errors="replace") for p in d.glob("*.stderr"))
+            for rep in clienttool.sanitizer_reports(d, stderr):
+                problems.append("sanitizer report from seam-ovsdb-client:\n%s" % rep)
+        return problems
+
+
+@pytest.fixture
+def tools(workdir):
+    f = ToolFactory(workdir)
+    yield f
+    problems = f.teardown()
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)
+
+
+@pytest.fixture
+def raft_cluster(workdir):
+    """A running 3-member Raft cluster of ovsdb-server (hardware_vtep)."""
+    import raftcluster
+    c = raftcluster.Cluster(workdir)
+    try:
+        c.start()
+        yield c
+    finally:
+        problems = c.stop()
+    if problems:
+        pytest.fail("\n\n".join(problems), pytrace=False)

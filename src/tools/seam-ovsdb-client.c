@@ -674,6 +674,12 @@ script_command(struct tool *t, const json_t *cmd)
         }
         int err = ovsdb_client_set_condition(t->client, table,
                                              json_is_null(where) ? NULL : where);
+        if (!err && t->n_tables && !find_table_spec(t, table)) {
+            /* The library replicates a table with a condition from now on
+             * (all its columns), so the tool prints it too. */
+            t->tables = xrealloc(t->tables, (t->n_tables + 1) * sizeof *t->tables);
+            t->tables[t->n_tables++] = (struct table_spec) { xstrdup(table), NULL };
+        }
         return err ? script_error("condition: %s", strerror(-err))
                    : json_pack("{s:s}", "status", "ok");
     } else if (!strcmp(name, "lock") || !strcmp(name, "unlock")) {

@@ -52,6 +52,8 @@ struct pending {
 
 struct table_req {
     char *name;
+    bool named;                     /* Asked for by ovsdb_client_add_table(). */
+    bool in_monitor;                /* Part of the monitor last sent. */
     char **columns;                 /* NULL: all. */
     size_t n_columns;
     json_t *condition;              /* NULL: all rows. */
@@ -86,6 +88,7 @@ struct ovsdb_client {
 
     struct table_req *reqs;
     size_t n_reqs;
+    size_t n_named;                 /* Reqs with 'named'. */
 
     enum client_state state;
     struct conn *conn;
@@ -101,6 +104,9 @@ struct ovsdb_client {
     int method;                     /* 3, 2 or 1: monitor method in use. */
     int best_method;                /* What the server may still support. */
     char *monitor_id;
+    char *old_monitor_id;           /* Until a monitor_cond_change is
+                                     * answered, updates under the previous
+                                     * id may still arrive. */
     unsigned long long monitor_seq;
     struct uuid last_txn_id;
     bool have_last_txn_id;
@@ -128,6 +134,7 @@ struct ovsdb_client_txn {
 static void client_connect(struct ovsdb_client *);
 static void client_disconnect(struct ovsdb_client *, const char *why);
 static void send_monitor(struct ovsdb_client *);
+static void monitor_again(struct ovsdb_client *);
 static void txn_finish(struct ovsdb_client_txn *, enum ovsdb_client_txn_status,
                        const char *error);
 
@@ -603,18 +610,37 @@ table_request(const struct ovsdb_client *c, const struct table_req *req,
 }
 
 static json_t *
-monitor_requests(const struct ovsdb_client *c, int version)
+monitor_requests(struct ovsdb_client *c, int version)
 {
     json_t *requests = json_object();
+    for (size_t i = 0; i < c->n_reqs; i++) {
+        c->reqs[i].in_monitor = false;
+    }
     for (size_t i = 0; i < c->db->schema->n_tables; i++) {
         const struct ovsdb_table_schema *ts = c->db->schema->tables[i];
-        const struct table_req *req = find_req(c, ts->name);
-        if (c->n_reqs && !req) {
+        struct table_req *req = (struct table_req *) find_req(c, ts->name);
+        if (c->n_named && !(req && req->named)) {
             continue;
+        }
+        if (req) {
+            req->in_monitor = true;
         }
         json_object_set_new(requests, ts->name, table_request(c, req, ts, version));
     }
     return requests;
+}
+
+/* Drops the current monitor and monitors again from scratch: the next reply
+ * is a full resync. */
+static void
+monitor_again(struct ovsdb_client *c)
+{
+    send_request(c, "monitor_cancel", json_pack("[s]", c->monitor_id),
+                 R_CANCEL, NULL, NULL);
+    c->have_last_txn_id = false;
+    free(c->old_monitor_id);
+    c->old_monitor_id = NULL;
+    send_monitor(c);
 }
 
 static void
@@ -856,10 +882,12 @@ handle_reply(struct ovsdb_client *c, struct jsonrpc_msg *msg)
         handle_monitor_reply(c, msg->result);
         break;
     case R_COND_CHANGE:
+        free(c->old_monitor_id);
+        c->old_monitor_id = NULL;
         if (is_error) {
             log_warn("%s: monitor_cond_change refused: %s; monitoring again",
                      c->db_name, error_text(msg->error));
-            send_monitor(c);
+            monitor_again(c);
         }
         break;
     case R_TRANSACT:
@@ -936,9 +964,11 @@ handle_notify(struct ovsdb_client *c, struct jsonrpc_msg *msg)
             handle_server_rows(c, json_array_get(params, 1), false);
             return;
         }
-        if (!json_is_string(id) || !c->monitor_id
-            || strcmp(json_string_value(id), c->monitor_id) || !c->db) {
-            return;             /* An old monitor's update. */
+        const char *ids = json_string_value(id);
+        if (!ids || !c->db || !c->monitor_id
+            || (strcmp(ids, c->monitor_id)
+                && (!c->old_monitor_id || strcmp(ids, c->old_monitor_id)))) {
+            return;             /* A cancelled monitor's update. */
         }
         const json_t *updates = json_array_get(params, version == 3 ? 2 : 1);
         struct ovsdb_error *error = apply_updates(c, updates, version);
@@ -1048,6 +1078,8 @@ connection_lost(struct ovsdb_client *c)
         set_lock_held(c, l, false);
     }
     c->conn = NULL;
+    free(c->old_monitor_id);
+    c->old_monitor_id = NULL;
     c->remote_idx = (c->remote_idx + 1) % c->n_remotes;
     if (was_synced && c->cbs.state) {
         c->cbs.state(c->aux, false);
@@ -1089,6 +1121,10 @@ client_connect(struct ovsdb_client *c)
     }
     c->conn = conn;
     c->state = S_CONNECTING;
+    /* Nothing keeps a message's JSON past its handling (the replica copies
+     * what it needs), so messages may be parsed into arenas: a big initial
+     * reply then costs no per-node malloc and is freed in one piece. */
+    conn_use_arena(conn, true);
     if (c->probe_ms > 0) {
         conn_set_probe_interval(conn, c->probe_ms);
     }
@@ -1184,6 +1220,7 @@ ovsdb_client_destroy(struct ovsdb_client *c)
     }
     free(c->remotes);
     free(c->monitor_id);
+    free(c->old_monitor_id);
     free(c->db_name);
     event_free(c->timer);
     free(c);
@@ -1218,6 +1255,10 @@ ovsdb_client_add_table(struct ovsdb_client *c, const char *table,
         return -EINVAL;
     }
     struct table_req *r = get_req(c, table);
+    if (!r->named) {
+        r->named = true;
+        c->n_named++;
+    }
     for (size_t j = 0; j < r->n_columns; j++) {
         free(r->columns[j]);
     }
@@ -1229,11 +1270,7 @@ ovsdb_client_add_table(struct ovsdb_client *c, const char *table,
         r->columns[r->n_columns++] = xstrdup(*col);
     }
     if (c->state == S_SYNCED) {
-        /* A new monitor replaces the old one: a full resync. */
-        send_request(c, "monitor_cancel", json_pack("[s]", c->monitor_id),
-                     R_CANCEL, NULL, NULL);
-        c->have_last_txn_id = false;
-        send_monitor(c);
+        monitor_again(c);       /* A new monitor replaces the old one. */
     }
     return 0;
 }
@@ -1251,6 +1288,15 @@ ovsdb_client_set_condition(struct ovsdb_client *c, const char *table,
     if (c->state != S_SYNCED) {
         return 0;
     }
+    if (!r->in_monitor) {
+        if (!c->n_named) {
+            /* Replicating every table, this one too: a new monitor. */
+            monitor_again(c);
+        }
+        /* Else the table is not replicated: the condition waits for
+         * ovsdb_client_add_table(). */
+        return 0;
+    }
     if (c->method == 1) {
         log_warn("%s: %s has no conditional monitors; replicating all rows",
                  c->db_name, conn_get_name(c->conn));
@@ -1261,7 +1307,8 @@ ovsdb_client_set_condition(struct ovsdb_client *c, const char *table,
     json_t *where = condition ? json_deep_copy(condition) : json_pack("[b]", 1);
     json_t *params = json_pack("[s s {s [{s o}]}]", c->monitor_id, new_id,
                                table, "where", where);
-    free(c->monitor_id);
+    free(c->old_monitor_id);
+    c->old_monitor_id = c->monitor_id;
     c->monitor_id = new_id;
     send_request(c, "monitor_cond_change", params, R_COND_CHANGE, NULL, NULL);
     return 0;
@@ -1413,6 +1460,24 @@ ovsdb_client_txn_delete(struct ovsdb_client_txn *txn, const char *table,
     return 0;
 }
 
+static bool
+column_replicated(const struct ovsdb_client *c, const char *table, const char *column)
+{
+    const struct table_req *req = find_req(c, table);
+    if (c->n_named && !(req && req->named)) {
+        return false;
+    }
+    if (!req || !req->columns) {
+        return true;
+    }
+    for (size_t i = 0; i < req->n_columns; i++) {
+        if (!strcmp(req->columns[i], column)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 ovsdb_client_txn_verify(struct ovsdb_client_txn *txn, const char *table,
                         const struct uuid *u, const char *column)
@@ -1426,7 +1491,8 @@ ovsdb_client_txn_verify(struct ovsdb_client_txn *txn, const char *table,
     json_t *columns = json_array(), *expect = json_object();
     if (column) {
         const struct ovsdb_column *col = ovsdb_table_schema_find_column(t->schema, column);
-        if (!col) {
+        if (!col || !column_replicated(c, table, column)) {
+            /* A column not replicated has no value to verify. */
             json_decref(columns);
             json_decref(expect);
             return -EINVAL;
@@ -1546,7 +1612,8 @@ ovsdb_client_wait_synced(struct ovsdb_client *c, int timeout_ms)
 
 enum ovsdb_client_txn_status
 ovsdb_client_transact_retry(struct ovsdb_client *c, ovsdb_client_txn_build_func *build,
-                            void *aux, int max_tries, char **errorp)
+                            ovsdb_client_txn_done_func *done, void *aux,
+                            int max_tries, char **errorp)
 {
     enum ovsdb_client_txn_status status = OVSDB_CLIENT_TXN_TRY_AGAIN;
     if (errorp) {
@@ -1565,6 +1632,9 @@ ovsdb_client_transact_retry(struct ovsdb_client *c, ovsdb_client_txn_build_func 
         if (errorp) {
             free(*errorp);
             *errorp = txn->error ? xstrdup(txn->error) : NULL;
+        }
+        if (done && status != OVSDB_CLIENT_TXN_TRY_AGAIN) {
+            done(aux, txn);
         }
         ovsdb_client_txn_destroy(txn);
     }

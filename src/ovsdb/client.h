@@ -81,14 +81,16 @@ void ovsdb_client_destroy(struct ovsdb_client *);
 
 /* What to replicate: 'columns' (NULL-terminated names, NULL for all) of
  * 'table'.  Call before the first sync, or at any time (the monitor is then
- * set up again).  Tables never named are not replicated; if no table is
- * named at all, every table and column is. */
+ * set up again: a full resync).  Tables never named are not replicated; if
+ * no table is named at all, every table and column is. */
 int ovsdb_client_add_table(struct ovsdb_client *, const char *table,
                            const char *const *columns);
 /* Replicate only the rows of 'table' that match 'condition' (a JSON array of
  * clauses, as in monitor_cond; NULL for all rows).  Takes effect at once
  * through monitor_cond_change when connected; rows that leave the condition
- * are removed from the replica (and reported as deleted). */
+ * are removed from the replica (and reported as deleted).  Setting a
+ * condition does not make a table replicated: for a table that is not, it
+ * waits for ovsdb_client_add_table(). */
 int ovsdb_client_set_condition(struct ovsdb_client *, const char *table,
                                const json_t *condition);
 
@@ -150,10 +152,9 @@ const char *ovsdb_client_txn_status_to_string(enum ovsdb_client_txn_status);
 struct ovsdb_client_txn *ovsdb_client_txn_create(struct ovsdb_client *);
 void ovsdb_client_txn_destroy(struct ovsdb_client_txn *);
 /* Inserts a row of 'table' with the columns of 'row' (an RFC 7047 <row>
- * object; taken).  The new row's UUID is stored in '*uuidp' (if nonnull)
- * once the commit succeeds; within the transaction, refer to the row as
- * ["named-uuid", NAME] with the NAME returned (borrowed, valid while 'txn'
- * lives). */
+ * object; taken).  Returns the row's NAME (borrowed, valid while 'txn'
+ * lives): refer to the row as ["named-uuid", NAME] within the transaction,
+ * and ovsdb_client_txn_get_insert_uuid() gives its UUID once committed. */
 const char *ovsdb_client_txn_insert(struct ovsdb_client_txn *, const char *table,
                                     json_t *row);
 /* Sets the columns of 'row' (taken) in the row 'uuid' of 'table'. */
@@ -169,7 +170,8 @@ int ovsdb_client_txn_delete(struct ovsdb_client_txn *, const char *table,
                             const struct uuid *);
 /* The commit is to fail with TRY_AGAIN unless 'column' of the row is still
  * what the replica holds now (or the row exists at all, when 'column' is
- * NULL). */
+ * NULL).  -EINVAL for a column that is not replicated, -ENOENT for a row
+ * not in the replica. */
 int ovsdb_client_txn_verify(struct ovsdb_client_txn *, const char *table,
                             const struct uuid *, const char *column);
 void ovsdb_client_txn_add_comment(struct ovsdb_client_txn *, const char *comment);
@@ -193,12 +195,14 @@ bool ovsdb_client_wait_synced(struct ovsdb_client *, int timeout_ms);
 /* The retry helper: calls 'build' to fill a new transaction from the
  * replica, commits it, and on TRY_AGAIN waits for the replica to be synced
  * and does it again, up to 'max_tries' times.  'build' returns false to give
- * up (nothing to do).  Returns the last status (SUCCESS if 'build' gave up).
- * If 'errorp' is nonnull it gets a copy of the error text (free it). */
+ * up (nothing to do).  'done' (optional) sees the last transaction before it
+ * is freed, unless it ended in TRY_AGAIN (to read inserted UUIDs).  Returns
+ * the last status (SUCCESS if 'build' gave up).  If 'errorp' is nonnull it
+ * gets a copy of the error text (free it). */
 typedef bool ovsdb_client_txn_build_func(void *aux, struct ovsdb_client_txn *);
 enum ovsdb_client_txn_status ovsdb_client_transact_retry(
-    struct ovsdb_client *, ovsdb_client_txn_build_func *build, void *aux,
-    int max_tries, char **errorp);
+    struct ovsdb_client *, ovsdb_client_txn_build_func *build,
+    ovsdb_client_txn_done_func *done, void *aux, int max_tries, char **errorp);
 
 /* Locks (RFC 7047 §4.1.8-10): asks for lock 'name' ('steal' takes it from
  * its owner); the 'lock' callback says when it is held or lost.  Locks are

@@ -33,6 +33,7 @@
 #include "ovsdb/datum.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
+#include "ovsdb/jsonarena.h"
 #include "ovsdb/schema.h"
 
 LOG_MODULE(main);
@@ -561,7 +562,7 @@ script_transact(struct tool *t, enum op_kind kind, const json_t *cmd)
 
     char *txn_error = NULL;
     enum ovsdb_client_txn_status status
-        = ovsdb_client_transact_retry(t->client, build_op, &op, max_tries,
+        = ovsdb_client_transact_retry(t->client, build_op, NULL, &op, max_tries,
                                       &txn_error);
     json_t *reply = json_object();
     if (op.error) {
@@ -1047,6 +1048,7 @@ main(int argc, char *argv[])
     opts.ssl_ctx = ssl_ctx;
 
     signal(SIGPIPE, SIG_IGN);
+    jsonarena_install();        /* Big initial replies parse into arenas. */
     t.base = event_base_new();
     static const struct ovsdb_client_callbacks cbs = {
         .changed = on_changed, .state = on_state, .lock = on_lock,
@@ -1112,5 +1114,6 @@ out:
     free(remotes);
     ds_destroy(&t.in);
     log_close();
+    jsonarena_trim();
     return status;
 }

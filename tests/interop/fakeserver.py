@@ -17,6 +17,18 @@ purpose for the first connections (`faults`, one per connection, in order):
   "unknown-table"  an update3 for a table the schema does not have
   None             behave (every connection past the list behaves too)
 
+`methods` names the monitor methods the fake knows (default: only
+monitor_cond_since); it answers the others with the JSON-RPC error "unknown
+method" (`unknown_error="object"`: {"error": "unknown method"} instead of the
+bare string), like an older ovsdb-server.  monitor_cond replies and pushes
+table-updates2 (update2), plain monitor table-updates (update, "new"/"old"
+rows).  `server_db=False` also refuses the _Server monitor (no _Server
+database).  `push(table, uuid, row)` inserts, modifies (scalar columns) or,
+with row=None, deletes a row of the fake's copy of the database and sends the
+change to every live monitor in that monitor's format; `drop()` closes every
+connection (clients reconnect and resync); `requests` keeps
+(connection, method, params) of each monitor request.
+
 Everything runs in daemon threads; `close()` stops them and closes sockets.
 """
 
@@ -36,6 +48,7 @@ class _Stream:
         self.sock = sock
         self.buf = ""
         self.dec = json.JSONDecoder()
+        self.send_lock = threading.Lock()
 
     def recv(self):
         """Next message, or None at EOF."""
@@ -54,7 +67,8 @@ class _Stream:
             self.buf += data.decode(errors="replace")
 
     def send(self, obj):
-        self.sock.sendall(json.dumps(obj).encode())
+        with self.send_lock:
+            self.sock.sendall(json.dumps(obj).encode())
 
 
 def record_session(remote, db):
@@ -77,11 +91,26 @@ def record_session(remote, db):
             "since": since["result"]}
 
 
+MONITOR_METHODS = ("monitor_cond_since", "monitor_cond", "monitor")
+
+
 class FakeServer:
-    def __init__(self, path, session, faults=()):
+    def __init__(self, path, session, faults=(), methods=("monitor_cond_since",),
+                 unknown_error="string", server_db=True):
         self.path = str(path)
         self.session = session
         self.faults = list(faults)
+        self.methods = set(methods)
+        assert self.methods <= set(MONITOR_METHODS), methods
+        self.unknown_error = unknown_error
+        self.server_db = server_db
+        # The fake's copy of the database: {table: {uuid: row}} (update2 rows).
+        self.rows = {t: {u: dict(ch["initial"]) for u, ch in rows.items()}
+                     for t, rows in session["since"][2].items()}
+        self.monitors = []          # [stream, connection, method, monitor id]
+        self.requests = []          # (connection, method, params)
+        self.last_txn = session["since"][1]
+        self.n_txn = 0
         self.n_connections = 0
         self.log = []               # (connection number, event) for diagnostics
         self.lock = threading.Lock()
@@ -121,6 +150,8 @@ class FakeServer:
         except OSError:
             pass
         finally:
+            with self.lock:
+                self.monitors = [m for m in self.monitors if m[0] is not stream]
             try:
                 sock.close()
             except OSError:
@@ -139,6 +170,9 @@ class FakeServer:
             if method == "echo":
                 stream.send({"result": msg.get("params", []), "error": None, "id": rid})
             elif method == "monitor_cond" and msg["params"][0] == "_Server":
+                if not self.server_db:
+                    self._unknown(stream, rid)
+                    continue
                 stream.send({"result": self.session["server"], "error": None, "id": rid})
             elif method == "get_schema":
                 reply = json.dumps({"result": self.session["schema"], "error": None,
@@ -148,23 +182,108 @@ class FakeServer:
                     self._note(n, "closed mid-reply")
                     return
                 stream.sock.sendall(reply)
-            elif method in ("monitor_cond_since", "monitor_cond", "monitor"):
-                if method != "monitor_cond_since":
-                    stream.send({"result": None, "error": "unknown method", "id": rid})
+            elif method in MONITOR_METHODS:
+                with self.lock:
+                    self.requests.append((n, method, msg["params"]))
+                if method not in self.methods:
+                    self._unknown(stream, rid)
                     continue
                 mon_id = msg["params"][1]
                 res = self.session["since"]
-                stream.send({"result": [False, res[1], res[2]], "error": None, "id": rid})
+                with self.lock:
+                    if method == "monitor_cond_since":
+                        result = [False, self.last_txn, self._updates2(self.rows, "initial")]
+                    elif method == "monitor_cond":
+                        result = self._updates2(self.rows, "initial")
+                    else:
+                        result = {t: {u: {"new": dict(r)} for u, r in rows.items()}
+                                  for t, rows in self.rows.items() if rows}
+                    stream.send({"result": result, "error": None, "id": rid})
+                    self.monitors.append([stream, n, method, mon_id])
                 self._misbehave(stream, n, fault, mon_id, res)
             elif method in ("lock", "steal"):
                 stream.send({"result": {"locked": True}, "error": None, "id": rid})
             elif method in ("unlock", "monitor_cancel", "monitor_cond_change"):
+                if method == "monitor_cancel":
+                    with self.lock:
+                        self.monitors = [m for m in self.monitors
+                                         if not (m[0] is stream and [m[3]] == msg["params"])]
                 stream.send({"result": {}, "error": None, "id": rid})
             elif method == "transact":
                 stream.send({"result": None, "error": "not supported by the fake",
                              "id": rid})
             else:
-                stream.send({"result": None, "error": "unknown method", "id": rid})
+                self._unknown(stream, rid)
+
+    def _unknown(self, stream, rid):
+        error = "unknown method"
+        if self.unknown_error == "object":
+            error = {"error": "unknown method"}
+        stream.send({"result": None, "error": error, "id": rid})
+
+    @staticmethod
+    def _updates2(rows, kind):
+        return {t: {u: {kind: dict(r)} for u, r in trows.items()}
+                for t, trows in rows.items() if trows}
+
+    def push(self, table, uuid, row):
+        """Insert (uuid new), modify (only the scalar columns in `row`) or
+        delete (row=None) a row; send the change to every live monitor.
+        Returns how many monitors it was sent to."""
+        with self.lock:
+            trows = self.rows.setdefault(table, {})
+            old = trows.get(uuid)
+            if row is None:
+                assert old is not None, uuid
+                del trows[uuid]
+                u2, u1 = {"delete": None}, {"old": old}
+            elif old is None:
+                trows[uuid] = dict(row)
+                u2, u1 = {"insert": dict(row)}, {"new": dict(row)}
+            else:
+                for v in list(row.values()) + [old.get(c) for c in row]:
+                    assert not (isinstance(v, list) and v and v[0] in ("set", "map")), \
+                        "push modifies scalar columns only"
+                new = dict(old, **row)
+                trows[uuid] = new
+                u2 = {"modify": dict(row)}
+                u1 = {"old": {c: old[c] for c in row if c in old}, "new": new}
+            self.n_txn += 1
+            self.last_txn = "%08x-0000-4000-8000-%012x" % (0x5ea30000, self.n_txn)
+            sent = 0
+            for stream, n, method, mon_id in list(self.monitors):
+                if method == "monitor_cond_since":
+                    msg = {"id": None, "method": "update3",
+                           "params": [mon_id, self.last_txn, {table: {uuid: u2}}]}
+                elif method == "monitor_cond":
+                    msg = {"id": None, "method": "update2",
+                           "params": [mon_id, {table: {uuid: u2}}]}
+                else:
+                    msg = {"id": None, "method": "update",
+                           "params": [mon_id, {table: {uuid: u1}}]}
+                try:
+                    stream.send(msg)
+                    sent += 1
+                except OSError:
+                    self.monitors.remove([stream, n, method, mon_id])
+            self.log.append((0, "pushed %s %s to %d monitors" % (table, uuid, sent)))
+            return sent
+
+    def drop(self):
+        """Close every connection (the listener stays): clients reconnect."""
+        with self.lock:
+            conns, self.conns = self.conns, []
+            self.monitors = []
+        for s in conns:
+            try:
+                s.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def monitor_methods(self):
+        """Methods of the monitors currently live, in order."""
+        with self.lock:
+            return [m[2] for m in self.monitors]
 
     def _misbehave(self, stream, n, fault, mon_id, res):
         if fault == "garbage":
@@ -216,6 +335,8 @@ class Proxy:
         self.closing = False
         self.flowing = threading.Event()    # server -> client data may pass
         self.flowing.set()
+        self.upstream = threading.Event()   # client -> server data may pass
+        self.upstream.set()
         self.resume()
 
     @property
@@ -253,7 +374,7 @@ class Proxy:
                     return
                 self.n_accepted += 1
                 self.pairs.append((c, s))
-            for a, b, gate in ((c, s, None), (s, c, self.flowing)):
+            for a, b, gate in ((c, s, self.upstream), (s, c, self.flowing)):
                 threading.Thread(target=self._pump, args=(a, b, gate), daemon=True).start()
 
     @staticmethod
@@ -274,11 +395,16 @@ class Proxy:
             except OSError:
                 pass
 
-    def hold(self):
-        """Keep what the server sends from the client (requests still pass)."""
+    def hold(self, both=False):
+        """Keep what the server sends from the client (requests still pass;
+        both=True: keep the client's bytes from the server too, a server gone
+        silent).  New connections are held as well until release()."""
         self.flowing.clear()
+        if both:
+            self.upstream.clear()
 
     def release(self):
+        self.upstream.set()
         self.flowing.set()
 
     def cut(self):

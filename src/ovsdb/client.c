@@ -1027,6 +1027,7 @@ on_connected(struct conn *conn, void *aux)
 {
     struct ovsdb_client *c = aux;
     c->stats.n_connects++;
+    c->best_method = 3;         /* Each server is asked anew. */
     log_info("%s: connected to %s", c->db_name, conn_get_name(conn));
     if (c->leader_only) {
         c->state = S_SERVER;

@@ -187,12 +187,6 @@ def test_monitor_method_fallback(recorded, tools, workdir, methods, server_db,
         fake.close()
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "client.c bug: best_method is set to 3 only in ovsdb_client_create() and "
-    "the \"unknown method\" fallback in handle_reply(R_MONITOR) only ever lowers it, "
-    "so after one server without monitor_cond_since/monitor_cond every later "
-    "connection, to any remote, uses plain monitor: conditions are dropped "
-    "(all rows replicated) and nothing is ever resumed"))
 def test_fallback_is_per_server(recorded, ovs_server, tools, workdir):
     """An old server (plain monitor only) first, a current one second: once
     the client moves to the second it uses monitor_cond_since again, and the

@@ -42,9 +42,12 @@ endif
 # Components: each builds as a static library.
 lib_src   := $(wildcard src/lib/*.c)
 ovsdb_src := $(wildcard src/ovsdb/*.c)
+vtep_src  := $(wildcard src/vtep/*.c)
 lib_obj   := $(lib_src:%.c=$(BUILD)/%.o)
 ovsdb_obj := $(ovsdb_src:%.c=$(BUILD)/%.o)
-LIBS      := $(BUILD)/libseam-ovsdb.a $(BUILD)/libseam-lib.a
+vtep_obj  := $(vtep_src:%.c=$(BUILD)/%.o)
+LIBS      := $(if $(vtep_src),$(BUILD)/libseam-vtep.a) $(BUILD)/libseam-ovsdb.a \
+             $(BUILD)/libseam-lib.a
 
 PROGRAMS  := $(BUILD)/seam-ovsdb
 ifneq ($(wildcard src/tools/seam-ovsdb-client.c),)
@@ -67,6 +70,9 @@ $(BUILD)/%.o: %.c
 	$(Q)$(CC) $(CFLAGS_ALL) -Itests/unit -c $< -o $@
 
 $(BUILD)/libseam-lib.a: $(lib_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libseam-vtep.a: $(vtep_obj)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILD)/libseam-ovsdb.a: $(ovsdb_obj)
@@ -104,13 +110,14 @@ check:
 
 FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
+FUZZ_LIBS := $(if $(vtep_src),$(FUZZ_BUILD)/libseam-vtep.a) \
+             $(FUZZ_BUILD)/libseam-ovsdb.a $(FUZZ_BUILD)/libseam-lib.a
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
-	  LDFLAGS="-fsanitize=address,undefined" $(FUZZ_BUILD)/libseam-ovsdb.a $(FUZZ_BUILD)/libseam-lib.a
+	  LDFLAGS="-fsanitize=address,undefined" $(FUZZ_LIBS)
 	@for f in $(fuzz_src); do n=$$(basename $$f .c); echo "  FUZZ    $$n"; \
 	  clang-14 -std=gnu11 -D_GNU_SOURCE -g -O1 -Isrc $(FUZZ_FLAGS) $$f \
-	    $(FUZZ_BUILD)/libseam-ovsdb.a $(FUZZ_BUILD)/libseam-lib.a $(LDLIBS_ALL) \
-	    -o $(FUZZ_BUILD)/$$n || exit 1; done
+	    $(FUZZ_LIBS) $(LDLIBS_ALL) -o $(FUZZ_BUILD)/$$n || exit 1; done
 
 # Runs each fuzz target for FUZZ_SECONDS on a copy of its seed corpus (so
 # the tree does not fill with generated inputs); prints "fuzz: N passed,
@@ -133,5 +140,5 @@ bench: all
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
--include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
+-include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
          $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d)

@@ -79,6 +79,10 @@ struct vtep_config {
     struct in_addr tunnel_ip;           /* This VTEP's (Physical_Switch.tunnel_ips). */
     uint16_t vxlan_port;                /* UDP port, host order (4789). */
     unsigned int mac_aging_s;           /* Learned MAC lifetime (300). */
+    unsigned int tunnel_mtu;            /* Underlay IPv4 MTU in bytes (1500):
+                                         * an inner frame longer than this
+                                         * minus 36 (IPv4+UDP+VXLAN) is not
+                                         * tunnelled. */
     struct vtep_port *ports;
     size_t n_ports;
     struct vtep_switch *switches;
@@ -87,7 +91,11 @@ struct vtep_config {
     size_t n_bindings;
 };
 
+/* Initializes an empty config: no ports, switches or bindings, VXLAN port
+ * 4789, MAC aging 300 s, tunnel MTU 1500. */
 void vtep_config_init(struct vtep_config *);
+/* Frees everything the config owns (names, arrays, locators) with free();
+ * leaves it as vtep_config_init() does.  NULL is a no-op. */
 void vtep_config_destroy(struct vtep_config *);
 
 /* Parses "aa:bb:cc:dd:ee:ff" (case-insensitive); false if malformed. */

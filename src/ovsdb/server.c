@@ -79,6 +79,7 @@ struct ovsdb_session {
     struct list waiters;        /* "struct lock_waiter"s. */
     struct list triggers;       /* "struct trigger"s. */
     struct conn *conn;          /* When attached to a connection. */
+    struct remote *remote;      /* The active remote that dialed it, or NULL. */
 };
 
 struct session_monitor {
@@ -86,10 +87,26 @@ struct session_monitor {
     struct ovsdb_monitor *monitor;
 };
 
+/* A remote: passive (a listener) or active (a connection this server
+ * dials, and dials again with backoff when it drops). */
 struct remote {
-    struct list node;
-    struct listener *listener;
+    struct list node;               /* In server->remotes. */
     struct ovsdb_server *server;
+    char *name;
+    SSL_CTX *ssl_ctx;               /* Borrowed. */
+    bool from_db;                   /* From a "db:" remote's column. */
+    bool seen;                      /* Still listed (during a refresh). */
+    struct listener *listener;      /* Passive. */
+    struct conn *connecting;        /* Active, not yet connected. */
+    struct ovsdb_session *session;  /* Active, connected. */
+    struct event *timer;            /* Active: the next attempt. */
+    int backoff_ms;
+};
+
+/* "db:DB,TABLE,COLUMN": remotes named by a column of a database. */
+struct db_remote {
+    struct list node;
+    char *db, *table, *column;
 };
 
 struct ovsdb_server {
@@ -100,12 +117,16 @@ struct ovsdb_server {
     struct hmap locks;
     struct list sessions;
     struct list remotes;
+    struct list db_remotes;         /* "struct db_remote"s. */
+    SSL_CTX *db_remote_ssl;         /* For pssl: targets of db remotes. */
+    SSL_CTX *db_remote_ssl_client;  /* For ssl: targets of db remotes. */
     struct uuid server_id;
     size_t max_backlog;
     int probe_ms;
 };
 
 static void run_triggers(struct ovsdb_server *, struct served_db *);
+static void refresh_db_remotes(struct ovsdb_server *);
 
 /* _Server. */
 
@@ -149,6 +170,7 @@ ovsdb_server_create(struct event_base *base)
     hmap_init(&server->locks);
     list_init(&server->sessions);
     list_init(&server->remotes);
+    list_init(&server->db_remotes);
     uuid_generate(&server->server_id);
     server->max_backlog = DEFAULT_MAX_BACKLOG;
 
@@ -436,6 +458,7 @@ try_transact(struct ovsdb_session *s, struct served_db *sdb, const json_t *ops,
     jsonarena_end(arena);
     if (sdb->db->n_txns != before) {
         run_triggers(s->server, sdb);
+        refresh_db_remotes(s->server);
     }
     return true;
 }
@@ -811,10 +834,13 @@ on_msg(struct conn *conn, struct jsonrpc_msg *msg, void *aux)
     ovsdb_session_handle(aux, msg);
 }
 
+static void remote_schedule(struct remote *);
+
 static void
 on_closed(struct conn *conn, int error, void *aux)
 {
     struct ovsdb_session *s = aux;
+    struct remote *r = s->remote;
     if (error) {
         log_info("%s: connection closed (%s)", s->name, strerror(error));
     } else {
@@ -822,6 +848,10 @@ on_closed(struct conn *conn, int error, void *aux)
     }
     s->conn = NULL;
     ovsdb_session_destroy(s);
+    if (r) {
+        r->session = NULL;
+        remote_schedule(r);
+    }
 }
 
 static const struct conn_callbacks session_callbacks = {
@@ -840,10 +870,10 @@ conn_session_send_raw(void *aux, char *text, size_t len)
     }
 }
 
-static void
-on_accept(struct conn *conn, void *aux)
+/* Makes 'conn' (accepted, or dialed and now up) a session of 'server'. */
+static struct ovsdb_session *
+session_for_conn(struct ovsdb_server *server, struct conn *conn)
 {
-    struct ovsdb_server *server = aux;
     struct ovsdb_session *s = ovsdb_session_create(server, conn_session_send, NULL,
                                                    conn_get_name(conn));
     s->aux = s;
@@ -854,20 +884,261 @@ on_accept(struct conn *conn, void *aux)
     conn_set_probe_interval(conn, server->probe_ms);
     conn_set_callbacks(conn, &session_callbacks, s);
     log_debug("%s: new session", s->name);
+    return s;
+}
+
+static void
+on_accept(struct conn *conn, void *aux)
+{
+    session_for_conn(aux, conn);
+}
+
+/* Active remotes. */
+
+static void
+remote_on_connected(struct conn *conn, void *aux)
+{
+    struct remote *r = aux;
+    r->connecting = NULL;
+    r->backoff_ms = 0;
+    r->session = session_for_conn(r->server, conn);
+    r->session->remote = r;
+    log_info("%s: connected", r->name);
+}
+
+static void
+remote_on_closed(struct conn *conn, int error, void *aux)
+{
+    struct remote *r = aux;
+    static struct log_rl rl = LOG_RL_INIT(5, 5);
+    log_info_rl(&rl, "%s: connection failed (%s)", r->name,
+                error ? strerror(error) : "closed");
+    r->connecting = NULL;
+    remote_schedule(r);
+}
+
+static const struct conn_callbacks remote_callbacks = {
+    .on_connected = remote_on_connected,
+    .on_closed = remote_on_closed,
+};
+
+static void
+remote_dial(evutil_socket_t fd, short what, void *aux)
+{
+    struct remote *r = aux;
+    struct conn *conn;
+    int err = conn_open(r->server->base, r->name, r->ssl_ctx, &remote_callbacks, r,
+                        &conn);
+    if (err) {
+        log_warn("%s: cannot connect (%s)", r->name, strerror(-err));
+        remote_schedule(r);
+        return;
+    }
+    r->connecting = conn;
+}
+
+/* Dials again after a backoff of 1 s doubling up to 8 s. */
+static void
+remote_schedule(struct remote *r)
+{
+    r->backoff_ms = r->backoff_ms ? MIN(r->backoff_ms * 2, 8000) : 1000;
+    struct timeval tv = { r->backoff_ms / 1000, (r->backoff_ms % 1000) * 1000 };
+    evtimer_add(r->timer, &tv);
+}
+
+static bool
+is_passive(const char *name)
+{
+    return !strncmp(name, "punix:", 6) || !strncmp(name, "ptcp:", 5)
+           || !strncmp(name, "pssl:", 5);
+}
+
+static void
+remote_close(struct remote *r)
+{
+    list_remove(&r->node);
+    listener_close(r->listener);
+    if (r->timer) {
+        event_free(r->timer);
+    }
+    static const struct conn_callbacks no_callbacks;
+    if (r->connecting) {
+        conn_set_callbacks(r->connecting, &no_callbacks, NULL);
+        conn_close(r->connecting);
+    }
+    if (r->session) {
+        struct conn *conn = r->session->conn;
+        r->session->remote = NULL;
+        r->session->conn = NULL;
+        ovsdb_session_destroy(r->session);
+        if (conn) {
+            conn_set_callbacks(conn, &no_callbacks, NULL);
+            conn_close(conn);
+        }
+    }
+    free(r->name);
+    free(r);
+}
+
+static int
+remote_add(struct ovsdb_server *server, const char *name, SSL_CTX *ctx, bool from_db,
+           struct remote **rp)
+{
+    struct remote *r = xzalloc(sizeof *r);
+    r->server = server;
+    r->name = xstrdup(name);
+    r->ssl_ctx = ctx;
+    r->from_db = from_db;
+    r->seen = true;
+    if (is_passive(name)) {
+        int err = listener_open(server->base, name, ctx, on_accept, server, &r->listener);
+        if (err) {
+            free(r->name);
+            free(r);
+            return err;
+        }
+        log_info("listening on %s", listener_get_name(r->listener));
+    } else if (!strncmp(name, "tcp:", 4) || !strncmp(name, "ssl:", 4)
+               || !strncmp(name, "unix:", 5)) {
+        if (!server->base) {
+            free(r->name);
+            free(r);
+            return -EINVAL;
+        }
+        r->timer = evtimer_new(server->base, remote_dial, r);
+        remote_dial(0, 0, r);
+    } else {
+        free(r->name);
+        free(r);
+        return -EINVAL;
+    }
+    list_push_back(&server->remotes, &r->node);
+    if (rp) {
+        *rp = r;
+    }
+    return 0;
 }
 
 int
 ovsdb_server_add_remote(struct ovsdb_server *server, const char *name, SSL_CTX *ctx)
 {
-    struct remote *r = xzalloc(sizeof *r);
-    int err = listener_open(server->base, name, ctx, on_accept, server, &r->listener);
-    if (err) {
-        free(r);
-        return err;
+    return remote_add(server, name, ctx, false, NULL);
+}
+
+/* Remotes named by database contents (ovsdb-server's "db:" remotes). */
+
+/* Appends to 'targets' the remote names that 'col' of 'row' gives: strings,
+ * or references to rows with a string column "target" (Manager). */
+static void
+collect_targets(const struct ovsdb_db *db, const struct ovsdb_row *row,
+                const struct ovsdb_column *col, json_t *targets)
+{
+    const struct ovsdb_datum *d = &row->fields[col->index];
+    const struct ovsdb_base_type *key = &col->type.key;
+    for (unsigned int i = 0; i < d->n; i++) {
+        if (key->type == OVSDB_TYPE_STRING) {
+            json_array_append_new(targets, json_string(d->keys[i].string));
+        } else if (ovsdb_base_type_is_ref(key)) {
+            const struct ovsdb_table *t = &db->tables[key->uuid.ref_table->index];
+            const struct ovsdb_row *ref = ovsdb_table_get_row(t, &d->keys[i].uuid);
+            const struct ovsdb_column *target =
+                ovsdb_table_schema_find_column(t->schema, "target");
+            if (ref && target && target->type.key.type == OVSDB_TYPE_STRING) {
+                const struct ovsdb_datum *td = &ref->fields[target->index];
+                for (unsigned int j = 0; j < td->n; j++) {
+                    json_array_append_new(targets, json_string(td->keys[j].string));
+                }
+            }
+        }
     }
-    r->server = server;
-    list_push_back(&server->remotes, &r->node);
-    log_info("listening on %s", listener_get_name(r->listener));
+}
+
+/* Opens the remotes the "db:" columns name now and closes those they no
+ * longer name. */
+static void
+refresh_db_remotes(struct ovsdb_server *server)
+{
+    if (list_is_empty(&server->db_remotes)) {
+        return;
+    }
+    json_t *targets = json_array();
+    struct db_remote *dr;
+    LIST_FOR_EACH (dr, node, &server->db_remotes) {
+        struct served_db *sdb = find_db(server, dr->db);
+        struct ovsdb_table *t = sdb ? ovsdb_db_find_table(sdb->db, dr->table) : NULL;
+        const struct ovsdb_column *col = t
+            ? ovsdb_table_schema_find_column(t->schema, dr->column) : NULL;
+        if (!col) {
+            continue;
+        }
+        struct ovsdb_row *row;
+        HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+            collect_targets(sdb->db, row, col, targets);
+        }
+    }
+    struct remote *r;
+    LIST_FOR_EACH (r, node, &server->remotes) {
+        r->seen = !r->from_db;
+    }
+    size_t i;
+    json_t *name;
+    json_array_foreach (targets, i, name) {
+        const char *n = json_string_value(name);
+        bool found = false;
+        LIST_FOR_EACH (r, node, &server->remotes) {
+            if (r->from_db && !strcmp(r->name, n)) {
+                r->seen = found = true;
+            }
+        }
+        if (!found) {
+            SSL_CTX *ctx = !strncmp(n, "pssl:", 5) ? server->db_remote_ssl
+                           : !strncmp(n, "ssl:", 4) ? server->db_remote_ssl_client
+                           : NULL;
+            bool needs_ssl = !strncmp(n, "pssl:", 5) || !strncmp(n, "ssl:", 4);
+            int err = needs_ssl && !ctx ? -EINVAL
+                      : remote_add(server, n, ctx, true, NULL);
+            if (err) {
+                static struct log_rl rl = LOG_RL_INIT(5, 5);
+                log_warn_rl(&rl, "%s: cannot use this remote from the database "
+                            "(%s)", n, needs_ssl && !ctx
+                            ? "no SSL configuration" : strerror(-err));
+            }
+        }
+    }
+    LIST_FOR_EACH (r, node, &server->remotes) {
+        if (!r->seen) {
+            log_info("%s: no longer configured", r->name);
+            remote_close(r);
+        }
+    }
+    json_decref(targets);
+}
+
+int
+ovsdb_server_add_db_remote(struct ovsdb_server *server, const char *spec,
+                           SSL_CTX *ssl_server, SSL_CTX *ssl_client)
+{
+    if (strncmp(spec, "db:", 3)) {
+        return -EINVAL;
+    }
+    char *copy = xstrdup(spec + 3);
+    char *table = strchr(copy, ',');
+    char *column = table ? strchr(table + 1, ',') : NULL;
+    if (!table || !column) {
+        free(copy);
+        return -EINVAL;
+    }
+    *table++ = '\0';
+    *column++ = '\0';
+    struct db_remote *dr = xzalloc(sizeof *dr);
+    dr->db = xstrdup(copy);
+    dr->table = xstrdup(table);
+    dr->column = xstrdup(column);
+    free(copy);
+    list_push_back(&server->db_remotes, &dr->node);
+    server->db_remote_ssl = ssl_server;
+    server->db_remote_ssl_client = ssl_client;
+    refresh_db_remotes(server);
     return 0;
 }
 
@@ -878,9 +1149,15 @@ ovsdb_server_destroy(struct ovsdb_server *server)
         return;
     }
     struct remote *r;
-    LIST_FOR_EACH_POP (r, node, &server->remotes) {
-        listener_close(r->listener);
-        free(r);
+    LIST_FOR_EACH (r, node, &server->remotes) {
+        remote_close(r);
+    }
+    struct db_remote *dr;
+    LIST_FOR_EACH_POP (dr, node, &server->db_remotes) {
+        free(dr->db);
+        free(dr->table);
+        free(dr->column);
+        free(dr);
     }
     struct ovsdb_session *s;
     LIST_FOR_EACH (s, node, &server->sessions) {

@@ -31,10 +31,21 @@ void ovsdb_server_destroy(struct ovsdb_server *);
 /* Serves 'db' (takes ownership).  Returns 0, or -EEXIST if a database of
  * that name is already served. */
 int ovsdb_server_add_db(struct ovsdb_server *, struct ovsdb_db *db) WARN_UNUSED;
-/* Listens on passive remote 'name' (punix:, ptcp:, pssl:; 'ssl_ctx'
- * borrowed, required for pssl:).  Returns 0 or -errno. */
+/* Serves on remote 'name': passive (punix:, ptcp:, pssl:) listens; active
+ * (unix:, tcp:, ssl:) dials out and serves that connection, dialing again
+ * with a backoff of 1 to 8 s when it fails or drops (how a hardware VTEP
+ * reaches its controller).  'ssl_ctx' is borrowed, required for pssl:/ssl:.
+ * Returns 0 or -errno (-EINVAL for an unknown kind). */
 int ovsdb_server_add_remote(struct ovsdb_server *, const char *name,
                             SSL_CTX *ssl_ctx) WARN_UNUSED;
+/* "db:DB,TABLE,COLUMN" (as ovsdb-server's --remote): serves on every remote
+ * that the column names, in any row: strings, or references to rows whose
+ * "target" column holds them (hardware_vtep's Global.managers -> Manager).
+ * Re-read after each commit: new names are opened, vanished ones closed.
+ * 'ssl_server' and 'ssl_client' (borrowed, may be NULL) are for the pssl:
+ * and ssl: names among them. */
+int ovsdb_server_add_db_remote(struct ovsdb_server *, const char *spec,
+                               SSL_CTX *ssl_server, SSL_CTX *ssl_client) WARN_UNUSED;
 /* Per-connection limits for new sessions. */
 void ovsdb_server_set_max_backlog(struct ovsdb_server *, size_t bytes);
 void ovsdb_server_set_probe_interval(struct ovsdb_server *, int msec);

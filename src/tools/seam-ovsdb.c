@@ -37,6 +37,11 @@ usage(FILE *out)
 "  --remote=punix:PATH        listen on a unix socket\n"
 "  --remote=ptcp:PORT[:IP]    listen on TCP (IP defaults to 0.0.0.0)\n"
 "  --remote=pssl:PORT[:IP]    listen with SSL (needs the three options below)\n"
+"  --remote=tcp:IP:PORT       connect out and serve that connection (also\n"
+"                             unix:PATH, ssl:IP:PORT); reconnects with backoff\n"
+"  --remote=db:DB,TABLE,COLUMN  every remote that column names (strings, or\n"
+"                             rows with a \"target\", e.g. hardware_vtep,\n"
+"                             Global,managers), followed as it changes\n"
 "SSL:\n"
 "  --private-key=FILE         this server's private key (PEM)\n"
 "  --certificate=FILE         this server's certificate (PEM)\n"
@@ -163,7 +168,7 @@ main(int argc, char *argv[])
     jsonarena_install();
     struct event_base *base = event_base_new();
     struct ovsdb_server *server = ovsdb_server_create(base);
-    SSL_CTX *ssl_ctx = NULL;
+    SSL_CTX *ssl_ctx = NULL, *ssl_client_ctx = NULL;
     int status = 1;
 
     if (max_backlog > 0) {
@@ -190,28 +195,41 @@ main(int argc, char *argv[])
             goto out;
         }
     }
+    bool want_ssl = false;
     for (size_t i = 0; i < n_remotes; i++) {
-        SSL_CTX *ctx = NULL;
-        if (!strncmp(remotes[i], "pssl:", 5)) {
-            if (!ssl_ctx) {
-                if (!private_key || !certificate || !ca_cert) {
-                    log_err("%s: --private-key, --certificate and --ca-cert are "
-                            "required for SSL", remotes[i]);
-                    goto out;
-                }
-                char *msg = conn_ssl_ctx_create(private_key, certificate, ca_cert,
-                                                true, &ssl_ctx);
-                if (msg) {
-                    log_err("SSL configuration: %s", msg);
-                    free(msg);
-                    goto out;
-                }
-            }
-            ctx = ssl_ctx;
+        want_ssl = want_ssl || !strncmp(remotes[i], "pssl:", 5)
+                   || !strncmp(remotes[i], "ssl:", 4) || !strncmp(remotes[i], "db:", 3);
+    }
+    if (want_ssl && private_key && certificate && ca_cert) {
+        char *msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, true,
+                                        &ssl_ctx);
+        if (!msg) {
+            msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, false,
+                                      &ssl_client_ctx);
         }
-        int err = ovsdb_server_add_remote(server, remotes[i], ctx);
+        if (msg) {
+            log_err("SSL configuration: %s", msg);
+            free(msg);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < n_remotes; i++) {
+        const char *name = remotes[i];
+        int err;
+        if (!strncmp(name, "db:", 3)) {
+            err = ovsdb_server_add_db_remote(server, name, ssl_ctx, ssl_client_ctx);
+        } else {
+            bool ssl = !strncmp(name, "pssl:", 5) || !strncmp(name, "ssl:", 4);
+            if (ssl && !ssl_ctx) {
+                log_err("%s: --private-key, --certificate and --ca-cert are "
+                        "required for SSL", name);
+                goto out;
+            }
+            err = ovsdb_server_add_remote(server, name, !strncmp(name, "pssl:", 5)
+                                          ? ssl_ctx : ssl ? ssl_client_ctx : NULL);
+        }
         if (err) {
-            log_err("%s: cannot listen: %s", remotes[i], strerror(-err));
+            log_err("%s: cannot use this remote: %s", name, strerror(-err));
             goto out;
         }
     }
@@ -243,6 +261,7 @@ out:
     /* Let closed connections finish their deferred teardown. */
     event_base_loop(base, EVLOOP_NONBLOCK);
     conn_ssl_ctx_destroy(ssl_ctx);
+    conn_ssl_ctx_destroy(ssl_client_ctx);
     event_base_free(base);
     free(remotes);
     log_close();

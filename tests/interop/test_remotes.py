@@ -1,0 +1,109 @@
+"""Remotes beyond the listeners given on the command line, for ovsdb-server
+and seam-ovsdb alike: "db:DB,TABLE,COLUMN" remotes that follow the database
+(vtep-ctl set-manager / del-manager, as a TOR's OVSDB server is run), and
+active remotes, where the server dials out and serves that connection (how
+a hardware VTEP reaches its controller)."""
+
+import json
+import socket
+import subprocess
+import threading
+
+import pytest
+
+import seamtest as st
+
+DB = "hardware_vtep"
+
+
+def vtep_ctl(srv, *args):
+    return subprocess.run(["vtep-ctl", "--db=" + srv.unix] + list(args),
+                          capture_output=True, text=True, timeout=20, check=True)
+
+
+def listens(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("impl", ["ovs", "seam"], indirect=True)
+def test_manager_table_remotes(impl, servers):
+    """set-manager ptcp:PORT opens a listener that serves the database;
+    del-manager closes it; the command-line remotes stay."""
+    srv = servers.start(impl, extra_args=["--remote=db:hardware_vtep,Global,managers"])
+    port = st.free_tcp_port()
+    vtep_ctl(srv, "set-manager", "ptcp:%d:127.0.0.1" % port)
+    st.wait_until(lambda: listens(port), 10, "the manager listener")
+    with st.Rpc("tcp:127.0.0.1:%d" % port) as c:
+        assert DB in c.call("list_dbs", [])["result"]
+    vtep_ctl(srv, "del-manager")
+    st.wait_until(lambda: not listens(port), 10, "the manager listener to close")
+    with st.Rpc(srv.unix) as c:
+        assert DB in c.call("list_dbs", [])["result"]
+
+
+class Controller:
+    """A TCP listener standing for a controller that a VTEP dials: accepts
+    connections and speaks JSON-RPC to the server on the other end."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(4)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def call(self, conn, method, params):
+        conn.settimeout(10)
+        conn.sendall(json.dumps({"id": 1, "method": method, "params": params}).encode())
+        buf = b""
+        dec = json.JSONDecoder()
+        while True:
+            buf += conn.recv(65536)
+            try:
+                msg, _ = dec.raw_decode(buf.decode())
+            except ValueError:
+                continue
+            if msg.get("id") == 1:
+                return msg
+
+    def close(self):
+        for c in self.conns:
+            c.close()
+        self.conns = []
+
+    def shutdown(self):
+        self.close()
+        self.sock.close()
+
+
+@pytest.mark.parametrize("impl", ["ovs", "seam"], indirect=True)
+def test_active_remote_serves_and_redials(impl, servers):
+    """--remote=tcp:IP:PORT: the server connects to the controller and
+    answers its requests on that connection; when the controller drops it,
+    the server dials again."""
+    ctl = Controller()
+    try:
+        servers.start(impl, extra_args=["--remote=tcp:127.0.0.1:%d" % ctl.port])
+        st.wait_until(lambda: ctl.conns, 10, "the server to dial the controller")
+        reply = ctl.call(ctl.conns[0], "list_dbs", [])
+        assert DB in reply["result"]
+        ctl.close()
+        st.wait_until(lambda: ctl.conns, 20, "the server to dial again")
+        assert DB in ctl.call(ctl.conns[0], "list_dbs", [])["result"]
+    finally:
+        ctl.shutdown()

@@ -18,9 +18,10 @@
  *     NIC was to finish it).  For IPv4 TCP/UDP port_io completes the
  *     checksum in software, so a frame that leaves over VXLAN is valid.
  *   - TX bypasses the qdisc (PACKET_QDISC_BYPASS) and goes either through
- *     sendmmsg() batches on the RX socket (the default: measured faster on
- *     veth, see tests/unit/test_vtep_io.c "tx_rate") or a TPACKET_V2 TX
- *     ring on a second socket.
+ *     sendmmsg() batches on the RX socket (the default: on veth, 64-byte
+ *     frames in bursts of 32, about 880k frames/s against 835k for the
+ *     ring, a small margin; test_port_tx_rate prints both) or a TPACKET_V2
+ *     TX ring on a second socket.
  *
  * Errors: functions that do system work return 0 or -errno; burst
  * functions return counts.  Not thread safe: one datapath thread per port

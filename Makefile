@@ -42,7 +42,7 @@ endif
 # Components: each builds as a static library.
 lib_src   := $(wildcard src/lib/*.c)
 ovsdb_src := $(wildcard src/ovsdb/*.c)
-vtep_src  := $(wildcard src/vtep/*.c)
+vtep_src  := $(filter-out src/vtep/main.c,$(wildcard src/vtep/*.c))
 lib_obj   := $(lib_src:%.c=$(BUILD)/%.o)
 ovsdb_obj := $(ovsdb_src:%.c=$(BUILD)/%.o)
 vtep_obj  := $(vtep_src:%.c=$(BUILD)/%.o)
@@ -50,6 +50,9 @@ LIBS      := $(if $(vtep_src),$(BUILD)/libseam-vtep.a) $(BUILD)/libseam-ovsdb.a 
              $(BUILD)/libseam-lib.a
 
 PROGRAMS  := $(BUILD)/seam-ovsdb
+ifneq ($(wildcard src/vtep/main.c),)
+PROGRAMS  += $(BUILD)/seam-vtep
+endif
 ifneq ($(wildcard src/tools/seam-ovsdb-client.c),)
 ifneq ($(wildcard src/ovsdb/client.c),)
 PROGRAMS  += $(BUILD)/seam-ovsdb-client
@@ -80,6 +83,10 @@ $(BUILD)/libseam-ovsdb.a: $(ovsdb_obj)
 	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/seam-vtep: $(BUILD)/src/vtep/main.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
@@ -141,4 +148,5 @@ clean:
 	rm -rf build build-san build-fuzz build-clang
 
 -include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
-         $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d)
+         $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d) \
+         $(wildcard $(BUILD)/src/vtep/main.d)

@@ -1510,6 +1510,12 @@ ovsdb_client_txn_verify(struct ovsdb_client_txn *txn, const char *table,
 }
 
 void
+ovsdb_client_txn_add_op(struct ovsdb_client_txn *txn, json_t *op)
+{
+    json_array_append_new(txn->ops, op);
+}
+
+void
 ovsdb_client_txn_add_comment(struct ovsdb_client_txn *txn, const char *comment)
 {
     json_array_append_new(txn->ops, json_pack("{s s s s}", "op", "comment",

@@ -175,6 +175,9 @@ int ovsdb_client_txn_delete(struct ovsdb_client_txn *, const char *table,
 int ovsdb_client_txn_verify(struct ovsdb_client_txn *, const char *table,
                             const struct uuid *, const char *column);
 void ovsdb_client_txn_add_comment(struct ovsdb_client_txn *, const char *comment);
+/* Appends any RFC 7047 operation 'op' (taken), for callers that compute
+ * their operations themselves. */
+void ovsdb_client_txn_add_op(struct ovsdb_client_txn *, json_t *op);
 /* Sends the transaction.  'done' (optional) runs once it is answered. */
 typedef void ovsdb_client_txn_done_func(void *aux, struct ovsdb_client_txn *);
 int ovsdb_client_txn_commit(struct ovsdb_client_txn *,

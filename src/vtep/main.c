@@ -1,0 +1,702 @@
+/* seam-vtep: a software hardware VTEP.  It serves (or follows, on an external
+ * ovsdb-server) the hardware_vtep database of one physical switch and
+ * forwards between 802.1Q-tagged physical ports and VXLAN tunnels exactly as
+ * the database says.
+ *
+ * Two threads: this control thread runs a libevent loop with the OVSDB side
+ * (embedded server or client replica), turns every change of the database
+ * into a forwarding snapshot (db.c -> fwd.c) and publishes it, reports the
+ * MACs the datapath learns (Ucast_Macs_Local), the tunnels it uses, binding
+ * statistics and port faults; the datapath thread (dp.c) forwards.  See
+ * docs/vtep.md. */
+#include <errno.h>
+#include <event2/event.h>
+#include <getopt.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "lib/ds.h"
+#include "lib/log.h"
+#include "ovsdb/client.h"
+#include "ovsdb/conn.h"
+#include "ovsdb/db.h"
+#include "ovsdb/error.h"
+#include "ovsdb/execution.h"
+#include "ovsdb/jsonarena.h"
+#include "ovsdb/monitor.h"
+#include "ovsdb/server.h"
+#include "ovsdb/storage.h"
+#include "vtep/config.h"
+#include "vtep/db.h"
+#include "vtep/dp.h"
+#include "vtep/fwd.h"
+#include "vtep/pipeline.h"
+#include "vtep/ring.h"
+
+LOG_MODULE(vtep);
+
+#define VTEP_SCHEMA_DEFAULT "/usr/share/openvswitch/vtep.ovsschema"
+#define REBUILD_CHECK_MS 20
+#define LEARN_POLL_MS 50
+#define STATS_INTERVAL_MS 3000
+
+struct vtep {
+    struct event_base *base;
+    const char *ps_name;
+    const char *mode;                   /* "tor" or "hypervisor". */
+    struct in_addr tunnel_ip;
+    const char **ports;
+    size_t n_ports;
+    const char **remotes;               /* Listeners of the embedded server. */
+    size_t n_remotes;
+    uint16_t vxlan_port;
+    unsigned int mac_aging_s;
+    unsigned int tunnel_mtu;
+
+    /* One of the two. */
+    struct ovsdb_server *server;        /* Embedded. */
+    struct ovsdb_db *edb;
+    struct ovsdb_monitor *monitor;      /* Internal: marks 'dirty'. */
+    struct ovsdb_client *client;        /* External ovsdb-server. */
+
+    bool dirty;
+    bool started;                       /* Start-up rows written. */
+    struct vtep_config cfg;             /* Of the snapshot published last. */
+    struct vtep_fwd_publisher *pub;
+    struct vtep_dp *dp;
+};
+
+static const struct ovsdb_db *
+vtep_db(const struct vtep *v)
+{
+    return v->edb ? v->edb : v->client ? ovsdb_client_get_db(v->client) : NULL;
+}
+
+/* Runs the operations 'ops' (taken) as one transaction on the database. */
+static void
+run_ops(struct vtep *v, json_t *ops, const char *what)
+{
+    if (!json_array_size(ops)) {
+        json_decref(ops);
+        return;
+    }
+    if (v->edb) {
+        long long timeout;
+        json_t *result;
+        if (ovsdb_execute(v->edb, NULL, ops, 0, &timeout, &result)) {
+            size_t i;
+            json_t *r;
+            json_array_foreach (result, i, r) {
+                if (json_object_get(r, "error")) {
+                    static struct log_rl rl = LOG_RL_INIT(5, 5);
+                    char *s = json_dumps(r, JSON_COMPACT);
+                    log_warn_rl(&rl, "%s: transaction failed: %s", what, s);
+                    free(s);
+                    break;
+                }
+            }
+            json_decref(result);
+        }
+        v->dirty = true;
+    } else if (v->client && ovsdb_client_is_synced(v->client)) {
+        struct ovsdb_client_txn *txn = ovsdb_client_txn_create(v->client);
+        size_t i;
+        json_t *op;
+        json_array_foreach (ops, i, op) {
+            ovsdb_client_txn_add_op(txn, json_incref(op));
+        }
+        enum ovsdb_client_txn_status st = ovsdb_client_txn_commit_block(txn);
+        if (st != OVSDB_CLIENT_TXN_SUCCESS) {
+            static struct log_rl rl = LOG_RL_INIT(5, 5);
+            log_warn_rl(&rl, "%s: transaction %s%s%s", what,
+                        ovsdb_client_txn_status_to_string(st),
+                        ovsdb_client_txn_get_error(txn) ? ": " : "",
+                        ovsdb_client_txn_get_error(txn)
+                        ? ovsdb_client_txn_get_error(txn) : "");
+        }
+        ovsdb_client_txn_destroy(txn);
+    }
+    json_decref(ops);
+}
+
+static void
+write_startup(struct vtep *v)
+{
+    char tunnel[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &v->tunnel_ip, tunnel, sizeof tunnel);
+    const char *tunnel_ips[] = { tunnel };
+    char *description = xasprintf("seam-vtep (%s mode)", v->mode);
+    struct vtep_db_identity id = {
+        .ps_name = v->ps_name,
+        .description = description,
+        .management_ips = tunnel_ips, .n_management_ips = 1,
+        .tunnel_ips = tunnel_ips, .n_tunnel_ips = 1,
+        .ports = v->ports, .n_ports = v->n_ports,
+    };
+    run_ops(v, vtep_db_startup_ops(vtep_db(v), &id), "start-up");
+    free(description);
+    v->started = true;
+}
+
+/* Puts 'cfg's ports in the datapath's order (the --port order); bindings of
+ * ports this VTEP does not drive are dropped. */
+static void
+remap_ports(const struct vtep *v, struct vtep_config *cfg)
+{
+    size_t *map = xcalloc(cfg->n_ports ? cfg->n_ports : 1, sizeof *map);
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        map[i] = SIZE_MAX;
+        for (size_t j = 0; j < v->n_ports; j++) {
+            if (!strcmp(cfg->ports[i].name, v->ports[j])) {
+                map[i] = j;
+            }
+        }
+    }
+    size_t n = 0;
+    for (size_t i = 0; i < cfg->n_bindings; i++) {
+        struct vtep_binding b = cfg->bindings[i];
+        if (map[b.port] != SIZE_MAX) {
+            b.port = map[b.port];
+            cfg->bindings[n++] = b;
+        }
+    }
+    cfg->n_bindings = n;
+    for (size_t i = 0; i < cfg->n_ports; i++) {
+        free(cfg->ports[i].name);
+    }
+    cfg->ports = xrealloc(cfg->ports, (v->n_ports ? v->n_ports : 1) * sizeof *cfg->ports);
+    for (size_t j = 0; j < v->n_ports; j++) {
+        cfg->ports[j].name = xstrdup(v->ports[j]);
+    }
+    cfg->n_ports = v->n_ports;
+    free(map);
+}
+
+/* The remote VTEPs the configuration sends to. */
+static size_t
+collect_remotes(const struct vtep_config *cfg, struct in_addr **remotesp)
+{
+    size_t n = 0, cap = 0;
+    struct in_addr *r = NULL;
+#define ADD(IP) do {                                                    \
+        bool dup = false;                                               \
+        for (size_t k_ = 0; k_ < n; k_++) {                             \
+            dup = dup || r[k_].s_addr == (IP).s_addr;                   \
+        }                                                               \
+        if (!dup) {                                                     \
+            r = xgrow(r, &cap, n + 1, sizeof *r);                       \
+            r[n++] = (IP);                                              \
+        }                                                               \
+    } while (0)
+    for (size_t s = 0; s < cfg->n_switches; s++) {
+        const struct vtep_switch *sw = &cfg->switches[s];
+        for (size_t i = 0; i < sw->n_ucast; i++) {
+            for (size_t j = 0; j < sw->ucast[i].n_locators; j++) {
+                ADD(sw->ucast[i].locators[j].ip);
+            }
+        }
+        for (size_t i = 0; i < sw->n_mcast; i++) {
+            for (size_t j = 0; j < sw->mcast[i].n_locators; j++) {
+                ADD(sw->mcast[i].locators[j].ip);
+            }
+        }
+        for (size_t i = 0; i < sw->n_unknown_dst; i++) {
+            ADD(sw->unknown_dst[i].ip);
+        }
+    }
+#undef ADD
+    *remotesp = r;
+    return n;
+}
+
+/* The database changed: a new snapshot for the datapath, and the rows that
+ * follow from the configuration (unknown-dst of the bound switches,
+ * tunnels). */
+static void
+rebuild(struct vtep *v)
+{
+    const struct ovsdb_db *db = vtep_db(v);
+    if (!db) {
+        return;
+    }
+    v->dirty = false;
+    if (!v->started) {
+        write_startup(v);
+        db = vtep_db(v);
+    }
+    struct vtep_config cfg;
+    int skipped = vtep_db_build_config(db, v->ps_name, &cfg);
+    if (skipped == -ENOENT) {
+        vtep_config_destroy(&cfg);
+        v->started = false;         /* Deleted by someone: write it again. */
+        return;
+    }
+    if (skipped > 0) {
+        static struct log_rl rl = LOG_RL_INIT(5, 5);
+        log_warn_rl(&rl, "%d database rows skipped (invalid for forwarding)", skipped);
+    }
+    cfg.tunnel_ip = v->tunnel_ip;
+    cfg.vxlan_port = v->vxlan_port;
+    cfg.mac_aging_s = v->mac_aging_s;
+    cfg.tunnel_mtu = v->tunnel_mtu;
+    remap_ports(v, &cfg);
+
+    struct vtep_fwd *fwd = vtep_fwd_create(&cfg);
+    vtep_fwd_publish(v->pub, fwd);
+    vtep_config_destroy(&v->cfg);
+    v->cfg = cfg;
+    log_debug("published a snapshot: %zu switches, %zu bindings", cfg.n_switches,
+              cfg.n_bindings);
+
+    run_ops(v, vtep_db_mcast_local_ops(vtep_db(v), v->ps_name, v->tunnel_ip),
+            "Mcast_Macs_Local");
+    struct in_addr *remotes;
+    size_t n = collect_remotes(&v->cfg, &remotes);
+    run_ops(v, vtep_db_tunnel_ops(vtep_db(v), v->ps_name, v->tunnel_ip, remotes, n),
+            "Tunnel");
+    free(remotes);
+}
+
+static void
+on_rebuild_timer(evutil_socket_t fd, short what, void *v_)
+{
+    struct vtep *v = v_;
+    if (v->dirty) {
+        rebuild(v);
+    }
+    vtep_fwd_reclaim(v->pub);
+}
+
+/* Learned, moved and aged MACs from the datapath, as one transaction. */
+static void
+on_learn_timer(evutil_socket_t fd, short what, void *v_)
+{
+    struct vtep *v = v_;
+    struct vtep_db_mac_event events[256];
+    struct vtep_learn_event ev;
+    size_t n = 0;
+    while (n < ARRAY_SIZE(events) && vtep_ring_pop(vtep_dp_ring(v->dp), &ev)) {
+        if (vtep_db_mac_event_from_learn(&v->cfg, &ev, &events[n])) {
+            n++;
+        }
+    }
+    if (n && vtep_db(v)) {
+        run_ops(v, vtep_db_local_mac_ops(vtep_db(v), v->tunnel_ip, events, n, NULL),
+                "Ucast_Macs_Local");
+    }
+}
+
+static void
+on_stats_timer(evutil_socket_t fd, short what, void *v_)
+{
+    struct vtep *v = v_;
+    const struct ovsdb_db *db = vtep_db(v);
+    if (!db || !v->started) {
+        return;
+    }
+    struct vtep_db_binding_stats *stats = xcalloc(v->cfg.n_bindings + 1, sizeof *stats);
+    for (size_t i = 0; i < v->cfg.n_bindings; i++) {
+        const struct vtep_binding *b = &v->cfg.bindings[i];
+        struct vtep_dp_binding_counts c;
+        vtep_dp_binding_counts(v->dp, b->port, b->vlan, &c);
+        stats[i] = (struct vtep_db_binding_stats) {
+            .port = v->cfg.ports[b->port].name, .vlan = b->vlan,
+            .bytes_from_local = c.bytes_from_local,
+            .packets_from_local = c.packets_from_local,
+            .bytes_to_local = c.bytes_to_local,
+            .packets_to_local = c.packets_to_local,
+        };
+    }
+    run_ops(v, vtep_db_stats_ops(db, v->ps_name, stats, v->cfg.n_bindings), "stats");
+    free(stats);
+
+    static const char *const down[] = { "unspecified_fault" };
+    struct vtep_db_port_faults *faults = xcalloc(v->n_ports + 1, sizeof *faults);
+    for (size_t i = 0; i < v->n_ports; i++) {
+        bool up = vtep_dp_port_is_up(v->dp, i);
+        faults[i] = (struct vtep_db_port_faults) {
+            .name = v->ports[i], .faults = up ? NULL : down, .n_faults = up ? 0 : 1,
+        };
+    }
+    run_ops(v, vtep_db_fault_ops(vtep_db(v), v->ps_name, NULL, 0, faults, v->n_ports),
+            "faults");
+    free(faults);
+}
+
+/* The internal monitor's updates only say "something changed". */
+static void
+on_monitor_update(void *v_, char *text, size_t len)
+{
+    struct vtep *v = v_;
+    v->dirty = true;
+    free(text);
+}
+
+static void
+on_client_changed(void *v_)
+{
+    ((struct vtep *) v_)->dirty = true;
+}
+
+static void
+on_client_state(void *v_, bool synced)
+{
+    struct vtep *v = v_;
+    if (synced) {
+        v->started = false;         /* Check our rows on every (re)sync. */
+        v->dirty = true;
+    }
+}
+
+static void
+on_signal(evutil_socket_t sig, short what, void *base)
+{
+    log_info("%s received, exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    event_base_loopbreak(base);
+}
+
+static void
+usage(FILE *out)
+{
+    fprintf(out,
+"Usage: seam-vtep --name=NAME --tunnel-ip=IP --port=IFACE... (--db=FILE | --db-remote=REMOTE) [OPTIONS]\n"
+"       seam-vtep show REMOTE\n"
+"\n"
+"A software hardware VTEP: serves the hardware_vtep database (RFC 7047,\n"
+"vtep(5)) of physical switch NAME and forwards between 802.1Q-tagged\n"
+"physical ports and VXLAN (RFC 7348) tunnels as the database says.\n"
+"\"show\" prints the switch, its bindings, MAC tables and counters as the\n"
+"database at REMOTE holds them.\n"
+"\n"
+"The switch:\n"
+"  --name=NAME                Physical_Switch name\n"
+"  --tunnel-ip=IP             this VTEP's VXLAN address (also bound for RX)\n"
+"  --port=IFACE               a physical port (repeatable; a Physical_Port)\n"
+"  --mode=tor|hypervisor      what the ports face (default tor); recorded in\n"
+"                             the switch description\n"
+"  --vxlan-port=PORT          UDP port (default 4789)\n"
+"  --tunnel-mtu=BYTES         underlay IPv4 MTU (default 1500)\n"
+"  --mac-aging=SECONDS        learned MAC lifetime (default 300)\n"
+"The database (one of):\n"
+"  --db=FILE                  serve it embedded (created if missing)\n"
+"    --schema=FILE            schema for a new FILE (default\n"
+"                             " VTEP_SCHEMA_DEFAULT ")\n"
+"    --remote=REMOTE          listen (punix:, ptcp:, pssl:) or dial (tcp:,\n"
+"                             ssl:); repeatable.  Manager rows are followed\n"
+"                             too (db:hardware_vtep,Global,managers)\n"
+"  --db-remote=REMOTE         follow an external ovsdb-server instead\n"
+"SSL: --private-key=FILE --certificate=FILE --ca-cert=FILE\n"
+"Daemon: --pidfile=FILE --log-file=FILE --log-level=LEVEL -d MODULES -h -V\n"
+"\n"
+"Needs CAP_NET_RAW (AF_PACKET and raw IPv4 sockets).  SIGTERM stops it.\n");
+}
+
+/* "seam-vtep show REMOTE". */
+static int
+do_show(const char *remote)
+{
+    struct event_base *base = event_base_new();
+    const char *remotes[] = { remote, NULL };
+    struct ovsdb_client_options o;
+    ovsdb_client_options_init(&o);
+    o.db_name = "hardware_vtep";
+    o.remotes = remotes;
+    o.leader_only = false;
+    struct ovsdb_client *c = ovsdb_client_create(base, &o, NULL, NULL);
+    int status = 1;
+    if (!ovsdb_client_wait_synced(c, 10000)) {
+        fprintf(stderr, "seam-vtep: %s: cannot sync\n", remote);
+        goto out;
+    }
+    static const char *const tables[] = {
+        "Physical_Switch", "Physical_Port", "Logical_Switch", "Ucast_Macs_Local",
+        "Ucast_Macs_Remote", "Mcast_Macs_Local", "Mcast_Macs_Remote",
+        "Physical_Locator", "Tunnel", "Logical_Binding_Stats",
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(tables); i++) {
+        const struct ovsdb_table *t = ovsdb_client_get_table(c, tables[i]);
+        printf("%s (%zu rows)\n", tables[i], t ? hmap_count(&t->rows) : 0);
+        if (!t) {
+            continue;
+        }
+        struct ovsdb_row *row;
+        HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+            json_t *j = ovsdb_row_to_json(row, NULL, 0);
+            json_object_del(j, "_version");
+            char *s = json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS);
+            printf("  %s\n", s);
+            free(s);
+            json_decref(j);
+        }
+    }
+    status = 0;
+out:
+    ovsdb_client_destroy(c);
+    event_base_loop(base, EVLOOP_NONBLOCK);
+    event_base_free(base);
+    return status;
+}
+
+enum {
+    OPT_NAME = 256, OPT_TUNNEL_IP, OPT_PORT, OPT_MODE, OPT_VXLAN_PORT, OPT_MTU,
+    OPT_AGING, OPT_DB, OPT_SCHEMA, OPT_REMOTE, OPT_DB_REMOTE, OPT_PRIVATE_KEY,
+    OPT_CERTIFICATE, OPT_CA_CERT, OPT_PIDFILE, OPT_LOG_FILE, OPT_LOG_LEVEL,
+};
+
+int
+main(int argc, char *argv[])
+{
+    static const struct option options[] = {
+        { "name", required_argument, NULL, OPT_NAME },
+        { "tunnel-ip", required_argument, NULL, OPT_TUNNEL_IP },
+        { "port", required_argument, NULL, OPT_PORT },
+        { "mode", required_argument, NULL, OPT_MODE },
+        { "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
+        { "tunnel-mtu", required_argument, NULL, OPT_MTU },
+        { "mac-aging", required_argument, NULL, OPT_AGING },
+        { "db", required_argument, NULL, OPT_DB },
+        { "schema", required_argument, NULL, OPT_SCHEMA },
+        { "remote", required_argument, NULL, OPT_REMOTE },
+        { "db-remote", required_argument, NULL, OPT_DB_REMOTE },
+        { "private-key", required_argument, NULL, OPT_PRIVATE_KEY },
+        { "certificate", required_argument, NULL, OPT_CERTIFICATE },
+        { "ca-cert", required_argument, NULL, OPT_CA_CERT },
+        { "pidfile", required_argument, NULL, OPT_PIDFILE },
+        { "log-file", required_argument, NULL, OPT_LOG_FILE },
+        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+        { "debug", required_argument, NULL, 'd' },
+        { "help", no_argument, NULL, 'h' },
+        { "version", no_argument, NULL, 'V' },
+        { NULL, 0, NULL, 0 },
+    };
+    struct vtep v;
+    const char *db_file = NULL, *schema = VTEP_SCHEMA_DEFAULT, *db_remote = NULL;
+    const char *private_key = NULL, *certificate = NULL, *ca_cert = NULL;
+    const char *pidfile = NULL, *tunnel_ip = NULL;
+    SSL_CTX *ssl_server = NULL, *ssl_client = NULL;
+    int c, status = 1;
+
+    if (argc == 3 && !strcmp(argv[1], "show")) {
+        return do_show(argv[2]);
+    }
+    memset(&v, 0, sizeof v);
+    v.mode = "tor";
+    v.mac_aging_s = 300;
+    v.tunnel_mtu = 1500;
+    v.vxlan_port = 4789;
+    vtep_config_init(&v.cfg);
+    while ((c = getopt_long(argc, argv, "d:hV", options, NULL)) != -1) {
+        switch (c) {
+        case OPT_NAME: v.ps_name = optarg; break;
+        case OPT_TUNNEL_IP: tunnel_ip = optarg; break;
+        case OPT_PORT:
+            v.ports = xrealloc(v.ports, (v.n_ports + 1) * sizeof *v.ports);
+            v.ports[v.n_ports++] = optarg;
+            break;
+        case OPT_MODE:
+            if (strcmp(optarg, "tor") && strcmp(optarg, "hypervisor")) {
+                fprintf(stderr, "seam-vtep: --mode is tor or hypervisor\n");
+                return 2;
+            }
+            v.mode = optarg;
+            break;
+        case OPT_VXLAN_PORT: v.vxlan_port = atoi(optarg); break;
+        case OPT_MTU: v.tunnel_mtu = atoi(optarg); break;
+        case OPT_AGING: v.mac_aging_s = atoi(optarg); break;
+        case OPT_DB: db_file = optarg; break;
+        case OPT_SCHEMA: schema = optarg; break;
+        case OPT_REMOTE:
+            v.remotes = xrealloc(v.remotes, (v.n_remotes + 1) * sizeof *v.remotes);
+            v.remotes[v.n_remotes++] = optarg;
+            break;
+        case OPT_DB_REMOTE: db_remote = optarg; break;
+        case OPT_PRIVATE_KEY: private_key = optarg; break;
+        case OPT_CERTIFICATE: certificate = optarg; break;
+        case OPT_CA_CERT: ca_cert = optarg; break;
+        case OPT_PIDFILE: pidfile = optarg; break;
+        case OPT_LOG_FILE:
+            if (log_set_file(optarg)) {
+                fprintf(stderr, "seam-vtep: cannot open %s\n", optarg);
+                return 1;
+            }
+            break;
+        case OPT_LOG_LEVEL: {
+            int level = log_level_from_string(optarg);
+            if (level < 0) {
+                fprintf(stderr, "seam-vtep: unknown log level \"%s\"\n", optarg);
+                return 2;
+            }
+            log_set_level(level);
+            break;
+        }
+        case 'd': log_enable_debug(optarg); break;
+        case 'h': usage(stdout); return 0;
+        case 'V': printf("seam-vtep 0.1.0\n"); return 0;
+        default: usage(stderr); return 2;
+        }
+    }
+    if (!v.ps_name || !tunnel_ip || !v.n_ports || !db_file == !db_remote
+        || inet_pton(AF_INET, tunnel_ip, &v.tunnel_ip) != 1 || !v.vxlan_port
+        || v.tunnel_mtu < 576 || !v.mac_aging_s) {
+        fprintf(stderr, "seam-vtep: --name, a valid IPv4 --tunnel-ip, at least one "
+                "--port and one of --db or --db-remote are required (--help)\n");
+        free(v.ports);
+        free(v.remotes);
+        return 2;
+    }
+
+    signal(SIGPIPE, SIG_IGN);
+    jsonarena_install();
+    v.base = event_base_new();
+    v.pub = vtep_fwd_publisher_create(NULL);
+    if (private_key && certificate && ca_cert) {
+        char *msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, true,
+                                        &ssl_server);
+        if (!msg) {
+            msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, false,
+                                      &ssl_client);
+        }
+        if (msg) {
+            log_err("SSL configuration: %s", msg);
+            free(msg);
+            goto out;
+        }
+    }
+
+    struct vtep_dp_options dpo = {
+        .ports = v.ports, .n_ports = v.n_ports,
+        .tunnel_ip = v.tunnel_ip, .vxlan_port = v.vxlan_port,
+    };
+    if (vtep_dp_create(&dpo, v.pub, &v.dp)) {
+        goto out;
+    }
+
+    if (db_file) {
+        if (access(db_file, F_OK)) {
+            struct ovsdb_error *error = ovsdb_storage_create(db_file, schema);
+            if (error) {
+                char *s = ovsdb_error_to_string(error);
+                log_err("%s: cannot create: %s", db_file, s);
+                free(s);
+                ovsdb_error_destroy(error);
+                goto out;
+            }
+        }
+        struct ovsdb_error *error = ovsdb_storage_open(db_file, false, &v.edb);
+        if (error) {
+            char *s = ovsdb_error_to_string(error);
+            log_err("%s: cannot open: %s", db_file, s);
+            free(s);
+            ovsdb_error_destroy(error);
+            goto out;
+        }
+        v.server = ovsdb_server_create(v.base);
+        if (ovsdb_server_add_db(v.server, v.edb)) {
+            goto out;
+        }
+        for (size_t i = 0; i < v.n_remotes; i++) {
+            const char *r = v.remotes[i];
+            bool ssl = !strncmp(r, "pssl:", 5) || !strncmp(r, "ssl:", 4);
+            int err = ovsdb_server_add_remote(v.server, r, !strncmp(r, "pssl:", 5)
+                                              ? ssl_server : ssl ? ssl_client : NULL);
+            if (err) {
+                log_err("%s: cannot use this remote: %s", r, strerror(-err));
+                goto out;
+            }
+        }
+        if (ovsdb_server_add_db_remote(v.server, "db:hardware_vtep,Global,managers",
+                                       ssl_server, ssl_client)) {
+            goto out;
+        }
+        json_t *requests = json_object();
+        for (size_t i = 0; i < v.edb->schema->n_tables; i++) {
+            json_object_set_new(requests, v.edb->schema->tables[i]->name, json_object());
+        }
+        json_t *id = json_string("seam-vtep");
+        struct ds ignored = DS_EMPTY_INITIALIZER;
+        struct ovsdb_error *merror = ovsdb_monitor_create(v.edb, OVSDB_MONITOR_V2, id,
+                                                          requests, NULL,
+                                                          on_monitor_update, &v,
+                                                          &v.monitor, &ignored);
+        ds_destroy(&ignored);
+        json_decref(id);
+        json_decref(requests);
+        ovsdb_error_destroy(merror);
+        v.dirty = true;
+    } else {
+        const char *remotes[] = { db_remote, NULL };
+        struct ovsdb_client_options o;
+        ovsdb_client_options_init(&o);
+        o.db_name = "hardware_vtep";
+        o.remotes = remotes;
+        o.ssl_ctx = ssl_client;
+        struct ovsdb_client_callbacks cbs = {
+            .changed = on_client_changed, .state = on_client_state,
+        };
+        v.client = ovsdb_client_create(v.base, &o, &cbs, &v);
+    }
+    if (vtep_dp_start(v.dp)) {
+        log_err("cannot start the datapath thread");
+        goto out;
+    }
+    if (pidfile) {
+        FILE *f = fopen(pidfile, "w");
+        if (f) {
+            fprintf(f, "%ld\n", (long) getpid());
+            fclose(f);
+        }
+    }
+
+    struct timeval rebuild_tv = { 0, REBUILD_CHECK_MS * 1000 };
+    struct timeval learn_tv = { 0, LEARN_POLL_MS * 1000 };
+    struct timeval stats_tv = { STATS_INTERVAL_MS / 1000, 0 };
+    struct event *timers[] = {
+        event_new(v.base, -1, EV_PERSIST, on_rebuild_timer, &v),
+        event_new(v.base, -1, EV_PERSIST, on_learn_timer, &v),
+        event_new(v.base, -1, EV_PERSIST, on_stats_timer, &v),
+    };
+    event_add(timers[0], &rebuild_tv);
+    event_add(timers[1], &learn_tv);
+    event_add(timers[2], &stats_tv);
+    struct event *sigterm = evsignal_new(v.base, SIGTERM, on_signal, v.base);
+    struct event *sigint = evsignal_new(v.base, SIGINT, on_signal, v.base);
+    event_add(sigterm, NULL);
+    event_add(sigint, NULL);
+    log_info("seam-vtep %s: switch %s, tunnel IP %s, %zu port(s)", v.mode, v.ps_name,
+             tunnel_ip, v.n_ports);
+    event_base_dispatch(v.base);
+    for (size_t i = 0; i < ARRAY_SIZE(timers); i++) {
+        event_free(timers[i]);
+    }
+    event_free(sigterm);
+    event_free(sigint);
+    if (pidfile) {
+        unlink(pidfile);
+    }
+    status = 0;
+
+out:
+    vtep_dp_destroy(v.dp);
+    ovsdb_monitor_destroy(v.monitor);
+    if (v.server) {
+        ovsdb_server_destroy(v.server);
+    } else if (v.edb) {
+        ovsdb_storage_close(v.edb);
+        ovsdb_db_destroy(v.edb);
+    }
+    ovsdb_client_destroy(v.client);
+    event_base_loop(v.base, EVLOOP_NONBLOCK);
+    vtep_fwd_publisher_destroy(v.pub);
+    vtep_config_destroy(&v.cfg);
+    conn_ssl_ctx_destroy(ssl_server);
+    conn_ssl_ctx_destroy(ssl_client);
+    event_base_free(v.base);
+    free(v.ports);
+    free(v.remotes);
+    log_close();
+    jsonarena_trim();
+    return status;
+}

@@ -106,7 +106,7 @@ unit: $(UNIT)
 	  SEAM_SRCDIR=$(CURDIR) ./$$t || fail=1; done; exit $$fail
 
 integration: all
-	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep)
 
 deps:
 	@sh scripts/install-deps

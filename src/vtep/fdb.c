@@ -118,11 +118,12 @@ vtep_fdb_age(struct vtep_fdb *fdb, uint64_t now_ms, uint64_t max_age_ms,
              size_t budget, vtep_fdb_aged_cb *cb, void *aux)
 {
     size_t removed = 0;
-    for (size_t k = 0; k < budget && fdb->n; k++) {
+    budget = MIN(budget, vtep_fdb_slots(fdb));
+    for (size_t visited = 0; visited < budget && fdb->n; ) {
         uint32_t i = fdb->cursor;
         struct vtep_fdb_entry *e = &fdb->entries[i];
-        if (e->vni != UINT32_MAX && now_ms - e->last_seen_ms >= max_age_ms
-            && now_ms >= e->last_seen_ms) {
+        if (e->vni != UINT32_MAX && now_ms >= e->last_seen_ms
+            && now_ms - e->last_seen_ms >= max_age_ms) {
             if (cb) {
                 cb(aux, e);
             }
@@ -132,6 +133,7 @@ vtep_fdb_age(struct vtep_fdb *fdb, uint64_t now_ms, uint64_t max_age_ms,
             continue;
         }
         fdb->cursor = (i + 1) & fdb->mask;
+        visited++;
     }
     return removed;
 }

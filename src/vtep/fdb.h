@@ -90,7 +90,7 @@ bool vtep_fdb_remove(struct vtep_fdb *, uint32_t vni, uint64_t mac);
 /* Called for each entry vtep_fdb_age() removes, before it goes. */
 typedef void vtep_fdb_aged_cb(void *aux, const struct vtep_fdb_entry *);
 
-/* Visits up to 'budget' slots from the sweep cursor and removes entries not
+/* Visits up to 'budget' slots (at most one sweep) from the cursor and removes entries not
  * seen for 'max_age_ms' or more at 'now_ms', calling 'cb' for each.
  * Returns the number removed. */
 size_t vtep_fdb_age(struct vtep_fdb *, uint64_t now_ms, uint64_t max_age_ms,

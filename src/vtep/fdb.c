@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "lib/util.h"
+#include "vtep/fwd.h"
 
 struct vtep_fdb *
 vtep_fdb_create(uint32_t max_entries)
@@ -14,7 +15,7 @@ vtep_fdb_create(uint32_t max_entries)
         cap <<= 1;
         bits++;
     }
-    fdb->entries = xmalloc(cap * sizeof *fdb->entries);
+    fdb->entries = vtep_fwd_table_alloc(cap * sizeof *fdb->entries);
     fdb->mask = cap - 1;
     fdb->shift = 64 - bits;
     fdb->max_n = max_entries;

@@ -3,10 +3,27 @@
 #include "vtep/fwd.h"
 
 #include <sched.h>
+#include <sys/mman.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "lib/util.h"
+
+void *
+vtep_fwd_table_alloc(size_t size)
+{
+    enum { HUGE = 2 * 1024 * 1024 };
+    if (size < HUGE) {
+        return xmalloc(size);
+    }
+    void *p;
+    size = (size + HUGE - 1) / HUGE * HUGE;
+    if (posix_memalign(&p, HUGE, size)) {
+        util_abort("out of memory (%zu bytes of vtep table)", size);
+    }
+    madvise(p, size, MADV_HUGEPAGE);    /* A hint; failure is harmless. */
+    return p;
+}
 
 static void
 table_init(struct vtep_fwd_table *t, size_t n_keys)
@@ -16,7 +33,7 @@ table_init(struct vtep_fwd_table *t, size_t n_keys)
         cap <<= 1;
         bits++;
     }
-    t->entries = xmalloc(cap * sizeof *t->entries);
+    t->entries = vtep_fwd_table_alloc(cap * sizeof *t->entries);
     for (uint32_t i = 0; i < cap; i++) {
         t->entries[i].sw = UINT32_MAX;
     }

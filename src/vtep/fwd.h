@@ -115,6 +115,11 @@ struct vtep_fwd *vtep_fwd_create(const struct vtep_config *config)
  * published, or through the publisher's reclamation. */
 void vtep_fwd_destroy(struct vtep_fwd *fwd);
 
+/* Returns new memory of 'size' bytes for a lookup table (free it with
+ * free()): 2 MiB aligned and advised as huge pages when that large, so that
+ * random lookups in a 100,000-entry table do not each miss the TLB. */
+void *vtep_fwd_table_alloc(size_t size) __attribute__((malloc));
+
 /* ---- lookups (inline: the datapath's inner loop) ---- */
 
 static inline uint32_t

@@ -579,6 +579,18 @@ from_port(struct vtep_pipeline *pl, const struct vtep_fwd *fwd,
     const uint8_t *dst = fr->data;
     uint64_t dst64 = eth_addr_to_u64(dst);
     if (!eth_addr_is_multicast(dst)) {
+        /* A remote MAC the controller set wins over a learned one (as a
+         * static entry does in a hardware switch's table); looking it up
+         * first also spares remote-bound traffic the learned table. */
+        const struct vtep_fwd_entry *r = vtep_fwd_table_find(&fwd->ucast, sw,
+                                                             dst64);
+        if (r) {
+            struct in_addr ip4 = { .s_addr = r->value };
+            t.tunnels = &ip4;
+            t.n_tunnels = 1;
+            emit(pl, fwd, &v, &t, pool, out);
+            return;
+        }
         const struct vtep_fdb_entry *e = local_dest(pl, fwd, sw, s->vni, dst64);
         if (e) {
             if (e->port == port && e->vlan == vi.vid) {
@@ -588,15 +600,6 @@ from_port(struct vtep_pipeline *pl, const struct vtep_fwd *fwd,
             struct vtep_fwd_local l = { e->port, e->vlan };
             t.locals = &l;
             t.n_locals = 1;
-            emit(pl, fwd, &v, &t, pool, out);
-            return;
-        }
-        const struct vtep_fwd_entry *r = vtep_fwd_table_find(&fwd->ucast, sw,
-                                                             dst64);
-        if (r) {
-            struct in_addr ip4 = { .s_addr = r->value };
-            t.tunnels = &ip4;
-            t.n_tunnels = 1;
             emit(pl, fwd, &v, &t, pool, out);
             return;
         }
@@ -646,8 +649,6 @@ prefetch_from_port(const struct vtep_pipeline *pl, const struct vtep_fwd *fwd,
         uint64_t dst = eth_addr_to_u64(f);
         __builtin_prefetch(&pl->fdb->entries[vtep_fdb_slot_(
                                pl->fdb, vni, eth_addr_to_u64(f + 6))]);
-        __builtin_prefetch(&pl->fdb->entries[vtep_fdb_slot_(pl->fdb, vni,
-                                                            dst)]);
         __builtin_prefetch(&fwd->ucast.entries[vtep_fwd_slot_(&fwd->ucast,
                                                               dst, sw)]);
     }

@@ -15,8 +15,9 @@
  *
  * Rules (issue "seam-vtep"):
  *   from (port, VLAN) -> its switch -> learn the source -> destination
- *     learned local (out that binding), remote unicast (tunnel to its
- *     locator), or broadcast/unknown/multicast: every other local binding
+ *     remote unicast (tunnel to its locator; a controller-set remote entry
+ *     wins over a learned MAC, as a static entry does), learned local (out
+ *     that binding), or broadcast/unknown/multicast: every other local binding
  *     of the switch + the multicast MAC's locator set or the unknown-dst
  *     set (source-node replication), or one of them chosen by flow hash
  *     (service-node replication);

@@ -651,6 +651,19 @@ test_unicast_local_learned(void **state)
     assert_int_equal(send_port(h, 1, f, n), 2); /* p0/300 + 1 service node. */
 }
 
+/* A remote entry set by the controller wins over a learned MAC. */
+static void
+test_remote_wins_over_learned(void **state)
+{
+    struct harness *h = *state;
+    uint8_t f[256];
+    size_t n = mk_eth(f, MAC_BCAST, MAC_R1, -1, ETH_TYPE_IPV4, 46);
+    send_port(h, 1, f, n);                      /* R1 "learned" on p1. */
+    n = mk_eth(f, MAC_R1, MAC_A, 100, ETH_TYPE_IPV4, 46);
+    assert_int_equal(send_port(h, 0, f, n), 1);
+    assert_non_null(find_tunnel_action(h, "10.0.0.2"));
+}
+
 static void
 test_mac_move(void **state)
 {
@@ -1326,6 +1339,8 @@ main(void)
                                         setup, teardown),
         cmocka_unit_test_setup_teardown(test_unicast_remote, setup, teardown),
         cmocka_unit_test_setup_teardown(test_unicast_local_learned, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_remote_wins_over_learned, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_mac_move, setup, teardown),
         cmocka_unit_test_setup_teardown(test_aging, setup, teardown),

@@ -21,10 +21,7 @@ LOG_MODULE(dp);
  * whole burst of floods to 32 destinations. */
 #define MAX_ACTIONS (VTEP_BURST_MAX * 32)
 #define POOL_BUFS (VTEP_BURST_MAX * 4)
-/* Pool buffers leave VXLAN_IO_TX_HEADROOM spare bytes at their end, which
- * are the outer headers' room of the next buffer (a copy is never longer
- * than VTEP_POOL_BUF_MIN). */
-#define POOL_STRIDE ((VTEP_POOL_BUF_MIN + VXLAN_IO_TX_HEADROOM + 63) & ~63)
+#define POOL_STRIDE ((VTEP_POOL_BUF_MIN + 63) & ~63)
 
 enum { C_PKT_FROM, C_BYTES_FROM, C_PKT_TO, C_BYTES_TO, N_COUNTS };
 
@@ -91,7 +88,7 @@ vtep_dp_create(const struct vtep_dp_options *o, struct vtep_fwd_publisher *pub,
     dp->pl = vtep_pipeline_create(pub, NULL);
     dp->counts = xcalloc((size_t) (dp->n_ports ? dp->n_ports : 1) * VTEP_FWD_VLANS
                          * N_COUNTS, sizeof *dp->counts);
-    dp->pool_mem = xmalloc(VXLAN_IO_TX_HEADROOM + (size_t) POOL_BUFS * POOL_STRIDE);
+    dp->pool_mem = xmalloc((size_t) POOL_BUFS * POOL_STRIDE);
     dp->port_tx = xcalloc((dp->n_ports ? dp->n_ports : 1) * MAX_ACTIONS,
                           sizeof *dp->port_tx);
     dp->n_port_tx = xcalloc(dp->n_ports ? dp->n_ports : 1, sizeof *dp->n_port_tx);
@@ -147,7 +144,7 @@ out_init(struct vtep_dp *dp, struct vtep_out *out, struct vtep_pool *pool)
     out->actions = dp->actions;
     out->n = 0;
     out->capacity = MAX_ACTIONS;
-    pool->mem = dp->pool_mem + VXLAN_IO_TX_HEADROOM;
+    pool->mem = dp->pool_mem;
     pool->buf_size = POOL_STRIDE;
     pool->n_bufs = POOL_BUFS;
     pool->n_used = 0;

@@ -75,6 +75,23 @@ vtep_db(const struct vtep *v)
     return v->edb ? v->edb : v->client ? ovsdb_client_get_db(v->client) : NULL;
 }
 
+/* A transaction through the client library is answered: log a failure
+ * (a TRY_AGAIN is redone from the resynced replica by the next rebuild). */
+static void
+on_txn_done(void *v_, struct ovsdb_client_txn *txn)
+{
+    struct vtep *v = v_;
+    enum ovsdb_client_txn_status st = ovsdb_client_txn_get_status(txn);
+    if (st != OVSDB_CLIENT_TXN_SUCCESS) {
+        static struct log_rl rl = LOG_RL_INIT(5, 5);
+        const char *e = ovsdb_client_txn_get_error(txn);
+        log_warn_rl(&rl, "transaction to the external database: %s%s%s",
+                    ovsdb_client_txn_status_to_string(st), e ? ": " : "", e ? e : "");
+        v->dirty = true;            /* Compute the rows again. */
+    }
+    ovsdb_client_txn_destroy(txn);
+}
+
 /* Runs the operations 'ops' (taken) as one transaction on the database. */
 static void
 run_ops(struct vtep *v, json_t *ops, const char *what)
@@ -102,22 +119,15 @@ run_ops(struct vtep *v, json_t *ops, const char *what)
         }
         v->dirty = true;
     } else if (v->client && ovsdb_client_is_synced(v->client)) {
+        /* Asynchronous: this runs inside the event loop, which a blocking
+         * commit would have to run again. */
         struct ovsdb_client_txn *txn = ovsdb_client_txn_create(v->client);
         size_t i;
         json_t *op;
         json_array_foreach (ops, i, op) {
             ovsdb_client_txn_add_op(txn, json_incref(op));
         }
-        enum ovsdb_client_txn_status st = ovsdb_client_txn_commit_block(txn);
-        if (st != OVSDB_CLIENT_TXN_SUCCESS) {
-            static struct log_rl rl = LOG_RL_INIT(5, 5);
-            log_warn_rl(&rl, "%s: transaction %s%s%s", what,
-                        ovsdb_client_txn_status_to_string(st),
-                        ovsdb_client_txn_get_error(txn) ? ": " : "",
-                        ovsdb_client_txn_get_error(txn)
-                        ? ovsdb_client_txn_get_error(txn) : "");
-        }
-        ovsdb_client_txn_destroy(txn);
+        ovsdb_client_txn_commit(txn, on_txn_done, v);
     }
     json_decref(ops);
 }

@@ -183,9 +183,8 @@ vxlan_io_put16(uint8_t *p, uint16_t v)
 
 /* Writes the IPv4 + UDP headers of 'p' before its payload. */
 static void
-vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p)
+vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p, uint8_t *ip)
 {
-    uint8_t *ip = p->data - VXLAN_IO_TX_HEADROOM;
     uint8_t *udp = ip + 20;
     uint16_t udp_len = (uint16_t) (p->size + 8);
 
@@ -220,7 +219,10 @@ vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
                   size_t n)
 {
     struct mmsghdr msgs[VXLAN_IO_BURST];
-    struct iovec iovs[VXLAN_IO_BURST];
+    /* Each message gets its own outer headers, apart from its payload:
+     * the copies of a flood to several VTEPs share one payload buffer. */
+    uint8_t hdrs[VXLAN_IO_BURST][VXLAN_IO_TX_HEADROOM];
+    struct iovec iovs[VXLAN_IO_BURST][2];
     struct sockaddr_in dsts[VXLAN_IO_BURST];
     size_t done = 0;
 
@@ -232,15 +234,17 @@ vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
                 k = i;                  /* Sent alone below: refused. */
                 break;
             }
-            vxlan_io_push_headers(vx, p);
-            iovs[i].iov_base = p->data - VXLAN_IO_TX_HEADROOM;
-            iovs[i].iov_len = p->size + VXLAN_IO_TX_HEADROOM;
+            vxlan_io_push_headers(vx, p, hdrs[i]);
+            iovs[i][0].iov_base = hdrs[i];
+            iovs[i][0].iov_len = VXLAN_IO_TX_HEADROOM;
+            iovs[i][1].iov_base = p->data;
+            iovs[i][1].iov_len = p->size;
             dsts[i] = (struct sockaddr_in) {
                 .sin_family = AF_INET, .sin_addr = p->dst,
             };
             msgs[i].msg_hdr = (struct msghdr) {
                 .msg_name = &dsts[i], .msg_namelen = sizeof dsts[i],
-                .msg_iov = &iovs[i], .msg_iovlen = 1,
+                .msg_iov = iovs[i], .msg_iovlen = 2,
             };
         }
         if (!k) {

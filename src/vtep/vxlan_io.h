@@ -9,9 +9,11 @@
  *   - TX: a raw IPv4 socket (IPPROTO_RAW, so IP_HDRINCL) and sendmmsg()
  *     bursts.  The caller gives per packet the destination, the UDP source
  *     port (RFC 7348 §5: a hash of the inner flow, vxlan_io_src_port()) and
- *     the payload, with VXLAN_IO_TX_HEADROOM writable bytes before it;
- *     vxlan_io writes the IPv4 header (TTL 64, DF per the options, checksum
- *     computed, id from a per-socket counter) and the UDP header there.
+ *     the payload, which is not written to (several packets may share one
+ *     payload, as the copies of a flood do); vxlan_io builds the IPv4
+ *     header (TTL 64, DF per the options, checksum computed, id from a
+ *     per-socket counter) and the UDP header apart and sends both with an
+ *     iovec.
  *     The kernel routes and resolves neighbours.  IP_HDRINCL never
  *     fragments: a packet bigger than the route's MTU is refused
  *     (EMSGSIZE) and counted in tx_errors, whatever DF says.
@@ -41,8 +43,7 @@ struct vxlan_io;
 
 #define VXLAN_IO_BURST 32               /* rx_burst() returns at most this
                                          * many (its buffer count). */
-/* Bytes the caller leaves writable before each TX payload: outer IPv4
- * (20) + UDP (8). */
+/* Bytes of outer headers before each TX payload: IPv4 (20) + UDP (8). */
 #define VXLAN_IO_TX_HEADROOM 28
 /* Writable bytes before each RX payload (e.g. to push a tag once the
  * VXLAN header is stripped). */
@@ -71,8 +72,8 @@ struct vxlan_io_rx {
     uint16_t src_port;                  /* Sender's UDP port, host order. */
 };
 
-/* A packet to send: 'size' bytes at 'data' (VXLAN header + inner frame),
- * VXLAN_IO_TX_HEADROOM writable bytes before 'data'. */
+/* A packet to send: 'size' bytes at 'data' (VXLAN header + inner frame);
+ * 'data' is only read. */
 struct vxlan_io_tx {
     uint8_t *data;
     uint32_t size;                      /* In bytes. */

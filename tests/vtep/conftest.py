@@ -156,12 +156,16 @@ class Lab:
     def peer_underlay(self, i):
         return self.topo.raw(self.peers[i]["ns"], "ul0")
 
-    def configure(self, bindings, unknown_dst=None, ls="ls0", vni=vn.VNI, ctl=None):
+    def configure(self, bindings, unknown_dst=None, ls="ls0", vni=vn.VNI, ctl=None,
+                  replication=None):
         """add-ls, tunnel_key, bind-ls each (port, vlan), unknown-dst to the
-        given peers (default all), as one vtep-ctl run."""
+        given peers (default all), as one vtep-ctl run; 'replication' sets
+        replication_mode (empty means service_node in vtep(5))."""
         ctl = ctl or self.ctl
         args = ["--", "--may-exist", "add-ls", ls,
                 "--", "set", "Logical_Switch", ls, "tunnel_key=%d" % vni]
+        if replication:
+            args += ["--", "set-replication-mode", ls, replication]
         for port, vlan in bindings:
             args += ["--", "bind-ls", self.vtep.ps_name, port, str(vlan), ls]
         peers = self.peers if unknown_dst is None else [self.peers[i] for i in unknown_dst]

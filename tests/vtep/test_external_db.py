@@ -4,7 +4,8 @@ import pytest
 
 import vtepnet as vn
 
-# seam-vtep bug: with --db-remote, main.c run_ops() commits with
+# A bug this test found (fixed: run_ops() now commits asynchronously): with
+# --db-remote, main.c run_ops() committed with
 # ovsdb_client_txn_commit_block(), which runs event_base_loop() on the same
 # event_base, but run_ops() is itself called from an event callback
 # (on_rebuild_timer -> rebuild -> write_startup).  libevent refuses the
@@ -18,7 +19,6 @@ EXTERNAL_BUG = ("seam-vtep bug: --db-remote hangs in ovsdb_client_txn_commit_blo
                 "no Physical_Switch written, SIGTERM ignored")
 
 
-@pytest.mark.xfail(strict=True, reason=EXTERNAL_BUG)
 def test_external_ovsdb_server(make_lab, procs):
     """--db-remote=unix:SOCK on a real ovsdb-server serving hardware_vtep:
     seam-vtep writes its switch and ports there, vtep-ctl against that

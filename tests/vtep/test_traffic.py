@@ -83,13 +83,12 @@ def test_tagged_vlan100_both_ways(make_lab):
     assert all(v == 100 for _, v in host.requests_seen), host.requests_seen
 
 
-@pytest.mark.xfail(strict=True, reason=FLOOD_BUG)
 def test_broadcast_once_per_unknown_dst_vtep(make_lab):
     """A broadcast from p0 reaches each VTEP of the unknown-dst set exactly
     once (source-node replication), and every other local binding once,
     never the ingress port."""
     lab = make_lab(peers=2, hosts={"p0": None, "p1": None})
-    lab.configure([("p0", 0), ("p1", 0)])
+    lab.configure([("p0", 0), ("p1", 0)], replication="source_node")
     caps = [lab.peer_underlay(0), lab.peer_underlay(1)]
     h0, h1 = lab.host_raw("p0"), lab.host_raw("p1")
     src = lab.hosts["p0"]["mac"]

@@ -7,7 +7,8 @@
  * once; deletion shifts the following entries back (no tombstones).
  * Keyed by VNI rather than switch index because the VNI of a switch stays
  * the same across config snapshots; the port index does not, so the
- * pipeline flushes the table when the port list changes.
+ * pipeline empties the table (reporting every MAC aged) when the port list
+ * changes.
  *
  * Aging is an incremental sweep: vtep_fdb_age() visits a bounded number of
  * slots per call from a cursor, so a datapath thread can run it between

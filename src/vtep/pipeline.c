@@ -159,14 +159,17 @@ vtep_drop_reason_name(enum vtep_drop_reason r)
 
 /* ---- snapshot per burst ---- */
 
+static void forget_learned(struct vtep_pipeline *, const struct vtep_fwd *);
+
 static const struct vtep_fwd *
 burst_begin(struct vtep_pipeline *pl)
 {
     const struct vtep_fwd *fwd = vtep_fwd_get(pl->pub);
     if (fwd && (!pl->have_ports_hash || fwd->ports_hash != pl->ports_hash)) {
-        /* Port indexes changed meaning: learned ports are stale. */
+        /* Port indexes changed meaning: learned ports are stale (rare: a
+         * port added or removed, not a MAC or binding change). */
         if (pl->have_ports_hash) {
-            vtep_fdb_flush(pl->fdb);
+            forget_learned(pl, fwd);
         }
         pl->ports_hash = fwd->ports_hash;
         pl->have_ports_hash = true;
@@ -781,6 +784,18 @@ aged_cb(void *aux, const struct vtep_fdb_entry *e)
     ctx->pl->stats.aged++;
     push_event(ctx->pl, VTEP_LEARN_AGED, sw, e->vni, e->mac, e->port,
                e->vlan, e->ip);
+}
+
+/* Empties the learned table, with an AGED event for each MAC so that the
+ * control thread drops its Ucast_Macs_Local rows too (events beyond the
+ * ring's room are counted as ring drops). */
+static void
+forget_learned(struct vtep_pipeline *pl, const struct vtep_fwd *fwd)
+{
+    struct age_ctx ctx = { pl, fwd };
+    vtep_fdb_age(pl->fdb, UINT64_MAX, 0, vtep_fdb_slots(pl->fdb), aged_cb,
+                 &ctx);
+    vtep_fdb_flush(pl->fdb);
 }
 
 size_t

@@ -1100,7 +1100,14 @@ test_port_change_flushes_fdb(void **state)
     vtep_fwd_publish(h->pub, vtep_fwd_create(&c));
     vtep_config_destroy(&c);
     n = mk_eth(f, MAC_B, MAC_A, 100, ETH_TYPE_IPV4, 46);
+    struct vtep_learn_event ev[4];
+    assert_int_equal(drain(h, ev, 4), 2);       /* B and A learned. */
     assert_int_equal(send_port(h, 0, f, n), 4);  /* Unknown again. */
+    /* Both were reported aged, then A learned anew. */
+    assert_int_equal(drain(h, ev, 4), 3);
+    assert_int_equal(ev[0].kind, VTEP_LEARN_AGED);
+    assert_int_equal(ev[1].kind, VTEP_LEARN_AGED);
+    assert_int_equal(ev[2].kind, VTEP_LEARN_LEARNED);
     vtep_fwd_synchronize(h->pub);
 }
 

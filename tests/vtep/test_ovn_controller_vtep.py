@@ -41,10 +41,12 @@ def test_ovn_controller_vtep_programs_seam_vtep(make_lab, procs):
             ("ovn-controller-vtep", ["ovn-controller-vtep", "--vtep-db=" + vtep.remote,
                                      "--ovnsb-db=" + dbs["sb"]])):
         d = procs.dir(name)
+        # ovn-controller-vtep 23.03 has no --unixctl option; its control socket goes to
+        # OVN_RUNDIR, which the fixture points at the test's own directory.
         p = vn.Process(name, None, d, argv + ["--no-chdir", "--pidfile=%s" % (d / "pid"),
-                                              "--log-file=%s" % (d / "log"),
-                                              "--unixctl=%s" % (d / "ctl")],
-                       d / "pid", d / "log")
+                                              "--log-file=%s" % (d / "log")],
+                       d / "pid", d / "log",
+                       extra_env={"OVN_RUNDIR": str(d), "OVS_RUNDIR": str(d)})
         procs.procs.append(p)
         p.wait_pidfile()
 

@@ -338,10 +338,11 @@ class Process:
     """A daemon started in a namespace, with its own dir, pidfile and log;
     sanitizer reports land in that dir."""
 
-    def __init__(self, name, ns, d, argv, pidfile, logfile):
+    def __init__(self, name, ns, d, argv, pidfile, logfile, extra_env=None):
         self.name, self.ns, self.dir = name, ns, d
         self.pidfile, self.logfile = pidfile, logfile
         env = dict(os.environ)
+        env.update(extra_env or {})
         env["ASAN_OPTIONS"] = "detect_leaks=1:log_path=%s" % (d / "asan")
         env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:log_path=%s" % (d / "ubsan")
         cmd = (["ip", "netns", "exec", ns] if ns else []) + [str(a) for a in argv]

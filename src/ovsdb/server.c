@@ -101,6 +101,7 @@ struct remote {
     struct ovsdb_session *session;  /* Active, connected. */
     struct event *timer;            /* Active: the next attempt. */
     int backoff_ms;
+    int last_error;                 /* Active: errno of the last failure. */
 };
 
 /* "db:DB,TABLE,COLUMN": remotes named by a column of a database. */
@@ -120,6 +121,7 @@ struct ovsdb_server {
     struct list db_remotes;         /* "struct db_remote"s. */
     SSL_CTX *db_remote_ssl;         /* For pssl: targets of db remotes. */
     SSL_CTX *db_remote_ssl_client;  /* For ssl: targets of db remotes. */
+    struct event *status_timer;     /* Writes the db remotes' status. */
     struct uuid server_id;
     size_t max_backlog;
     int probe_ms;
@@ -903,6 +905,10 @@ remote_on_connected(struct conn *conn, void *aux)
     r->backoff_ms = 0;
     r->session = session_for_conn(r->server, conn);
     r->session->remote = r;
+    r->last_error = 0;
+    /* A dialled connection always probes its peer (5 s unless set), as
+     * ovsdb-server's do: a controller that vanished is dialled again. */
+    conn_set_probe_interval(conn, r->server->probe_ms ? r->server->probe_ms : 5000);
     log_info("%s: connected", r->name);
 }
 
@@ -913,6 +919,7 @@ remote_on_closed(struct conn *conn, int error, void *aux)
     static struct log_rl rl = LOG_RL_INIT(5, 5);
     log_info_rl(&rl, "%s: connection failed (%s)", r->name,
                 error ? strerror(error) : "closed");
+    r->last_error = error ? error : ECONNRESET;
     r->connecting = NULL;
     remote_schedule(r);
 }
@@ -931,6 +938,7 @@ remote_dial(evutil_socket_t fd, short what, void *aux)
                         &conn);
     if (err) {
         log_warn("%s: cannot connect (%s)", r->name, strerror(-err));
+        r->last_error = -err;
         remote_schedule(r);
         return;
     }
@@ -1114,6 +1122,105 @@ refresh_db_remotes(struct ovsdb_server *server)
     json_decref(targets);
 }
 
+/* Returns the datum of 'row' in column 'name' if the column exists with
+ * 'key' keys and 'value' values (OVSDB_TYPE_VOID: a set), else NULL. */
+static const struct ovsdb_datum *
+typed_field(const struct ovsdb_row *row, const struct ovsdb_table *t, const char *name,
+            enum ovsdb_atomic_type key, enum ovsdb_atomic_type value)
+{
+    const struct ovsdb_column *c = ovsdb_table_schema_find_column(t->schema, name);
+    return c && c->type.key.type == key && c->type.value.type == value
+           ? &row->fields[c->index] : NULL;
+}
+
+/* As ovsdb-server does for "db:" remotes: the rows that name an active
+ * remote by "target" get "is_connected" and "status" (state and
+ * last_error) kept true, where their table has those columns (Manager in
+ * hardware_vtep and Open_vSwitch).  Written only when they change. */
+static void
+update_remote_status(struct ovsdb_server *server)
+{
+    struct db_remote *dr;
+    LIST_FOR_EACH (dr, node, &server->db_remotes) {
+        struct served_db *sdb = find_db(server, dr->db);
+        struct ovsdb_table *t = sdb ? ovsdb_db_find_table(sdb->db, dr->table) : NULL;
+        const struct ovsdb_column *col = t
+            ? ovsdb_table_schema_find_column(t->schema, dr->column) : NULL;
+        if (!col || !ovsdb_base_type_is_ref(&col->type.key)) {
+            continue;
+        }
+        const struct ovsdb_table *rt = &sdb->db->tables[col->type.key.uuid.ref_table->index];
+        json_t *ops = json_array();
+        const struct ovsdb_row *row;
+        HMAP_FOR_EACH (row, hmap_node, &rt->rows) {
+            const struct ovsdb_datum *target = typed_field(row, rt, "target",
+                                                           OVSDB_TYPE_STRING, OVSDB_TYPE_VOID);
+            const struct ovsdb_datum *conn_d = typed_field(row, rt, "is_connected",
+                                                           OVSDB_TYPE_BOOLEAN, OVSDB_TYPE_VOID);
+            const struct ovsdb_datum *status = typed_field(row, rt, "status",
+                                                           OVSDB_TYPE_STRING, OVSDB_TYPE_STRING);
+            if (!target || target->n != 1 || !conn_d || conn_d->n != 1 || !status) {
+                continue;
+            }
+            struct remote *r, *found = NULL;
+            LIST_FOR_EACH (r, node, &server->remotes) {
+                if (r->from_db && !r->listener && !strcmp(r->name, target->keys[0].string)) {
+                    found = r;
+                }
+            }
+            if (!found) {
+                continue;
+            }
+            bool connected = found->session != NULL;
+            const char *state = connected ? "ACTIVE" : found->connecting ? "CONNECTING"
+                                : "BACKOFF";
+            json_t *pairs = json_pack("[[s s]]", "state", state);
+            if (!connected && found->last_error) {
+                json_array_append_new(pairs, json_pack("[s s]", "last_error",
+                                                       strerror(found->last_error)));
+            }
+            bool same = conn_d->keys[0].boolean == connected
+                        && status->n == json_array_size(pairs);
+            for (unsigned int i = 0; same && i < status->n; i++) {
+                json_t *p;
+                size_t j;
+                bool match = false;
+                json_array_foreach (pairs, j, p) {
+                    match |= !strcmp(status->keys[i].string, json_string_value(json_array_get(p, 0)))
+                             && !strcmp(status->values[i].string,
+                                        json_string_value(json_array_get(p, 1)));
+                }
+                same = match;
+            }
+            if (same) {
+                json_decref(pairs);
+                continue;
+            }
+            char uuid_s[UUID_LEN + 1];
+            uuid_to_string(&row->fields[OVSDB_COL_UUID].keys[0].uuid, uuid_s);
+            json_array_append_new(ops, json_pack(
+                "{s s s s s [[s s [s s]]] s {s b s [s o]}}", "op", "update",
+                "table", rt->schema->name, "where", "_uuid", "==", "uuid", uuid_s,
+                "row", "is_connected", connected, "status", "map", pairs));
+        }
+        if (json_array_size(ops)) {
+            long long timeout;
+            json_t *result = NULL;
+            if (ovsdb_execute(sdb->db, NULL, ops, 0, &timeout, &result)) {
+                json_decref(result);
+                run_triggers(server, sdb);
+            }
+        }
+        json_decref(ops);
+    }
+}
+
+static void
+status_timer_cb(evutil_socket_t fd, short what, void *server)
+{
+    update_remote_status(server);
+}
+
 int
 ovsdb_server_add_db_remote(struct ovsdb_server *server, const char *spec,
                            SSL_CTX *ssl_server, SSL_CTX *ssl_client)
@@ -1139,6 +1246,13 @@ ovsdb_server_add_db_remote(struct ovsdb_server *server, const char *spec,
     server->db_remote_ssl = ssl_server;
     server->db_remote_ssl_client = ssl_client;
     refresh_db_remotes(server);
+    if (server->base && !server->status_timer) {
+        /* ovsdb-server's interval. */
+        server->status_timer = event_new(server->base, -1, EV_PERSIST, status_timer_cb,
+                                         server);
+        struct timeval tv = { 2, 500000 };
+        evtimer_add(server->status_timer, &tv);
+    }
     return 0;
 }
 
@@ -1151,6 +1265,9 @@ ovsdb_server_destroy(struct ovsdb_server *server)
     struct remote *r;
     LIST_FOR_EACH (r, node, &server->remotes) {
         remote_close(r);
+    }
+    if (server->status_timer) {
+        event_free(server->status_timer);
     }
     struct db_remote *dr;
     LIST_FOR_EACH_POP (dr, node, &server->db_remotes) {

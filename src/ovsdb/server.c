@@ -851,6 +851,7 @@ on_closed(struct conn *conn, int error, void *aux)
     s->conn = NULL;
     ovsdb_session_destroy(s);
     if (r) {
+        r->last_error = error ? error : ECONNRESET;
         r->session = NULL;
         remote_schedule(r);
     }
@@ -1133,6 +1134,18 @@ typed_field(const struct ovsdb_row *row, const struct ovsdb_table *t, const char
            ? &row->fields[c->index] : NULL;
 }
 
+/* Returns the value of string map 'map' for 'key', or NULL. */
+static const char *
+status_value(const struct ovsdb_datum *map, const char *key)
+{
+    for (unsigned int i = 0; i < map->n; i++) {
+        if (!strcmp(map->keys[i].string, key)) {
+            return map->values[i].string;
+        }
+    }
+    return NULL;
+}
+
 /* As ovsdb-server does for "db:" remotes: the rows that name an active
  * remote by "target" get "is_connected" and "status" (state and
  * last_error) kept true, where their table has those columns (Manager in
@@ -1174,27 +1187,18 @@ update_remote_status(struct ovsdb_server *server)
             bool connected = found->session != NULL;
             const char *state = connected ? "ACTIVE" : found->connecting ? "CONNECTING"
                                 : "BACKOFF";
-            json_t *pairs = json_pack("[[s s]]", "state", state);
-            if (!connected && found->last_error) {
-                json_array_append_new(pairs, json_pack("[s s]", "last_error",
-                                                       strerror(found->last_error)));
-            }
-            bool same = conn_d->keys[0].boolean == connected
-                        && status->n == json_array_size(pairs);
-            for (unsigned int i = 0; same && i < status->n; i++) {
-                json_t *p;
-                size_t j;
-                bool match = false;
-                json_array_foreach (pairs, j, p) {
-                    match |= !strcmp(status->keys[i].string, json_string_value(json_array_get(p, 0)))
-                             && !strcmp(status->values[i].string,
-                                        json_string_value(json_array_get(p, 1)));
-                }
-                same = match;
-            }
-            if (same) {
-                json_decref(pairs);
+            const char *error = !connected && found->last_error
+                                ? strerror(found->last_error) : NULL;
+            const char *old_state = status_value(status, "state");
+            const char *old_error = status_value(status, "last_error");
+            if (conn_d->keys[0].boolean == connected && status->n == 1u + !!error
+                && old_state && !strcmp(old_state, state)
+                && (!error || (old_error && !strcmp(old_error, error)))) {
                 continue;
+            }
+            json_t *pairs = json_pack("[[s s]]", "state", state);
+            if (error) {
+                json_array_append_new(pairs, json_pack("[s s]", "last_error", error));
             }
             char uuid_s[UUID_LEN + 1];
             uuid_to_string(&row->fields[OVSDB_COL_UUID].keys[0].uuid, uuid_s);

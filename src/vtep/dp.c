@@ -85,7 +85,8 @@ vtep_dp_create(const struct vtep_dp_options *o, struct vtep_fwd_publisher *pub,
         log_err("cannot open the VXLAN endpoint (%s)", strerror(-err));
         goto error;
     }
-    dp->pl = vtep_pipeline_create(pub, NULL);
+    struct vtep_pipeline_params pp = { .fdb_max_entries = o->max_macs };
+    dp->pl = vtep_pipeline_create(pub, &pp);
     dp->counts = xcalloc((size_t) (dp->n_ports ? dp->n_ports : 1) * VTEP_FWD_VLANS
                          * N_COUNTS, sizeof *dp->counts);
     dp->pool_mem = xmalloc((size_t) POOL_BUFS * POOL_STRIDE);

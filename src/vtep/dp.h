@@ -27,6 +27,10 @@ struct vtep_dp_options {
     size_t n_ports;
     struct in_addr tunnel_ip;           /* Bound for VXLAN RX. */
     uint16_t vxlan_port;                /* Host order; 0: 4789. */
+    uint32_t max_macs;                  /* Learned MACs; 0: 65536. */
+    bool routed_tx;                     /* VXLAN TX through the kernel's IPv4
+                                         * routing only (no direct Ethernet
+                                         * TX to a cached neighbour). */
 };
 
 /* Opens the ports and the VXLAN endpoint; returns 0 and a new datapath in

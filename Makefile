@@ -14,7 +14,7 @@ ifeq ($(origin CC),default)
 CC := gcc
 endif
 SAN ?= 0
-PKGS := jansson libevent libevent_openssl openssl
+PKGS := jansson libevent libevent_openssl openssl libmnl
 
 ifeq ($(SAN),1)
 BUILD ?= build-san

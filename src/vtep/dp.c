@@ -79,6 +79,7 @@ vtep_dp_create(const struct vtep_dp_options *o, struct vtep_fwd_publisher *pub,
     struct vxlan_io_options vo = {
         .local_ip = o->tunnel_ip,
         .port = o->vxlan_port,
+        .routed_only = o->routed_tx,
     };
     err = vxlan_io_open(&vo, &dp->vx);
     if (err) {

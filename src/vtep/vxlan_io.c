@@ -1,23 +1,50 @@
-/* vxlan_io: UDP recvmmsg() RX and raw IPv4 sendmmsg() TX of VXLAN packets
- * (see vxlan_io.h). */
+/* vxlan_io: UDP recvmmsg() RX; direct AF_PACKET or raw IPv4 sendmmsg() TX
+ * of VXLAN packets (see vxlan_io.h). */
 #include "vtep/vxlan_io.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "lib/log.h"
 #include "lib/util.h"
+#include "vtep/nexthop.h"
+
+LOG_MODULE(vxlan_io);
 
 #define VXLAN_IO_DEFAULT_PORT 4789
 #define VXLAN_IO_TTL 64
 #define VXLAN_IO_CMSG_SPACE CMSG_SPACE(sizeof (uint32_t))
+#define VXLAN_IO_ETH_HEADER 14
+
+/* The next-hop cache: open addressing by remote VTEP address. */
+#define VXLAN_IO_NH_SLOTS 8192          /* Power of two. */
+#define VXLAN_IO_NH_MAX 4096            /* Entries; full: start again. */
+#define VXLAN_IO_NH_TTL_MS 1000         /* Resolved, routed, or error. */
+#define VXLAN_IO_NH_UNRESOLVED_TTL_MS 100
+#define VXLAN_IO_NH_BUDGET 8            /* Look-ups per tx_burst(). */
+
+struct vxlan_io_nh {
+    uint32_t dst;                       /* Network order; 0: free slot. */
+    bool nudge;                         /* STALE: next packet goes routed. */
+    long long expires_ms;
+    struct vtep_nexthop nh;
+    uint8_t eth[VXLAN_IO_ETH_HEADER];   /* Ready-made Ethernet header. */
+};
 
 struct vxlan_io {
     int rx_fd;                          /* UDP, bound to local:port. */
     int tx_fd;                          /* Raw IPv4, IP_HDRINCL. */
+    int pkt_fd;                         /* AF_PACKET for direct TX, or -1. */
+    struct vtep_nexthop_resolver *resolver;
+    struct vxlan_io_nh *nh;             /* VXLAN_IO_NH_SLOTS, or NULL. */
+    size_t n_nh;
     struct in_addr local_ip;            /* Network order. */
     uint16_t port;                      /* Host order. */
     bool df;
@@ -36,6 +63,37 @@ struct vxlan_io {
 
 static void vxlan_io_set_bufs(int fd, uint32_t bytes);
 
+/* Sets up direct TX; on failure logs why and leaves 'vx' routed only. */
+static void
+vxlan_io_open_direct(struct vxlan_io *vx, uint32_t sock_buf_bytes)
+{
+    int one = 1, err;
+
+    /* Protocol 0: this socket receives nothing. */
+    vx->pkt_fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (vx->pkt_fd < 0) {
+        err = -errno;
+        goto fail;
+    }
+    (void) setsockopt(vx->pkt_fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
+                      sizeof one);
+    vxlan_io_set_bufs(vx->pkt_fd, sock_buf_bytes);
+    err = vtep_nexthop_resolver_open(&vx->resolver);
+    if (err) {
+        goto fail;
+    }
+    vx->nh = xcalloc(VXLAN_IO_NH_SLOTS, sizeof *vx->nh);
+    return;
+
+fail:
+    log_warn("direct VXLAN TX unavailable (%s): all through IPv4 routing",
+             strerror(-err));
+    if (vx->pkt_fd >= 0) {
+        close(vx->pkt_fd);
+        vx->pkt_fd = -1;
+    }
+}
+
 int
 vxlan_io_open(const struct vxlan_io_options *opts, struct vxlan_io **vxp)
 {
@@ -52,6 +110,7 @@ vxlan_io_open(const struct vxlan_io_options *opts, struct vxlan_io **vxp)
     vx->df = opts->df;
     vx->ip_id = 1;
     vx->tx_fd = -1;
+    vx->pkt_fd = -1;
     vx->buf_size = (VXLAN_IO_RX_HEADROOM + max_payload + 63) & ~63u;
 
     vx->rx_fd = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -79,6 +138,9 @@ vxlan_io_open(const struct vxlan_io_options *opts, struct vxlan_io **vxp)
         goto out_close;
     }
     vxlan_io_set_bufs(vx->tx_fd, opts->sock_buf_bytes);
+    if (!opts->routed_only) {
+        vxlan_io_open_direct(vx, opts->sock_buf_bytes);
+    }
 
     vx->bufs = xmalloc((size_t) VXLAN_IO_BURST * vx->buf_size);
     for (size_t i = 0; i < VXLAN_IO_BURST; i++) {
@@ -106,6 +168,11 @@ vxlan_io_close(struct vxlan_io *vx)
     if (vx->tx_fd >= 0) {
         close(vx->tx_fd);
     }
+    if (vx->pkt_fd >= 0) {
+        close(vx->pkt_fd);
+    }
+    vtep_nexthop_resolver_close(vx->resolver);
+    free(vx->nh);
     close(vx->rx_fd);
     free(vx->bufs);
     free(vx);
@@ -214,64 +281,190 @@ vxlan_io_tx_busy(int err)
            || err == EINTR;
 }
 
-size_t
-vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
-                  size_t n)
+/* The cache entry for 'dst', looked up again in the kernel if it has
+ * expired and the burst's '*budget' allows; NULL if there is none. */
+static struct vxlan_io_nh *
+vxlan_io_nexthop(struct vxlan_io *vx, struct in_addr dst, long long now,
+                 int *budget)
 {
-    struct mmsghdr msgs[VXLAN_IO_BURST];
-    /* Each message gets its own outer headers, apart from its payload:
-     * the copies of a flood to several VTEPs share one payload buffer. */
-    uint8_t hdrs[VXLAN_IO_BURST][VXLAN_IO_TX_HEADROOM];
-    struct iovec iovs[VXLAN_IO_BURST][2];
-    struct sockaddr_in dsts[VXLAN_IO_BURST];
-    size_t done = 0;
+    uint32_t h = (uint32_t) ((dst.s_addr * 0x9e3779b97f4a7c15ull) >> 32);
+    struct vxlan_io_nh *e;
 
-    while (done < n) {
-        unsigned int k = (unsigned int) MIN(n - done, VXLAN_IO_BURST);
-        for (unsigned int i = 0; i < k; i++) {
-            const struct vxlan_io_tx *p = &pkts[done + i];
-            if (p->size > 65507) {
-                k = i;                  /* Sent alone below: refused. */
-                break;
-            }
-            vxlan_io_push_headers(vx, p, hdrs[i]);
-            iovs[i][0].iov_base = hdrs[i];
-            iovs[i][0].iov_len = VXLAN_IO_TX_HEADROOM;
-            iovs[i][1].iov_base = p->data;
-            iovs[i][1].iov_len = p->size;
-            dsts[i] = (struct sockaddr_in) {
-                .sin_family = AF_INET, .sin_addr = p->dst,
-            };
-            msgs[i].msg_hdr = (struct msghdr) {
-                .msg_name = &dsts[i], .msg_namelen = sizeof dsts[i],
-                .msg_iov = iovs[i], .msg_iovlen = 2,
-            };
+    for (;; h++) {
+        e = &vx->nh[h & (VXLAN_IO_NH_SLOTS - 1)];
+        if (e->dst == dst.s_addr || !e->dst) {
+            break;
         }
-        if (!k) {
-            vx->stats.tx_errors++;
-            done++;
-            continue;
+    }
+    if (e->dst && now < e->expires_ms) {
+        return e;
+    }
+    if (!*budget) {
+        return e->dst ? e : NULL;       /* Expired, but the best we know. */
+    }
+    (*budget)--;
+    if (!e->dst) {
+        if (vx->n_nh >= VXLAN_IO_NH_MAX) {
+            /* Full of VTEPs we may no longer send to: start again. */
+            memset(vx->nh, 0, VXLAN_IO_NH_SLOTS * sizeof *vx->nh);
+            vx->n_nh = 0;
+            return vxlan_io_nexthop(vx, dst, now, budget);
         }
-        int r = sendmmsg(vx->tx_fd, msgs, k, MSG_DONTWAIT);
-        if (r < 0) {
-            if (vxlan_io_tx_busy(errno)) {
+        e->dst = dst.s_addr;
+        vx->n_nh++;
+    }
+
+    vx->stats.nexthop_lookups++;
+    int err = vtep_nexthop_resolve(vx->resolver, dst, vx->local_ip, &e->nh);
+    if (err) {
+        static struct log_rl rl = LOG_RL_INIT(5, 5);
+        char name[INET_ADDRSTRLEN];
+        inet_ntop(AF_INET, &dst, name, sizeof name);
+        log_warn_rl(&rl, "next hop of %s: %s", name, strerror(-err));
+        vx->stats.nexthop_errors++;
+    }
+    e->expires_ms = now + (e->nh.state == VTEP_NEXTHOP_UNRESOLVED
+                           ? VXLAN_IO_NH_UNRESOLVED_TTL_MS : VXLAN_IO_NH_TTL_MS);
+    e->nudge = e->nh.state == VTEP_NEXTHOP_STALE;
+    memcpy(e->eth, e->nh.dst_mac, 6);
+    memcpy(e->eth + 6, e->nh.src_mac, 6);
+    vxlan_io_put16(e->eth + 12, ETH_P_IP);
+    return e;
+}
+
+/* Whether the next packet to the VTEP of 'e' (NULL: unknown) goes direct. */
+static bool
+vxlan_io_goes_direct(struct vxlan_io_nh *e)
+{
+    if (!e || (e->nh.state != VTEP_NEXTHOP_REACHABLE
+               && e->nh.state != VTEP_NEXTHOP_STALE)) {
+        return false;
+    }
+    if (e->nudge) {
+        e->nudge = false;               /* This one tells the kernel. */
+        return false;
+    }
+    return true;
+}
+
+/* One sendmmsg() batch: the messages and their payload sizes. */
+struct vxlan_io_batch {
+    struct mmsghdr msgs[VXLAN_IO_BURST];
+    struct iovec iovs[VXLAN_IO_BURST][2];
+    uint32_t sizes[VXLAN_IO_BURST];
+    unsigned int n;
+};
+
+/* Sends 'b' on 'fd'; returns how many were sent. */
+static unsigned int
+vxlan_io_send(struct vxlan_io *vx, int fd, struct vxlan_io_batch *b)
+{
+    unsigned int i = 0, sent = 0;
+
+    while (i < b->n) {
+        int r = sendmmsg(fd, b->msgs + i, b->n - i, MSG_DONTWAIT);
+        if (r <= 0) {
+            if (r == 0 || vxlan_io_tx_busy(errno)) {
+                vx->stats.tx_drops += b->n - i;
                 break;
             }
             /* Refused for itself (EMSGSIZE, no route...): drop it. */
             vx->stats.tx_errors++;
-            done++;
+            i++;
             continue;
         }
-        for (int i = 0; i < r; i++) {
-            vx->stats.tx_bytes += pkts[done + (size_t) i].size;
+        for (int j = 0; j < r; j++) {
+            vx->stats.tx_bytes += b->sizes[i + (unsigned int) j];
         }
-        vx->stats.tx_packets += (uint64_t) r;
-        done += (size_t) r;
-        if (r == 0) {
-            break;
-        }
+        i += (unsigned int) r;
+        sent += (unsigned int) r;
     }
-    return done;
+    vx->stats.tx_packets += sent;
+    return sent;
+}
+
+size_t
+vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
+                  size_t n)
+{
+    /* Each message gets its own outer headers, apart from its payload:
+     * the copies of a flood to several VTEPs share one payload buffer. */
+    uint8_t hdrs[VXLAN_IO_BURST][VXLAN_IO_ETH_HEADER + VXLAN_IO_TX_HEADROOM];
+    struct sockaddr_in dsts[VXLAN_IO_BURST];
+    struct sockaddr_ll lls[VXLAN_IO_BURST];
+    struct vxlan_io_batch routed, direct;
+    long long now = vx->nh ? time_msec() : 0;
+    int budget = VXLAN_IO_NH_BUDGET;
+    size_t sent = 0;
+
+    for (size_t done = 0; done < n; ) {
+        unsigned int k = (unsigned int) MIN(n - done, VXLAN_IO_BURST);
+        routed.n = direct.n = 0;
+        for (unsigned int i = 0; i < k; i++) {
+            const struct vxlan_io_tx *p = &pkts[done + i];
+            if (p->size > 65507) {
+                vx->stats.tx_errors++;
+                continue;
+            }
+            struct vxlan_io_nh *e = vx->nh ? vxlan_io_nexthop(vx, p->dst, now, &budget)
+                                           : NULL;
+            bool go_direct = vxlan_io_goes_direct(e);
+            if (go_direct && p->size + VXLAN_IO_TX_HEADROOM > e->nh.mtu) {
+                vx->stats.tx_errors++;  /* As the routed way would say. */
+                continue;
+            }
+            uint8_t *ip = hdrs[i] + VXLAN_IO_ETH_HEADER;
+            vxlan_io_push_headers(vx, p, ip);
+            struct vxlan_io_batch *b = go_direct ? &direct : &routed;
+            struct mmsghdr *m = &b->msgs[b->n];
+            struct iovec *iov = b->iovs[b->n];
+            if (go_direct) {
+                if (!vx->local_ip.s_addr) {
+                    /* The kernel fills in a zero source only when it
+                     * routes: here it is the route's. */
+                    memcpy(ip + 12, &e->nh.src_ip, 4);
+                    ip[10] = ip[11] = 0;
+                    vxlan_io_put16(ip + 10, vxlan_io_ip_csum(ip));
+                }
+                memcpy(hdrs[i], e->eth, VXLAN_IO_ETH_HEADER);
+                lls[i] = (struct sockaddr_ll) {
+                    .sll_family = AF_PACKET,
+                    .sll_protocol = htons(ETH_P_IP),
+                    .sll_ifindex = e->nh.ifindex,
+                };
+                iov[0].iov_base = hdrs[i];
+                iov[0].iov_len = VXLAN_IO_ETH_HEADER + VXLAN_IO_TX_HEADROOM;
+                m->msg_hdr = (struct msghdr) {
+                    .msg_name = &lls[i], .msg_namelen = sizeof lls[i],
+                    .msg_iov = iov, .msg_iovlen = 2,
+                };
+            } else {
+                dsts[i] = (struct sockaddr_in) {
+                    .sin_family = AF_INET, .sin_addr = p->dst,
+                };
+                iov[0].iov_base = ip;
+                iov[0].iov_len = VXLAN_IO_TX_HEADROOM;
+                m->msg_hdr = (struct msghdr) {
+                    .msg_name = &dsts[i], .msg_namelen = sizeof dsts[i],
+                    .msg_iov = iov, .msg_iovlen = 2,
+                };
+            }
+            iov[1].iov_base = p->data;
+            iov[1].iov_len = p->size;
+            b->sizes[b->n++] = p->size;
+        }
+        /* Routed first: a STALE neighbour's nudge is its flow's first. */
+        if (routed.n) {
+            sent += vxlan_io_send(vx, vx->tx_fd, &routed);
+        }
+        if (direct.n) {
+            unsigned int d = vxlan_io_send(vx, vx->pkt_fd, &direct);
+            vx->stats.tx_direct += d;
+            sent += d;
+        }
+        done += k;
+    }
+    return sent;
 }
 
 int

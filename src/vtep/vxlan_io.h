@@ -6,17 +6,33 @@
  *     is handed up as its UDP payload (VXLAN header + inner frame) with the
  *     sender's address; the VXLAN header is not checked here (pkt.h's
  *     vxlan_get_header() does it in the pipeline).
- *   - TX: a raw IPv4 socket (IPPROTO_RAW, so IP_HDRINCL) and sendmmsg()
- *     bursts.  The caller gives per packet the destination, the UDP source
- *     port (RFC 7348 §5: a hash of the inner flow, vxlan_io_src_port()) and
- *     the payload, which is not written to (several packets may share one
- *     payload, as the copies of a flood do); vxlan_io builds the IPv4
- *     header (TTL 64, DF per the options, checksum computed, id from a
- *     per-socket counter) and the UDP header apart and sends both with an
- *     iovec.
- *     The kernel routes and resolves neighbours.  IP_HDRINCL never
- *     fragments: a packet bigger than the route's MTU is refused
- *     (EMSGSIZE) and counted in tx_errors, whatever DF says.
+ *   - TX, direct (the default): for a remote VTEP whose next hop is an
+ *     Ethernet neighbour the kernel has resolved (nexthop.h asks the kernel:
+ *     route, interface, neighbour), vxlan_io writes the Ethernet, IPv4 and
+ *     UDP headers itself and sends the packet on that interface with one
+ *     AF_PACKET socket (sendmmsg(), PACKET_QDISC_BYPASS): no route lookup
+ *     per packet.  The answers are cached per remote VTEP for 1 s (100 ms
+ *     while the neighbour is unresolved), at most 4096 VTEPs, at most 8
+ *     look-ups per burst.  While the kernel's entry is STALE, the first
+ *     packet after each look-up goes the routed way, so that the kernel
+ *     probes the neighbour again and a MAC change is seen.
+ *   - TX, routed: everything else (no route, local or non-unicast route,
+ *     non-Ethernet interface, neighbour not resolved yet, cache full,
+ *     look-up budget spent), and everything with 'routed_only': a raw IPv4
+ *     socket (IPPROTO_RAW, so IP_HDRINCL) and sendmmsg(); the kernel routes
+ *     and resolves neighbours.  IP_HDRINCL never fragments: a packet bigger
+ *     than the route's MTU is refused (EMSGSIZE) and counted in tx_errors,
+ *     whatever DF says.
+ *     Direct TX skips what the kernel's IPv4 output would apply: netfilter
+ *     (OUTPUT/POSTROUTING), IPsec policies and the egress qdisc; an
+ *     underlay that relies on them wants 'routed_only'.
+ *     Either way the caller gives per packet the destination, the UDP
+ *     source port (RFC 7348 §5: a hash of the inner flow,
+ *     vxlan_io_src_port()) and the payload, which is not written to
+ *     (several packets may share one payload, as the copies of a flood
+ *     do); vxlan_io builds the outer headers apart (TTL 64, DF per the
+ *     options, IPv4 checksum computed, id from a per-socket counter) and
+ *     sends them with an iovec.
  *
  * Checksums: the UDP checksum is sent as 0 (RFC 7348 §5 allows it for
  * IPv4) and never verified by us.  On receive, IPv4 UDP with checksum 0 is
@@ -43,7 +59,7 @@ struct vxlan_io;
 
 #define VXLAN_IO_BURST 32               /* rx_burst() returns at most this
                                          * many (its buffer count). */
-/* Bytes of outer headers before each TX payload: IPv4 (20) + UDP (8). */
+/* Bytes of outer IPv4 (20) + UDP (8) headers before each TX payload. */
 #define VXLAN_IO_TX_HEADROOM 28
 /* Writable bytes before each RX payload (e.g. to push a tag once the
  * VXLAN header is stripped). */
@@ -61,6 +77,8 @@ struct vxlan_io_options {
                                          * dropped (rx_truncated). */
     uint32_t sock_buf_bytes;            /* SO_RCVBUF/SO_SNDBUF; 0: 4 MiB
                                          * (capped by net.core.*mem_max). */
+    bool routed_only;                   /* No direct TX: all through the
+                                         * kernel's IPv4 output. */
 };
 
 /* A received packet: borrowed, valid until the next rx_burst() or
@@ -89,7 +107,11 @@ struct vxlan_io_stats {
                                          * socket buffer (SO_RXQ_OVFL). */
     uint64_t tx_packets;
     uint64_t tx_bytes;
+    uint64_t tx_direct;                 /* Of tx_packets: sent direct. */
     uint64_t tx_errors;                 /* Refused: too big, no route... */
+    uint64_t tx_drops;                  /* Socket buffer full. */
+    uint64_t nexthop_lookups;           /* Asked of the kernel. */
+    uint64_t nexthop_errors;            /* Netlink failed (sent routed). */
 };
 
 /* Opens the endpoint with 'opts' in the calling thread's network
@@ -109,11 +131,10 @@ void vxlan_io_close(struct vxlan_io *vx);
 size_t vxlan_io_rx_burst(struct vxlan_io *vx, struct vxlan_io_rx *pkts,
                          size_t max);
 
-/* Sends the 'n' packets 'pkts', writing their IPv4 and UDP headers into
- * the headroom before each 'data' (the caller's memory: it keeps
- * ownership).  Returns the number consumed from the front: sent, or
- * refused for themselves (counted in tx_errors).  A return below 'n'
- * means the socket buffer is full: pkts[ret..n) were not tried. */
+/* Sends the 'n' packets 'pkts' (their payloads stay the caller's) and
+ * returns how many were sent.  The others were refused for themselves
+ * (too big, no route: tx_errors) or found the socket buffer full
+ * (tx_drops); none is kept for later. */
 size_t vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
                          size_t n);
 

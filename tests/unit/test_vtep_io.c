@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "vtep/nexthop.h"
 #include "vtep/pkt.h"
 #include "vtep/port_io.h"
 #include "vtep/vxlan_io.h"
@@ -732,12 +733,205 @@ test_vxlan_tx_to_kernel(void **state)
         pkts[0],
     };
     vxlan_put_header(big + VXLAN_IO_TX_HEADROOM, 5000);
-    assert_int_equal(vxlan_io_tx_burst(vx, two, 2), 2);
+    assert_int_equal(vxlan_io_tx_burst(vx, two, 2), 1);
     vxlan_io_get_stats(vx, &st);
     assert_int_equal(st.tx_errors, 1);
     assert_int_equal(st.tx_packets, N + 1);
     assert_int_equal(peer_recv(on_vx0, got, sizeof got, 3000, true), 60);
 
+    close(on_vx0);
+    close(on_b0);
+    vxlan_io_close(vx);
+}
+
+/* The MAC of 'dev' in namespace 'ns', from sysfs as seen inside it. */
+static void
+read_mac(const char *ns, const char *dev, uint8_t mac[6])
+{
+    char cmd[160], line[64];
+    unsigned int m[6];
+
+    snprintf(cmd, sizeof cmd, "ip netns exec %s cat /sys/class/net/%s/address",
+             ns, dev);
+    FILE *f = popen(cmd, "r");
+    assert_non_null(f);
+    assert_non_null(fgets(line, sizeof line, f));
+    pclose(f);
+    assert_int_equal(sscanf(line, "%x:%x:%x:%x:%x:%x", &m[0], &m[1], &m[2],
+                            &m[3], &m[4], &m[5]), 6);
+    for (int i = 0; i < 6; i++) {
+        mac[i] = (uint8_t) m[i];
+    }
+}
+
+/* The next hop as the kernel gives it: on link (the neighbour's MAC once
+ * ARP has run), through a gateway, local, and unroutable. */
+static void
+test_nexthop_resolve(void **state)
+{
+    SKIP_UNLESS_ENV();
+    struct vtep_nexthop_resolver *r;
+    struct vtep_nexthop nh;
+    struct in_addr any = { 0 }, local, peer, far, none, lo;
+    uint8_t a0_mac[6], b0_mac[6];
+
+    inet_pton(AF_INET, "10.99.0.1", &local);
+    inet_pton(AF_INET, "10.99.0.2", &peer);
+    inet_pton(AF_INET, "10.98.0.5", &far);
+    inet_pton(AF_INET, "10.200.0.1", &none);
+    inet_pton(AF_INET, "127.0.0.1", &lo);
+    read_mac(ns_a, "a0", a0_mac);
+    read_mac(ns_b, "b0", b0_mac);
+    RUN_OK("ip -n %s route add 10.98.0.0/24 via 10.99.0.2", ns_a);
+    ns_enter(ns_a);
+    int err = vtep_nexthop_resolver_open(&r);
+    ns_leave();
+    assert_int_equal(err, 0);
+
+    /* No ARP yet: known interface, unresolved neighbour. */
+    assert_int_equal(vtep_nexthop_resolve(r, peer, local, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_UNRESOLVED);
+    assert_int_equal(nh.ifindex > 0, true);
+    assert_memory_equal(nh.src_mac, a0_mac, 6);
+    assert_int_equal(nh.mtu, 1600);
+    assert_int_equal(nh.gateway.s_addr, 0);
+
+    RUN_OK("ip netns exec %s ping -c1 -W2 10.99.0.2 >/dev/null", ns_a);
+    assert_int_equal(vtep_nexthop_resolve(r, peer, any, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_REACHABLE);
+    assert_memory_equal(nh.dst_mac, b0_mac, 6);
+    assert_int_equal(nh.src_ip.s_addr, local.s_addr);
+
+    /* Through the gateway: its MAC, not the destination's. */
+    assert_int_equal(vtep_nexthop_resolve(r, far, local, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_REACHABLE);
+    assert_int_equal(nh.gateway.s_addr, peer.s_addr);
+    assert_memory_equal(nh.dst_mac, b0_mac, 6);
+
+    /* A STALE entry is usable, but reported as such. */
+    RUN_OK("ip -n %s neigh change 10.99.0.2 lladdr %02x:%02x:%02x:%02x:%02x:%02x "
+           "nud stale dev a0", ns_a, b0_mac[0], b0_mac[1], b0_mac[2], b0_mac[3],
+           b0_mac[4], b0_mac[5]);
+    assert_int_equal(vtep_nexthop_resolve(r, peer, local, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_STALE);
+    assert_memory_equal(nh.dst_mac, b0_mac, 6);
+
+    /* Local, loopback and unroutable: for the kernel to handle. */
+    assert_int_equal(vtep_nexthop_resolve(r, local, any, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_ROUTED);
+    assert_int_equal(vtep_nexthop_resolve(r, lo, any, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_ROUTED);
+    assert_int_equal(vtep_nexthop_resolve(r, none, local, &nh), 0);
+    assert_int_equal(nh.state, VTEP_NEXTHOP_ROUTED);
+    vtep_nexthop_resolver_close(r);
+    vtep_nexthop_resolver_close(NULL);
+}
+
+/* Sends the 'n' 64-byte inner frames numbered from 'seq' to 'dst' with
+ * 'vx' and checks that they come out of the kernel's vx0 byte-exact; the
+ * Ethernet headers seen on b0 go from 'src_mac' to 'dst_mac' when given. */
+static void
+vxlan_send_and_check(struct vxlan_io *vx, const char *dst, size_t n,
+                     uint32_t seq, int on_vx0, int on_b0,
+                     const uint8_t *src_mac, const uint8_t *dst_mac)
+{
+    static uint8_t bufs[8][VXLAN_IO_TX_HEADROOM + 8 + 64];
+    struct vxlan_io_tx pkts[8];
+    struct in_addr remote;
+    uint8_t got[2048];
+
+    assert_true(n <= 8);
+    inet_pton(AF_INET, dst, &remote);
+    for (size_t i = 0; i < n; i++) {
+        uint8_t *p = bufs[i] + VXLAN_IO_TX_HEADROOM;
+        vxlan_put_header(p, 5000);
+        make_frame(p + 8, 64, false, 0, seq + (uint32_t) i);
+        pkts[i] = (struct vxlan_io_tx) {
+            .data = p, .size = 8 + 64, .dst = remote,
+            .src_port = (uint16_t) (50001 + i),
+        };
+    }
+    assert_int_equal(vxlan_io_tx_burst(vx, pkts, n), n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(peer_recv(on_vx0, got, sizeof got, 3000, true), 64);
+        assert_memory_equal(got, bufs[i] + VXLAN_IO_TX_HEADROOM + 8, 64);
+    }
+    for (size_t seen = 0; seen < n; ) {
+        size_t size = peer_recv(on_b0, got, sizeof got, 3000, false);
+        assert_true(size > 0);
+        if (size < 50 || pkt_get_be16(got + 12) != ETH_TYPE_IPV4
+            || got[23] != 17) {
+            continue;                   /* ARP. */
+        }
+        if (dst_mac) {
+            assert_memory_equal(got, dst_mac, 6);
+            assert_memory_equal(got + 6, src_mac, 6);
+        }
+        const uint8_t *ip = got + 14;
+        uint32_t sum = 0;
+        for (int j = 0; j < 20; j += 2) {
+            sum += pkt_get_be16(ip + j);
+        }
+        while (sum >> 16) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        assert_int_equal(sum, 0xffff);
+        assert_memory_equal(ip + 12, "\x0a\x63\x00\x01", 4);
+        assert_int_equal(pkt_get_be16(ip + 20), 50001 + seen);
+        seen++;
+    }
+}
+
+/* Once the kernel knows the neighbour, packets go direct (AF_PACKET) with
+ * the right Ethernet header and arrive as before; with 'routed_only' they
+ * all go through the kernel's routing; a remote VTEP behind a gateway is
+ * reached through the gateway's MAC. */
+static void
+test_vxlan_tx_direct(void **state)
+{
+    SKIP_UNLESS_ENV();
+    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789);
+    int on_vx0 = peer_open(ns_b, "vx0");
+    int on_b0 = peer_open(ns_b, "b0");
+    uint8_t a0_mac[6], b0_mac[6];
+    struct vxlan_io_stats st;
+
+    read_mac(ns_a, "a0", a0_mac);
+    read_mac(ns_b, "b0", b0_mac);
+    /* First packet: no neighbour yet, so routed (the kernel ARPs). */
+    vxlan_send_and_check(vx, "10.99.0.2", 1, 0, on_vx0, on_b0, NULL, NULL);
+    vxlan_io_get_stats(vx, &st);
+    assert_int_equal(st.tx_direct, 0);
+    assert_int_equal(st.nexthop_lookups, 1);
+
+    /* After the 100 ms an unresolved entry lives: direct. */
+    usleep(150 * 1000);
+    vxlan_send_and_check(vx, "10.99.0.2", 6, 1, on_vx0, on_b0, a0_mac, b0_mac);
+    vxlan_io_get_stats(vx, &st);
+    assert_int_equal(st.tx_packets, 7);
+    assert_int_equal(st.tx_direct, 6);
+    assert_int_equal(st.nexthop_lookups, 2);
+    assert_int_equal(st.tx_errors + st.tx_drops + st.nexthop_errors, 0);
+
+    /* Behind a gateway (B's own 10.98.0.5, routed in A via 10.99.0.2). */
+    RUN_OK("ip -n %s addr add 10.98.0.5/32 dev lo", ns_b);
+    RUN_OK("ip -n %s route add 10.98.0.0/24 via 10.99.0.2", ns_a);
+    vxlan_send_and_check(vx, "10.98.0.5", 3, 7, on_vx0, on_b0, a0_mac, b0_mac);
+    vxlan_io_get_stats(vx, &st);
+    assert_int_equal(st.tx_direct, 9);
+    vxlan_io_close(vx);
+
+    /* Routed only: the same packets, none direct. */
+    struct vxlan_io_options opts = { .port = 4789, .routed_only = true };
+    inet_pton(AF_INET, "10.99.0.1", &opts.local_ip);
+    ns_enter(ns_a);
+    int err = vxlan_io_open(&opts, &vx);
+    ns_leave();
+    assert_int_equal(err, 0);
+    vxlan_send_and_check(vx, "10.99.0.2", 4, 10, on_vx0, on_b0, a0_mac, b0_mac);
+    vxlan_io_get_stats(vx, &st);
+    assert_int_equal(st.tx_packets, 4);
+    assert_int_equal(st.tx_direct + st.nexthop_lookups, 0);
     close(on_vx0);
     close(on_b0);
     vxlan_io_close(vx);
@@ -816,6 +1010,10 @@ main(void)
                                         teardown_ns),
         cmocka_unit_test_setup_teardown(test_vxlan_rx_from_kernel,
                                         setup_vxlan, teardown_ns),
+        cmocka_unit_test_setup_teardown(test_nexthop_resolve, setup_vxlan,
+                                        teardown_ns),
+        cmocka_unit_test_setup_teardown(test_vxlan_tx_direct, setup_vxlan,
+                                        teardown_ns),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

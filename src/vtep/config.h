@@ -73,6 +73,14 @@ struct vtep_binding {
 
 struct vtep_port {
     char *name;                         /* Physical_Port name = interface. */
+    /* Faults of the port's rows (db.c; fwd.c ignores them): */
+    size_t n_invalid_bindings;          /* vlan_bindings that cannot be
+                                         * instantiated (VLAN 4095; a switch
+                                         * whose tunnel_key is out of range
+                                         * or taken by another bound
+                                         * switch). */
+    size_t n_acl_bindings;              /* acl_bindings (ACLs are not
+                                         * applied). */
 };
 
 struct vtep_config {

@@ -356,18 +356,52 @@ vtep_db_startup_ops(const struct ovsdb_db *db, const struct vtep_db_identity *id
     }
     json_decref(new_ports);
 
+    /* Managers the Global row lacks, by target (Manager is not a root
+     * table: a row exists only while the Global row refers to it). */
+    json_t *new_managers = json_array();
+    for (size_t i = 0; i < id->n_managers; i++) {
+        const char *target = id->managers[i];
+        bool dup = false;
+
+        for (size_t j = 0; j < i && !dup; j++) {
+            dup = !strcmp(target, id->managers[j]);
+        }
+        const struct ovsdb_row *m = dup ? NULL
+                                    : find_by_str(db, "Manager", "target", target);
+        if (dup || (m && global && datum_has_uuid(get_col(global, "managers"),
+                                                  ovsdb_row_get_uuid(m)))) {
+            continue;
+        } else if (m) {
+            json_array_append_new(new_managers, j_uuid(ovsdb_row_get_uuid(m)));
+        } else {
+            char name[32];
+            snprintf(name, sizeof name, "manager%zu", i);
+            op_wait_absent(ops, "Manager", json_pack("[[sss]]", "target", "==", target));
+            op_insert(ops, "Manager", json_pack("{ss}", "target", target), name);
+            json_array_append_new(new_managers, j_named(name));
+        }
+    }
+
     if (!global) {
         /* An empty database: the one Global row vtep(5) requires. */
         op_wait_absent(ops, "Global", json_array());
         op_insert(ops, "Global",
-                  json_pack("{so}", "switches", j_set(json_pack("[o]", ps_ref))),
+                  json_pack("{so so}", "switches", j_set(json_pack("[o]", ps_ref)),
+                            "managers", j_set(new_managers)),
                   "global");
-    } else if (!ps || !datum_has_uuid(get_col(global, "switches"),
-                                      ovsdb_row_get_uuid(ps))) {
+        return ops;
+    }
+    if (!ps || !datum_has_uuid(get_col(global, "switches"), ovsdb_row_get_uuid(ps))) {
         op_mutate(ops, "Global", j_where_uuid(ovsdb_row_get_uuid(global)),
                   "switches", "insert", json_pack("[s[o]]", "set", ps_ref));
     } else {
         json_decref(ps_ref);
+    }
+    if (json_array_size(new_managers)) {
+        op_mutate(ops, "Global", j_where_uuid(ovsdb_row_get_uuid(global)),
+                  "managers", "insert", j_set(new_managers));
+    } else {
+        json_decref(new_managers);
     }
     return ops;
 }
@@ -575,7 +609,8 @@ vtep_db_build_config(const struct ovsdb_db *db, const char *ps_name,
     sort_n(ports, n_ports, sizeof *ports, cmp_row_names);
     cfg->ports = xcalloc(n_ports ? n_ports : 1, sizeof *cfg->ports);
     for (size_t i = 0; i < n_ports; i++) {
-        cfg->ports[cfg->n_ports++].name = xstrdup(get_str(ports[i], "name"));
+        cfg->ports[cfg->n_ports].name = xstrdup(get_str(ports[i], "name"));
+        cfg->ports[cfg->n_ports++].n_acl_bindings = get_col(ports[i], "acl_bindings")->n;
     }
 
     /* Bindings and the switches they name. */
@@ -654,6 +689,15 @@ vtep_db_build_config(const struct ovsdb_db *db, const char *ps_name,
                 cfg->bindings[cfg->n_bindings++] = (struct vtep_binding) {
                     .port = p, .vlan = (uint16_t) vlan, .sw = sw
                 };
+            } else {
+                /* Not instantiated: a fault of the port unless the switch
+                 * is merely not configured yet (no tunnel_key). */
+                const struct ovsdb_row *ls = get_row(db, "Logical_Switch",
+                                                     &vb->values[i].uuid);
+                if (vlan < 0 || vlan > VTEP_VLAN_MAX || !ls
+                    || get_col(ls, "tunnel_key")->n) {
+                    cfg->ports[p].n_invalid_bindings++;
+                }
             }
         }
     }

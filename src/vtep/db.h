@@ -51,6 +51,8 @@ struct vtep_db_identity {
     size_t n_tunnel_ips;
     const char *const *ports;           /* Physical_Port names (interfaces). */
     size_t n_ports;
+    const char *const *managers;        /* Manager targets ("tcp:IP:PORT"). */
+    size_t n_managers;
 };
 
 /* Returns the ops that make 'db' describe 'id': one Global row (created if
@@ -59,7 +61,10 @@ struct vtep_db_identity {
  * description, management_ips and tunnel_ips updated where they differ;
  * one Physical_Port per name in 'id->ports' that the switch lacks, added to
  * its 'ports'.  Ports the switch has but 'id' does not name are left alone
- * (a controller may still have bindings on them).  Idempotent: on a
+ * (a controller may still have bindings on them).  Each target of
+ * 'id->managers' the Global row does not refer to gets a Manager row
+ * (created unless one has that target) added to Global.managers; other
+ * managers are left alone.  Idempotent: on a
  * database that already matches, returns an empty array. */
 json_t *vtep_db_startup_ops(const struct ovsdb_db *db,
                             const struct vtep_db_identity *id);
@@ -89,7 +94,11 @@ json_t *vtep_db_fault_ops(const struct ovsdb_db *db, const char *ps_name,
  * vtep_config_destroy()) from the rows of 'db' about Physical_Switch
  * 'ps_name':
  *   - tunnel_ip: the first IPv4 address of its tunnel_ips;
- *   - ports: its Physical_Ports, sorted by name;
+ *   - ports: its Physical_Ports, sorted by name, each with the number of
+ *     its vlan_bindings that are not instantiated as bindings below
+ *     (n_invalid_bindings: a VLAN over 4094, a dangling switch, a switch
+ *     whose tunnel_key is out of range or taken; a switch without
+ *     tunnel_key is not counted) and of its acl_bindings;
  *   - bindings: each (port, VLAN) of their vlan_bindings whose
  *     Logical_Switch has a tunnel_key; switches without one are left out
  *     (not yet configured, not an error);

@@ -273,6 +273,10 @@ test_config_from_vtepctl(void **state)
     assert_string_equal(c.ports[0].name, "p0");
     assert_string_equal(c.ports[1].name, "p1");
 
+    /* (p1, 200, ls2) waits for a tunnel_key: not a fault. */
+    assert_int_equal(c.ports[0].n_invalid_bindings + c.ports[1].n_invalid_bindings, 0);
+    assert_int_equal(c.ports[0].n_acl_bindings + c.ports[1].n_acl_bindings, 0);
+
     /* ls2 has no tunnel_key, ls3 is bound to the other switch only. */
     assert_int_equal(c.n_switches, 2);
     assert_string_equal(c.switches[0].name, "ls0");
@@ -359,13 +363,23 @@ test_config_bad_rows(void **state)
         " \"row\":{\"name\":\"twin\",\"tunnel_key\":100}},"
         "{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"uuid-name\":\"max\","
         " \"row\":{\"name\":\"max\",\"tunnel_key\":16777215}},"
+        "{\"op\":\"insert\",\"table\":\"Logical_Switch\",\"uuid-name\":\"unset\","
+        " \"row\":{\"name\":\"unset\"}},"
+        "{\"op\":\"insert\",\"table\":\"ACL_entry\",\"uuid-name\":\"ace\","
+        " \"row\":{\"sequence\":1,\"action\":\"permit\",\"direction\":\"ingress\"}},"
+        "{\"op\":\"insert\",\"table\":\"ACL\",\"uuid-name\":\"acl\","
+        " \"row\":{\"acl_name\":\"acl1\",\"acl_entries\":[\"named-uuid\",\"ace\"]}},"
+        "{\"op\":\"insert\",\"table\":\"Physical_Port\",\"uuid-name\":\"p1\","
+        " \"row\":{\"name\":\"p1\",\"acl_bindings\":[\"map\",[[0,[\"named-uuid\",\"acl\"]]]],"
+        "   \"vlan_bindings\":[\"map\",[[7,[\"named-uuid\",\"unset\"]]]]}},"
         "{\"op\":\"insert\",\"table\":\"Physical_Port\",\"uuid-name\":\"p0\","
         " \"row\":{\"name\":\"p0\",\"vlan_bindings\":[\"map\",["
         "   [0,[\"named-uuid\",\"good\"]],[1,[\"named-uuid\",\"big\"]],"
         "   [2,[\"named-uuid\",\"neg\"]],[3,[\"named-uuid\",\"twin\"]],"
         "   [4094,[\"named-uuid\",\"max\"]],[4095,[\"named-uuid\",\"good\"]]]]}},"
         "{\"op\":\"insert\",\"table\":\"Physical_Switch\",\"uuid-name\":\"ps\","
-        " \"row\":{\"name\":\"ps0\",\"ports\":[\"named-uuid\",\"p0\"],"
+        " \"row\":{\"name\":\"ps0\",\"ports\":[\"set\",[[\"named-uuid\",\"p0\"],"
+        "   [\"named-uuid\",\"p1\"]]],"
         "   \"tunnel_ips\":[\"set\",[\"fe80::1\",\"10.1.1.1\"]]}},"
         "{\"op\":\"insert\",\"table\":\"Global\","
         " \"row\":{\"switches\":[\"named-uuid\",\"ps\"]}},"
@@ -410,6 +424,14 @@ test_config_bad_rows(void **state)
     assert_int_equal(c.n_bindings, 2);
     assert_int_equal(c.bindings[0].vlan, 0);
     assert_int_equal(c.bindings[1].vlan, 4094);
+    /* p0's faults: VLAN 4095, big, neg and twin cannot be instantiated;
+     * p1's binding to a switch without tunnel_key is not a fault (not
+     * configured yet), its ACL binding is counted. */
+    assert_int_equal(c.n_ports, 2);
+    assert_int_equal(c.ports[0].n_invalid_bindings, 4);
+    assert_int_equal(c.ports[0].n_acl_bindings, 0);
+    assert_int_equal(c.ports[1].n_invalid_bindings, 0);
+    assert_int_equal(c.ports[1].n_acl_bindings, 1);
     assert_int_equal(good->n_ucast, 1);
     assert_mac(&good->ucast[0].mac, "00:00:00:00:00:01");
     assert_true(good->ucast[0].has_ip);
@@ -510,6 +532,57 @@ test_startup_vtepctl_db(void **state)
     assert_int_equal(c.n_ports, 3);
     assert_int_equal(c.n_bindings, 3);
     vtep_config_destroy(&c);
+}
+
+/* --manager: a Manager row per target, referred to by Global.managers;
+ * idempotent, and a row vtep-ctl set-manager made is reused. */
+static void
+test_startup_managers(void **state)
+{
+    struct fixture *f = *state;
+    static const char *const managers[] = {
+        "tcp:192.0.2.10:6640", "ssl:192.0.2.11:6640", "tcp:192.0.2.10:6640",
+    };
+    struct vtep_db_identity id = ps0_identity;
+    json_t *ops, *rows;
+
+    id.managers = managers;
+    id.n_managers = 3;
+    run_ok(f->db, vtep_db_startup_ops(f->db, &id));     /* Empty database. */
+    assert_int_equal(count_rows(f->db, "Manager"), 2);
+    rows = select_rows(f->db, "Global", "[]");
+    assert_int_equal(json_array_size(rows), 1);
+    assert_int_equal(json_array_size(json_array_get(json_object_get(
+        json_array_get(rows, 0), "managers"), 1)), 2);
+    json_decref(rows);
+    ops = vtep_db_startup_ops(f->db, &id);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+
+    /* A Global row without them, one target already a Manager row of
+     * another name's making: only the missing row is created. */
+    ovsdb_db_destroy(f->db);
+    f->db = empty_db();
+    run_text(f->db, "[{\"op\":\"insert\",\"table\":\"Manager\",\"uuid-name\":\"m\","
+             "\"row\":{\"target\":\"ssl:192.0.2.11:6640\",\"inactivity_probe\":7}},"
+             "{\"op\":\"insert\",\"table\":\"Global\","
+             "\"row\":{\"managers\":[\"named-uuid\",\"m\"]}}]");
+    id.managers = managers;
+    id.n_managers = 1;
+    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    assert_int_equal(count_rows(f->db, "Manager"), 2);
+    id.n_managers = 2;
+    ops = vtep_db_startup_ops(f->db, &id);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+    rows = select_rows(f->db, "Manager", "[[\"target\",\"==\",\"ssl:192.0.2.11:6640\"]]");
+    testlib_assert_json_text(json_object_get(json_array_get(rows, 0), "inactivity_probe"),
+                             "7");
+    json_decref(rows);
+    rows = select_rows(f->db, "Global", "[]");
+    assert_int_equal(json_array_size(json_array_get(json_object_get(
+        json_array_get(rows, 0), "managers"), 1)), 2);
+    json_decref(rows);
 }
 
 static void
@@ -819,6 +892,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_config_bad_rows, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_startup_empty_db, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_startup_vtepctl_db, setup_vtepctl, teardown),
+        cmocka_unit_test_setup_teardown(test_startup_managers, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_fault_ops, setup_vtepctl, teardown),
         cmocka_unit_test_setup_teardown(test_local_macs, setup_vtepctl, teardown),
         cmocka_unit_test_setup_teardown(test_event_from_learn, setup_vtepctl, teardown),

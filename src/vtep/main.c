@@ -11,7 +11,6 @@
  * docs/vtep.md. */
 #include <errno.h>
 #include <event2/event.h>
-#include <getopt.h>
 #include <arpa/inet.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +32,7 @@
 #include "vtep/db.h"
 #include "vtep/dp.h"
 #include "vtep/fwd.h"
+#include "vtep/options.h"
 #include "vtep/pipeline.h"
 #include "vtep/ring.h"
 
@@ -48,10 +48,10 @@ struct vtep {
     const char *ps_name;
     const char *mode;                   /* "tor" or "hypervisor". */
     struct in_addr tunnel_ip;
-    const char **ports;
+    const char *const *ports;
     size_t n_ports;
-    const char **remotes;               /* Listeners of the embedded server. */
-    size_t n_remotes;
+    const char *const *managers;        /* Ensured in Global.managers. */
+    size_t n_managers;
     uint16_t vxlan_port;
     unsigned int mac_aging_s;
     unsigned int tunnel_mtu;
@@ -67,6 +67,8 @@ struct vtep {
     struct vtep_config cfg;             /* Of the snapshot published last. */
     struct vtep_fwd_publisher *pub;
     struct vtep_dp *dp;
+    uint64_t learn_full;                /* Pipeline counter at the last
+                                         * stats tick. */
 };
 
 static const struct ovsdb_db *
@@ -145,14 +147,15 @@ write_startup(struct vtep *v)
         .management_ips = tunnel_ips, .n_management_ips = 1,
         .tunnel_ips = tunnel_ips, .n_tunnel_ips = 1,
         .ports = v->ports, .n_ports = v->n_ports,
+        .managers = v->managers, .n_managers = v->n_managers,
     };
     run_ops(v, vtep_db_startup_ops(vtep_db(v), &id), "start-up");
     free(description);
     v->started = true;
 }
 
-/* Puts 'cfg's ports in the datapath's order (the --port order); bindings of
- * ports this VTEP does not drive are dropped. */
+/* Puts 'cfg's ports in the datapath's order (the --port order), with their
+ * fault counts; bindings of ports this VTEP does not drive are dropped. */
 static void
 remap_ports(const struct vtep *v, struct vtep_config *cfg)
 {
@@ -174,13 +177,19 @@ remap_ports(const struct vtep *v, struct vtep_config *cfg)
         }
     }
     cfg->n_bindings = n;
+    struct vtep_port *ports = xcalloc(v->n_ports ? v->n_ports : 1, sizeof *ports);
+    for (size_t j = 0; j < v->n_ports; j++) {
+        ports[j].name = xstrdup(v->ports[j]);
+    }
     for (size_t i = 0; i < cfg->n_ports; i++) {
+        if (map[i] != SIZE_MAX) {
+            ports[map[i]].n_invalid_bindings = cfg->ports[i].n_invalid_bindings;
+            ports[map[i]].n_acl_bindings = cfg->ports[i].n_acl_bindings;
+        }
         free(cfg->ports[i].name);
     }
-    cfg->ports = xrealloc(cfg->ports, (v->n_ports ? v->n_ports : 1) * sizeof *cfg->ports);
-    for (size_t j = 0; j < v->n_ports; j++) {
-        cfg->ports[j].name = xstrdup(v->ports[j]);
-    }
+    free(cfg->ports);
+    cfg->ports = ports;
     cfg->n_ports = v->n_ports;
     free(map);
 }
@@ -299,6 +308,49 @@ on_learn_timer(evutil_socket_t fd, short what, void *v_)
     }
 }
 
+/* Physical_Switch.switch_fault_status and Physical_Port.port_fault_status
+ * (vtep(5)), written only where they change:
+ *  - mac_table_exhaustion while the datapath refuses to learn MACs because
+ *    its table holds --max-macs of them (the pipeline's learn_full counter
+ *    grew since the last tick); cleared on the first tick it did not;
+ *  - invalid_vlan_map on a port with a vlan_bindings entry that cannot be
+ *    instantiated (db.h, vtep_db_build_config());
+ *  - invalid_ACL_binding on a port with acl_bindings (ACLs are not applied);
+ *  - unspecified_fault on a port whose interface is down. */
+static void
+write_faults(struct vtep *v)
+{
+    const struct vtep_pipeline_stats *st = vtep_dp_pipeline_stats(v->dp);
+    uint64_t learn_full = __atomic_load_n(&st->learn_full, __ATOMIC_RELAXED);
+    static const char *const mac_full[] = { "mac_table_exhaustion" };
+    bool exhausted = learn_full != v->learn_full;
+    v->learn_full = learn_full;
+
+    const char **strings = xcalloc(3 * (v->n_ports ? v->n_ports : 1), sizeof *strings);
+    struct vtep_db_port_faults *faults = xcalloc(v->n_ports + 1, sizeof *faults);
+    for (size_t i = 0; i < v->n_ports; i++) {
+        const char **f = &strings[3 * i];
+        size_t n = 0;
+        /* v->cfg.ports is in --port order once a snapshot was built. */
+        if (i < v->cfg.n_ports && v->cfg.ports[i].n_invalid_bindings) {
+            f[n++] = "invalid_vlan_map";
+        }
+        if (i < v->cfg.n_ports && v->cfg.ports[i].n_acl_bindings) {
+            f[n++] = "invalid_ACL_binding";
+        }
+        if (!vtep_dp_port_is_up(v->dp, i)) {
+            f[n++] = "unspecified_fault";
+        }
+        faults[i] = (struct vtep_db_port_faults) {
+            .name = v->ports[i], .faults = f, .n_faults = n,
+        };
+    }
+    run_ops(v, vtep_db_fault_ops(vtep_db(v), v->ps_name, mac_full, exhausted ? 1 : 0,
+                                 faults, v->n_ports), "faults");
+    free(faults);
+    free(strings);
+}
+
 static void
 on_stats_timer(evutil_socket_t fd, short what, void *v_)
 {
@@ -323,17 +375,7 @@ on_stats_timer(evutil_socket_t fd, short what, void *v_)
     run_ops(v, vtep_db_stats_ops(db, v->ps_name, stats, v->cfg.n_bindings), "stats");
     free(stats);
 
-    static const char *const down[] = { "unspecified_fault" };
-    struct vtep_db_port_faults *faults = xcalloc(v->n_ports + 1, sizeof *faults);
-    for (size_t i = 0; i < v->n_ports; i++) {
-        bool up = vtep_dp_port_is_up(v->dp, i);
-        faults[i] = (struct vtep_db_port_faults) {
-            .name = v->ports[i], .faults = up ? NULL : down, .n_faults = up ? 0 : 1,
-        };
-    }
-    run_ops(v, vtep_db_fault_ops(vtep_db(v), v->ps_name, NULL, 0, faults, v->n_ports),
-            "faults");
-    free(faults);
+    write_faults(v);
 }
 
 /* The internal monitor's updates only say "something changed". */
@@ -372,7 +414,8 @@ static void
 usage(FILE *out)
 {
     fprintf(out,
-"Usage: seam-vtep --name=NAME --tunnel-ip=IP --port=IFACE... (--db=FILE | --db-remote=REMOTE) [OPTIONS]\n"
+"Usage: seam-vtep [--config=FILE] --name=NAME --tunnel-ip=IP --port=IFACE...\n"
+"                 (--db=FILE | --db-remote=REMOTE) [OPTIONS]\n"
 "       seam-vtep show REMOTE\n"
 "\n"
 "A software hardware VTEP: serves the hardware_vtep database (RFC 7047,\n"
@@ -381,15 +424,24 @@ usage(FILE *out)
 "\"show\" prints the switch, its bindings, MAC tables and counters as the\n"
 "database at REMOTE holds them.\n"
 "\n"
+"  --config=FILE              settings from FILE first, one \"name value\" a\n"
+"                             line (name = an option below without \"--\"),\n"
+"                             '#' comments; flags given here override its\n"
+"                             single-valued settings, repeatable ones add up\n"
 "The switch:\n"
 "  --name=NAME                Physical_Switch name\n"
-"  --tunnel-ip=IP             this VTEP's VXLAN address (also bound for RX)\n"
+"  --tunnel-ip=IP             this VTEP's VXLAN address, unicast IPv4 (also\n"
+"                             bound for RX)\n"
 "  --port=IFACE               a physical port (repeatable; a Physical_Port)\n"
 "  --mode=tor|hypervisor      what the ports face (default tor); recorded in\n"
 "                             the switch description\n"
-"  --vxlan-port=PORT          UDP port (default 4789)\n"
-"  --tunnel-mtu=BYTES         underlay IPv4 MTU (default 1500)\n"
-"  --mac-aging=SECONDS        learned MAC lifetime (default 300)\n"
+"  --vxlan-port=PORT          UDP port, 1..65535 (default 4789)\n"
+"  --tunnel-mtu=BYTES         underlay IPv4 MTU, 576..65535 (default 1500)\n"
+"  --mac-aging=SECONDS        learned MAC lifetime, 1..1000000 (default 300)\n"
+"  --max-macs=N               learned MAC table size, 1..16777216 (default\n"
+"                             65536); when full: mac_table_exhaustion\n"
+"  --tunnel-tx=direct|routed  VXLAN transmit to a cached neighbour (direct,\n"
+"                             the default) or through IPv4 routing only\n"
 "The database (one of):\n"
 "  --db=FILE                  serve it embedded (created if missing)\n"
 "    --schema=FILE            schema for a new FILE (default\n"
@@ -397,10 +449,15 @@ usage(FILE *out)
 "    --remote=REMOTE          listen (punix:, ptcp:, pssl:) or dial (tcp:,\n"
 "                             ssl:); repeatable.  Manager rows are followed\n"
 "                             too (db:hardware_vtep,Global,managers)\n"
+"    --manager=TARGET         make sure Global.managers has a Manager row\n"
+"                             with TARGET (e.g. tcp:IP:6640: dial that\n"
+"                             controller, as vtep-ctl set-manager does);\n"
+"                             repeatable\n"
 "  --db-remote=REMOTE         follow an external ovsdb-server instead\n"
 "SSL: --private-key=FILE --certificate=FILE --ca-cert=FILE\n"
 "Daemon: --pidfile=FILE --log-file=FILE --log-level=LEVEL -d MODULES -h -V\n"
 "\n"
+"A bad or missing setting: a message naming it (and FILE:LINE), exit 2.\n"
 "Needs CAP_NET_RAW (AF_PACKET and raw IPv4 sockets).  SIGTERM stops it.\n");
 }
 
@@ -450,124 +507,74 @@ out:
     return status;
 }
 
-enum {
-    OPT_NAME = 256, OPT_TUNNEL_IP, OPT_PORT, OPT_MODE, OPT_VXLAN_PORT, OPT_MTU,
-    OPT_AGING, OPT_DB, OPT_SCHEMA, OPT_REMOTE, OPT_DB_REMOTE, OPT_PRIVATE_KEY,
-    OPT_CERTIFICATE, OPT_CA_CERT, OPT_PIDFILE, OPT_LOG_FILE, OPT_LOG_LEVEL,
-};
-
 int
 main(int argc, char *argv[])
 {
-    static const struct option options[] = {
-        { "name", required_argument, NULL, OPT_NAME },
-        { "tunnel-ip", required_argument, NULL, OPT_TUNNEL_IP },
-        { "port", required_argument, NULL, OPT_PORT },
-        { "mode", required_argument, NULL, OPT_MODE },
-        { "vxlan-port", required_argument, NULL, OPT_VXLAN_PORT },
-        { "tunnel-mtu", required_argument, NULL, OPT_MTU },
-        { "mac-aging", required_argument, NULL, OPT_AGING },
-        { "db", required_argument, NULL, OPT_DB },
-        { "schema", required_argument, NULL, OPT_SCHEMA },
-        { "remote", required_argument, NULL, OPT_REMOTE },
-        { "db-remote", required_argument, NULL, OPT_DB_REMOTE },
-        { "private-key", required_argument, NULL, OPT_PRIVATE_KEY },
-        { "certificate", required_argument, NULL, OPT_CERTIFICATE },
-        { "ca-cert", required_argument, NULL, OPT_CA_CERT },
-        { "pidfile", required_argument, NULL, OPT_PIDFILE },
-        { "log-file", required_argument, NULL, OPT_LOG_FILE },
-        { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-        { "debug", required_argument, NULL, 'd' },
-        { "help", no_argument, NULL, 'h' },
-        { "version", no_argument, NULL, 'V' },
-        { NULL, 0, NULL, 0 },
-    };
+    struct vtep_options opts;
     struct vtep v;
-    const char *db_file = NULL, *schema = VTEP_SCHEMA_DEFAULT, *db_remote = NULL;
-    const char *private_key = NULL, *certificate = NULL, *ca_cert = NULL;
-    const char *pidfile = NULL, *tunnel_ip = NULL;
     SSL_CTX *ssl_server = NULL, *ssl_client = NULL;
-    int c, status = 1;
+    int status = 1;
 
     if (argc == 3 && !strcmp(argv[1], "show")) {
         return do_show(argv[2]);
     }
-    memset(&v, 0, sizeof v);
-    v.mode = "tor";
-    v.mac_aging_s = 300;
-    v.tunnel_mtu = 1500;
-    v.vxlan_port = 4789;
-    vtep_config_init(&v.cfg);
-    while ((c = getopt_long(argc, argv, "d:hV", options, NULL)) != -1) {
-        switch (c) {
-        case OPT_NAME: v.ps_name = optarg; break;
-        case OPT_TUNNEL_IP: tunnel_ip = optarg; break;
-        case OPT_PORT:
-            v.ports = xrealloc(v.ports, (v.n_ports + 1) * sizeof *v.ports);
-            v.ports[v.n_ports++] = optarg;
-            break;
-        case OPT_MODE:
-            if (strcmp(optarg, "tor") && strcmp(optarg, "hypervisor")) {
-                fprintf(stderr, "seam-vtep: --mode is tor or hypervisor\n");
-                return 2;
-            }
-            v.mode = optarg;
-            break;
-        case OPT_VXLAN_PORT: v.vxlan_port = atoi(optarg); break;
-        case OPT_MTU: v.tunnel_mtu = atoi(optarg); break;
-        case OPT_AGING: v.mac_aging_s = atoi(optarg); break;
-        case OPT_DB: db_file = optarg; break;
-        case OPT_SCHEMA: schema = optarg; break;
-        case OPT_REMOTE:
-            v.remotes = xrealloc(v.remotes, (v.n_remotes + 1) * sizeof *v.remotes);
-            v.remotes[v.n_remotes++] = optarg;
-            break;
-        case OPT_DB_REMOTE: db_remote = optarg; break;
-        case OPT_PRIVATE_KEY: private_key = optarg; break;
-        case OPT_CERTIFICATE: certificate = optarg; break;
-        case OPT_CA_CERT: ca_cert = optarg; break;
-        case OPT_PIDFILE: pidfile = optarg; break;
-        case OPT_LOG_FILE:
-            if (log_set_file(optarg)) {
-                fprintf(stderr, "seam-vtep: cannot open %s\n", optarg);
-                return 1;
-            }
-            break;
-        case OPT_LOG_LEVEL: {
-            int level = log_level_from_string(optarg);
-            if (level < 0) {
-                fprintf(stderr, "seam-vtep: unknown log level \"%s\"\n", optarg);
-                return 2;
-            }
-            log_set_level(level);
-            break;
-        }
-        case 'd': log_enable_debug(optarg); break;
-        case 'h': usage(stdout); return 0;
-        case 'V': printf("seam-vtep 0.1.0\n"); return 0;
-        default: usage(stderr); return 2;
-        }
+    /* Every setting is checked before anything starts: a bad one is exit
+     * status 2 with a message naming it. */
+    vtep_options_init(&opts, VTEP_SCHEMA_DEFAULT);
+    char *bad = vtep_options_parse_args(&opts, argc, argv);
+    if (!bad && !opts.help && !opts.version) {
+        bad = vtep_options_check(&opts);
     }
-    if (!v.ps_name || !tunnel_ip || !v.n_ports || !db_file == !db_remote
-        || inet_pton(AF_INET, tunnel_ip, &v.tunnel_ip) != 1 || !v.vxlan_port
-        || v.tunnel_mtu < 576 || !v.mac_aging_s) {
-        fprintf(stderr, "seam-vtep: --name, a valid IPv4 --tunnel-ip, at least one "
-                "--port and one of --db or --db-remote are required (--help)\n");
-        free(v.ports);
-        free(v.remotes);
+    if (bad) {
+        fprintf(stderr, "seam-vtep: %s\n", bad);
+        free(bad);
+        vtep_options_destroy(&opts);
         return 2;
     }
+    if (opts.help || opts.version) {
+        if (opts.help) {
+            usage(stdout);
+        } else {
+            printf("seam-vtep 0.1.0\n");
+        }
+        vtep_options_destroy(&opts);
+        return 0;
+    }
+    if (opts.log_file && log_set_file(opts.log_file)) {
+        fprintf(stderr, "seam-vtep: cannot open %s\n", opts.log_file);
+        vtep_options_destroy(&opts);
+        return 1;
+    }
+    if (opts.log_level >= 0) {
+        log_set_level(opts.log_level);
+    }
+    for (size_t i = 0; i < opts.n_debug; i++) {
+        log_enable_debug(opts.debug[i]);
+    }
+
+    memset(&v, 0, sizeof v);
+    v.ps_name = opts.name;
+    v.mode = opts.mode;
+    v.tunnel_ip = opts.tunnel_ip;
+    v.ports = (const char *const *) opts.ports;
+    v.n_ports = opts.n_ports;
+    v.managers = (const char *const *) opts.managers;
+    v.n_managers = opts.n_managers;
+    v.vxlan_port = opts.vxlan_port;
+    v.mac_aging_s = opts.mac_aging_s;
+    v.tunnel_mtu = opts.tunnel_mtu;
+    vtep_config_init(&v.cfg);
 
     signal(SIGPIPE, SIG_IGN);
     jsonarena_install();
     v.base = event_base_new();
     v.pub = vtep_fwd_publisher_create(NULL);
-    if (private_key && certificate && ca_cert) {
-        char *msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, true,
-                                        &ssl_server);
+    if (opts.private_key && opts.certificate && opts.ca_cert) {
+        char *msg = conn_ssl_ctx_create(opts.private_key, opts.certificate,
+                                        opts.ca_cert, true, &ssl_server);
         if (!msg) {
-            msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, false,
-                                      &ssl_client);
+            msg = conn_ssl_ctx_create(opts.private_key, opts.certificate,
+                                      opts.ca_cert, false, &ssl_client);
         }
         if (msg) {
             log_err("SSL configuration: %s", msg);
@@ -579,14 +586,16 @@ main(int argc, char *argv[])
     struct vtep_dp_options dpo = {
         .ports = v.ports, .n_ports = v.n_ports,
         .tunnel_ip = v.tunnel_ip, .vxlan_port = v.vxlan_port,
+        .max_macs = opts.max_macs, .routed_tx = opts.routed_tx,
     };
     if (vtep_dp_create(&dpo, v.pub, &v.dp)) {
         goto out;
     }
 
-    if (db_file) {
+    if (opts.db) {
+        const char *db_file = opts.db;
         if (access(db_file, F_OK)) {
-            struct ovsdb_error *error = ovsdb_storage_create(db_file, schema);
+            struct ovsdb_error *error = ovsdb_storage_create(db_file, opts.schema);
             if (error) {
                 char *s = ovsdb_error_to_string(error);
                 log_err("%s: cannot create: %s", db_file, s);
@@ -607,8 +616,8 @@ main(int argc, char *argv[])
         if (ovsdb_server_add_db(v.server, v.edb)) {
             goto out;
         }
-        for (size_t i = 0; i < v.n_remotes; i++) {
-            const char *r = v.remotes[i];
+        for (size_t i = 0; i < opts.n_remotes; i++) {
+            const char *r = opts.remotes[i];
             bool ssl = !strncmp(r, "pssl:", 5) || !strncmp(r, "ssl:", 4);
             int err = ovsdb_server_add_remote(v.server, r, !strncmp(r, "pssl:", 5)
                                               ? ssl_server : ssl ? ssl_client : NULL);
@@ -637,7 +646,7 @@ main(int argc, char *argv[])
         ovsdb_error_destroy(merror);
         v.dirty = true;
     } else {
-        const char *remotes[] = { db_remote, NULL };
+        const char *remotes[] = { opts.db_remote, NULL };
         struct ovsdb_client_options o;
         ovsdb_client_options_init(&o);
         o.db_name = "hardware_vtep";
@@ -652,8 +661,8 @@ main(int argc, char *argv[])
         log_err("cannot start the datapath thread");
         goto out;
     }
-    if (pidfile) {
-        FILE *f = fopen(pidfile, "w");
+    if (opts.pidfile) {
+        FILE *f = fopen(opts.pidfile, "w");
         if (f) {
             fprintf(f, "%ld\n", (long) getpid());
             fclose(f);
@@ -675,16 +684,19 @@ main(int argc, char *argv[])
     struct event *sigint = evsignal_new(v.base, SIGINT, on_signal, v.base);
     event_add(sigterm, NULL);
     event_add(sigint, NULL);
-    log_info("seam-vtep %s: switch %s, tunnel IP %s, %zu port(s)", v.mode, v.ps_name,
-             tunnel_ip, v.n_ports);
+    char tunnel_ip[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &v.tunnel_ip, tunnel_ip, sizeof tunnel_ip);
+    log_info("seam-vtep %s: switch %s, tunnel IP %s, %zu port(s)%s%s", v.mode,
+             v.ps_name, tunnel_ip, v.n_ports, opts.config ? ", config " : "",
+             opts.config ? opts.config : "");
     event_base_dispatch(v.base);
     for (size_t i = 0; i < ARRAY_SIZE(timers); i++) {
         event_free(timers[i]);
     }
     event_free(sigterm);
     event_free(sigint);
-    if (pidfile) {
-        unlink(pidfile);
+    if (opts.pidfile) {
+        unlink(opts.pidfile);
     }
     status = 0;
 
@@ -704,8 +716,7 @@ out:
     conn_ssl_ctx_destroy(ssl_server);
     conn_ssl_ctx_destroy(ssl_client);
     event_base_free(v.base);
-    free(v.ports);
-    free(v.remotes);
+    vtep_options_destroy(&opts);
     log_close();
     jsonarena_trim();
     return status;

@@ -17,7 +17,7 @@
 # Environment: ROWS (100000), OVS_ROWS (1000), DURATION (3 s), RUNS (3),
 # WARMUP (0.5 s), NDST (1024 distinct destination MACs), GATEWAYS
 # ("seam kernel ovs"), VLANS ("100 0"), SIZES ("64 1514"),
-# SEAM_VTEP (build/seam-vtep), X2V_GEN (raw: pktgen sends pre-encapsulated
+# SEAM_VTEP (build/seam-vtep), SEAM_ARGS (more seam-vtep flags), X2V_GEN (raw: pktgen sends pre-encapsulated
 # VXLAN on b-up; vxlan: pktgen on vx0, the kernel encapsulates), KEEP=1,
 # PERF=1 (perf record -a -g during the seam cases, kept in the temp dir: use with KEEP=1).
 set -u
@@ -114,7 +114,7 @@ setup_seam() {
     base_topo || return 1
     ip -n $G addr add 10.99.0.1/24 dev g-up
     D=$TOP/seam; mkdir -p "$D"
-    ip netns exec $G "$SEAM_VTEP" --name=br0 --tunnel-ip=10.99.0.1 --tunnel-mtu=1600 --port=g-p0 \
+    ip netns exec $G "$SEAM_VTEP" --name=br0 --tunnel-ip=10.99.0.1 --tunnel-mtu=1600 --port=g-p0 ${SEAM_ARGS:-} \
         --db="$D/vtep.db" --remote=punix:"$D/db.sock" --log-file="$D/vtep.log" >"$D/out" 2>&1 &
     GW_PID=$!
     for _ in $(seq 50); do [ -S "$D/db.sock" ] && break; sleep 0.1; done

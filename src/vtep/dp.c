@@ -2,11 +2,13 @@
 #include "vtep/dp.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "lib/log.h"
 #include "vtep/fwd.h"
 #include "vtep/pipeline.h"
@@ -307,4 +309,59 @@ vtep_dp_binding_counts(const struct vtep_dp *dp, size_t port, uint16_t vlan,
     bc->bytes_from_local = __atomic_load_n(&c[C_BYTES_FROM], __ATOMIC_RELAXED);
     bc->packets_to_local = __atomic_load_n(&c[C_PKT_TO], __ATOMIC_RELAXED);
     bc->bytes_to_local = __atomic_load_n(&c[C_BYTES_TO], __ATOMIC_RELAXED);
+}
+
+/* A counter of the datapath thread, read from another thread. */
+#define DP_READ(X) __atomic_load_n(&(X), __ATOMIC_RELAXED)
+
+void
+vtep_dp_format_stats(struct vtep_dp *dp, struct ds *out)
+{
+    const struct vtep_pipeline_stats *ps = vtep_pipeline_stats(dp->pl);
+
+    ds_put_format(out, "pipeline:\n"
+                  "  rx: port %"PRIu64", tunnel %"PRIu64"\n"
+                  "  tx: port %"PRIu64", tunnel %"PRIu64" (flood copies %"PRIu64")\n"
+                  "  arp replies %"PRIu64"\n"
+                  "  macs: learned %"PRIu64", moved %"PRIu64", aged %"PRIu64
+                  ", not learned (table full) %"PRIu64"\n  drops:",
+                  DP_READ(ps->rx_port), DP_READ(ps->rx_tunnel),
+                  DP_READ(ps->tx_port), DP_READ(ps->tx_tunnel),
+                  DP_READ(ps->flood_copies), DP_READ(ps->arp_replies),
+                  DP_READ(ps->learned), DP_READ(ps->moved), DP_READ(ps->aged),
+                  DP_READ(ps->learn_full));
+    uint64_t total = 0;
+    for (int r = 0; r < VTEP_DROP_N; r++) {
+        uint64_t n = DP_READ(ps->drops[r]);
+        if (n) {
+            ds_put_format(out, " %s %"PRIu64, vtep_drop_reason_name(r), n);
+        }
+        total += n;
+    }
+    ds_put_cstr(out, total ? "\n" : " none\n");
+
+    for (size_t i = 0; i < dp->n_ports; i++) {
+        struct port_io_stats st;
+        port_io_get_stats(dp->ports[i], &st);
+        ds_put_format(out, "port %s (%s):\n"
+                      "  rx: packets %"PRIu64", bytes %"PRIu64", ring drops %"PRIu64
+                      ", truncated %"PRIu64"\n"
+                      "  tx: packets %"PRIu64", bytes %"PRIu64", errors %"PRIu64"\n",
+                      port_io_name(dp->ports[i]),
+                      port_io_is_up(dp->ports[i]) ? "up" : "down",
+                      st.rx_packets, st.rx_bytes, st.rx_ring_drops,
+                      st.rx_truncated, st.tx_packets, st.tx_bytes, st.tx_errors);
+    }
+
+    struct vxlan_io_stats vs;
+    vxlan_io_get_stats(dp->vx, &vs);
+    ds_put_format(out, "tunnel:\n"
+                  "  rx: packets %"PRIu64", bytes %"PRIu64", socket drops %"PRIu64
+                  ", truncated %"PRIu64"\n"
+                  "  tx: packets %"PRIu64" (direct %"PRIu64"), bytes %"PRIu64
+                  ", errors %"PRIu64", drops %"PRIu64"\n"
+                  "  next hops: look-ups %"PRIu64", errors %"PRIu64"\n",
+                  vs.rx_packets, vs.rx_bytes, vs.rx_drops, vs.rx_truncated,
+                  vs.tx_packets, vs.tx_direct, vs.tx_bytes, vs.tx_errors,
+                  vs.tx_drops, vs.nexthop_lookups, vs.nexthop_errors);
 }

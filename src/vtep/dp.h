@@ -54,6 +54,13 @@ struct vtep_dp_binding_counts {
     uint64_t packets_from_local, bytes_from_local;
     uint64_t packets_to_local, bytes_to_local;
 };
+/* Appends the datapath's counters to 'out' as text (ovs-appctl's dp/show):
+ * the pipeline's, with its drops by reason, each port's and the VXLAN
+ * endpoint's.  Control thread only (it folds in the kernel's ring drop
+ * counts); the figures are read while the datapath runs. */
+struct ds;
+void vtep_dp_format_stats(struct vtep_dp *, struct ds *out);
+
 void vtep_dp_binding_counts(const struct vtep_dp *, size_t port, uint16_t vlan,
                             struct vtep_dp_binding_counts *);
 

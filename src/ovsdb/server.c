@@ -1225,6 +1225,17 @@ status_timer_cb(evutil_socket_t fd, short what, void *server)
     update_remote_status(server);
 }
 
+void
+ovsdb_server_db_changed(struct ovsdb_server *server, const struct ovsdb_db *db)
+{
+    for (size_t i = 0; i < server->n_dbs; i++) {
+        if (server->dbs[i].db == db) {
+            run_triggers(server, &server->dbs[i]);
+        }
+    }
+    refresh_db_remotes(server);
+}
+
 int
 ovsdb_server_add_db_remote(struct ovsdb_server *server, const char *spec,
                            SSL_CTX *ssl_server, SSL_CTX *ssl_client)

@@ -46,6 +46,10 @@ int ovsdb_server_add_remote(struct ovsdb_server *, const char *name,
  * and ssl: names among them. */
 int ovsdb_server_add_db_remote(struct ovsdb_server *, const char *spec,
                                SSL_CTX *ssl_server, SSL_CTX *ssl_client) WARN_UNUSED;
+/* The embedder committed to served database 'db' itself (ovsdb_execute()
+ * outside any session): runs the "wait" triggers on it and re-reads the
+ * db: remotes, as a commit through a session does. */
+void ovsdb_server_db_changed(struct ovsdb_server *, const struct ovsdb_db *db);
 /* Per-connection limits for new sessions. */
 void ovsdb_server_set_max_backlog(struct ovsdb_server *, size_t bytes);
 void ovsdb_server_set_probe_interval(struct ovsdb_server *, int msec);

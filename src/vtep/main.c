@@ -28,6 +28,7 @@
 #include "ovsdb/monitor.h"
 #include "ovsdb/server.h"
 #include "ovsdb/storage.h"
+#include "ovsdb/unixctl.h"
 #include "vtep/config.h"
 #include "vtep/db.h"
 #include "vtep/dp.h"
@@ -67,6 +68,7 @@ struct vtep {
     struct vtep_config cfg;             /* Of the snapshot published last. */
     struct vtep_fwd_publisher *pub;
     struct vtep_dp *dp;
+    struct unixctl_server *unixctl;     /* ovs-appctl, or NULL. */
     uint64_t learn_full;                /* Pipeline counter at the last
                                          * stats tick. */
 };
@@ -413,6 +415,54 @@ on_signal(evutil_socket_t sig, short what, void *base)
     event_base_loopbreak(base);
 }
 
+/* ovs-appctl commands. */
+static bool
+ctl_dp_show(struct ds *out, int argc, const char *argv[], void *v_)
+{
+    struct vtep *v = v_;
+    vtep_dp_format_stats(v->dp, out);
+    return true;
+}
+
+static bool
+ctl_vlog_set(struct ds *out, int argc, const char *argv[], void *v_)
+{
+    const char *arg = argv[1];
+    if (!strncmp(arg, "debug:", 6)) {
+        if (log_enable_debug(arg + 6)) {
+            ds_put_format(out, "unknown module in \"%s\"", arg + 6);
+            return false;
+        }
+        return true;
+    }
+    int level = log_level_from_string(arg);
+    if (level < 0) {
+        ds_put_format(out, "unknown log level \"%s\" (err, warn, info, debug; "
+                      "or debug:MODULE,...)", arg);
+        return false;
+    }
+    log_set_level(level);
+    log_info("log level set to %s by ovs-appctl", arg);
+    return true;
+}
+
+static void
+on_exit_timer(evutil_socket_t fd, short what, void *base)
+{
+    event_base_loopbreak(base);
+}
+
+static bool
+ctl_exit(struct ds *out, int argc, const char *argv[], void *v_)
+{
+    struct vtep *v = v_;
+    log_info("exit requested through the control socket");
+    /* A moment for the reply to leave before the loop stops. */
+    struct timeval tv = { 0, 50 * 1000 };
+    event_base_once(v->base, -1, EV_TIMEOUT, on_exit_timer, v->base, &tv);
+    return true;
+}
+
 static void
 usage(FILE *out)
 {
@@ -459,6 +509,8 @@ usage(FILE *out)
 "  --db-remote=REMOTE         follow an external ovsdb-server instead\n"
 "SSL: --private-key=FILE --certificate=FILE --ca-cert=FILE\n"
 "Daemon: --pidfile=FILE --log-file=FILE --log-level=LEVEL -d MODULES -h -V\n"
+"  --unixctl=SOCKET           control socket for ovs-appctl -t SOCKET: dp/show\n"
+"                             (datapath counters), vlog/set LEVEL, exit\n"
 "\n"
 "A bad or missing setting: a message naming it (and FILE:LINE), exit 2.\n"
 "Needs CAP_NET_RAW (AF_PACKET and raw IPv4 sockets).  SIGTERM stops it.\n");
@@ -664,6 +716,19 @@ main(int argc, char *argv[])
         log_err("cannot start the datapath thread");
         goto out;
     }
+    if (opts.unixctl) {
+        int err = unixctl_server_create(v.base, opts.unixctl, "seam-vtep 0.1.0",
+                                        &v.unixctl);
+        if (err) {
+            log_err("%s: cannot listen for ovs-appctl: %s", opts.unixctl,
+                    strerror(-err));
+            goto out;
+        }
+        unixctl_command_register(v.unixctl, "dp/show", "", 0, 0, ctl_dp_show, &v);
+        unixctl_command_register(v.unixctl, "vlog/set", "LEVEL|debug:MODULE,...",
+                                 1, 1, ctl_vlog_set, &v);
+        unixctl_command_register(v.unixctl, "exit", "", 0, 0, ctl_exit, &v);
+    }
     if (opts.pidfile) {
         FILE *f = fopen(opts.pidfile, "w");
         if (f) {
@@ -704,6 +769,7 @@ main(int argc, char *argv[])
     status = 0;
 
 out:
+    unixctl_server_destroy(v.unixctl);
     vtep_dp_destroy(v.dp);
     ovsdb_monitor_destroy(v.monitor);
     if (v.server) {

@@ -17,7 +17,7 @@
 enum setting_id {
     S_CONFIG, S_NAME, S_TUNNEL_IP, S_PORT, S_MODE, S_VXLAN_PORT, S_TUNNEL_MTU,
     S_MAC_AGING, S_MAX_MACS, S_TUNNEL_TX, S_DB, S_SCHEMA, S_REMOTE, S_DB_REMOTE,
-    S_MANAGER, S_PRIVATE_KEY, S_CERTIFICATE, S_CA_CERT, S_PIDFILE, S_LOG_FILE,
+    S_MANAGER, S_PRIVATE_KEY, S_CERTIFICATE, S_CA_CERT, S_PIDFILE, S_UNIXCTL, S_LOG_FILE,
     S_LOG_LEVEL, S_DEBUG, S_HELP, S_VERSION,
 };
 
@@ -49,6 +49,7 @@ static const struct setting settings[] = {
     { "certificate", S_CERTIFICATE, true, true, 0 },
     { "ca-cert", S_CA_CERT, true, true, 0 },
     { "pidfile", S_PIDFILE, true, true, 0 },
+    { "unixctl", S_UNIXCTL, true, true, 0 },
     { "log-file", S_LOG_FILE, true, true, 0 },
     { "log-level", S_LOG_LEVEL, true, true, 0 },
     { "debug", S_DEBUG, true, true, 'd' },
@@ -107,6 +108,7 @@ vtep_options_destroy(struct vtep_options *o)
     free(o->certificate);
     free(o->ca_cert);
     free(o->pidfile);
+    free(o->unixctl);
     free(o->log_file);
     free_strings(o->debug, o->n_debug);
     memset(o, 0, sizeof *o);
@@ -339,6 +341,7 @@ apply(struct vtep_options *o, const struct setting *s, const char *value)
     case S_CERTIFICATE: set_string(&o->certificate, value); break;
     case S_CA_CERT: set_string(&o->ca_cert, value); break;
     case S_PIDFILE: set_string(&o->pidfile, value); break;
+    case S_UNIXCTL: set_string(&o->unixctl, value); break;
     case S_LOG_FILE: set_string(&o->log_file, value); break;
     case S_LOG_LEVEL: {
         int level = log_level_from_string(value);

@@ -58,6 +58,7 @@ struct vtep_options {
 
     /* The daemon. */
     char *pidfile;
+    char *unixctl;                      /* Control socket path, or NULL. */
     char *log_file;
     int log_level;                      /* enum log_level, or -1: unset. */
     char **debug;                       /* -d MODULES, as given. */

@@ -7,19 +7,6 @@ import pytest
 import frames as fr
 import vtepnet as vn
 
-# seam-vtep bug (found by test_broadcast_once_per_unknown_dst_vtep): a flood
-# to N > 1 remote VTEPs reaches only ONE of them.  pipeline.c emit() makes all
-# tunnel copies of a frame share one buffer ("all tunnel copies share one"),
-# and vxlan_io_tx_burst() writes each packet's outer IPv4/UDP header into
-# that buffer's headroom (vxlan_io_push_headers) before a single sendmmsg():
-# every message then carries the LAST locator's header, and on the wire only
-# one VXLAN packet per flooded frame leaves, to the last locator of the
-# unknown-dst set (seen: 10.99.0.3 gets each broadcast once, 10.99.0.2
-# nothing, and seam-vtep never even ARPs for 10.99.0.2).
-FLOOD_BUG = ("seam-vtep bug: a flood to an unknown-dst set of 2 VTEPs reaches only one "
-             "(tunnel copies share a buffer; vxlan_io_tx_burst writes every outer "
-             "IPv4/UDP header into the same headroom before sendmmsg)")
-
 UNDERLAY_A = "%s.1" % vn.UNDERLAY_NET
 
 

@@ -409,7 +409,8 @@ class Vtep(Process):
         else:
             argv += ["--db=%s" % (d / "vtep.db"), "--remote=punix:%s" % self.sock]
             self.remote = "unix:%s" % self.sock
-        argv += ["--pidfile=%s" % (d / "seam-vtep.pid"), "--log-file=%s" % (d / "seam-vtep.log")]
+        argv += ["--pidfile=%s" % (d / "seam-vtep.pid"), "--log-file=%s" % (d / "seam-vtep.log"),
+                 "--unixctl=%s" % (d / "seam-vtep.ctl")]
         argv += list(extra)
         super().__init__("seam-vtep", ns, d, argv, d / "seam-vtep.pid", d / "seam-vtep.log")
         self.ctl = VtepCtl(self.remote)

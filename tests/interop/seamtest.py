@@ -14,7 +14,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import sys
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
+from seamcommon import build_dir, run_command, wait_until  # noqa: E402,F401
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -32,7 +36,7 @@ DEFAULT_TIMEOUT = 20.0
 
 
 def seam_build_dir():
-    return Path(os.environ.get("SEAM_BUILD", str(REPO / "build")))
+    return build_dir()
 
 
 def seam_binary():
@@ -52,38 +56,10 @@ def seam_skip_reason():
 # Polling, processes
 # ---------------------------------------------------------------------------
 
-def wait_until(pred, timeout=10.0, what="condition", interval=0.01):
-    """Poll pred() until it returns a true value; return that value.
-
-    Raises AssertionError naming `what` when the deadline passes."""
-    deadline = time.monotonic() + timeout
-    last_exc = None
-    while True:
-        try:
-            v = pred()
-            if v:
-                return v
-        except Exception as e:  # noqa: BLE001 - reported below
-            last_exc = e
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s%s" % (
-                timeout, what, " (last error: %r)" % last_exc if last_exc else ""))
-        time.sleep(interval)
-        interval = min(interval * 1.5, 0.1)
-
-
 def run(cmd, timeout=DEFAULT_TIMEOUT, check=False, env=None, input=None):
     """Run a command, capture text output.  Never raises on a non-zero exit
     unless check=True."""
-    full_env = dict(os.environ)
-    if env:
-        full_env.update(env)
-    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                       timeout=timeout, env=full_env, input=input)
-    if check and p.returncode != 0:
-        raise AssertionError("command failed (rc=%d): %s\nstdout:\n%s\nstderr:\n%s" % (
-            p.returncode, " ".join(map(str, cmd)), p.stdout, p.stderr))
-    return p
+    return run_command(cmd, timeout=timeout, check=check, env=env, input=input)
 
 
 def free_tcp_port():

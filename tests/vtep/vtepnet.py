@@ -21,8 +21,12 @@ import signal
 import socket
 import struct
 import subprocess
+import sys
 import time
 from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
+from seamcommon import build_dir, run_command, wait_until  # noqa: E402,F401
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
@@ -46,43 +50,14 @@ _libc = ctypes.CDLL(None, use_errno=True)
 _home_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
 
 
-def build_dir():
-    return Path(os.environ.get("SEAM_BUILD", str(REPO / "build")))
-
-
 def vtep_binary():
     p = build_dir() / "seam-vtep"
     return p if p.is_file() and os.access(p, os.X_OK) else None
 
 
-def wait_until(pred, timeout=10.0, what="condition", interval=0.01):
-    """Poll pred() until it returns a true value; return that value."""
-    deadline = time.monotonic() + timeout
-    last_exc = None
-    while True:
-        try:
-            v = pred()
-            if v:
-                return v
-        except Exception as e:  # noqa: BLE001 - reported below
-            last_exc = e
-        if time.monotonic() > deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s%s" % (
-                timeout, what, " (last error: %r)" % last_exc if last_exc else ""))
-        time.sleep(interval)
-        interval = min(interval * 1.5, 0.1)
-
-
 def run(cmd, check=True, timeout=20, input=None, env=None):
-    e = dict(os.environ)
-    if env:
-        e.update(env)
-    p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True,
-                       timeout=timeout, input=input, env=e)
-    if check and p.returncode != 0:
-        raise AssertionError("%s failed (rc=%d):\n%s%s" % (
-            " ".join(map(str, cmd)), p.returncode, p.stdout, p.stderr))
-    return p
+    """Runs 'cmd'; by default a non-zero exit raises with the output."""
+    return run_command(cmd, timeout=timeout, check=check, env=env, input=input)
 
 
 @contextlib.contextmanager

@@ -308,7 +308,7 @@ vxlan_io_nexthop(struct vxlan_io *vx, struct in_addr dst, long long now,
             /* Full of VTEPs we may no longer send to: start again. */
             memset(vx->nh, 0, VXLAN_IO_NH_SLOTS * sizeof *vx->nh);
             vx->n_nh = 0;
-            return vxlan_io_nexthop(vx, dst, now, budget);
+            e = &vx->nh[h & (VXLAN_IO_NH_SLOTS - 1)];
         }
         e->dst = dst.s_addr;
         vx->n_nh++;
@@ -332,12 +332,14 @@ vxlan_io_nexthop(struct vxlan_io *vx, struct in_addr dst, long long now,
     return e;
 }
 
-/* Whether the next packet to the VTEP of 'e' (NULL: unknown) goes direct. */
+/* Whether the next packet to the VTEP of 'e' (NULL: unknown) goes direct
+ * from 'vx'. */
 static bool
-vxlan_io_goes_direct(struct vxlan_io_nh *e)
+vxlan_io_goes_direct(const struct vxlan_io *vx, struct vxlan_io_nh *e)
 {
     if (!e || (e->nh.state != VTEP_NEXTHOP_REACHABLE
-               && e->nh.state != VTEP_NEXTHOP_STALE)) {
+               && e->nh.state != VTEP_NEXTHOP_STALE)
+        || (!vx->local_ip.s_addr && !e->nh.src_ip.s_addr)) {
         return false;
     }
     if (e->nudge) {
@@ -406,10 +408,12 @@ vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
                 vx->stats.tx_errors++;
                 continue;
             }
-            struct vxlan_io_nh *e = vx->nh ? vxlan_io_nexthop(vx, p->dst, now, &budget)
-                                           : NULL;
-            bool go_direct = vxlan_io_goes_direct(e);
-            if (go_direct && p->size + VXLAN_IO_TX_HEADROOM > e->nh.mtu) {
+            struct vxlan_io_nh *e = vx->nh && p->dst.s_addr
+                                   ? vxlan_io_nexthop(vx, p->dst, now, &budget)
+                                   : NULL;
+            bool go_direct = vxlan_io_goes_direct(vx, e);
+            if (go_direct && e->nh.mtu
+                && p->size + VXLAN_IO_TX_HEADROOM > e->nh.mtu) {
                 vx->stats.tx_errors++;  /* As the routed way would say. */
                 continue;
             }

@@ -919,6 +919,27 @@ test_vxlan_tx_direct(void **state)
     vxlan_send_and_check(vx, "10.98.0.5", 3, 7, on_vx0, on_b0, a0_mac, b0_mac);
     vxlan_io_get_stats(vx, &st);
     assert_int_equal(st.tx_direct, 9);
+
+    /* 5,000 unroutable VTEPs, 8 look-ups per burst: the cache fills (4,096),
+     * starts again, and every packet is refused by the kernel (routed). */
+    static uint8_t one[VXLAN_IO_TX_HEADROOM + 8 + 64];
+    vxlan_put_header(one + VXLAN_IO_TX_HEADROOM, 5000);
+    uint64_t lookups = st.nexthop_lookups, errors = st.tx_errors;
+    for (uint32_t i = 0; i < 5000; i++) {
+        struct vxlan_io_tx t = {
+            .data = one + VXLAN_IO_TX_HEADROOM, .size = 8 + 64,
+            .dst.s_addr = htonl(0x0ac80000 + i), .src_port = 50000,
+        };
+        assert_int_equal(vxlan_io_tx_burst(vx, &t, 1), 0);
+    }
+    vxlan_io_get_stats(vx, &st);
+    assert_int_equal(st.nexthop_lookups - lookups, 5000);
+    assert_int_equal(st.tx_errors - errors, 5000);
+    assert_int_equal(st.nexthop_errors, 0);
+    /* The known VTEP is looked up again after the reset, and goes direct. */
+    vxlan_send_and_check(vx, "10.99.0.2", 2, 20, on_vx0, on_b0, a0_mac, b0_mac);
+    vxlan_io_get_stats(vx, &st);
+    assert_int_equal(st.tx_direct, 11);
     vxlan_io_close(vx);
 
     /* Routed only: the same packets, none direct. */

@@ -93,6 +93,7 @@ def test_dp_show_counts_direct_tx(make_lab):
     vn.wait_until(lambda: (raw.send(fr.tframe(h["mac"], fr.token(), vlan=7))
                            or re.search(r"drops:.* unbound \d+", appctl(ctl, "dp/show").stdout)),
                   10, "an unbound drop in dp/show")
+    print(appctl(ctl, "dp/show").stdout)        # Shown with pytest -s.
 
 
 def test_routed_tx(make_lab):

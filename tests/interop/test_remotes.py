@@ -7,11 +7,11 @@ a hardware VTEP reaches its controller)."""
 import json
 import socket
 import subprocess
-import threading
 
 import pytest
 
 import seamtest as st
+from seamcommon import Controller
 
 DB = "hardware_vtep"
 
@@ -43,52 +43,6 @@ def test_manager_table_remotes(impl, servers):
     st.wait_until(lambda: not listens(port), 10, "the manager listener to close")
     with st.Rpc(srv.unix) as c:
         assert DB in c.call("list_dbs", [])["result"]
-
-
-class Controller:
-    """A TCP listener standing for a controller that a VTEP dials: accepts
-    connections and speaks JSON-RPC to the server on the other end."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(4)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(c)
-
-    def call(self, conn, method, params):
-        conn.settimeout(10)
-        conn.sendall(json.dumps({"id": 1, "method": method, "params": params}).encode())
-        buf = b""
-        dec = json.JSONDecoder()
-        while True:
-            buf += conn.recv(65536)
-            try:
-                msg, _ = dec.raw_decode(buf.decode())
-            except ValueError:
-                continue
-            if msg.get("id") == 1:
-                return msg
-
-    def close(self):
-        for c in self.conns:
-            c.close()
-        self.conns = []
-
-    def shutdown(self):
-        self.close()
-        self.sock.close()
 
 
 @pytest.mark.parametrize("impl", ["ovs", "seam"], indirect=True)

@@ -1,9 +1,12 @@
 """Helpers shared by the pytest suites (tests/interop, tests/vtep): where the
-build is, running a command, and polling for a condition.  Each suite's
+build is, running a command, polling for a condition, and a fake controller.  Each suite's
 helper module puts this directory on sys.path and re-exports these."""
 
+import json
 import os
+import socket
 import subprocess
+import threading
 import time
 from pathlib import Path
 
@@ -48,3 +51,55 @@ def wait_until(pred, timeout=10.0, what="condition", interval=0.01):
                 timeout, what, " (last error: %r)" % last_exc if last_exc else ""))
         time.sleep(interval)
         interval = min(interval * 1.5, 0.1)
+
+
+class Controller:
+    """A TCP listener standing for a controller that an OVSDB server dials:
+    accepts connections in a thread and speaks JSON-RPC to the server on
+    the other end.  'sock' is a bound socket to listen on (e.g. made inside
+    a network namespace); by default one on 127.0.0.1 and a free port."""
+
+    def __init__(self, sock=None):
+        if sock is None:
+            sock = socket.socket()
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            sock.bind(("127.0.0.1", 0))
+        self.sock = sock
+        self.sock.listen(8)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.conns.append(c)
+
+    def call(self, conn, method, params):
+        """Sends request 'method' on 'conn' and returns its reply."""
+        conn.settimeout(10)
+        conn.sendall(json.dumps({"id": 1, "method": method, "params": params}).encode())
+        buf = b""
+        dec = json.JSONDecoder()
+        while True:
+            buf += conn.recv(65536)
+            try:
+                msg, _ = dec.raw_decode(buf.decode())
+            except ValueError:
+                continue
+            if msg.get("id") == 1:
+                return msg
+
+    def close(self):
+        """Drops the accepted connections; keeps listening."""
+        for c in self.conns:
+            c.close()
+        self.conns = []
+
+    def shutdown(self):
+        self.close()
+        self.sock.close()

@@ -2,15 +2,14 @@
 the rejection of bad settings: exit status 2 with a message naming the
 setting (and FILE:LINE), before anything starts."""
 
-import json
 import os
 import socket
 import subprocess
-import threading
 
 import pytest
 
 import vtepnet as vn
+from seamcommon import Controller
 
 A_IP = "%s.1" % vn.UNDERLAY_NET
 
@@ -96,45 +95,13 @@ def test_flags_override_the_file(make_lab, procs):
     assert ps["description"] == "seam-vtep (tor mode)"
 
 
-class Controller:
-    """A TCP listener inside namespace 'ns' (where seam-vtep runs)."""
-
-    def __init__(self, ns):
-        with vn.in_netns(ns):
-            self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(8)
-        self.port = self.sock.getsockname()[1]
-        self.conns = []
-        self.thread = threading.Thread(target=self._accept, daemon=True)
-        self.thread.start()
-
-    def _accept(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            self.conns.append(c)
-
-    def call(self, conn, method, params):
-        conn.settimeout(10)
-        conn.sendall(json.dumps({"id": 1, "method": method, "params": params}).encode())
-        buf = b""
-        dec = json.JSONDecoder()
-        while True:
-            buf += conn.recv(65536)
-            try:
-                msg, _ = dec.raw_decode(buf.decode())
-            except ValueError:
-                continue
-            if msg.get("id") == 1:
-                return msg
-
-    def shutdown(self):
-        for c in self.conns:
-            c.close()
-        self.sock.close()
+def controller_in(ns):
+    """A fake controller listening on 127.0.0.1 inside namespace 'ns' (where
+    seam-vtep runs)."""
+    with vn.in_netns(ns):
+        sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        sock.bind(("127.0.0.1", 0))
+    return Controller(sock)
 
 
 def manager_rows(ctl):
@@ -147,7 +114,7 @@ def test_manager_setting_dials_the_controller(make_lab, procs):
     serves hardware_vtep on that connection; the row says it is connected."""
     lab = make_lab(peers=0, hosts={"p0": None}, start=False)
     ns = lab.topo.prefix + "a"
-    ctl1, ctl2 = Controller(ns), Controller(ns)
+    ctl1, ctl2 = controller_in(ns), controller_in(ns)
     try:
         d = procs.dir("vtep")
         sock = d / "db.sock"

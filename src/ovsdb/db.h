@@ -73,6 +73,11 @@ struct ovsdb_db {
     struct uuid last_txn_id;            /* Id of the last committed txn. */
     unsigned long long n_txns;          /* Committed transactions. */
     bool read_only;                     /* Rejects write operations. */
+    /* Told of each commit that changed the database, once applied (set by
+     * the server that serves it, NULL if none).  It runs inside
+     * ovsdb_db_commit_txn(): it must not execute transactions itself. */
+    void (*on_commit)(void *aux);
+    void *on_commit_aux;
 };
 
 /* Returns a new, empty database of 'schema' (takes ownership of it); free

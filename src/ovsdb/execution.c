@@ -789,5 +789,8 @@ commit_txn__(struct ovsdb_db *db, struct ovsdb_txn *txn)
     if (db->storage) {
         ovsdb_storage_maybe_compact(db);
     }
+    if (db->on_commit) {
+        db->on_commit(db->on_commit_aux);
+    }
     return NULL;
 }

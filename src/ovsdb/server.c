@@ -43,6 +43,7 @@ static const char server_schema_json[] =
 struct served_db {
     struct ovsdb_db *db;
     const char *name;           /* db->schema->name. */
+    unsigned long long seen_txns;   /* db->n_txns when its triggers last ran. */
 };
 
 struct lock_waiter {
@@ -122,6 +123,11 @@ struct ovsdb_server {
     SSL_CTX *db_remote_ssl;         /* For pssl: targets of db remotes. */
     SSL_CTX *db_remote_ssl_client;  /* For ssl: targets of db remotes. */
     struct event *status_timer;     /* Writes the db remotes' status. */
+    struct event *commit_event;     /* Runs process_commits() (NULL without
+                                     * an event base). */
+    bool committed;                 /* A served db committed since the last
+                                     * process_commits(). */
+    bool processing;                /* In process_commits(). */
     struct uuid server_id;
     size_t max_backlog;
     int probe_ms;
@@ -129,6 +135,9 @@ struct ovsdb_server {
 
 static void run_triggers(struct ovsdb_server *, struct served_db *);
 static void refresh_db_remotes(struct ovsdb_server *);
+static void process_commits(struct ovsdb_server *);
+static void on_db_commit(void *server_);
+static void commit_event_cb(evutil_socket_t, short, void *server_);
 
 /* _Server. */
 
@@ -175,6 +184,9 @@ ovsdb_server_create(struct event_base *base)
     list_init(&server->db_remotes);
     uuid_generate(&server->server_id);
     server->max_backlog = DEFAULT_MAX_BACKLOG;
+    if (base) {
+        server->commit_event = event_new(base, -1, 0, commit_event_cb, server);
+    }
 
     json_t *json = json_loads(server_schema_json, 0, NULL);
     struct ovsdb_schema *schema;
@@ -206,7 +218,12 @@ ovsdb_server_add_db(struct ovsdb_server *server, struct ovsdb_db *db)
     server->dbs[server->n_dbs] = server->dbs[server->n_dbs - 1];
     server->dbs[server->n_dbs - 1].db = db;
     server->dbs[server->n_dbs - 1].name = db->schema->name;
+    server->dbs[server->n_dbs - 1].seen_txns = db->n_txns;
     server->n_dbs++;
+    /* Every commit, whoever makes it (a session, the embedder, the status
+     * of db: remotes), wakes triggers and db: remotes. */
+    db->on_commit = on_db_commit;
+    db->on_commit_aux = server;
     /* Sessions hold pointers into 'dbs' only through triggers and monitors,
      * and databases are added before any session exists. */
     server_db_add_row(server, db);
@@ -450,7 +467,6 @@ try_transact(struct ovsdb_session *s, struct served_db *sdb, const json_t *ops,
 {
     struct ovsdb_exec_env env = { session_has_lock, s };
     json_t *result;
-    unsigned long long before = sdb->db->n_txns;
     jsonarena_resume(arena);
     if (!ovsdb_execute(sdb->db, &env, ops, elapsed_ms, timeout_msp, &result)) {
         jsonarena_end(arena);
@@ -458,10 +474,8 @@ try_transact(struct ovsdb_session *s, struct served_db *sdb, const json_t *ops,
     }
     reply(s, result, id);
     jsonarena_end(arena);
-    if (sdb->db->n_txns != before) {
-        run_triggers(s->server, sdb);
-        refresh_db_remotes(s->server);
-    }
+    /* Now, after the reply, as ovsdb-server answers waits it unblocked. */
+    process_commits(s->server);
     return true;
 }
 
@@ -500,6 +514,46 @@ trigger_timer_cb(evutil_socket_t fd, short what, void *t_)
     if (trigger_run(t)) {
         trigger_destroy(t);
     }
+}
+
+/* What follows a commit on a served database: its "wait" triggers run
+ * again and the db: remotes are re-read.  Runs after a session's
+ * transaction (once it is answered) and, for commits made outside any
+ * session (the embedder's, the status of db: remotes), from the event loop
+ * right after them. */
+static void
+process_commits(struct ovsdb_server *server)
+{
+    if (!server->committed || server->processing) {
+        return;                 /* Nothing new, or the outer call sees it. */
+    }
+    server->processing = true;
+    for (size_t i = 0; i < server->n_dbs; i++) {
+        struct served_db *sdb = &server->dbs[i];
+        if (sdb->db->n_txns != sdb->seen_txns) {
+            run_triggers(server, sdb);
+            sdb->seen_txns = sdb->db->n_txns;
+        }
+    }
+    refresh_db_remotes(server);
+    server->committed = false;
+    server->processing = false;
+}
+
+static void
+on_db_commit(void *server_)
+{
+    struct ovsdb_server *server = server_;
+    server->committed = true;
+    if (server->commit_event) {
+        event_active(server->commit_event, EV_TIMEOUT, 0);
+    }
+}
+
+static void
+commit_event_cb(evutil_socket_t fd, short what, void *server_)
+{
+    process_commits(server_);
 }
 
 /* Re-executes every trigger on 'sdb' after a commit on it. */
@@ -1212,7 +1266,6 @@ update_remote_status(struct ovsdb_server *server)
             json_t *result = NULL;
             if (ovsdb_execute(sdb->db, NULL, ops, 0, &timeout, &result)) {
                 json_decref(result);
-                run_triggers(server, sdb);
             }
         }
         json_decref(ops);
@@ -1223,17 +1276,6 @@ static void
 status_timer_cb(evutil_socket_t fd, short what, void *server)
 {
     update_remote_status(server);
-}
-
-void
-ovsdb_server_db_changed(struct ovsdb_server *server, const struct ovsdb_db *db)
-{
-    for (size_t i = 0; i < server->n_dbs; i++) {
-        if (server->dbs[i].db == db) {
-            run_triggers(server, &server->dbs[i]);
-        }
-    }
-    refresh_db_remotes(server);
 }
 
 int
@@ -1283,6 +1325,9 @@ ovsdb_server_destroy(struct ovsdb_server *server)
     }
     if (server->status_timer) {
         event_free(server->status_timer);
+    }
+    if (server->commit_event) {
+        event_free(server->commit_event);
     }
     struct db_remote *dr;
     LIST_FOR_EACH_POP (dr, node, &server->db_remotes) {

@@ -29,7 +29,9 @@ typedef struct ssl_ctx_st SSL_CTX;
 struct ovsdb_server *ovsdb_server_create(struct event_base *base);
 void ovsdb_server_destroy(struct ovsdb_server *);
 /* Serves 'db' (takes ownership).  Returns 0, or -EEXIST if a database of
- * that name is already served. */
+ * that name is already served.  From then on every commit to 'db', through
+ * a session or by the embedder's own ovsdb_execute(), re-runs the "wait"
+ * requests on it and re-reads the db: remotes (db.h's on_commit). */
 int ovsdb_server_add_db(struct ovsdb_server *, struct ovsdb_db *db) WARN_UNUSED;
 /* Serves on remote 'name': passive (punix:, ptcp:, pssl:) listens; active
  * (unix:, tcp:, ssl:) dials out and serves that connection, dialing again
@@ -46,10 +48,6 @@ int ovsdb_server_add_remote(struct ovsdb_server *, const char *name,
  * and ssl: names among them. */
 int ovsdb_server_add_db_remote(struct ovsdb_server *, const char *spec,
                                SSL_CTX *ssl_server, SSL_CTX *ssl_client) WARN_UNUSED;
-/* The embedder committed to served database 'db' itself (ovsdb_execute()
- * outside any session): runs the "wait" triggers on it and re-reads the
- * db: remotes, as a commit through a session does. */
-void ovsdb_server_db_changed(struct ovsdb_server *, const struct ovsdb_db *db);
 /* Per-connection limits for new sessions. */
 void ovsdb_server_set_max_backlog(struct ovsdb_server *, size_t bytes);
 void ovsdb_server_set_probe_interval(struct ovsdb_server *, int msec);

@@ -121,9 +121,6 @@ run_ops(struct vtep *v, json_t *ops, const char *what)
             }
             json_decref(result);
         }
-        /* Triggers and db: remotes (our Manager rows) follow commits made
-         * outside the server's sessions only when told. */
-        ovsdb_server_db_changed(v->server, v->edb);
         v->dirty = true;
     } else if (v->client && ovsdb_client_is_synced(v->client)) {
         /* Asynchronous: this runs inside the event loop, which a blocking

@@ -630,9 +630,11 @@ test_port_tx_rate(void **state)
 /* ---- vxlan_io ---- */
 
 static struct vxlan_io *
-vxlan_open_in(const char *ns, const char *local, uint16_t port)
+vxlan_open_in(const char *ns, const char *local, uint16_t port, bool routed_only)
 {
-    struct vxlan_io_options opts = { .port = port, .df = true };
+    struct vxlan_io_options opts = {
+        .port = port, .df = true, .routed_only = routed_only,
+    };
     struct vxlan_io *vx;
 
     inet_pton(AF_INET, local, &opts.local_ip);
@@ -643,11 +645,37 @@ vxlan_open_in(const char *ns, const char *local, uint16_t port)
     return vx;
 }
 
+/* Reads frames from 'fd' (the underlay, b0) into 'got' until an IPv4/UDP
+ * one, skipping ARP; checks its IPv4 header checksum and returns a pointer
+ * to its IPv4 header. */
+static const uint8_t *
+recv_outer(int fd, uint8_t *got, size_t cap)
+{
+    for (;;) {
+        size_t size = peer_recv(fd, got, cap, 3000, false);
+        assert_true(size > 0);
+        if (size < 50 || pkt_get_be16(got + 12) != ETH_TYPE_IPV4
+            || got[23] != 17) {
+            continue;                   /* ARP. */
+        }
+        const uint8_t *ip = got + 14;
+        uint32_t sum = 0;
+        for (int j = 0; j < 20; j += 2) {
+            sum += pkt_get_be16(ip + j);
+        }
+        while (sum >> 16) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+        assert_int_equal(sum, 0xffff);
+        return ip;
+    }
+}
+
 static void
 test_vxlan_open_errors(void **state)
 {
     SKIP_UNLESS_ENV();
-    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789);
+    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789, false);
     struct vxlan_io_options opts = { .port = 4789 };
     struct vxlan_io *vx2 = (struct vxlan_io *) 1;
 
@@ -668,7 +696,7 @@ static void
 test_vxlan_tx_to_kernel(void **state)
 {
     SKIP_UNLESS_ENV();
-    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789);
+    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789, false);
     int on_vx0 = peer_open(ns_b, "vx0");
     int on_b0 = peer_open(ns_b, "b0");
     static const size_t sizes[] = { 60, 1514, 64, 200 };
@@ -695,30 +723,14 @@ test_vxlan_tx_to_kernel(void **state)
         assert_int_equal(size, sizes[i]);
         assert_memory_equal(got, bufs[i] + VXLAN_IO_TX_HEADROOM + 8, size);
     }
-    size_t n_outer = 0;
-    while (n_outer < N) {
-        size_t size = peer_recv(on_b0, got, sizeof got, 3000, false);
-        assert_true(size > 0);
-        if (size < 50 || pkt_get_be16(got + 12) != ETH_TYPE_IPV4
-            || got[23] != 17) {
-            continue;                   /* ARP. */
-        }
-        const uint8_t *ip = got + 14, *udp = ip + 20;
-        uint32_t sum = 0;
-        for (int j = 0; j < 20; j += 2) {
-            sum += pkt_get_be16(ip + j);
-        }
-        while (sum >> 16) {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        assert_int_equal(sum, 0xffff);
+    for (size_t i = 0; i < N; i++) {
+        const uint8_t *ip = recv_outer(on_b0, got, sizeof got), *udp = ip + 20;
         assert_int_equal(ip[8], 64);
         assert_int_equal(pkt_get_be16(ip + 6) & 0x4000, 0x4000);
-        assert_int_equal(pkt_get_be16(udp), 50001 + n_outer);
+        assert_int_equal(pkt_get_be16(udp), 50001 + i);
         assert_int_equal(pkt_get_be16(udp + 2), 4789);
-        assert_int_equal(pkt_get_be16(udp + 4), 8 + 8 + sizes[n_outer]);
+        assert_int_equal(pkt_get_be16(udp + 4), 8 + 8 + sizes[i]);
         assert_int_equal(pkt_get_be16(udp + 6), 0);
-        n_outer++;
     }
     struct vxlan_io_stats st;
     vxlan_io_get_stats(vx, &st);
@@ -856,29 +868,14 @@ vxlan_send_and_check(struct vxlan_io *vx, const char *dst, size_t n,
         assert_int_equal(peer_recv(on_vx0, got, sizeof got, 3000, true), 64);
         assert_memory_equal(got, bufs[i] + VXLAN_IO_TX_HEADROOM + 8, 64);
     }
-    for (size_t seen = 0; seen < n; ) {
-        size_t size = peer_recv(on_b0, got, sizeof got, 3000, false);
-        assert_true(size > 0);
-        if (size < 50 || pkt_get_be16(got + 12) != ETH_TYPE_IPV4
-            || got[23] != 17) {
-            continue;                   /* ARP. */
-        }
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *ip = recv_outer(on_b0, got, sizeof got);
         if (dst_mac) {
             assert_memory_equal(got, dst_mac, 6);
             assert_memory_equal(got + 6, src_mac, 6);
         }
-        const uint8_t *ip = got + 14;
-        uint32_t sum = 0;
-        for (int j = 0; j < 20; j += 2) {
-            sum += pkt_get_be16(ip + j);
-        }
-        while (sum >> 16) {
-            sum = (sum & 0xffff) + (sum >> 16);
-        }
-        assert_int_equal(sum, 0xffff);
         assert_memory_equal(ip + 12, "\x0a\x63\x00\x01", 4);
-        assert_int_equal(pkt_get_be16(ip + 20), 50001 + seen);
-        seen++;
+        assert_int_equal(pkt_get_be16(ip + 20), 50001 + i);
     }
 }
 
@@ -890,7 +887,7 @@ static void
 test_vxlan_tx_direct(void **state)
 {
     SKIP_UNLESS_ENV();
-    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789);
+    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789, false);
     int on_vx0 = peer_open(ns_b, "vx0");
     int on_b0 = peer_open(ns_b, "b0");
     uint8_t a0_mac[6], b0_mac[6];
@@ -943,12 +940,7 @@ test_vxlan_tx_direct(void **state)
     vxlan_io_close(vx);
 
     /* Routed only: the same packets, none direct. */
-    struct vxlan_io_options opts = { .port = 4789, .routed_only = true };
-    inet_pton(AF_INET, "10.99.0.1", &opts.local_ip);
-    ns_enter(ns_a);
-    int err = vxlan_io_open(&opts, &vx);
-    ns_leave();
-    assert_int_equal(err, 0);
+    vx = vxlan_open_in(ns_a, "10.99.0.1", 4789, true);
     vxlan_send_and_check(vx, "10.99.0.2", 4, 10, on_vx0, on_b0, a0_mac, b0_mac);
     vxlan_io_get_stats(vx, &st);
     assert_int_equal(st.tx_packets, 4);
@@ -964,7 +956,7 @@ static void
 test_vxlan_rx_from_kernel(void **state)
 {
     SKIP_UNLESS_ENV();
-    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789);
+    struct vxlan_io *vx = vxlan_open_in(ns_a, "10.99.0.1", 4789, false);
     int on_vx0 = peer_open(ns_b, "vx0");
     static const size_t sizes[] = { 60, 1514, 64 };
     enum { N = ARRAY_SIZE(sizes) };

@@ -193,14 +193,6 @@ mac(const char *s)
 }
 
 static void
-assert_ip(struct in_addr a, const char *s)
-{
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    assert_string_equal(buf, s);
-}
-
-static void
 assert_mac(const struct eth_addr *m, const char *s)
 {
     struct eth_addr e = mac(s);
@@ -228,7 +220,7 @@ assert_locators(struct vtep_locator *locs, size_t n, ...)
     va_start(args, n);
     while ((s = va_arg(args, const char *))) {
         assert_true(i < n);
-        assert_ip(locs[i++].ip, s);
+        testlib_assert_ipv4(locs[i++].ip, s);
     }
     va_end(args);
     assert_int_equal(i, n);
@@ -267,7 +259,7 @@ test_config_from_vtepctl(void **state)
     const struct vtep_switch *ls0, *ls1;
 
     assert_int_equal(vtep_db_build_config(f->db, "ps0", &c), 0);
-    assert_ip(c.tunnel_ip, "10.0.0.1");
+    testlib_assert_ipv4(c.tunnel_ip, "10.0.0.1");
     assert_int_equal(c.vxlan_port, 4789);
     assert_int_equal(c.n_ports, 2);
     assert_string_equal(c.ports[0].name, "p0");
@@ -309,7 +301,7 @@ test_config_from_vtepctl(void **state)
                     "10.0.0.2", NULL);
     assert_mac(&ls0->ucast[1].mac, "00:11:22:33:44:66");
     assert_true(ls0->ucast[1].has_ip);
-    assert_ip(ls0->ucast[1].ip, "192.168.1.66");
+    testlib_assert_ipv4(ls0->ucast[1].ip, "192.168.1.66");
     assert_locators(ls0->ucast[1].locators, ls0->ucast[1].n_locators,
                     "10.0.0.3", NULL);
     assert_int_equal(ls0->n_mcast, 0);
@@ -416,7 +408,7 @@ test_config_bad_rows(void **state)
      * duplicate MAC (the one with an ipaddr is kept), the bad locator of
      * the unknown-dst set, unicast MAC in Mcast_Macs_Remote. */
     assert_int_equal(vtep_db_build_config(f->db, "ps0", &c), 10);
-    assert_ip(c.tunnel_ip, "10.1.1.1");
+    testlib_assert_ipv4(c.tunnel_ip, "10.1.1.1");
     assert_int_equal(c.n_switches, 2);
     good = find_switch(&c, "good");
     assert_int_equal(find_switch(&c, "max")->vni, VTEP_VNI_MAX);
@@ -435,7 +427,7 @@ test_config_bad_rows(void **state)
     assert_int_equal(good->n_ucast, 1);
     assert_mac(&good->ucast[0].mac, "00:00:00:00:00:01");
     assert_true(good->ucast[0].has_ip);
-    assert_ip(good->ucast[0].ip, "192.168.0.1");
+    testlib_assert_ipv4(good->ucast[0].ip, "192.168.0.1");
     assert_locators(good->unknown_dst, good->n_unknown_dst, "10.0.0.2", NULL);
     assert_int_equal(good->n_mcast, 0);
     vtep_config_destroy(&c);
@@ -759,7 +751,7 @@ test_event_from_learn(void **state)
     assert_int_equal(out.kind, VTEP_DB_MAC_AGED);
     assert_mac(&out.mac, "00:00:00:00:00:aa");
     assert_true(out.has_ip);
-    assert_ip(out.ip, "1.2.3.4");
+    testlib_assert_ipv4(out.ip, "1.2.3.4");
     in.vni = 1;
     assert_false(vtep_db_mac_event_from_learn(&c, &in, &out));
     vtep_config_destroy(&c);

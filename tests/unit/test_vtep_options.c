@@ -23,14 +23,6 @@
 
 #define SCHEMA "/default/vtep.ovsschema"
 
-static void
-assert_ip(struct in_addr a, const char *s)
-{
-    char buf[INET_ADDRSTRLEN];
-    inet_ntop(AF_INET, &a, buf, sizeof buf);
-    assert_string_equal(buf, s);
-}
-
 /* Fails unless 'error' (taken) is 'expect' (NULL: no error). */
 static void
 assert_error(char *error, const char *expect)
@@ -79,7 +71,7 @@ test_good_file(void **state)
     assert_error(vtep_options_parse_file(&o, path), NULL);
     assert_string_equal(o.name, "tor#1");               /* The last wins. */
     assert_true(o.has_tunnel_ip);
-    assert_ip(o.tunnel_ip, "10.0.0.1");
+    testlib_assert_ipv4(o.tunnel_ip, "10.0.0.1");
     assert_int_equal(o.n_ports, 3);
     assert_string_equal(o.ports[0], "eth1");
     assert_string_equal(o.ports[1], "eth2");
@@ -212,7 +204,7 @@ test_set_rejects_without_change(void **state)
         assert_error(vtep_options_set(&o, bad[i].name, bad[i].value), bad[i].error);
     }
     assert_int_equal(o.vxlan_port, 5000);
-    assert_ip(o.tunnel_ip, "192.0.2.1");
+    testlib_assert_ipv4(o.tunnel_ip, "192.0.2.1");
     assert_int_equal(o.n_ports, 1);
 
     /* The bounds themselves are accepted. */
@@ -293,7 +285,7 @@ test_flags_override_file(void **state)
     assert_int_equal(o.n_debug, 2);
     assert_string_equal(o.debug[1], "ovsdb");
     /* The file's other values stay. */
-    assert_ip(o.tunnel_ip, "10.0.0.1");
+    testlib_assert_ipv4(o.tunnel_ip, "10.0.0.1");
     assert_int_equal(o.tunnel_mtu, 9000);
     assert_int_equal(o.max_macs, 1024);
     vtep_options_destroy(&o);

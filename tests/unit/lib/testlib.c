@@ -1,5 +1,7 @@
 /* testlib: helpers shared by the cmocka unit tests; see testlib.h. */
 #include "lib/testlib.h"
+#include <arpa/inet.h>
+#include <netinet/in.h>
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -395,4 +397,12 @@ testlib_norm_json(struct testlib_norm *n, const json_t *j, bool assign)
     default:
         return json_deep_copy(j);
     }
+}
+
+void
+testlib_assert_ipv4(struct in_addr a, const char *s)
+{
+    char buf[INET_ADDRSTRLEN];
+    inet_ntop(AF_INET, &a, buf, sizeof buf);
+    assert_string_equal(buf, s);
 }

@@ -24,7 +24,13 @@
 
 #include "lib/util.h"
 
+struct in_addr;
 struct ovsdb_schema;
+
+/* ---- addresses ---- */
+
+/* Fails unless 'a' is the IPv4 address written 's' ("10.0.0.1"). */
+void testlib_assert_ipv4(struct in_addr a, const char *s);
 
 /* ---- test data ---- */
 

@@ -248,9 +248,10 @@ vxlan_io_put16(uint8_t *p, uint16_t v)
     p[1] = (uint8_t) v;
 }
 
-/* Writes the IPv4 + UDP headers of 'p' before its payload. */
+/* Writes the IPv4 + UDP headers of 'p', from 'src', at 'ip'. */
 static void
-vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p, uint8_t *ip)
+vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p,
+                      struct in_addr src, uint8_t *ip)
 {
     uint8_t *udp = ip + 20;
     uint16_t udp_len = (uint16_t) (p->size + 8);
@@ -264,7 +265,7 @@ vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p, uint8_t 
     ip[8] = VXLAN_IO_TTL;
     ip[9] = IPPROTO_UDP;
     ip[10] = ip[11] = 0;
-    memcpy(ip + 12, &vx->local_ip, 4);
+    memcpy(ip + 12, &src, 4);
     memcpy(ip + 16, &p->dst, 4);
     vxlan_io_put16(ip + 10, vxlan_io_ip_csum(ip));
 
@@ -417,19 +418,15 @@ vxlan_io_tx_burst(struct vxlan_io *vx, const struct vxlan_io_tx *pkts,
                 vx->stats.tx_errors++;  /* As the routed way would say. */
                 continue;
             }
+            /* A zero source is filled in by the kernel only when it
+             * routes: going direct, it is the route's. */
             uint8_t *ip = hdrs[i] + VXLAN_IO_ETH_HEADER;
-            vxlan_io_push_headers(vx, p, ip);
+            vxlan_io_push_headers(vx, p, go_direct && !vx->local_ip.s_addr
+                                         ? e->nh.src_ip : vx->local_ip, ip);
             struct vxlan_io_batch *b = go_direct ? &direct : &routed;
             struct mmsghdr *m = &b->msgs[b->n];
             struct iovec *iov = b->iovs[b->n];
             if (go_direct) {
-                if (!vx->local_ip.s_addr) {
-                    /* The kernel fills in a zero source only when it
-                     * routes: here it is the route's. */
-                    memcpy(ip + 12, &e->nh.src_ip, 4);
-                    ip[10] = ip[11] = 0;
-                    vxlan_io_put16(ip + 10, vxlan_io_ip_csum(ip));
-                }
                 memcpy(hdrs[i], e->eth, VXLAN_IO_ETH_HEADER);
                 lls[i] = (struct sockaddr_ll) {
                     .sll_family = AF_PACKET,

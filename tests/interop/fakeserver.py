@@ -331,6 +331,7 @@ class Proxy:
         self.lock = threading.Lock()
         self.pairs = []
         self.n_accepted = 0
+        self.upstream_log = bytearray()     # every byte passed client -> server
         self.listener = None
         self.closing = False
         self.flowing = threading.Event()    # server -> client data may pass
@@ -377,16 +378,22 @@ class Proxy:
             for a, b, gate in ((c, s, self.upstream), (s, c, self.flowing)):
                 threading.Thread(target=self._pump, args=(a, b, gate), daemon=True).start()
 
-    @staticmethod
-    def _pump(a, b, gate):
+    def upstream_count(self, needle):
+        """How many times `needle` (bytes) has passed client -> server."""
+        with self.lock:
+            return self.upstream_log.count(needle)
+
+    def _pump(self, a, b, gate):
         try:
             while True:
                 data = a.recv(65536)
                 if not data:
                     break
-                if gate is not None:
-                    gate.wait()
+                gate.wait()
                 b.sendall(data)
+                if gate is self.upstream:
+                    with self.lock:
+                        self.upstream_log += data
         except OSError:
             pass
         for x in (a, b):

@@ -425,10 +425,13 @@ def test_verify_try_again(impl, servers, tools, workdir):
             r = rpc.transact(DB, {"op": "mutate", "table": "Root", "where": [["name", "==", "v"]],
                                   "mutations": [["i", "+=", 1]]})
             assert r["error"] is None
+            sent = proxy.upstream_count(b'"transact"')
             tool.send("update", table="Root", uuid=u, row={"b": True}, verify=["i"],
                       max_tries=max_tries)
-            # The request reaches the server; its answer waits in the proxy.
-            st.wait_until(lambda: proxy.n_accepted >= 1, what="the proxy to carry the session")
+            # The request reaches the server; its answer waits in the proxy
+            # behind the held update.
+            st.wait_until(lambda: proxy.upstream_count(b'"transact"') > sent,
+                          what="the tool's transaction to pass the proxy")
             proxy.release()
             r = tool.reply()
             assert (r["status"], r["tries"]) == (want_status, want_tries), r

@@ -498,7 +498,11 @@ def test_condition_change_keeps_updates_in_flight(impl, servers, tools, workdir)
         proxy.hold()
         rpc.transact(DB, {"op": "update", "table": "Root", "where": [["name", "==", "a"]],
                           "row": {"i": 5}})
+        sent = proxy.upstream_count(b'"monitor_cond_change"')
         tool.send("condition", table="Root", where=[["name", "!=", "y"]])
+        # The change reaches the server while the update waits in the proxy.
+        st.wait_until(lambda: proxy.upstream_count(b'"monitor_cond_change"') > sent,
+                      what="monitor_cond_change to pass the proxy")
         proxy.release()
         assert tool.reply() == {"status": "ok"}
         tool.run_until(lambda: [r["i"] for r in tool.dump()["Root"].values()] == [5],

@@ -176,26 +176,10 @@ dump_db(struct ovsdb_db *db)
     return text;
 }
 
-static struct in_addr
-ip4(const char *s)
-{
-    struct in_addr a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
-static struct eth_addr
-mac(const char *s)
-{
-    struct eth_addr m;
-    assert_true(eth_addr_from_string(s, &m));
-    return m;
-}
-
 static void
 assert_mac(const struct eth_addr *m, const char *s)
 {
-    struct eth_addr e = mac(s);
+    struct eth_addr e = testlib_mac(s);
     assert_memory_equal(m->ea, e.ea, 6);
 }
 
@@ -629,13 +613,13 @@ static void
 test_local_macs(void **state)
 {
     struct fixture *f = *state;
-    struct in_addr tip = ip4("10.0.0.1");
+    struct in_addr tip = testlib_ipv4("10.0.0.1");
     struct vtep_db_mac_event ev[] = {
-        { .ls_name = "ls0", .mac = mac("00:00:00:00:0a:01"),
+        { .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:0a:01"),
           .kind = VTEP_DB_MAC_LEARNED },
-        { .ls_name = "ls1", .mac = mac("00:00:00:00:0b:01"), .has_ip = true,
-          .ip = ip4("192.168.5.1"), .kind = VTEP_DB_MAC_LEARNED },
-        { .ls_name = "nope", .mac = mac("00:00:00:00:0c:01"),
+        { .ls_name = "ls1", .mac = testlib_mac("00:00:00:00:0b:01"), .has_ip = true,
+          .ip = testlib_ipv4("192.168.5.1"), .kind = VTEP_DB_MAC_LEARNED },
+        { .ls_name = "nope", .mac = testlib_mac("00:00:00:00:0c:01"),
           .kind = VTEP_DB_MAC_LEARNED },
     };
     size_t skipped = 99;
@@ -674,7 +658,7 @@ test_local_macs(void **state)
     /* Learned again with an IP: only ipaddr is written. */
     ev[0].kind = VTEP_DB_MAC_LEARNED;
     ev[0].has_ip = true;
-    ev[0].ip = ip4("192.168.5.2");
+    ev[0].ip = testlib_ipv4("192.168.5.2");
     ops = vtep_db_local_mac_ops(f->db, tip, ev, 1, NULL);
     assert_int_equal(json_array_size(ops), 1);
     testlib_assert_json_text(json_object_get(json_array_get(ops, 0), "op"), "\"update\"");
@@ -705,11 +689,11 @@ test_local_macs(void **state)
     /* In one batch the last event of a MAC wins: learned then aged is
      * nothing; aged then learned is a row. */
     struct vtep_db_mac_event batch[] = {
-        { .ls_name = "ls0", .mac = mac("00:00:00:00:0d:01"), .kind = VTEP_DB_MAC_LEARNED },
-        { .ls_name = "ls0", .mac = mac("00:00:00:00:0e:01"), .kind = VTEP_DB_MAC_AGED },
-        { .ls_name = "ls0", .mac = mac("00:00:00:00:0d:01"), .kind = VTEP_DB_MAC_AGED },
-        { .ls_name = "ls0", .mac = mac("00:00:00:00:0e:01"), .kind = VTEP_DB_MAC_LEARNED },
-        { .ls_name = "ls1", .mac = mac("00:00:00:00:0f:01"), .kind = VTEP_DB_MAC_LEARNED },
+        { .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:0d:01"), .kind = VTEP_DB_MAC_LEARNED },
+        { .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:0e:01"), .kind = VTEP_DB_MAC_AGED },
+        { .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:0d:01"), .kind = VTEP_DB_MAC_AGED },
+        { .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:0e:01"), .kind = VTEP_DB_MAC_LEARNED },
+        { .ls_name = "ls1", .mac = testlib_mac("00:00:00:00:0f:01"), .kind = VTEP_DB_MAC_LEARNED },
     };
     run_ok(f->db, vtep_db_local_mac_ops(f->db, tip, batch, 5, NULL));
     rows = local_macs(f->db);
@@ -722,7 +706,7 @@ test_local_macs(void **state)
     /* A learn computed on a stale view (the row exists by now) fails its
      * guard instead of adding a duplicate. */
     struct vtep_db_mac_event fresh = {
-        .ls_name = "ls0", .mac = mac("00:00:00:00:10:01"), .kind = VTEP_DB_MAC_LEARNED
+        .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:10:01"), .kind = VTEP_DB_MAC_LEARNED
     };
     ops = vtep_db_local_mac_ops(f->db, tip, &fresh, 1, NULL);
     run_ok(f->db, json_incref(ops));
@@ -741,8 +725,8 @@ test_event_from_learn(void **state)
     struct vtep_config c;
     struct vtep_db_mac_event out;
     struct vtep_learn_event in = {
-        .sw = 7, .vni = 5001, .mac = mac("00:00:00:00:00:aa"),
-        .kind = VTEP_LEARN_AGED, .has_ip = true, .ip = ip4("1.2.3.4"),
+        .sw = 7, .vni = 5001, .mac = testlib_mac("00:00:00:00:00:aa"),
+        .kind = VTEP_LEARN_AGED, .has_ip = true, .ip = testlib_ipv4("1.2.3.4"),
     };
 
     assert_int_equal(vtep_db_build_config(f->db, "ps0", &c), 0);
@@ -761,7 +745,7 @@ static void
 test_mcast_local(void **state)
 {
     struct fixture *f = *state;
-    struct in_addr tip = ip4("10.0.0.1");
+    struct in_addr tip = testlib_ipv4("10.0.0.1");
     json_t *ops, *rows, *sets;
 
     /* ls0, ls1 and ls2 are bound to ps0's ports (ls3 to "other"). */
@@ -786,12 +770,12 @@ test_mcast_local(void **state)
     assert_int_equal(count_rows(f->db, "Mcast_Macs_Local"), 2);
 
     /* A new tunnel IP: the rows are rewritten with the new locator. */
-    run_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", ip4("10.0.0.99")));
+    run_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", testlib_ipv4("10.0.0.99")));
     assert_int_equal(count_rows(f->db, "Mcast_Macs_Local"), 2);
     rows = select_rows(f->db, "Physical_Locator", "[[\"dst_ip\",\"==\",\"10.0.0.99\"]]");
     assert_int_equal(json_array_size(rows), 1);
     json_decref(rows);
-    ops = vtep_db_mcast_local_ops(f->db, "ps0", ip4("10.0.0.99"));
+    ops = vtep_db_mcast_local_ops(f->db, "ps0", testlib_ipv4("10.0.0.99"));
     assert_int_equal(json_array_size(ops), 0);
     json_decref(ops);
 }
@@ -802,9 +786,9 @@ static void
 test_tunnels(void **state)
 {
     struct fixture *f = *state;
-    struct in_addr local = ip4("10.0.0.1");
-    struct in_addr r1[] = { ip4("10.0.0.2"), ip4("10.0.0.3"), ip4("10.0.0.2") };
-    struct in_addr r2[] = { ip4("10.0.0.3"), ip4("10.0.0.50") };
+    struct in_addr local = testlib_ipv4("10.0.0.1");
+    struct in_addr r1[] = { testlib_ipv4("10.0.0.2"), testlib_ipv4("10.0.0.3"), testlib_ipv4("10.0.0.2") };
+    struct in_addr r2[] = { testlib_ipv4("10.0.0.3"), testlib_ipv4("10.0.0.50") };
     json_t *ops, *rows;
 
     run_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, r1, 3));

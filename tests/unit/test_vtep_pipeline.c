@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "lib/testlib.h"
 
 #include <arpa/inet.h>
 #include <pthread.h>
@@ -38,22 +39,6 @@
 #define MAC_BCAST "ff:ff:ff:ff:ff:ff"
 #define MAC_MCAST "01:00:5e:00:00:01"
 
-static struct in_addr
-ip4(const char *s)
-{
-    struct in_addr a;
-    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
-    return a;
-}
-
-static struct eth_addr
-mac(const char *s)
-{
-    struct eth_addr ea;
-    assert_true(eth_addr_from_string(s, &ea));
-    return ea;
-}
-
 static struct vtep_locator *
 locators(int n, ...)
 {
@@ -61,7 +46,7 @@ locators(int n, ...)
     va_start(ap, n);
     struct vtep_locator *l = xcalloc(n, sizeof *l);
     for (int i = 0; i < n; i++) {
-        l[i].ip = ip4(va_arg(ap, const char *));
+        l[i].ip = testlib_ipv4(va_arg(ap, const char *));
     }
     va_end(ap);
     return l;
@@ -71,7 +56,7 @@ static void
 fixture_config(struct vtep_config *c)
 {
     vtep_config_init(c);
-    c->tunnel_ip = ip4("10.0.0.1");
+    c->tunnel_ip = testlib_ipv4("10.0.0.1");
     c->n_ports = 3;
     c->ports = xcalloc(3, sizeof *c->ports);
     c->ports[0].name = xstrdup("p0");
@@ -86,14 +71,14 @@ fixture_config(struct vtep_config *c)
     s->replication = VTEP_REPL_SOURCE_NODE;
     s->n_ucast = 1;
     s->ucast = xcalloc(1, sizeof *s->ucast);
-    s->ucast[0].mac = mac(MAC_R1);
+    s->ucast[0].mac = testlib_mac(MAC_R1);
     s->ucast[0].has_ip = true;
-    s->ucast[0].ip = ip4("192.168.0.100");
+    s->ucast[0].ip = testlib_ipv4("192.168.0.100");
     s->ucast[0].locators = locators(1, "10.0.0.2");
     s->ucast[0].n_locators = 1;
     s->n_mcast = 1;
     s->mcast = xcalloc(1, sizeof *s->mcast);
-    s->mcast[0].mac = mac(MAC_MCAST);
+    s->mcast[0].mac = testlib_mac(MAC_MCAST);
     s->mcast[0].locators = locators(1, "10.0.0.4");
     s->mcast[0].n_locators = 1;
     s->unknown_dst = locators(2, "10.0.0.2", "10.0.0.3");
@@ -106,9 +91,9 @@ fixture_config(struct vtep_config *c)
     s->arp_suppress = true;
     s->n_ucast = 1;
     s->ucast = xcalloc(1, sizeof *s->ucast);
-    s->ucast[0].mac = mac(MAC_R2);
+    s->ucast[0].mac = testlib_mac(MAC_R2);
     s->ucast[0].has_ip = true;
-    s->ucast[0].ip = ip4("192.168.1.100");
+    s->ucast[0].ip = testlib_ipv4("192.168.1.100");
     s->ucast[0].locators = locators(1, "10.0.0.5");
     s->ucast[0].n_locators = 1;
     s->unknown_dst = locators(3, "10.0.0.5", "10.0.0.6", "10.0.0.7");
@@ -176,7 +161,7 @@ mk_eth(uint8_t *p, const char *dst, const char *src, int tci, uint16_t type,
        size_t n_payload)
 {
     size_t n = 0;
-    struct eth_addr d = mac(dst), s = mac(src);
+    struct eth_addr d = testlib_mac(dst), s = testlib_mac(src);
     memcpy(p, d.ea, 6);
     memcpy(p + 6, s.ea, 6);
     n = 12;
@@ -230,7 +215,7 @@ static size_t
 run_tunnel(struct harness *h, size_t n)
 {
     reset_out(h);
-    return vtep_pipeline_run_from_tunnel(h->pl, ip4("10.0.0.9"), h->frames, n,
+    return vtep_pipeline_run_from_tunnel(h->pl, testlib_ipv4("10.0.0.9"), h->frames, n,
                                          &h->pool, &h->out);
 }
 
@@ -267,7 +252,7 @@ find_port_action(const struct harness *h, uint32_t port, uint16_t vlan)
 static const struct vtep_action *
 find_tunnel_action(const struct harness *h, const char *dst)
 {
-    struct in_addr d = ip4(dst);
+    struct in_addr d = testlib_ipv4(dst);
     for (size_t i = 0; i < h->out.n; i++) {
         const struct vtep_action *a = &h->out.actions[i];
         if (a->kind == VTEP_ACTION_TO_TUNNEL && a->dst.s_addr == d.s_addr) {
@@ -524,7 +509,7 @@ test_flood_from_port(void **state)
     assert_int_equal(ev[0].port, 0);
     assert_int_equal(ev[0].vlan, 100);
     assert_false(ev[0].has_ip);
-    assert_memory_equal(ev[0].mac.ea, mac(MAC_A).ea, 6);
+    assert_memory_equal(ev[0].mac.ea, testlib_mac(MAC_A).ea, 6);
 
     /* Same again: refreshed, no new event. */
     n = mk_eth(f, MAC_BCAST, MAC_A, 0x6064, ETH_TYPE_IPV4, 100);
@@ -710,7 +695,7 @@ test_aging(void **state)
     assert_int_equal(vtep_pipeline_age(h->pl, SIZE_MAX), 1);
     assert_int_equal(drain(h, ev, 4), 1);
     assert_int_equal(ev[0].kind, VTEP_LEARN_AGED);
-    assert_memory_equal(ev[0].mac.ea, mac(MAC_B).ea, 6);
+    assert_memory_equal(ev[0].mac.ea, testlib_mac(MAC_B).ea, 6);
     assert_int_equal(ev[0].port, 1);
     assert_int_equal(ev[0].sw, 0);
     assert_int_equal(vtep_pipeline_stats(h->pl)->aged, 1);
@@ -859,10 +844,10 @@ mk_arp(uint8_t *p, int tci, uint16_t op, const char *sha, const char *spa,
     a[ARP_HLEN_OFS] = 6;
     a[ARP_PLEN_OFS] = 4;
     pkt_put_be16(a + ARP_OP_OFS, op);
-    memcpy(a + ARP_SHA_OFS, mac(sha).ea, 6);
-    struct in_addr s = ip4(spa), t = ip4(tpa);
+    memcpy(a + ARP_SHA_OFS, testlib_mac(sha).ea, 6);
+    struct in_addr s = testlib_ipv4(spa), t = testlib_ipv4(tpa);
     memcpy(a + ARP_SPA_OFS, &s, 4);
-    memcpy(a + ARP_THA_OFS, mac(tha).ea, 6);
+    memcpy(a + ARP_THA_OFS, testlib_mac(tha).ea, 6);
     memcpy(a + ARP_TPA_OFS, &t, 4);
     return n;
 }
@@ -884,7 +869,7 @@ test_arp_suppression(void **state)
     assert_int_equal(vtep_pipeline_stats(h->pl)->arp_replies, 1);
     assert_int_equal(drain(h, ev, 4), 1);
     assert_true(ev[0].has_ip);                  /* Learned with its IP. */
-    assert_int_equal(ev[0].ip.s_addr, ip4("192.168.1.1").s_addr);
+    assert_int_equal(ev[0].ip.s_addr, testlib_ipv4("192.168.1.1").s_addr);
     assert_int_equal(ev[0].sw, 1);
 
     /* An address no remote entry carries: flooded as usual. */
@@ -915,7 +900,7 @@ test_arp_suppression(void **state)
     send_port(h, 0, f, n);
     assert_int_equal(drain(h, ev, 4), 1);
     assert_int_equal(ev[0].kind, VTEP_LEARN_LEARNED);
-    assert_int_equal(ev[0].ip.s_addr, ip4("192.168.0.2").s_addr);
+    assert_int_equal(ev[0].ip.s_addr, testlib_ipv4("192.168.0.2").s_addr);
 }
 
 /* ---- bursts and resources ---- */

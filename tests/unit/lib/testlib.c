@@ -17,6 +17,7 @@
 #include "lib/util.h"
 #include "ovsdb/error.h"
 #include "ovsdb/schema.h"
+#include "vtep/config.h"
 
 /* ---- test data ---- */
 
@@ -397,6 +398,22 @@ testlib_norm_json(struct testlib_norm *n, const json_t *j, bool assign)
     default:
         return json_deep_copy(j);
     }
+}
+
+struct in_addr
+testlib_ipv4(const char *s)
+{
+    struct in_addr a;
+    assert_int_equal(inet_pton(AF_INET, s, &a), 1);
+    return a;
+}
+
+struct eth_addr
+testlib_mac(const char *s)
+{
+    struct eth_addr m;
+    assert_true(eth_addr_from_string(s, &m));
+    return m;
 }
 
 void

@@ -24,6 +24,7 @@
 
 #include "lib/util.h"
 
+struct eth_addr;
 struct in_addr;
 struct ovsdb_schema;
 
@@ -31,6 +32,11 @@ struct ovsdb_schema;
 
 /* Fails unless 'a' is the IPv4 address written 's' ("10.0.0.1"). */
 void testlib_assert_ipv4(struct in_addr a, const char *s);
+
+/* The IPv4 address written 's', and the MAC written 's'
+ * ("00:00:00:00:0b:01"); the test fails when 's' is not one. */
+struct in_addr testlib_ipv4(const char *s);
+struct eth_addr testlib_mac(const char *s);
 
 /* ---- test data ---- */
 

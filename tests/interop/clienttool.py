@@ -90,6 +90,7 @@ class ClientTool:
         assert b, tool_skip_reason()
         self.dir = Path(d)
         self.dir.mkdir(parents=True, exist_ok=True)
+        self.db = db
         self.stderr_path = self.dir / "tool.stderr"
         self.args = ([str(b)] + tool_args(db, remotes, tables, conditions, extra)
                      + ["--log-level=%s" % log_level, "--max-backoff=400", command])
@@ -309,3 +310,20 @@ def canon_dump(dump, tables=None, columns=None):
             out[t][u] = {c: canon_value(v) for c, v in row.items()
                          if cols is None or c in cols}
     return out
+
+
+def converge(tool, remote, tables=None, columns=None, timeout=20.0):
+    """Run `tool` until its replica (of `tables`, and of `columns` {table:
+    [names]} if given) equals a fresh ovsdb-client dump of `remote`; on a
+    timeout, fail showing both."""
+    last = {}
+
+    def same():
+        last["want"] = canon_dump(ovs_dump_json(remote, tool.db, tables), columns=columns)
+        last["got"] = canon_dump(tool.dump(), tables)
+        return last["got"] == last["want"]
+    try:
+        tool.run_until(same, timeout=timeout, what="the replica to equal ovsdb-client dump")
+    except AssertionError:
+        st.assert_same(last.get("got"), last.get("want"), "replica", "ovsdb-client dump")
+        raise

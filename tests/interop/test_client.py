@@ -29,31 +29,6 @@ def start(servers, impl):
     return servers.start(impl, schema=SCHEMA)
 
 
-def ovs_dump(remote, tables=None, columns=None):
-    return ct.canon_dump(ct.ovs_dump_json(remote, DB, tables), columns=columns)
-
-
-def replica(tool, tables=None):
-    d = tool.dump()
-    return ct.canon_dump(d, tables)
-
-
-def converge(tool, remote, tables=None, timeout=20.0, columns=None):
-    """Run the tool until its replica equals a fresh ovsdb-client dump
-    (of `columns` {table: [names]} if given)."""
-    last = {}
-
-    def same():
-        last["want"] = ovs_dump(remote, tables, columns)
-        last["got"] = replica(tool, tables)
-        return last["got"] == last["want"]
-    try:
-        tool.run_until(same, timeout=timeout, what="the replica to equal ovsdb-client dump")
-    except AssertionError:
-        st.assert_same(last.get("got"), last.get("want"), "replica", "ovsdb-client dump")
-        raise
-
-
 # ---------------------------------------------------------------------------
 # Random transactions from another client
 # ---------------------------------------------------------------------------
@@ -157,16 +132,17 @@ def test_dump_after_random_transactions(impl, servers, tools):
         for i in range(60):
             w.op()
             if i % 20 == 19:
-                converge(tool, srv.unix)
+                ct.converge(tool, srv.unix)
     finally:
         w.close()
-    converge(tool, srv.unix)
+    ct.converge(tool, srv.unix)
     assert tool.quit() == 0
 
     d = tools.dir()
     p = ct.run_tool(d, ct.tool_args(DB, [srv.tcp]) + ["dump"])
     assert p.returncode == 0, p.stderr
-    st.assert_same(ct.canon_dump(json.loads(p.stdout)), ovs_dump(srv.unix),
+    st.assert_same(ct.canon_dump(json.loads(p.stdout)),
+                   ct.canon_dump(ct.ovs_dump_json(srv.unix, DB)),
                    "seam-ovsdb-client dump", "ovsdb-client dump")
 
 
@@ -192,7 +168,7 @@ def test_kill_and_restart_converges(impl, servers, tools):
             w.op()
     finally:
         w.close()
-    converge(tool, srv.unix)
+    ct.converge(tool, srv.unix)
     s = tool.stats()
     assert s["n_connects"] >= 2 and s["n_syncs"] >= 2, s
     if impl == "ovs":
@@ -238,7 +214,7 @@ def test_resume_only_missed_changes(impl, servers, tools, workdir):
         tool.cmd("changes", table="Root")
         proxy.resume()
         tool.run_until(lambda: tool.stats()["n_syncs"] == 2, what="the resync")
-        converge(tool, srv.unix, tables=["Root"], columns={"Root": ["name", "i"]})
+        ct.converge(tool, srv.unix, tables=["Root"], columns={"Root": ["name", "i"]})
         after = tool.stats()
         received = after["rows_received"] - before["rows_received"]
         kinds = sorted(c["kind"] for c in tool.changes("Root"))

@@ -37,27 +37,8 @@ def start(servers, impl, **kw):
     return servers.start(impl, schema=SCHEMA, **kw)
 
 
-def ovs_dump(remote, db=DB, tables=None):
-    return ct.canon_dump(ct.ovs_dump_json(remote, db, tables))
-
-
 def nonempty(dump):
     return {t: rows for t, rows in dump.items() if rows}
-
-
-def converge(tool, remote, timeout=20.0):
-    """Run the tool until its replica equals a fresh ovsdb-client dump."""
-    last = {}
-
-    def same():
-        last["want"] = ovs_dump(remote)
-        last["got"] = ct.canon_dump(tool.dump())
-        return last["got"] == last["want"]
-    try:
-        tool.run_until(same, timeout=timeout, what="the replica to equal ovsdb-client dump")
-    except AssertionError:
-        st.assert_same(last.get("got"), last.get("want"), "replica", "ovsdb-client dump")
-        raise
 
 
 def insert_roots(remote, names):
@@ -260,14 +241,14 @@ def test_ssl_sync(impl, servers, tools, pki):
     tool = tools.start(DB, [srv.ssl_remote], extra=ssl_args(pki))
     r = tool.wait_synced()
     assert r["remote"] == srv.ssl_remote, r
-    converge(tool, srv.unix)
+    ct.converge(tool, srv.unix)
     # Updates arrive over SSL; so do the tool's own transactions.
     insert_roots(srv.unix, ["after"])
-    converge(tool, srv.unix)
+    ct.converge(tool, srv.unix)
     r = tool.insert("Root", {"name": "from-ssl-client", "imm": "y"})
     assert r["status"] == "success", r
-    converge(tool, srv.unix)
-    assert "from-ssl-client" in [row["name"] for row in ovs_dump(srv.unix)["Root"].values()]
+    ct.converge(tool, srv.unix)
+    assert "from-ssl-client" in [row["name"] for row in ct.ovs_dump_json(srv.unix, DB)["Root"].values()]
     assert tool.stats()["n_connects"] == 1
     assert tool.quit() == 0
 
@@ -300,13 +281,13 @@ def test_ssl_refused(impl, servers, tools, pki, who, ca):
     assert not bad.events_of("state"), bad.events
     # The server still serves the good client, and new connections.
     insert_roots(srv.unix, ["two"])
-    converge(good, srv.unix)
+    ct.converge(good, srv.unix)
     assert srv.alive()
     out = st.ovsdb_client(*ssl_args(pki), "list-dbs", srv.ssl_remote).stdout
     assert DB in out.split()
     late = tools.start(DB, [srv.ssl_remote], extra=ssl_args(pki))
     late.wait_synced()
-    converge(late, srv.unix)
+    ct.converge(late, srv.unix)
     assert bad.quit() == 0 and good.quit() == 0 and late.quit() == 0
 
 
@@ -346,11 +327,11 @@ def test_probe_drops_silent_server_and_reconnects_after_release(impl, servers, t
         tool.run_until(lambda: state_events(tool)[-1] == (True, proxy.remote), timeout=10,
                        what="a resync through the proxy")
         assert time.monotonic() - t1 < 6.0
-        converge(tool, srv.unix)
+        ct.converge(tool, srv.unix)
         s = tool.stats()
         assert s["n_connects"] >= 2 and s["n_syncs"] >= 2, s
         insert_roots(srv.unix, ["after"])
-        converge(tool, srv.unix)
+        ct.converge(tool, srv.unix)
         assert tool.quit() == 0
     finally:
         proxy.close()
@@ -373,9 +354,9 @@ def test_probe_moves_to_second_remote(impl, servers, tools, workdir):
         assert state_events(tool) == [(True, proxy.remote), (False, None),
                                       (True, srv.unix)]
         assert "no response to inactivity probe" in tool.stderr()
-        converge(tool, srv.unix)
+        ct.converge(tool, srv.unix)
         insert_roots(srv.unix, ["after"])
-        converge(tool, srv.unix)
+        ct.converge(tool, srv.unix)
         assert tool.cmd("wait-synced", timeout=100)["remote"] == srv.unix
         assert tool.quit() == 0
     finally:
@@ -394,7 +375,7 @@ def test_first_remote_dead_then_failover_back(impl, servers, tools, workdir):
     tool = tools.start(DB, [first_remote, second.unix])
     r = tool.wait_synced()
     assert r["remote"] == second.unix, r
-    converge(tool, second.unix)
+    ct.converge(tool, second.unix)
     assert "cannot connect to %s" % first_remote in tool.stderr(), tool.diagnostics()
 
     rc = second.stop()
@@ -406,12 +387,12 @@ def test_first_remote_dead_then_failover_back(impl, servers, tools, workdir):
     insert_roots(third.unix, ["on-first"])
     tool.run_until(lambda: state_events(tool)[-1] == (True, first_remote), timeout=20,
                    what="a sync with the server on the first path")
-    converge(tool, third.unix)
+    ct.converge(tool, third.unix)
     names = sorted(row["name"] for row in tool.dump().get("Root", {}).values())
     assert names == ["on-first"], names
     assert tool.cmd("wait-synced", timeout=100)["remote"] == first_remote
     insert_roots(third.unix, ["on-first-2"])
-    converge(tool, third.unix)
+    ct.converge(tool, third.unix)
     s = tool.stats()
     assert s["n_syncs"] == 2, s
     assert tool.quit() == 0

@@ -120,6 +120,21 @@ def ovs_server(servers):
     return servers.start("ovs")
 
 
+@pytest.fixture
+def recorded(ovs_server):
+    """(session, contents): a client session recorded from the reference
+    server (fakeserver.record_session) after vtep-ctl made switch br0 and
+    logical switches ls0..ls2, and its hardware_vtep contents (canonical)."""
+    import clienttool
+    import fakeserver
+    st.vtep_ctl(ovs_server.unix, "add-ps", "br0")
+    for ls in ("ls0", "ls1", "ls2"):
+        st.vtep_ctl(ovs_server.unix, "add-ls", ls)
+    session = fakeserver.record_session(ovs_server.unix, "hardware_vtep")
+    want = clienttool.canon_dump(clienttool.ovs_dump_json(ovs_server.unix, "hardware_vtep"))
+    return session, want
+
+
 @pytest.fixture(scope="session")
 def vtep_schema():
     return st.load_schema(st.VTEP_SCHEMA)

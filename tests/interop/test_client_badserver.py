@@ -14,16 +14,6 @@ import seamtest as st
 DB = "hardware_vtep"
 
 
-@pytest.fixture
-def recorded(ovs_server):
-    st.vtep_ctl(ovs_server.unix, "add-ps", "br0")
-    st.vtep_ctl(ovs_server.unix, "add-ls", "ls0")
-    st.vtep_ctl(ovs_server.unix, "add-ls", "ls1")
-    session = fakeserver.record_session(ovs_server.unix, DB)
-    want = ct.canon_dump(ct.ovs_dump_json(ovs_server.unix, DB))
-    return session, want
-
-
 @pytest.mark.parametrize("fault,log_text", [
     ("garbage", "closed"),
     ("close-mid-reply", "closed"),

@@ -63,17 +63,6 @@ def lost(tool):
 # 1. Monitor method fallback (fake server without monitor_cond_since ...)
 # ---------------------------------------------------------------------------
 
-@pytest.fixture
-def recorded(ovs_server):
-    st.vtep_ctl(ovs_server.unix, "add-ps", "br0")
-    st.vtep_ctl(ovs_server.unix, "add-ls", "ls0")
-    st.vtep_ctl(ovs_server.unix, "add-ls", "ls1")
-    st.vtep_ctl(ovs_server.unix, "add-ls", "ls2")
-    session = fakeserver.record_session(ovs_server.unix, VTEP)
-    want = ct.canon_dump(ct.ovs_dump_json(ovs_server.unix, VTEP))
-    return session, want
-
-
 def ls_by_name(dump):
     return {row["name"]: u for u, row in dump.get("Logical_Switch", {}).items()}
 

@@ -79,6 +79,22 @@ ip_csum(const uint8_t *p, size_t n)
     return ~s & 0xffff;
 }
 
+/* Writes a 20-byte IPv4 header for a UDP datagram of 'len' bytes in all,
+ * DF set, TTL 64, with its checksum. */
+static void
+put_udp_ipv4(uint8_t *ip, int len, struct in_addr sip, struct in_addr dip)
+{
+    ip[0] = 0x45;
+    ip[2] = len >> 8; ip[3] = len & 0xff;
+    ip[6] = 0x40;
+    ip[8] = 64;
+    ip[9] = 17;
+    memcpy(ip + 12, &sip, 4);
+    memcpy(ip + 16, &dip, 4);
+    uint16_t c = ip_csum(ip, 20);
+    ip[10] = c >> 8; ip[11] = c & 0xff;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -136,15 +152,7 @@ main(int argc, char **argv)
             p[12] = 0x08; p[13] = 0x00;
             uint8_t *oip = p + 14;
             int olen = len - 14;
-            oip[0] = 0x45;
-            oip[2] = olen >> 8; oip[3] = olen & 0xff;
-            oip[6] = 0x40;
-            oip[8] = 64;
-            oip[9] = 17;
-            memcpy(oip + 12, &osip, 4);
-            memcpy(oip + 16, &odip, 4);
-            uint16_t oc = ip_csum(oip, 20);
-            oip[10] = oc >> 8; oip[11] = oc & 0xff;
+            put_udp_ipv4(oip, olen, osip, odip);
             uint8_t *ou = oip + 20;
             uint16_t sport = 49152 + (i & 0x3fff);
             ou[0] = sport >> 8; ou[1] = sport & 0xff;
@@ -166,15 +174,7 @@ main(int argc, char **argv)
         p += 2;
         int iplen = size - 14;
         uint8_t *ip = p;
-        ip[0] = 0x45;
-        ip[2] = iplen >> 8; ip[3] = iplen & 0xff;
-        ip[6] = 0x40;                        /* DF */
-        ip[8] = 64;
-        ip[9] = 17;
-        memcpy(ip + 12, &sip, 4);
-        memcpy(ip + 16, &dip, 4);
-        uint16_t c = ip_csum(ip, 20);
-        ip[10] = c >> 8; ip[11] = c & 0xff;
+        put_udp_ipv4(ip, iplen, sip, dip);
         uint8_t *udp = ip + 20;
         int ulen = iplen - 20;
         udp[0] = 0x9c; udp[1] = 0x40;        /* 40000 */

@@ -66,7 +66,6 @@ struct targets {
 struct copy {
     int variant;
     uint8_t *data;
-    uint32_t size;
 };
 
 static inline void
@@ -185,12 +184,6 @@ burst_end(struct vtep_pipeline *pl)
 
 /* ---- flow hash (RFC 7348 §5: outer UDP source port) ---- */
 
-static inline uint32_t
-mix32(uint32_t h, uint32_t v)
-{
-    return hash_add(h, v);
-}
-
 static uint32_t
 flow_hash(struct view *v)
 {
@@ -199,21 +192,21 @@ flow_hash(struct view *v)
     }
     const uint8_t *m = v->macs;
     uint32_t h = 0x5eed;
-    h = mix32(h, pkt_get_be32(m));
-    h = mix32(h, pkt_get_be32(m + 4));
-    h = mix32(h, pkt_get_be32(m + 8));
+    h = hash_add(h, pkt_get_be32(m));
+    h = hash_add(h, pkt_get_be32(m + 4));
+    h = hash_add(h, pkt_get_be32(m + 8));
     const uint8_t *r = v->rest;
-    h = mix32(h, pkt_get_be16(r));
+    h = hash_add(h, pkt_get_be16(r));
     if (pkt_get_be16(r) == ETH_TYPE_IPV4 && v->rest_len >= 2 + 20) {
         const uint8_t *ip = r + 2;
         uint32_t ihl = (ip[0] & 0x0f) * 4u;
-        h = mix32(h, pkt_get_be32(ip + 12));
-        h = mix32(h, pkt_get_be32(ip + 16));
-        h = mix32(h, ip[9]);
+        h = hash_add(h, pkt_get_be32(ip + 12));
+        h = hash_add(h, pkt_get_be32(ip + 16));
+        h = hash_add(h, ip[9]);
         bool first_frag = !(pkt_get_be16(ip + 6) & 0x1fff);
         if ((ip[9] == IPV4_PROTO_TCP || ip[9] == IPV4_PROTO_UDP)
             && first_frag && ihl >= 20 && v->rest_len >= 2 + ihl + 4) {
-            h = mix32(h, pkt_get_be32(ip + ihl));
+            h = hash_add(h, pkt_get_be32(ip + ihl));
         }
     }
     v->hash = hash_finish(h, 16);
@@ -308,6 +301,13 @@ vlan_op(const struct view *v, int variant)
                                                 : VTEP_VLAN_SET;
 }
 
+/* Whether 'l' is where the frame came in (a flood skips it). */
+static inline bool
+is_ingress(const struct targets *t, const struct vtep_fwd_local *l)
+{
+    return t->skip_ingress && l->port == t->in_port && l->vlan == t->in_vlan;
+}
+
 static struct vtep_action *
 add_action(struct vtep_pipeline *pl, struct vtep_out *out)
 {
@@ -337,8 +337,7 @@ emit(struct vtep_pipeline *pl, const struct vtep_fwd *fwd, struct view *v,
     int last = INT32_MIN;
     for (uint32_t i = 0; i < t->n_locals; i++) {
         const struct vtep_fwd_local *l = &t->locals[i];
-        if (t->skip_ingress && l->port == t->in_port
-            && l->vlan == t->in_vlan) {
+        if (is_ingress(t, l)) {
             continue;
         }
         any_unwritten |= variant_unwritten(v, l->vlan) != NULL;
@@ -362,8 +361,7 @@ emit(struct vtep_pipeline *pl, const struct vtep_fwd *fwd, struct view *v,
         const struct vtep_fwd_local *l = NULL;
         if (i < t->n_locals) {
             l = &t->locals[i];
-            if (t->skip_ingress && l->port == t->in_port
-                && l->vlan == t->in_vlan) {
+            if (is_ingress(t, l)) {
                 continue;
             }
             variant = l->vlan;
@@ -393,7 +391,7 @@ emit(struct vtep_pipeline *pl, const struct vtep_fwd *fwd, struct view *v,
                                     pool->mem + pool->n_used++
                                                 * pool->buf_size);
                 if (n_copies < VARIANT_CACHE) {
-                    copies[n_copies++] = (struct copy) { variant, data, size };
+                    copies[n_copies++] = (struct copy) { variant, data };
                 }
             }
         }

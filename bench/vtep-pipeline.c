@@ -144,7 +144,6 @@ run(struct vtep_pipeline *pl, const char *name, enum bench_case bc,
         fill(bc, &frames[i], slots[i], size, i, true);
     }
     uint64_t seq = 0, n_out = 0;
-    struct in_addr src = { htonl(0x0a000009) };
     double t0 = now_ns();
     for (size_t done = 0; done < n_frames; done += VTEP_BURST_MAX) {
         for (size_t i = 0; i < VTEP_BURST_MAX; i++) {
@@ -153,8 +152,8 @@ run(struct vtep_pipeline *pl, const char *name, enum bench_case bc,
         out.n = 0;
         pool.n_used = 0;
         if (bc == VXLAN_TO_VLAN) {
-            vtep_pipeline_run_from_tunnel(pl, src, frames, VTEP_BURST_MAX,
-                                          &pool, &out);
+            vtep_pipeline_run_from_tunnel(pl, frames, VTEP_BURST_MAX, &pool,
+                                          &out);
         } else {
             vtep_pipeline_run_from_port(pl, 0, frames, VTEP_BURST_MAX, &pool,
                                         &out);

@@ -182,26 +182,21 @@ poll_port(struct vtep_dp *dp, size_t p)
 static bool
 poll_tunnel(struct vtep_dp *dp)
 {
-    struct vxlan_io_rx in[VXLAN_IO_BURST];
-    struct vtep_frame frames[VXLAN_IO_BURST];
-    size_t n = vxlan_io_rx_burst(dp->vx, in, VXLAN_IO_BURST);
+    struct vxlan_io_rx in[VTEP_BURST_MAX];
+    struct vtep_frame frames[VTEP_BURST_MAX];
+    size_t n = vxlan_io_rx_burst(dp->vx, in, VTEP_BURST_MAX);
     if (!n) {
         return false;
     }
-    /* One pipeline call per run of datagrams from the same remote VTEP. */
-    for (size_t i = 0; i < n; ) {
-        size_t j = i;
-        for (; j < n && in[j].src.s_addr == in[i].src.s_addr; j++) {
-            frames[j - i].data = in[j].data;
-            frames[j - i].size = in[j].size;
-        }
-        struct vtep_out out;
-        struct vtep_pool pool;
-        out_init(dp, &out, &pool);
-        vtep_pipeline_run_from_tunnel(dp->pl, in[i].src, frames, j - i, &pool, &out);
-        transmit(dp, &out);
-        i = j;
+    for (size_t i = 0; i < n; i++) {
+        frames[i].data = in[i].data;
+        frames[i].size = in[i].size;
     }
+    struct vtep_out out;
+    struct vtep_pool pool;
+    out_init(dp, &out, &pool);
+    vtep_pipeline_run_from_tunnel(dp->pl, frames, n, &pool, &out);
+    transmit(dp, &out);
     return true;
 }
 

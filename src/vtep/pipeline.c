@@ -747,7 +747,7 @@ prefetch_from_tunnel(const struct vtep_pipeline *pl,
 }
 
 size_t
-vtep_pipeline_run_from_tunnel(struct vtep_pipeline *pl, struct in_addr src_ip,
+vtep_pipeline_run_from_tunnel(struct vtep_pipeline *pl,
                               struct vtep_frame frames[], size_t n,
                               struct vtep_pool *pool, struct vtep_out *out)
 {

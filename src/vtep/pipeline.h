@@ -168,10 +168,10 @@ size_t vtep_pipeline_run_from_port(struct vtep_pipeline *, uint32_t port,
                                    struct vtep_pool *pool,
                                    struct vtep_out *out);
 
-/* Same for VXLAN UDP payloads received from the remote VTEP 'src_ip'
- * (network order). */
+/* Same for VXLAN UDP payloads, from any remote VTEPs: which one sent a
+ * frame does not matter (remote MACs come from the database, not from
+ * learning on tunnels). */
 size_t vtep_pipeline_run_from_tunnel(struct vtep_pipeline *,
-                                     struct in_addr src_ip,
                                      struct vtep_frame frames[], size_t n,
                                      struct vtep_pool *pool,
                                      struct vtep_out *out);

@@ -118,8 +118,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     static uint64_t now;
     vtep_pipeline_set_time(pl, now += 1000);
     if (tunnel) {
-        struct in_addr src = { htonl(0x0a000009) };
-        vtep_pipeline_run_from_tunnel(pl, src, frames, n, &pool, &out);
+        vtep_pipeline_run_from_tunnel(pl, frames, n, &pool, &out);
     } else {
         vtep_pipeline_run_from_port(pl, port, frames, n, &pool, &out);
     }

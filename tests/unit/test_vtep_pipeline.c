@@ -215,8 +215,7 @@ static size_t
 run_tunnel(struct harness *h, size_t n)
 {
     reset_out(h);
-    return vtep_pipeline_run_from_tunnel(h->pl, testlib_ipv4("10.0.0.9"), h->frames, n,
-                                         &h->pool, &h->out);
+    return vtep_pipeline_run_from_tunnel(h->pl, h->frames, n, &h->pool, &h->out);
 }
 
 /* Sends one frame 'bytes' in on 'port' and returns the action count. */

@@ -11,6 +11,7 @@
 #include "lib/ds.h"
 #include "lib/log.h"
 #include "vtep/fwd.h"
+#include "vtep/pkt.h"
 #include "vtep/pipeline.h"
 #include "vtep/port_io.h"
 #include "vtep/vxlan_io.h"
@@ -48,14 +49,17 @@ struct vtep_dp {
 static inline uint64_t *
 counts_of(const struct vtep_dp *dp, size_t port, uint16_t vlan)
 {
-    return &dp->counts[((port * VTEP_FWD_VLANS) + (vlan & 0xfff)) * N_COUNTS];
+    return &dp->counts[((port * VTEP_FWD_VLANS) + (vlan & VLAN_VID_MASK)) * N_COUNTS];
 }
 
+/* The VLAN a received frame is counted under (0: untagged).  The pipeline
+ * validates the frame; this only reads the first tag, for the counters. */
 static inline uint16_t
 frame_vlan(const uint8_t *data, uint32_t size)
 {
-    if (size >= 16 && data[12] == 0x81 && data[13] == 0x00) {
-        return ((data[14] << 8) | data[15]) & 0xfff;
+    if (size >= ETH_MACS_LEN + VLAN_HEADER_LEN
+        && pkt_get_be16(data + ETH_TYPE_OFS) == ETH_TYPE_VLAN) {
+        return pkt_get_be16(data + ETH_TYPE_OFS + 2) & VLAN_VID_MASK;
     }
     return 0;
 }

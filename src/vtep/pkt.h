@@ -100,6 +100,32 @@ pkt_put_be32(uint8_t *p, uint32_t v)
     p[3] = (uint8_t) v;
 }
 
+/* ---- Internet checksum (RFC 1071) ---- */
+
+/* Adds the 'size' bytes at 'p', as big-endian 16-bit words (an odd last
+ * byte padded with zero), to the running 'sum'. */
+static inline uint32_t
+pkt_csum_add(const uint8_t *p, size_t size, uint32_t sum)
+{
+    for (; size > 1; p += 2, size -= 2) {
+        sum += pkt_get_be16(p);
+    }
+    if (size) {
+        sum += (uint32_t) p[0] << 8;
+    }
+    return sum;
+}
+
+/* The checksum of a running 'sum': folded to 16 bits and complemented. */
+static inline uint16_t
+pkt_csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t) ~sum;
+}
+
 /* ---- MAC addresses ---- */
 
 static inline bool

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "lib/util.h"
+#include "vtep/pkt.h"
 
 #ifndef PACKET_IGNORE_OUTGOING
 #define PACKET_IGNORE_OUTGOING 23
@@ -356,40 +357,19 @@ port_io_setopt(int fd, int name, const void *val, socklen_t len)
     return setsockopt(fd, SOL_PACKET, name, val, len) < 0 ? -errno : 0;
 }
 
-static uint32_t
-port_io_sum(const uint8_t *p, size_t size, uint32_t sum)
-{
-    for (; size > 1; p += 2, size -= 2) {
-        sum += (uint32_t) (p[0] << 8 | p[1]);
-    }
-    if (size) {
-        sum += (uint32_t) p[0] << 8;
-    }
-    return sum;
-}
-
-static uint16_t
-port_io_fold(uint32_t sum)
-{
-    while (sum >> 16) {
-        sum = (sum & 0xffff) + (sum >> 16);
-    }
-    return (uint16_t) ~sum;
-}
-
 /* Completes the partial TCP or UDP checksum of the IPv4 frame 'f' (one
  * tag at most).  Anything else is left as it is. */
 static void
 port_io_fix_csum(uint8_t *f, uint32_t size, struct port_io_stats *stats)
 {
     uint32_t l3 = 14;
-    uint16_t type = (uint16_t) (f[12] << 8 | f[13]);
+    uint16_t type = pkt_get_be16(f + 12);
 
     if (type == ETH_P_8021Q || type == ETH_P_8021AD) {
         if (size < 18) {
             return;
         }
-        type = (uint16_t) (f[16] << 8 | f[17]);
+        type = pkt_get_be16(f + 16);
         l3 = 18;
     }
     if (type != ETH_P_IP || size < l3 + 20) {
@@ -397,7 +377,7 @@ port_io_fix_csum(uint8_t *f, uint32_t size, struct port_io_stats *stats)
     }
     const uint8_t *ip = f + l3;
     uint32_t ihl = (ip[0] & 0xf) * 4u;
-    uint32_t tot = (uint32_t) (ip[2] << 8 | ip[3]);
+    uint32_t tot = pkt_get_be16(ip + 2);
     if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || l3 + tot > size
         || (ip[6] & 0x3f) || ip[7]) {   /* Fragment: no L4 to fix. */
         return;
@@ -413,14 +393,13 @@ port_io_fix_csum(uint8_t *f, uint32_t size, struct port_io_stats *stats)
     }
     uint8_t *l4 = f + l3 + ihl;
     l4[csum_ofs] = l4[csum_ofs + 1] = 0;
-    uint32_t sum = port_io_sum(ip + 12, 8, 0);  /* Source, destination. */
+    uint32_t sum = pkt_csum_add(ip + 12, 8, 0);  /* Source, destination. */
     sum += ip[9] + l4_len;
-    uint16_t csum = port_io_fold(port_io_sum(l4, l4_len, sum));
+    uint16_t csum = pkt_csum_fold(pkt_csum_add(l4, l4_len, sum));
     if (ip[9] == 17 && !csum) {
         csum = 0xffff;                  /* RFC 768: 0 means "none". */
     }
-    l4[csum_ofs] = (uint8_t) (csum >> 8);
-    l4[csum_ofs + 1] = (uint8_t) csum;
+    pkt_put_be16(l4 + csum_ofs, csum);
     stats->rx_csum_fixed++;
 }
 

@@ -15,6 +15,7 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "vtep/nexthop.h"
+#include "vtep/pkt.h"
 
 LOG_MODULE(vxlan_io);
 
@@ -227,27 +228,6 @@ vxlan_io_rx_burst(struct vxlan_io *vx, struct vxlan_io_rx *pkts, size_t max)
     return n;
 }
 
-/* The IPv4 header checksum of the 20 bytes at 'h' (RFC 791, RFC 1071). */
-static uint16_t
-vxlan_io_ip_csum(const uint8_t *h)
-{
-    uint32_t sum = 0;
-
-    for (int i = 0; i < 20; i += 2) {
-        sum += (uint32_t) (h[i] << 8 | h[i + 1]);
-    }
-    sum = (sum & 0xffff) + (sum >> 16);
-    sum = (sum & 0xffff) + (sum >> 16);
-    return (uint16_t) ~sum;
-}
-
-static inline void
-vxlan_io_put16(uint8_t *p, uint16_t v)
-{
-    p[0] = (uint8_t) (v >> 8);
-    p[1] = (uint8_t) v;
-}
-
 /* Writes the IPv4 + UDP headers of 'p', from 'src', at 'ip'. */
 static void
 vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p,
@@ -258,20 +238,20 @@ vxlan_io_push_headers(struct vxlan_io *vx, const struct vxlan_io_tx *p,
 
     ip[0] = 0x45;                       /* Version 4, 5 words. */
     ip[1] = 0;                          /* DSCP/ECN. */
-    vxlan_io_put16(ip + 2, (uint16_t) (udp_len + 20));
-    vxlan_io_put16(ip + 4, vx->ip_id);  /* Non-zero: the kernel keeps it. */
+    pkt_put_be16(ip + 2, (uint16_t) (udp_len + 20));
+    pkt_put_be16(ip + 4, vx->ip_id);  /* Non-zero: the kernel keeps it. */
     vx->ip_id = vx->ip_id == UINT16_MAX ? 1 : vx->ip_id + 1;
-    vxlan_io_put16(ip + 6, vx->df ? 0x4000 : 0);
+    pkt_put_be16(ip + 6, vx->df ? 0x4000 : 0);
     ip[8] = VXLAN_IO_TTL;
     ip[9] = IPPROTO_UDP;
     ip[10] = ip[11] = 0;
     memcpy(ip + 12, &src, 4);
     memcpy(ip + 16, &p->dst, 4);
-    vxlan_io_put16(ip + 10, vxlan_io_ip_csum(ip));
+    pkt_put_be16(ip + 10, pkt_csum_fold(pkt_csum_add(ip, 20, 0)));
 
-    vxlan_io_put16(udp, p->src_port);
-    vxlan_io_put16(udp + 2, vx->port);
-    vxlan_io_put16(udp + 4, udp_len);
+    pkt_put_be16(udp, p->src_port);
+    pkt_put_be16(udp + 2, vx->port);
+    pkt_put_be16(udp + 4, udp_len);
     udp[6] = udp[7] = 0;                /* No checksum (RFC 7348 §5). */
 }
 
@@ -329,7 +309,7 @@ vxlan_io_nexthop(struct vxlan_io *vx, struct in_addr dst, long long now,
     e->nudge = e->nh.state == VTEP_NEXTHOP_STALE;
     memcpy(e->eth, e->nh.dst_mac, 6);
     memcpy(e->eth + 6, e->nh.src_mac, 6);
-    vxlan_io_put16(e->eth + 12, ETH_P_IP);
+    pkt_put_be16(e->eth + 12, ETH_P_IP);
     return e;
 }
 

@@ -570,6 +570,28 @@ append_mac(struct vtep_remote_mac **macs, size_t *n, const struct vtep_remote_ma
     (*macs)[(*n)++] = *m;
 }
 
+bool
+vtep_db_is_datapath_output(const char *table, const char *column)
+{
+    static const struct {
+        const char *table, *column;     /* NULL column: the whole table. */
+    } outputs[] = {
+        { "Ucast_Macs_Local", NULL },
+        { "Logical_Binding_Stats", NULL },
+        { "Physical_Port", "vlan_stats" },
+        { "Physical_Port", "port_fault_status" },
+        { "Physical_Switch", "switch_fault_status" },
+    };
+    for (size_t i = 0; i < ARRAY_SIZE(outputs); i++) {
+        if (!strcmp(outputs[i].table, table)
+            && (!outputs[i].column
+                || (column && !strcmp(outputs[i].column, column)))) {
+            return true;
+        }
+    }
+    return false;
+}
+
 int
 vtep_db_build_config(const struct ovsdb_db *db, const char *ps_name,
                      struct vtep_config *cfg)

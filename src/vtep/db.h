@@ -118,6 +118,15 @@ json_t *vtep_db_fault_ops(const struct ovsdb_db *db, const char *ps_name,
 int vtep_db_build_config(const struct ovsdb_db *db, const char *ps_name,
                          struct vtep_config *out);
 
+/* Whether 'column' of 'table' (NULL: the table's rows as a whole) is one
+ * that seam-vtep writes from what its datapath sees, and that neither the
+ * configuration nor the rows derived from it read: the Ucast_Macs_Local and
+ * Logical_Binding_Stats tables, Physical_Port's vlan_stats and
+ * port_fault_status, Physical_Switch's switch_fault_status.  A change there
+ * needs no rebuild: watching the database for changes, leave them out, or
+ * each learned MAC and each statistics write would rebuild everything. */
+bool vtep_db_is_datapath_output(const char *table, const char *column);
+
 /* ---- 3. MACs learned on local ports ---- */
 
 enum vtep_db_mac_kind {

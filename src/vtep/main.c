@@ -116,12 +116,14 @@ run_ops(struct vtep *v, json_t *ops, const char *what)
                     char *s = json_dumps(r, JSON_COMPACT);
                     log_warn_rl(&rl, "%s: transaction failed: %s", what, s);
                     free(s);
+                    v->dirty = true;    /* Compute the rows again. */
                     break;
                 }
             }
             json_decref(result);
         }
-        v->dirty = true;
+        /* A commit reaches the internal monitor, which marks 'dirty' if it
+         * changed what the configuration is built from. */
     } else if (v->client && ovsdb_client_is_synced(v->client)) {
         /* Asynchronous: this runs inside the event loop, which a blocking
          * commit would have to run again. */
@@ -380,6 +382,29 @@ on_stats_timer(evutil_socket_t fd, short what, void *v_)
     write_faults(v);
 }
 
+/* The internal monitor's requests: every column but those the datapath's
+ * own writes change (db.h, vtep_db_is_datapath_output()). */
+static json_t *
+monitor_requests(const struct ovsdb_schema *schema)
+{
+    json_t *requests = json_object();
+    for (size_t i = 0; i < schema->n_tables; i++) {
+        const struct ovsdb_table_schema *ts = schema->tables[i];
+        if (vtep_db_is_datapath_output(ts->name, NULL)) {
+            continue;
+        }
+        json_t *columns = json_array();
+        for (size_t c = 0; c < ts->n_columns; c++) {
+            const char *name = ts->columns[c]->name;
+            if (name[0] != '_' && !vtep_db_is_datapath_output(ts->name, name)) {
+                json_array_append_new(columns, json_string(name));
+            }
+        }
+        json_object_set_new(requests, ts->name, json_pack("{so}", "columns", columns));
+    }
+    return requests;
+}
+
 /* The internal monitor's updates only say "something changed". */
 static void
 on_monitor_update(void *v_, char *text, size_t len)
@@ -390,9 +415,35 @@ on_monitor_update(void *v_, char *text, size_t len)
 }
 
 static void
+note_change(void *dirty_, enum ovsdb_client_change_kind kind,
+            const struct ovsdb_row *row, const unsigned long *changed)
+{
+    bool *dirty = dirty_;
+    const struct ovsdb_table_schema *ts = row->table->schema;
+    if (kind != OVSDB_CLIENT_MODIFIED) {
+        *dirty = true;
+        return;
+    }
+    for (size_t c = 0; c < ts->n_columns && !*dirty; c++) {
+        *dirty = bitmap_is_set(changed, c)
+                 && !vtep_db_is_datapath_output(ts->name, ts->columns[c]->name);
+    }
+}
+
+/* The replica changed: dirty unless only the datapath's own outputs did
+ * (as the embedded server's monitor, which leaves them out). */
+static void
 on_client_changed(void *v_)
 {
-    ((struct vtep *) v_)->dirty = true;
+    struct vtep *v = v_;
+    const struct ovsdb_db *db = vtep_db(v);
+    for (size_t i = 0; db && !v->dirty && i < db->schema->n_tables; i++) {
+        const char *name = db->schema->tables[i]->name;
+        if (!vtep_db_is_datapath_output(name, NULL)) {
+            ovsdb_client_get_changes(v->client, name, note_change, &v->dirty);
+        }
+    }
+    ovsdb_client_clear_changes(v->client);
 }
 
 static void
@@ -682,10 +733,7 @@ main(int argc, char *argv[])
                                        ssl_server, ssl_client)) {
             goto out;
         }
-        json_t *requests = json_object();
-        for (size_t i = 0; i < v.edb->schema->n_tables; i++) {
-            json_object_set_new(requests, v.edb->schema->tables[i]->name, json_object());
-        }
+        json_t *requests = monitor_requests(v.edb->schema);
         json_t *id = json_string("seam-vtep");
         struct ds ignored = DS_EMPTY_INITIALIZER;
         struct ovsdb_error *merror = ovsdb_monitor_create(v.edb, OVSDB_MONITOR_V2, id,

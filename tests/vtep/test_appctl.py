@@ -1,10 +1,14 @@
 """seam-vtep's control socket, driven by Open vSwitch's own ovs-appctl, and
 the direct VXLAN TX path its counters reveal (docs/vtep.md, "Control
-socket" and "Tunnel TX")."""
+socket" and "Tunnel TX"), and, through its debug log, when it rebuilds
+its forwarding snapshot."""
 
 import re
 import socket
 import subprocess
+import time
+
+import pytest
 
 import frames as fr
 import vtepnet as vn
@@ -107,3 +111,40 @@ def test_routed_tx(make_lab):
     assert counter(out, r"tx: packets (\d+) \(direct") >= 6
     assert counter(out, r"\(direct (\d+)\)") == 0
     assert counter(out, r"look-ups (\d+)") == 0
+
+
+@pytest.mark.parametrize("db", ["embedded", "ovs"])
+def test_datapath_writes_do_not_rebuild(make_lab, db):
+    """seam-vtep writes learned MACs (Ucast_Macs_Local) and statistics
+    (Logical_Binding_Stats, vlan_stats) from what its datapath sees.  Those
+    writes are not configuration: with traffic flowing and both written, no
+    new forwarding snapshot is built (a debug line counts each one), in the
+    embedded database and when following an external ovsdb-server."""
+    lab = make_lab(peers=1, hosts={"p0": "192.168.100.10"},
+                   db_remote="ovs" if db == "ovs" else None)
+    ctl = lab.vtep.dir / "seam-vtep.ctl"
+    vctl = lab.server.ctl if db == "ovs" else lab.ctl
+    lab.configure([("p0", 0)], ctl=vctl)
+    h, b = lab.hosts["p0"], lab.peers[0]
+    lab.ping(h["ns"], b["overlay"], count=2)
+    vn.wait_until(lambda: h["mac"] in vctl("list-local-macs", "ls0"), 5,
+                  "the learned MAC in the database")
+    time.sleep(0.5)                     # The last rebuild of the set-up.
+    appctl(ctl, "vlog/set", "debug")
+    before = lab.vtep.log().count("published a snapshot")
+
+    def stats_packets():
+        return sum(int(r.get("packets_from_local", 0))
+                   for r in vctl.rows("Logical_Binding_Stats"))
+    seen = stats_packets()
+    lab.ping(h["ns"], b["overlay"], count=10)
+    vn.wait_until(lambda: stats_packets() >= seen + 10, 10,
+                  "Logical_Binding_Stats to count the pings")
+    time.sleep(0.5)                     # Rebuilds are checked every 20 ms.
+    assert lab.vtep.log().count("published a snapshot") == before, lab.vtep.log()[-3000:]
+
+    # A configuration change still rebuilds.
+    vctl("set", "Logical_Switch", "ls0", "description=changed")
+    vn.wait_until(lambda: lab.vtep.log().count("published a snapshot") > before, 5,
+                  "a snapshot after a Logical_Switch change")
+    appctl(ctl, "vlog/set", "info")

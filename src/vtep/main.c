@@ -245,6 +245,7 @@ rebuild(struct vtep *v)
     if (!db) {
         return;
     }
+    long long start_ms = time_msec();
     v->dirty = false;
     if (!v->started) {
         write_startup(v);
@@ -271,8 +272,8 @@ rebuild(struct vtep *v)
     vtep_fwd_publish(v->pub, fwd);
     vtep_config_destroy(&v->cfg);
     v->cfg = cfg;
-    log_debug("published a snapshot: %zu switches, %zu bindings", cfg.n_switches,
-              cfg.n_bindings);
+    log_debug("published a snapshot: %zu switches, %zu bindings (%lld ms)",
+              cfg.n_switches, cfg.n_bindings, time_msec() - start_ms);
 
     run_ops(v, vtep_db_mcast_local_ops(vtep_db(v), v->ps_name, v->tunnel_ip),
             "Mcast_Macs_Local");

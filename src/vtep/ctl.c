@@ -130,10 +130,10 @@ open_port(void *c_, const char *name, int ifindex, struct port_io **portp)
 }
 
 static void
-set_port(void *c_, size_t slot, struct port_io *port)
+set_port(void *c_, size_t slot, struct port_io *port, bool fresh)
 {
     struct vtep_ctl *c = c_;
-    vtep_dp_set_port(c->dp, slot, port);
+    vtep_dp_set_port(c->dp, slot, port, fresh);
     c->reclaim_ms = MIN(c->reclaim_ms, time_msec() + RECLAIM_MS);
 }
 

@@ -54,6 +54,7 @@ struct dp_port {
 struct dp_cmd {
     size_t slot;
     struct port_io *io;
+    bool fresh;                     /* Counters from 0. */
 };
 
 struct vtep_dp {
@@ -145,7 +146,7 @@ error:
 }
 
 void
-vtep_dp_set_port(struct vtep_dp *dp, size_t slot, struct port_io *io)
+vtep_dp_set_port(struct vtep_dp *dp, size_t slot, struct port_io *io, bool fresh)
 {
     assert(slot < VTEP_DP_MAX_PORTS);
     pthread_mutex_lock(&dp->mutex);
@@ -155,7 +156,7 @@ vtep_dp_set_port(struct vtep_dp *dp, size_t slot, struct port_io *io)
     dp->ports[slot]->ctl_io = io;
     size_t n = atomic_load(&dp->n_cmds);
     dp->cmds = xgrow(dp->cmds, &dp->allocated_cmds, n + 1, sizeof *dp->cmds);
-    dp->cmds[n] = (struct dp_cmd) { slot, io };
+    dp->cmds[n] = (struct dp_cmd) { slot, io, fresh };
     atomic_store(&dp->n_cmds, n + 1);
     pthread_mutex_unlock(&dp->mutex);
     uint64_t one = 1;
@@ -214,6 +215,9 @@ take_commands(struct vtep_dp *dp)
         }
         port->io = dp->cmds[i].io;
         port->broken = false;
+        if (dp->cmds[i].fresh) {
+            memset(port->counts, 0, sizeof port->counts);
+        }
         atomic_store_explicit(&port->broken_seen, false, memory_order_relaxed);
     }
     atomic_store(&dp->n_cmds, 0);

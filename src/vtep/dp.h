@@ -53,12 +53,14 @@ int vtep_dp_start(struct vtep_dp *) WARN_UNUSED;
 void vtep_dp_destroy(struct vtep_dp *);
 
 /* Control thread: makes 'port' (a port_io.h port, taken; NULL: none) the
- * port of slot 'slot' (< VTEP_DP_MAX_PORTS).  The datapath thread takes it
+ * port of slot 'slot' (< VTEP_DP_MAX_PORTS); if 'fresh', it is not the port
+ * the slot had before (its traffic counters start from 0).  The datapath thread takes it
  * at its next turn (woken if asleep); the port it replaces is closed by
  * the control thread in a later vtep_dp_run(), once the datapath let go.
  * Frames queued to an empty slot are dropped. */
 struct port_io;
-void vtep_dp_set_port(struct vtep_dp *, size_t slot, struct port_io *port);
+void vtep_dp_set_port(struct vtep_dp *, size_t slot, struct port_io *port,
+                      bool fresh);
 /* Control thread: the port last set in 'slot' (borrowed, valid until the
  * next vtep_dp_set_port() of that slot), or NULL. */
 struct port_io *vtep_dp_get_port(const struct vtep_dp *, size_t slot);

@@ -4,7 +4,6 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <libmnl/libmnl.h>
-#include <linux/if.h>
 #include <linux/rtnetlink.h>
 #include <stdlib.h>
 #include <string.h>

@@ -93,7 +93,7 @@ let_go(struct vtep_ports *p, size_t slot)
 {
     struct vtep_port_info *port = &p->slots[slot];
     if (port->ifindex) {
-        p->ops.set(p->aux, slot, NULL);
+        p->ops.set(p->aux, slot, NULL, false);
         port->ifindex = 0;
     }
 }
@@ -128,7 +128,8 @@ open_on(struct vtep_ports *p, size_t slot, const struct vtep_ifmon_link *link)
         let_go(p, slot);
         return;
     }
-    p->ops.set(p->aux, slot, io);
+    p->ops.set(p->aux, slot, io, port->fresh);
+    port->fresh = false;
     port->ifindex = link->ifindex;
     if (port->lost) {
         log_info("%s: interface back (ifindex %d): forwarding again",
@@ -200,6 +201,7 @@ vtep_ports_reconcile(struct vtep_ports *p, const struct vtep_ifmon *ifmon)
         struct vtep_port_info *port = &p->slots[s];
         port->name = xstrdup(link->name);
         port->matched = true;
+        port->fresh = true;
         port->present = true;
         port->up = vtep_ifmon_link_is_up(link);
         update_iface_id(port, link);

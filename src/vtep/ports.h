@@ -42,8 +42,9 @@ struct vtep_ports_ops {
      * the port in '*portp', or -errno. */
     int (*open)(void *aux, const char *name, int ifindex, struct port_io **portp);
     /* Gives 'port' (taken; NULL: none) to slot 'slot', replacing (and
-     * closing) what it had. */
-    void (*set)(void *aux, size_t slot, struct port_io *port);
+     * closing) what it had; 'fresh' if the slot now holds another port
+     * than before (a new matched port). */
+    void (*set)(void *aux, size_t slot, struct port_io *port, bool fresh);
     /* Whether the socket of 'slot' broke (may be NULL: never). */
     bool (*is_broken)(void *aux, size_t slot);
 };
@@ -58,6 +59,7 @@ struct vtep_port_info {
     bool up;                            /* It is up and has carrier. */
     bool lost;                          /* Its interface went away since it
                                          * was last opened. */
+    bool fresh;                         /* New in its slot, not opened yet. */
     char *iface_id;                     /* The interface's alias, or NULL. */
 };
 

@@ -539,7 +539,6 @@ ports_run(struct vtep_ctl *c)
         c->started = false;             /* The Physical_Port rows. */
         c->dirty = true;                /* Port indexes of the snapshot. */
     }
-    write_faults(c);
 }
 
 /* Whether the tunnel IP is on an interface that is up: logged when that
@@ -571,7 +570,6 @@ underlay_run(struct vtep_ctl *c)
     }
     c->underlay_ok = ok;
     c->underlay_known = true;
-    write_faults(c);
 }
 
 /* ---- run / wait ---- */
@@ -585,6 +583,7 @@ vtep_ctl_run(struct vtep_ctl *c)
         c->links_changed = false;
         ports_run(c);
         underlay_run(c);
+        write_faults(c);                /* At once, not at the next tick. */
     }
     if (c->dirty && now >= c->rebuild_ms) {
         rebuild(c);

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include "lib/ds.h"
 #include "lib/log.h"
@@ -62,8 +63,8 @@ struct vtep_dp {
     bool started;
     atomic_bool stop;
     struct vtep_pipeline *pl;
-    struct dp_port *ports[VTEP_DP_MAX_PORTS];   /* Set by the control
-                                                 * thread, under 'mutex'. */
+    struct dp_port *ports[VTEP_DP_MAX_PORTS];   /* Control thread's: set
+                                                 * under 'mutex'. */
     struct vxlan_io *vx;
     int wake_fd;                    /* eventfd: commands are waiting. */
 
@@ -77,6 +78,8 @@ struct vtep_dp {
     size_t n_retired, allocated_retired;
 
     /* Datapath thread only. */
+    struct dp_port *dp_ports[VTEP_DP_MAX_PORTS];    /* 'ports' as of the
+                                                     * last commands. */
     size_t active[VTEP_DP_MAX_PORTS];   /* Slots with a working port. */
     size_t n_active;
     size_t touched[VTEP_DP_MAX_PORTS];  /* Slots with frames queued. */
@@ -208,6 +211,7 @@ take_commands(struct vtep_dp *dp)
     size_t n = atomic_load(&dp->n_cmds);
     for (size_t i = 0; i < n; i++) {
         struct dp_port *port = dp->ports[dp->cmds[i].slot];
+        dp->dp_ports[dp->cmds[i].slot] = port;
         if (port->io) {
             dp->retired = xgrow(dp->retired, &dp->allocated_retired,
                                 dp->n_retired + 1, sizeof *dp->retired);
@@ -225,7 +229,7 @@ take_commands(struct vtep_dp *dp)
 
     dp->n_active = 0;
     for (size_t s = 0; s < VTEP_DP_MAX_PORTS; s++) {
-        if (dp->ports[s] && dp->ports[s]->io && !dp->ports[s]->broken) {
+        if (dp->dp_ports[s] && dp->dp_ports[s]->io && !dp->dp_ports[s]->broken) {
             dp->active[dp->n_active++] = s;
         }
     }
@@ -241,7 +245,7 @@ transmit(struct vtep_dp *dp, const struct vtep_out *out)
         const struct vtep_action *a = &out->actions[i];
         if (a->kind == VTEP_ACTION_TO_PORT) {
             struct dp_port *port = (a->port < VTEP_DP_MAX_PORTS
-                                    ? dp->ports[a->port] : NULL);
+                                    ? dp->dp_ports[a->port] : NULL);
             if (!port || !port->io || port->broken) {
                 continue;
             }
@@ -263,7 +267,7 @@ transmit(struct vtep_dp *dp, const struct vtep_out *out)
         }
     }
     for (size_t i = 0; i < dp->n_touched; i++) {
-        struct dp_port *port = dp->ports[dp->touched[i]];
+        struct dp_port *port = dp->dp_ports[dp->touched[i]];
         port_io_tx_burst(port->io, port->tx, port->n_tx);
         port->n_tx = 0;
     }
@@ -288,7 +292,7 @@ out_init(struct vtep_dp *dp, struct vtep_out *out, struct vtep_pool *pool)
 static bool
 poll_port(struct vtep_dp *dp, size_t p)
 {
-    struct dp_port *port = dp->ports[p];
+    struct dp_port *port = dp->dp_ports[p];
     struct port_io_frame in[VTEP_BURST_MAX];
     struct vtep_frame frames[VTEP_BURST_MAX];
     size_t n = port_io_rx_burst(port->io, in, VTEP_BURST_MAX);
@@ -343,23 +347,35 @@ build_poll_set(struct vtep_dp *dp, struct pollfd *fds)
     fds[FD_TUNNEL] = (struct pollfd) { .fd = vxlan_io_fd(dp->vx), .events = POLLIN };
     for (size_t i = 0; i < dp->n_active; i++) {
         fds[FD_PORTS + i] = (struct pollfd) {
-            .fd = port_io_fd(dp->ports[dp->active[i]]->io), .events = POLLIN,
+            .fd = port_io_fd(dp->dp_ports[dp->active[i]]->io), .events = POLLIN,
         };
     }
     dp->poll_changed = false;
     return FD_PORTS + dp->n_active;
 }
 
-/* A port whose socket reports an error (ENETDOWN once its interface is
- * gone, for ever) leaves the poll set: poll() would return at once, every
- * time.  The control thread learns it from netlink and replaces it. */
+/* A port socket's pending error (ENETDOWN when its interface goes down or
+ * away) makes poll() return at once, every time, until it is read: read
+ * it.  The socket works again if the interface comes up; if the interface
+ * is gone, the control thread learns it from netlink and replaces the
+ * socket.  A socket that keeps reporting an error with none to read, or
+ * hangs up, leaves the poll set. */
 static void
 drop_broken(struct vtep_dp *dp, const struct pollfd *fds)
 {
     size_t n = 0;
     for (size_t i = 0; i < dp->n_active; i++) {
-        struct dp_port *port = dp->ports[dp->active[i]];
-        if (fds[FD_PORTS + i].revents & (POLLERR | POLLHUP | POLLNVAL)) {
+        struct dp_port *port = dp->dp_ports[dp->active[i]];
+        short revents = fds[FD_PORTS + i].revents;
+        if (revents & POLLERR && !(revents & (POLLHUP | POLLNVAL))) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            if (!getsockopt(fds[FD_PORTS + i].fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                && err) {
+                revents &= ~POLLERR;        /* Read: it will not come back. */
+            }
+        }
+        if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
             port->broken = true;
             atomic_store_explicit(&port->broken_seen, true, memory_order_relaxed);
             dp->poll_changed = true;

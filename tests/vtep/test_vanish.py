@@ -119,3 +119,24 @@ def test_underlay_interface_deleted_and_back(make_lab):
     assert log_count(lab, "is on ul0: tunnels up") == 1, lab.vtep.log()
     lab.ping(lab.hosts["p0"]["ns"], peer)
     assert log_count(lab, gone) == 1
+
+
+def test_port_interface_down_and_up(make_lab):
+    """`ip link set p0 down` (the interface stays): no CPU spent while it
+    is down (its socket's ENETDOWN is read once, not polled for ever),
+    unspecified_fault on p0; up again, the same socket forwards."""
+    lab = make_lab(peers=1, hosts={"p0": "192.168.100.10"})
+    lab.configure([("p0", 0)])
+    a = lab.topo.prefix + "a"
+    peer = lab.peers[0]["overlay"]
+    lab.ping(lab.hosts["p0"]["ns"], peer)
+
+    lab.topo.ip(a, "link", "set", "dev", "p0", "down")
+    vn.wait_until(lambda: port_faults(lab, "p0") == ["unspecified_fault"], FAULT_WAIT,
+                  "unspecified_fault on p0")
+    share = cpu_share(lab.vtep.pid)
+    assert share < 0.05, "seam-vtep used %.0f%% CPU with p0 down" % (share * 100)
+    lab.topo.ip(a, "link", "set", "dev", "p0", "up")
+    vn.wait_until(lambda: port_faults(lab, "p0") == [], FAULT_WAIT, "p0's fault to clear")
+    lab.ping(lab.hosts["p0"]["ns"], peer)
+    assert log_count(lab, "p0: interface") == 0, lab.vtep.log()

@@ -17,7 +17,13 @@
 #define MGMT_IF_UNKNOWN 1
 
 static const char *const error_strings[] = {
-#define LLDP_ERR(NAME, TEXT) [LLDP_ERR_##NAME] = TEXT,
+#define LLDP_ERR(NAME, SHORT, TEXT) [LLDP_ERR_##NAME] = TEXT,
+    LLDP_ERRORS
+#undef LLDP_ERR
+};
+
+static const char *const error_names[] = {
+#define LLDP_ERR(NAME, SHORT, TEXT) [LLDP_ERR_##NAME] = SHORT,
     LLDP_ERRORS
 #undef LLDP_ERR
 };
@@ -26,6 +32,12 @@ const char *
 lldp_error_string(enum lldp_error e)
 {
     return (unsigned int) e < LLDP_N_ERRORS ? error_strings[e] : "?";
+}
+
+const char *
+lldp_error_name(enum lldp_error e)
+{
+    return (unsigned int) e < LLDP_N_ERRORS ? error_names[e] : "?";
 }
 
 /* ---- Decoding ---- */

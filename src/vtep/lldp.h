@@ -128,32 +128,33 @@ struct lldp_pdu {
                                          * subtype); 0 = unknown. */
 };
 
-/* Decoder verdicts, listed once (X-macro): name, reason text. */
-#define LLDP_ERRORS                                                         \
-    LLDP_ERR(OK, "ok")                                                      \
-    LLDP_ERR(NOT_LLDP, "not an LLDP frame (ethertype is not 0x88cc)")       \
-    LLDP_ERR(TRUNCATED_TLV, "TLV header cut short by the end of the frame") \
-    LLDP_ERR(TLV_OVERRUN, "TLV length runs past the end of the LLDPDU")     \
-    LLDP_ERR(NO_CHASSIS_ID, "missing Chassis ID TLV (must be first)")       \
-    LLDP_ERR(NO_PORT_ID, "missing Port ID TLV (must be second)")            \
-    LLDP_ERR(NO_TTL, "missing Time To Live TLV (must be third)")            \
-    LLDP_ERR(BAD_CHASSIS_ID, "Chassis ID TLV with a bad length or subtype") \
-    LLDP_ERR(BAD_PORT_ID, "Port ID TLV with a bad length or subtype")       \
-    LLDP_ERR(BAD_TTL, "Time To Live TLV length is not 2")                   \
-    LLDP_ERR(DUP_CHASSIS_ID, "a second Chassis ID TLV")                     \
-    LLDP_ERR(DUP_PORT_ID, "a second Port ID TLV")                           \
-    LLDP_ERR(DUP_TTL, "a second Time To Live TLV")                          \
-    LLDP_ERR(DUP_PORT_DESCR, "a second Port Description TLV")               \
-    LLDP_ERR(DUP_SYSTEM_NAME, "a second System Name TLV")                   \
-    LLDP_ERR(DUP_SYSTEM_DESCR, "a second System Description TLV")           \
-    LLDP_ERR(DUP_SYSTEM_CAPS, "a second System Capabilities TLV")           \
-    LLDP_ERR(BAD_SYSTEM_CAPS, "System Capabilities TLV length is not 4")    \
-    LLDP_ERR(BAD_MGMT_ADDR, "malformed Management Address TLV")             \
-    LLDP_ERR(BAD_ORG, "organizationally specific TLV shorter than 4")       \
-    LLDP_ERR(BAD_END, "End of LLDPDU TLV with a non-zero length")
+/* Decoder verdicts, listed once (X-macro): name, short name (dp/show),
+ * reason text. */
+#define LLDP_ERRORS                                                           \
+    LLDP_ERR(OK, "ok", "ok")                                                  \
+    LLDP_ERR(NOT_LLDP, "not_lldp", "not an LLDP frame (ethertype is not 0x88cc)") \
+    LLDP_ERR(TRUNCATED_TLV, "truncated_tlv", "TLV header cut short by the end of the frame") \
+    LLDP_ERR(TLV_OVERRUN, "tlv_overrun", "TLV length runs past the end of the LLDPDU") \
+    LLDP_ERR(NO_CHASSIS_ID, "no_chassis_id", "missing Chassis ID TLV (must be first)") \
+    LLDP_ERR(NO_PORT_ID, "no_port_id", "missing Port ID TLV (must be second)") \
+    LLDP_ERR(NO_TTL, "no_ttl", "missing Time To Live TLV (must be third)")    \
+    LLDP_ERR(BAD_CHASSIS_ID, "bad_chassis_id", "Chassis ID TLV with a bad length or subtype") \
+    LLDP_ERR(BAD_PORT_ID, "bad_port_id", "Port ID TLV with a bad length or subtype") \
+    LLDP_ERR(BAD_TTL, "bad_ttl", "Time To Live TLV length is not 2")          \
+    LLDP_ERR(DUP_CHASSIS_ID, "dup_chassis_id", "a second Chassis ID TLV")     \
+    LLDP_ERR(DUP_PORT_ID, "dup_port_id", "a second Port ID TLV")              \
+    LLDP_ERR(DUP_TTL, "dup_ttl", "a second Time To Live TLV")                 \
+    LLDP_ERR(DUP_PORT_DESCR, "dup_port_descr", "a second Port Description TLV") \
+    LLDP_ERR(DUP_SYSTEM_NAME, "dup_system_name", "a second System Name TLV")  \
+    LLDP_ERR(DUP_SYSTEM_DESCR, "dup_system_descr", "a second System Description TLV") \
+    LLDP_ERR(DUP_SYSTEM_CAPS, "dup_system_caps", "a second System Capabilities TLV") \
+    LLDP_ERR(BAD_SYSTEM_CAPS, "bad_system_caps", "System Capabilities TLV length is not 4") \
+    LLDP_ERR(BAD_MGMT_ADDR, "bad_mgmt_addr", "malformed Management Address TLV") \
+    LLDP_ERR(BAD_ORG, "bad_org", "organizationally specific TLV shorter than 4") \
+    LLDP_ERR(BAD_END, "bad_end", "End of LLDPDU TLV with a non-zero length")
 
 enum lldp_error {
-#define LLDP_ERR(NAME, TEXT) LLDP_ERR_##NAME,
+#define LLDP_ERR(NAME, SHORT, TEXT) LLDP_ERR_##NAME,
     LLDP_ERRORS
 #undef LLDP_ERR
     LLDP_N_ERRORS
@@ -163,6 +164,8 @@ enum lldp_error {
 
 /* The reason text of 'e' (a static string). */
 const char *lldp_error_string(enum lldp_error e);
+/* The short name of 'e' ("dup_chassis_id"; a static string). */
+const char *lldp_error_name(enum lldp_error e);
 
 /* Decodes the LLDPDU (the TLVs, no Ethernet header) of 'size' bytes at
  * 'data' into '*pdu'.  Returns LLDP_OK, or why it was refused ('*pdu' is

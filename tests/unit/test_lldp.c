@@ -1,7 +1,9 @@
 /* Unit tests for src/vtep/lldp.c (the LLDP codec): what the encoder
  * writes decodes to what went in, a frame lldpd 1.0.16 sent decodes to
- * what lldpcli showed, every rejection of the decoder with its reason, and
- * the text forms of IDs. */
+ * what tshark showed, every rejection of the decoder with its reason, and
+ * the text forms of IDs; src/vtep/lldp_agent.c (when it sends, what it
+ * remembers and forgets); src/vtep/lldp_db.c (the other_config keys, run
+ * on an in-memory hardware_vtep database). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,10 +14,18 @@
 #include <errno.h>
 #include <string.h>
 
+#include "lib/ds.h"
 #include "lib/testlib.h"
 #include "lib/util.h"
+#include "ovsdb/datum.h"
+#include "ovsdb/db.h"
+#include "ovsdb/execution.h"
+#include "ovsdb/schema.h"
 #include "vtep/config.h"
+#include "vtep/db.h"
 #include "vtep/lldp.h"
+#include "vtep/lldp_agent.h"
+#include "vtep/lldp_db.h"
 
 /* ---- building LLDPDUs by hand ---- */
 
@@ -29,7 +39,9 @@ tlv(struct buf *b, unsigned int type, const void *value, size_t len)
 {
     b->data[b->size++] = (uint8_t) ((type << 1) | (len >> 8));
     b->data[b->size++] = (uint8_t) len;
-    memcpy(b->data + b->size, value, len);
+    if (len) {
+        memcpy(b->data + b->size, value, len);
+    }
     b->size += len;
 }
 
@@ -633,6 +645,314 @@ test_id_format(void **state)
     assert_int_equal(strlen(text), LLDP_ID_MAX * 3 - 1);
 }
 
+
+/* ---- the agent ---- */
+
+static struct lldp_agent *
+new_agent(unsigned int interval_s, unsigned int hold)
+{
+    struct lldp_agent_options o = {
+        .chassis_mac = testlib_mac("02:5e:a0:00:00:01"),
+        .system_name = "tor1",
+        .system_descr = "seam-vtep test",
+        .mgmt_ip = testlib_ipv4("10.0.0.1"),
+        .interval_s = interval_s,
+        .hold = hold,
+    };
+    return lldp_agent_create(&o);
+}
+
+/* A frame from a host: chassis MAC 02:..:0b, port 'port_id', 'ttl_s'. */
+static size_t
+host_frame(uint8_t *buf, const char *sysname, const char *port_id,
+           uint16_t ttl_s)
+{
+    struct lldp_pdu pdu;
+    memset(&pdu, 0, sizeof pdu);
+    struct eth_addr mac = testlib_mac("02:00:00:00:00:0b");
+    assert_int_equal(lldp_id_set(&pdu.chassis, LLDP_CHASSIS_MAC, mac.ea, 6), 0);
+    assert_int_equal(lldp_id_set(&pdu.port, LLDP_PORT_IFNAME, port_id,
+                                 strlen(port_id)), 0);
+    pdu.ttl_s = ttl_s;
+    lldp_string_set(pdu.system_name, sysname);
+    pdu.has = LLDP_HAS_SYSTEM_NAME;
+    int n = lldp_frame_encode(&mac, &pdu, buf, LLDP_FRAME_MAX);
+    assert_true(n > 0);
+    return (size_t) n;
+}
+
+static void
+test_agent_tx(void **state)
+{
+    struct lldp_agent *a = new_agent(30, 4);
+    uint8_t buf[LLDP_FRAME_MAX];
+    size_t slot = 99;
+    struct eth_addr pmac = testlib_mac("02:00:00:00:01:00");
+
+    assert_int_equal(lldp_agent_next_tx(a, 0, &slot, buf, sizeof buf), 0);
+    /* Down: nothing; up: at once. */
+    lldp_agent_set_port(a, 2, "p2", 7, &pmac, false, 1000);
+    assert_int_equal(lldp_agent_next_tx(a, 1000, &slot, buf, sizeof buf), 0);
+    lldp_agent_set_port(a, 2, "p2", 7, &pmac, true, 1000);
+    assert_int_equal(lldp_agent_next_deadline(a), 1000);
+    size_t n = lldp_agent_next_tx(a, 1000, &slot, buf, sizeof buf);
+    assert_true(n >= LLDP_FRAME_MIN);
+    assert_int_equal(slot, 2);
+    assert_int_equal(lldp_agent_next_tx(a, 1000, &slot, buf, sizeof buf), 0);
+
+    struct lldp_pdu pdu;
+    struct eth_addr src;
+    assert_int_equal(lldp_frame_decode(buf, n, &src, &pdu), LLDP_OK);
+    assert_memory_equal(src.ea, pmac.ea, 6);
+    char text[LLDP_ID_TEXT_MAX];
+    lldp_id_format(&pdu.chassis, true, text, sizeof text);
+    assert_string_equal(text, "02:5e:a0:00:00:01");
+    assert_int_equal(pdu.port.subtype, LLDP_PORT_IFNAME);
+    lldp_id_format(&pdu.port, false, text, sizeof text);
+    assert_string_equal(text, "p2");
+    assert_int_equal(pdu.ttl_s, 120);
+    assert_string_equal(pdu.system_name, "tor1");
+    assert_string_equal(pdu.port_descr, "seam-vtep port p2");
+    assert_string_equal(pdu.system_descr, "seam-vtep test");
+    testlib_assert_ipv4(pdu.mgmt_ipv4, "10.0.0.1");
+    assert_int_equal(pdu.caps_enabled, LLDP_CAP_BRIDGE);
+
+    /* Every 30 s after. */
+    assert_int_equal(lldp_agent_next_deadline(a), 31000);
+    assert_int_equal(lldp_agent_next_tx(a, 30999, &slot, buf, sizeof buf), 0);
+    assert_true(lldp_agent_next_tx(a, 31000, &slot, buf, sizeof buf) > 0);
+    /* Down and up again: at once. */
+    lldp_agent_set_port(a, 2, "p2", 7, &pmac, false, 32000);
+    lldp_agent_set_port(a, 2, "p2", 7, &pmac, true, 32500);
+    assert_true(lldp_agent_next_tx(a, 32500, &slot, buf, sizeof buf) > 0);
+    /* Shutdown: TTL 0. */
+    n = lldp_agent_shutdown_frame(a, 2, buf, sizeof buf);
+    assert_int_equal(lldp_frame_decode(buf, n, NULL, &pdu), LLDP_OK);
+    assert_int_equal(pdu.ttl_s, 0);
+    assert_int_equal(lldp_agent_shutdown_frame(a, 3, buf, sizeof buf), 0);
+    assert_int_equal(lldp_agent_stats(a)->tx, 4);
+    lldp_agent_destroy(a);
+
+    /* TTL = interval x hold, capped at 65535. */
+    a = new_agent(3600, 100);
+    lldp_agent_set_port(a, 0, "p0", 1, &pmac, true, 0);
+    n = lldp_agent_next_tx(a, 0, &slot, buf, sizeof buf);
+    assert_int_equal(lldp_frame_decode(buf, n, NULL, &pdu), LLDP_OK);
+    assert_int_equal(pdu.ttl_s, 65535);
+    lldp_agent_destroy(a);
+    lldp_agent_destroy(NULL);
+}
+
+static void
+test_agent_rx(void **state)
+{
+    struct lldp_agent *a = new_agent(1, 3);
+    struct eth_addr pmac = testlib_mac("02:00:00:00:01:00");
+    uint8_t buf[LLDP_FRAME_MAX];
+    size_t n;
+
+    lldp_agent_set_port(a, 0, "p0", 5, &pmac, true, 0);
+    assert_false(lldp_agent_take_changed(a));
+    assert_null(lldp_agent_neighbor(a, 0));
+
+    /* Learned; the same LLDPDU again changes nothing but the deadline. */
+    n = host_frame(buf, "server2", "ens1f0", 4);
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 1000), LLDP_OK);
+    assert_true(lldp_agent_take_changed(a));
+    const struct lldp_neighbor *nb = lldp_agent_neighbor(a, 0);
+    assert_non_null(nb);
+    assert_string_equal(nb->pdu.system_name, "server2");
+    assert_int_equal(nb->expires_ms, 5000);
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 2000), LLDP_OK);
+    assert_false(lldp_agent_take_changed(a));
+    assert_int_equal(lldp_agent_neighbor(a, 0)->expires_ms, 6000);
+
+    /* A malformed LLDPDU: counted, nothing changes. */
+    uint8_t bad[LLDP_FRAME_MAX];
+    memcpy(bad, buf, n);
+    bad[14] = 0x04;                     /* First TLV: a port ID. */
+    assert_int_equal(lldp_agent_receive(a, 0, bad, n, 2500),
+                     LLDP_ERR_NO_CHASSIS_ID);
+    assert_false(lldp_agent_take_changed(a));
+    assert_int_equal(lldp_agent_neighbor(a, 0)->expires_ms, 6000);
+    assert_int_equal(lldp_agent_stats(a)->drops[LLDP_ERR_NO_CHASSIS_ID], 1);
+
+    /* The TTL runs out. */
+    lldp_agent_expire(a, 5999);
+    assert_non_null(lldp_agent_neighbor(a, 0));
+    lldp_agent_expire(a, 6000);
+    assert_null(lldp_agent_neighbor(a, 0));
+    assert_true(lldp_agent_take_changed(a));
+    assert_int_equal(lldp_agent_stats(a)->expired, 1);
+
+    /* TTL 0 removes at once. */
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 7000), LLDP_OK);
+    assert_non_null(lldp_agent_neighbor(a, 0));
+    n = host_frame(buf, "server2", "ens1f0", 0);
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 7100), LLDP_OK);
+    assert_null(lldp_agent_neighbor(a, 0));
+    assert_int_equal(lldp_agent_stats(a)->shutdowns, 1);
+
+    /* Another host on the port replaces the first; link down forgets. */
+    n = host_frame(buf, "server2", "ens1f0", 4);
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 8000), LLDP_OK);
+    n = host_frame(buf, "server3", "ens2f0", 4);
+    lldp_agent_take_changed(a);
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 8100), LLDP_OK);
+    assert_true(lldp_agent_take_changed(a));
+    assert_string_equal(lldp_agent_neighbor(a, 0)->pdu.system_name, "server3");
+    lldp_agent_set_port(a, 0, "p0", 5, &pmac, false, 8200);
+    assert_null(lldp_agent_neighbor(a, 0));
+    assert_true(lldp_agent_take_changed(a));
+    /* Received while down, or on no port: ignored. */
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 8300), LLDP_OK);
+    assert_int_equal(lldp_agent_receive(a, 9, buf, n, 8300), LLDP_OK);
+    assert_null(lldp_agent_neighbor(a, 0));
+
+    /* Another interface under the same name forgets too. */
+    lldp_agent_set_port(a, 0, "p0", 5, &pmac, true, 9000);
+    assert_int_equal(lldp_agent_receive(a, 0, buf, n, 9000), LLDP_OK);
+    lldp_agent_set_port(a, 0, "p0", 6, &pmac, true, 9100);
+    assert_null(lldp_agent_neighbor(a, 0));
+
+    struct ds s;
+    ds_init(&s);
+    lldp_agent_format_stats(a, &s);
+    assert_non_null(strstr(ds_cstr(&s), "drops: no_chassis_id 1"));
+    ds_destroy(&s);
+    lldp_agent_destroy(a);
+}
+
+/* ---- the database keys ---- */
+
+static struct ovsdb_db *
+vtep_db_with_ports(void)
+{
+    char *path = testlib_data_path("ovsdb/vtep.ovsschema");
+    struct ovsdb_db *db = ovsdb_db_create(testlib_load_schema(path));
+    free(path);
+    static const char *const ports[] = { "p0", "p1" };
+    static const char *const ids[] = { "port-uuid-0", NULL };
+    static const char *const ips[] = { "10.0.0.1" };
+    struct vtep_db_identity id = {
+        .ps_name = "tor1", .ports = ports, .n_ports = 2, .iface_ids = ids,
+        .management_ips = ips, .n_management_ips = 1,
+        .tunnel_ips = ips, .n_tunnel_ips = 1,
+    };
+    json_t *ops = vtep_db_startup_ops(db, &id), *result = NULL;
+    long long timeout = 0;
+    assert_true(ovsdb_execute(db, NULL, ops, 0, &timeout, &result));
+    json_decref(ops);
+    json_decref(result);
+    return db;
+}
+
+static void
+run_db(struct ovsdb_db *db, json_t *ops)
+{
+    json_t *result = NULL;
+    long long timeout = 0;
+    assert_true(ovsdb_execute(db, NULL, ops, 0, &timeout, &result));
+    for (size_t i = 0; i < json_array_size(result); i++) {
+        if (json_object_get(json_array_get(result, i), "error")) {
+            char *t = testlib_dump(result);
+            fail_msg("ops failed: %s", t);
+        }
+    }
+    json_decref(ops);
+    json_decref(result);
+}
+
+/* other_config of the row of 'table' named 'name', as "k=v;k=v;". */
+static char *
+other_config(struct ovsdb_db *db, const char *table, const char *name)
+{
+    const struct ovsdb_table *t = ovsdb_db_find_table(db, table);
+    const struct ovsdb_column *nc
+        = ovsdb_table_schema_find_column(t->schema, "name");
+    const struct ovsdb_column *oc
+        = ovsdb_table_schema_find_column(t->schema, "other_config");
+    const struct ovsdb_row *row;
+    HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+        if (!strcmp(row->fields[nc->index].keys[0].string, name)) {
+            struct ds s;
+            ds_init(&s);
+            const struct ovsdb_datum *d = &row->fields[oc->index];
+            for (unsigned int i = 0; i < d->n; i++) {
+                ds_put_format(&s, "%s=%s;", d->keys[i].string,
+                              d->values[i].string);
+            }
+            return ds_steal_cstr(&s);
+        }
+    }
+    fail_msg("no %s %s", table, name);
+    return NULL;
+}
+
+static void
+assert_other_config(struct ovsdb_db *db, const char *table, const char *name,
+                    const char *expect)
+{
+    char *got = other_config(db, table, name);
+    if (strcmp(got, expect)) {
+        fail_msg("%s %s: other_config \"%s\", expected \"%s\"", table, name,
+                 got, expect);
+    }
+    free(got);
+}
+
+static void
+test_db_keys(void **state)
+{
+    struct ovsdb_db *db = vtep_db_with_ports();
+    struct lldp_neighbor nb;
+    memset(&nb, 0, sizeof nb);
+    uint8_t buf[LLDP_FRAME_MAX];
+    size_t n = host_frame(buf, "server2", "ens1f0", 120);
+    assert_int_equal(lldp_frame_decode(buf, n, &nb.src, &nb.pdu), LLDP_OK);
+    lldp_string_set(nb.pdu.port_descr, "Intel X710 port 0");
+    nb.pdu.mgmt_ipv4 = testlib_ipv4("192.0.2.12");
+    nb.pdu.has |= LLDP_HAS_PORT_DESCR | LLDP_HAS_MGMT_IPV4;
+
+    struct lldp_db_port ports[] = { { "p0", &nb }, { "p1", NULL },
+                                    { "nope", &nb } };
+    json_t *ops = lldp_db_ops(db, "tor1", "02:5e:a0:00:00:01", ports, 3);
+    assert_int_equal(json_array_size(ops), 2);   /* Switch, p0. */
+    run_db(db, ops);
+    assert_other_config(db, "Physical_Port", "p0",
+                        "iface-id=port-uuid-0;"
+                        "lldp:chassis_id=02:00:00:00:00:0b;"
+                        "lldp:mgmt_ip=192.0.2.12;"
+                        "lldp:port_description=Intel X710 port 0;"
+                        "lldp:port_id=ens1f0;"
+                        "lldp:system_name=server2;");
+    assert_other_config(db, "Physical_Port", "p1", "");
+    assert_other_config(db, "Physical_Switch", "tor1",
+                        "lldp:chassis_id=02:5e:a0:00:00:01;");
+    /* Idempotent. */
+    ops = lldp_db_ops(db, "tor1", "02:5e:a0:00:00:01", ports, 3);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+
+    /* Fewer TLVs: the keys it no longer sends go. */
+    nb.pdu.has &= ~(LLDP_HAS_PORT_DESCR | LLDP_HAS_MGMT_IPV4);
+    run_db(db, lldp_db_ops(db, "tor1", NULL, ports, 1));
+    assert_other_config(db, "Physical_Port", "p0",
+                        "iface-id=port-uuid-0;"
+                        "lldp:chassis_id=02:00:00:00:00:0b;"
+                        "lldp:port_id=ens1f0;"
+                        "lldp:system_name=server2;");
+    /* No neighbour: every lldp: key goes, iface-id stays. */
+    ports[0].neighbor = NULL;
+    run_db(db, lldp_db_ops(db, "tor1", NULL, ports, 1));
+    assert_other_config(db, "Physical_Port", "p0", "iface-id=port-uuid-0;");
+    /* Another switch name: nothing. */
+    ops = lldp_db_ops(db, "tor9", "x", ports, 1);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+    ovsdb_db_destroy(db);
+}
+
 int
 main(void)
 {
@@ -646,6 +966,9 @@ main(void)
         cmocka_unit_test(test_frame_not_lldp),
         cmocka_unit_test(test_accepted),
         cmocka_unit_test(test_id_format),
+        cmocka_unit_test(test_agent_tx),
+        cmocka_unit_test(test_agent_rx),
+        cmocka_unit_test(test_db_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

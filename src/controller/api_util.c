@@ -22,6 +22,10 @@ api_error_body(const char *type, const char *message)
                      "message", message, "detail", "");
 }
 
+static bool api_verror(struct api_ctx *, int status, const char *type,
+                       const char *prefix, const char *fmt, va_list)
+    PRINTF_FMT(5, 0);
+
 static bool
 api_verror(struct api_ctx *ctx, int status, const char *type, const char *prefix,
            const char *fmt, va_list args)

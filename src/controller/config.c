@@ -62,6 +62,9 @@ seamd_config_destroy(struct seamd_config *c)
     memset(c, 0, sizeof *c);
 }
 
+static int fail(char **errorp, const char *where, const char *fmt, ...)
+    PRINTF_FMT(3, 4);
+
 static int
 fail(char **errorp, const char *where, const char *fmt, ...)
 {

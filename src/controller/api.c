@@ -279,7 +279,9 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         items = xgrow(items, &allocated, n + 1, sizeof *items);
         items[n++] = obj;
     }
-    qsort(items, n, sizeof *items, compare_created);
+    if (n) {
+        qsort(items, n, sizeof *items, compare_created);
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(list, select_fields(items[i], fields));

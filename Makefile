@@ -43,10 +43,13 @@ endif
 lib_src   := $(wildcard src/lib/*.c)
 ovsdb_src := $(wildcard src/ovsdb/*.c)
 vtep_src  := $(filter-out src/vtep/main.c,$(wildcard src/vtep/*.c))
+controller_src := $(filter-out src/controller/main.c,$(wildcard src/controller/*.c))
+controller_obj := $(controller_src:%.c=$(BUILD)/%.o)
 lib_obj   := $(lib_src:%.c=$(BUILD)/%.o)
 ovsdb_obj := $(ovsdb_src:%.c=$(BUILD)/%.o)
 vtep_obj  := $(vtep_src:%.c=$(BUILD)/%.o)
-LIBS      := $(if $(vtep_src),$(BUILD)/libseam-vtep.a) $(BUILD)/libseam-ovsdb.a \
+LIBS      := $(if $(controller_src),$(BUILD)/libseam-controller.a) \
+             $(if $(vtep_src),$(BUILD)/libseam-vtep.a) $(BUILD)/libseam-ovsdb.a \
              $(BUILD)/libseam-lib.a
 
 PROGRAMS  := $(BUILD)/seam-ovsdb
@@ -57,6 +60,9 @@ ifneq ($(wildcard src/tools/seam-ovsdb-client.c),)
 ifneq ($(wildcard src/ovsdb/client.c),)
 PROGRAMS  += $(BUILD)/seam-ovsdb-client
 endif
+endif
+ifneq ($(controller_src),)
+PROGRAMS  += $(BUILD)/tests/rcdriver
 endif
 unit_src  := $(wildcard tests/unit/test_*.c)
 UNIT      := $(unit_src:tests/unit/%.c=$(BUILD)/tests/%)
@@ -78,6 +84,9 @@ $(BUILD)/libseam-lib.a: $(lib_obj)
 $(BUILD)/libseam-vtep.a: $(vtep_obj)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libseam-controller.a: $(controller_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILD)/libseam-ovsdb.a: $(ovsdb_obj)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -91,6 +100,12 @@ $(BUILD)/seam-vtep: $(BUILD)/src/vtep/main.o $(LIBS)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/seam-ovsdb-client: $(BUILD)/src/tools/seam-ovsdb-client.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+# The reconciler's test harness (tests/controller/rcdriver.c).
+$(BUILD)/tests/rcdriver: $(BUILD)/tests/controller/rcdriver.o $(LIBS)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
@@ -147,6 +162,7 @@ bench: all
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
--include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
+-include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(controller_obj:.o=.d) \
+         $(wildcard $(BUILD)/tests/controller/*.d) $(wildcard $(BUILD)/tests/unit/*.d) \
          $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d) \
          $(wildcard $(BUILD)/src/vtep/main.d)

@@ -65,7 +65,16 @@ struct reconcile {
     struct hmap vteps;              /* "struct rvtep"s. */
     struct ovsdb_client_txn *nb_txn;
     bool nb_txn_done;
+    long long active_ms;            /* When it became active (time_msec()). */
+    struct event *grace_ev;         /* Ends the start-up grace. */
 };
+
+/* After becoming active, VTEPs are written only once every session is
+ * synced, or this long after: a VTEP whose session is not up yet may hold
+ * learned MACs and a tunnel IP that the others' rows depend on, and
+ * guessing them would rewrite rows that are right (a controller restart must
+ * not touch the VTEPs). */
+#define RECONCILE_GRACE_MS 3000
 
 static void run(struct reconcile *);
 
@@ -299,6 +308,9 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         v->n_problems = res.n_problems;
     }
     if (!json_array_size(res.ops)) {
+        if (!v->in_sync) {
+            log_info("VTEP %s: in sync", v->name);
+        }
         v->in_sync = true;
         set_str(&v->error, NULL);
         set_str(&v->refused_ops, NULL);
@@ -517,6 +529,26 @@ write_status(struct reconcile *r, const struct ovsdb_db *nb, const struct desire
     }
 }
 
+/* Still in the start-up grace (and some session is not synced)? */
+static bool
+in_grace(struct reconcile *r)
+{
+    long long left = r->active_ms + RECONCILE_GRACE_MS - time_msec();
+    if (left <= 0) {
+        return false;
+    }
+    struct rvtep *v;
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        struct sb_session *s = sb_find(r->sb, v->name);
+        if (!s || !sb_session_is_synced(s)) {
+            struct timeval tv = { left / 1000, (left % 1000) * 1000 };
+            evtimer_add(r->grace_ev, &tv);
+            return true;
+        }
+    }
+    return false;
+}
+
 static void
 run(struct reconcile *r)
 {
@@ -525,6 +557,9 @@ run(struct reconcile *r)
         return;
     }
     follow_vteps(r, nb);
+    if (in_grace(r)) {
+        return;
+    }
     struct desired *d = desired_compute(nb, vtep_info, r);
     const char **keep;
     size_t n_keep = unknown_vteps(r, d, &keep);
@@ -558,6 +593,7 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->base = base;
     r->nb = nb;
     r->run_ev = event_new(base, -1, 0, on_run, r);
+    r->grace_ev = evtimer_new(base, on_run, r);
     hmap_init(&r->vteps);
 
     /* Check the listeners now, so that a bad one stops seamd at start. */
@@ -594,6 +630,7 @@ reconcile_destroy(struct reconcile *r)
     deactivate(r);
     hmap_destroy(&r->vteps);
     event_free(r->run_ev);
+    event_free(r->grace_ev);
     for (char **l = r->listen; *l; l++) {
         free(*l);
     }
@@ -625,6 +662,7 @@ reconcile_set_active(struct reconcile *r, bool active)
         }
     }
     log_info("active: reconciling");
+    r->active_ms = time_msec();
     schedule(r);
 }
 

@@ -169,7 +169,7 @@ client_options(const struct sb *sb, struct ovsdb_client_options *o)
     o->db_name = "hardware_vtep";
     o->probe_ms = sb->opts.probe_ms;
     o->min_backoff_ms = 100;
-    o->max_backoff_ms = 1000;
+    o->max_backoff_ms = 500;
     o->leader_only = false;
     o->ssl_ctx = sb->opts.ssl_client;
 }

@@ -2,7 +2,7 @@
  * replica (ovsdb/client.h) of that VTEP's hardware_vtep database.
  *
  * A VTEP with a target ("tcp:IP:PORT", "ssl:IP:PORT") is dialed, and dialed
- * again after a loss (backoff capped at 1 s, so that a restarted VTEP is
+ * again after a loss (backoff capped at 0.5 s, so that a restarted VTEP is
  * reprogrammed quickly).  A VTEP without one is passive: seamd listens on
  * the configured remotes ("ptcp:6640", "pssl:6640:IP"), and a VTEP whose
  * Manager row dials in is matched to its session, once its replica is

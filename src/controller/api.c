@@ -371,7 +371,7 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
             }
             break;
         case API_T_DICT:
-            if (!json_is_object(value)) {
+            if (!json_is_object(value) && !json_is_null(value)) {
                 ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
             }
             break;

@@ -425,3 +425,15 @@ def test_slaac_and_external(seamd):
         "ipv6_ra_mode": "slaac"}}, 400, "InvalidInput", "ipv6_ra_mode is not valid")
     r = seamd.put(NET + "/" + n["id"], {"network": {"router:external": False}})
     assert r.json()["network"]["router:external"] is False
+
+
+def test_fixed_ips_filter(seamd):
+    n = seamd.create("networks", "network", {"name": "ff"})
+    s = seamd.create("subnets", "subnet", {"network_id": n["id"], "cidr": "10.8.0.0/24",
+                                           "ip_version": 4})
+    a = seamd.create("ports", "port", {"network_id": n["id"]})
+    seamd.create("ports", "port", {"network_id": n["id"]})
+    r = seamd.get("/v2.0/ports?fixed_ips=ip_address%3D10.8.0.2&fields=id").json()
+    assert r == {"ports": [{"id": a["id"]}]}
+    r = seamd.get("/v2.0/ports?fixed_ips=subnet_id%3D" + s["id"]).json()
+    assert len(r["ports"]) == 2

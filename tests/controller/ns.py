@@ -188,7 +188,7 @@ class SeamLab:
         d = self.dir("rc")
         argv = [vn.build_dir() / "tests" / "rcdriver", "--nb=" + self.nb.remote,
                 "--pidfile=%s" % (d / "rc.pid"), "--log-file=%s" % (d / "rc.log"),
-                "-d", "reconcile,sb"]
+                "-d", "reconcile,sb,client"]
         if listen:
             argv.append("--sb-listen=" + listen)
         p = vn.Process("rcdriver", self.u, d, argv, d / "rc.pid", d / "rc.log")
@@ -447,3 +447,69 @@ class SeamLab:
             return all(p["status"] == "ACTIVE" for p in self.nb.rows("Port"))
         vn.wait_until(ok, timeout, "every Port ACTIVE (%s)" % [
             (p["_uuid"][:8], p["status"], p["status_detail"]) for p in self.nb.rows("Port")])
+
+
+class OvsVtep:
+    """Open vSwitch's vtep emulator as one VTEP (peers/README.md §3):
+    ovsdb-server (Open_vSwitch + hardware_vtep), ovs-vswitchd on the
+    userspace datapath, ovs-vtep; the Physical_Switch is the OVS bridge
+    'name', the underlay IP on bridge br-phy (userspace tunnels route via an
+    OVS bridge)."""
+
+    def __init__(self, lab, ns, name, tunnel_ip, ports):
+        d = lab.dir("ovs-" + name)
+        run = d / "run"
+        run.mkdir()
+        self.env = {"OVS_RUNDIR": str(run), "OVS_DBDIR": str(d), "OVS_LOGDIR": str(d),
+                    "OVS_SYSCONFDIR": str(d)}
+        self.ns, self.name, self.dir = ns, name, d
+        self.sock = run / "db.sock"
+        self.remote = "unix:%s" % self.sock
+        vn.run(["ovsdb-tool", "create", d / "conf.db", "/usr/share/openvswitch/vswitch.ovsschema"])
+        vn.run(["ovsdb-tool", "create", d / "vtep.db", vn.VTEP_SCHEMA])
+
+        def start(pname, argv):
+            p = vn.Process(pname, ns, d, argv, run / (pname + ".pid"), d / (pname + ".log"),
+                           extra_env=self.env)
+            p.died = None
+            lab.procs.append(p)
+            p.wait_pidfile()
+            return p
+        start("ovsdb-server", ["ovsdb-server", "--no-chdir", "--pidfile=%s" % (run / "ovsdb-server.pid"),
+                               "--log-file=%s" % (d / "ovsdb-server.log"),
+                               "--unixctl=%s" % (run / "ovsdb-server.ctl"),
+                               "--remote=punix:%s" % self.sock,
+                               "--remote=db:hardware_vtep,Global,managers",
+                               d / "conf.db", d / "vtep.db"])
+        vn.wait_until(self.sock.exists, 10, "ovsdb-server socket")
+        self.vsctl("--no-wait", "init")
+        start("ovs-vswitchd", ["ovs-vswitchd", "--no-chdir",
+                               "--pidfile=%s" % (run / "ovs-vswitchd.pid"),
+                               "--log-file=%s" % (d / "ovs-vswitchd.log"), self.remote])
+        args = ["add-br", name, "--", "set", "Bridge", name, "datapath_type=netdev"]
+        for p in ports:
+            args += ["--", "add-port", name, p]
+        self.vsctl(*args)
+        lab.topo.ip(ns, "addr", "flush", "dev", "ul0")
+        self.vsctl("add-br", "br-phy", "--", "set", "Bridge", "br-phy", "datapath_type=netdev",
+                   "--", "add-port", "br-phy", "ul0")
+        lab.topo.ip(ns, "link", "set", "br-phy", "mtu", "1600")
+        lab.topo.ip(ns, "addr", "add", tunnel_ip + "/24", "dev", "br-phy")
+        lab.topo.ip(ns, "link", "set", "br-phy", "up")
+        self.ctl = vn.VtepCtl(self.remote)
+        self.ctl("add-ps", name, "--", "set", "Physical_Switch", name,
+                 "tunnel_ips=" + tunnel_ip)
+        start("ovs-vtep", ["/usr/bin/python3", "/usr/share/openvswitch/scripts/ovs-vtep",
+                           "--log-file=%s" % (d / "ovs-vtep.log"),
+                           "--pidfile=%s" % (run / "ovs-vtep.pid"), name])
+        vn.wait_until(lambda: {p["name"] for p in self.ctl.rows("Physical_Port")} >= set(ports),
+                      15, "ovs-vtep's Physical_Port rows")
+
+    def vsctl(self, *args):
+        return vn.run(["ovs-vsctl", "--db=" + self.remote, "--timeout=10"] + list(args),
+                      env=self.env).stdout
+
+
+def ovs_hypervisor(lab, ns, tap):
+    """build_usecases(hv1_impl=ovs_hypervisor): hv1 is the OVS emulator."""
+    lab.vteps["hv1"] = OvsVtep(lab, ns, "hv1", UNDERLAY + ".2", [tap])

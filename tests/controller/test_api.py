@@ -437,3 +437,20 @@ def test_fixed_ips_filter(seamd):
     assert r == {"ports": [{"id": a["id"]}]}
     r = seamd.get("/v2.0/ports?fixed_ips=subnet_id%3D" + s["id"]).json()
     assert len(r["ports"]) == 2
+
+
+def test_pagination_and_sorting(seamd):
+    for name in ("c", "a", "b"):
+        seamd.create("networks", "network", {"name": name})
+    r = seamd.get(NET + "?sort_key=name&sort_dir=desc&fields=name").json()
+    assert [n["name"] for n in r["networks"]] == ["c", "b", "a"]
+    r = seamd.get(NET + "?limit=2&sort_key=name&fields=name&fields=id").json()
+    assert [n["name"] for n in r["networks"]] == ["a", "b"]
+    nxt = [link for link in r["networks_links"] if link["rel"] == "next"][0]["href"]
+    assert nxt.startswith(seamd.url + "/v2.0/networks?")
+    r2 = seamd.get(nxt[len(seamd.url):]).json()
+    assert [n["name"] for n in r2["networks"]] == ["c"]
+    assert [link["rel"] for link in r2["networks_links"]] == ["previous"]
+    assert [link["rel"] for link in r["networks_links"]] == ["next", "previous"]
+    e = error(seamd.get(NET + "?limit=x"))
+    assert e["type"] == "BadRequest"

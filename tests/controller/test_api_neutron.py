@@ -230,3 +230,19 @@ def test_known_differences(seamd, neutron, body, neutron_status, seamd_status, w
     assert (b.status_code, a.status_code) == (neutron_status, seamd_status), why
     if b.status_code == 201:
         neutron.delete("/v2.0/networks/" + b.json()["network"]["id"])
+
+
+def test_pagination_matches(seamd, neutron):
+    for api in (seamd, neutron):
+        for name in ("pg1", "pg2"):
+            api.post("/v2.0/networks", {"network": {"name": name}})
+    a, b = same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=1&fields=id")
+    assert set(a.json()) == set(b.json()) == {"networks", "networks_links"}
+    assert [x["rel"] for x in a.json()["networks_links"]] == \
+        [x["rel"] for x in b.json()["networks_links"]] == ["next", "previous"]
+    for api in (seamd, neutron):
+        r = api.get("/v2.0/networks?limit=1&fields=id").json()
+        nxt = r["networks_links"][0]["href"]
+        r2 = api.get(nxt[len(api.url):]).json()
+        assert sorted(l["rel"] for l in r2["networks_links"]) == ["next", "previous"]
+    same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=x")

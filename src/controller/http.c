@@ -245,15 +245,18 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
-    if (!token_ok(s, req)) {
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
+    /* Version discovery is open, as in neutron-server's paste pipeline. */
+    bool versions = evhttp_request_get_command(req) == EVHTTP_REQ_GET
+                    && (!raw_path || !*raw_path || !strcmp(raw_path, "/"));
+    if (!versions && !token_ok(s, req)) {
         send_json(req, 401, json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 401,
                                       "title", "Unauthorized", "message",
                                       "The request you have made requires "
                                       "authentication."));
         return;
     }
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *path = evhttp_uridecode(raw_path && *raw_path ? raw_path : "/", 0, NULL);
     const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
     const char *method = method_name(evhttp_request_get_command(req));

@@ -486,3 +486,11 @@ def test_bulk_create(seamd):
     rejected(seamd, "POST", NET, {"networks": []}, 400, "HTTPBadRequest")
     rejected(seamd, "POST", NET, {"networks": [{"name": "ok"}, {"bogus": 1}]}, 400,
              "HTTPBadRequest", "Unrecognized attribute(s) 'bogus'")
+
+
+@pytest.mark.parametrize("seg", [-1, "-1", -7])
+def test_negative_segmentation_id(seamd, seg):
+    rejected(seamd, "POST", NET, {"network": {"provider:network_type": "vlan",
+                                              "provider:physical_network": "physnet1",
+                                              "provider:segmentation_id": seg}},
+             400, "InvalidInput", "segmentation_id out of range (1 through 4094)")

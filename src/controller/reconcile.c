@@ -641,7 +641,9 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->grace_ev = evtimer_new(base, on_run, r);
     hmap_init(&r->vteps);
 
-    /* Check the listeners now, so that a bad one stops seamd at start. */
+    /* Check the listeners' names now, so that a bad one stops seamd at
+     * start (an address in use is only retried: the active seamd may hold
+     * it). */
     struct sb *probe;
     struct sb_options so = { (const char *const *) r->listen, r->ssl_server,
                              r->ssl_client, r->probe_ms };
@@ -701,9 +703,7 @@ reconcile_set_active(struct reconcile *r, bool active)
                              r->ssl_client, r->probe_ms };
     static const struct sb_callbacks cbs = { .changed = sb_changed };
     if (sb_create(r->base, &so, &cbs, r, &r->sb)) {
-        log_err("active, but the southbound listeners cannot open; "
-                "only the VTEPs with a target are reached");
-        so.listen = NULL;
+        so.listen = NULL;       /* Checked by reconcile_create(): cannot be. */
         if (sb_create(r->base, &so, &cbs, r, &r->sb)) {
             r->sb = NULL;
         }

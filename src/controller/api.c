@@ -19,6 +19,8 @@
 
 /* The most rows a list answers (a bound on the reply's size). */
 #define API_MAX_LIST 100000
+/* The most items of one bulk create (each is checked against the NB). */
+#define API_MAX_BULK 1000
 
 static const struct api_resource *const resources[] = {
     &api_network_resource, &api_segment_resource, &api_subnet_resource,
@@ -702,6 +704,13 @@ do_bulk(struct api_ctx *ctx, const struct api_resource *r, const json_t *items,
 {
     if (!json_array_size(items)) {
         reply_error(res, 400, "HTTPBadRequest", "Resources required");
+        return;
+    }
+    if (json_array_size(items) > API_MAX_BULK) {
+        char *msg = xasprintf("A bulk request may create at most %d %s.", API_MAX_BULK,
+                              r->plural_key);
+        reply_error(res, 400, "HTTPBadRequest", msg);
+        free(msg);
         return;
     }
     struct ovsdb_db *scratch = ctx->db ? scratch_copy(ctx->db) : NULL;

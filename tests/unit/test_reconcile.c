@@ -219,7 +219,7 @@ sync_one(struct fx *f, const char *name, const char *const *keep, size_t n_keep)
 {
     struct desired *d = desired_compute(f->nb, info, f);
     struct vtepdiff_result r;
-    vtepdiff_compute(db_of(f, name), name, desired_find_vtep(d, name), keep, n_keep, &r);
+    vtepdiff_compute(db_of(f, name), name, desired_find_vtep(d, name), keep, n_keep, NULL, &r);
     size_t n = r.n_changes;
     if (json_array_size(r.ops)) {
         run_ok(db_of(f, name), json_incref(r.ops));
@@ -558,7 +558,7 @@ test_foreign_rows_left_alone(void **state)
              "\"ls\"]],[5,[\"named-uuid\",\"ls\"]]]]]]}]");
     struct desired *d = desired_compute(f->nb, info, f);
     struct vtepdiff_result r;
-    vtepdiff_compute(f->tor, "tor1", desired_find_vtep(d, "tor1"), NULL, 0, &r);
+    vtepdiff_compute(f->tor, "tor1", desired_find_vtep(d, "tor1"), NULL, 0, NULL, &r);
     assert_int_equal(r.n_problems, 1);
     assert_non_null(strstr(r.problems[0].text, "VLAN 2901 of port p1"));
     run_ok(f->tor, json_incref(r.ops));
@@ -569,7 +569,7 @@ test_foreign_rows_left_alone(void **state)
     assert_remote(f->tor, "02:00:00:00:00:77", "10.9.9.9|");
     assert_non_null(dbrow_find_str(f->tor, "Logical_Switch", "name", "theirs"));
     /* With nothing desired at all, still nothing of theirs goes. */
-    vtepdiff_compute(f->tor, "tor1", NULL, NULL, 0, &r);
+    vtepdiff_compute(f->tor, "tor1", NULL, NULL, 0, NULL, &r);
     run_ok(f->tor, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     assert_non_null(dbrow_find_str(f->tor, "Logical_Switch", "name", "theirs"));
@@ -633,7 +633,7 @@ test_keep_unknown_vtep(void **state)
     const char *keep[] = { "10.0.0.3" };
     struct vtepdiff_result r;
     struct desired *d = desired_compute(f->nb, NULL, NULL);
-    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), keep, 1, &r);
+    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), keep, 1, NULL, &r);
     if (json_array_size(r.ops)) {
         run_ok(f->hv1, json_incref(r.ops));
     }
@@ -642,7 +642,7 @@ test_keep_unknown_vtep(void **state)
     assert_remote(f->hv1, "02:00:00:00:00:55", "10.0.0.3|");
     /* Without 'keep' it goes. */
     d = desired_compute(f->nb, NULL, NULL);
-    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, &r);
+    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, NULL, &r);
     run_ok(f->hv1, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
@@ -699,7 +699,7 @@ test_problems_and_baremetal(void **state)
     assert_int_equal(n_problem, 1);
     assert_non_null(desired_find_binding(desired_find_vtep(d, "tor1"), "p2", 0));
     struct vtepdiff_result r;
-    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, &r);
+    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, NULL, &r);
     assert_int_equal(r.n_problems, 1);      /* tap77777777-77 is not on hv1. */
     assert_non_null(strstr(r.problems[0].text, "has no port tap77777777-77"));
     vtepdiff_result_destroy(&r);

@@ -94,7 +94,12 @@ struct reconcile {
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
+    struct event *resync_ev;        /* Full diffs now and then. */
 };
+
+/* Every VTEP gets a full diff this often, in case a change to its rows
+ * slipped by while a transaction of ours was in flight. */
+#define RECONCILE_RESYNC_MS 30000
 
 /* After becoming active, VTEPs are written only once every session is
  * synced, or this long after: a VTEP whose session is not up yet may hold
@@ -120,6 +125,17 @@ schedule(struct reconcile *r)
 }
 
 static struct rvtep *find_rvtep(const struct reconcile *, const char *name);
+
+static void
+on_resync(evutil_socket_t fd, short what, void *r_)
+{
+    struct reconcile *r = r_;
+    struct rvtep *v;
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        v->full = true;
+    }
+    schedule(r);
+}
 
 static void
 set_desired_dirty(struct reconcile *r)
@@ -874,6 +890,7 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->nb = nb;
     r->run_ev = event_new(base, -1, 0, on_run, r);
     r->grace_ev = evtimer_new(base, on_run, r);
+    r->resync_ev = event_new(base, -1, EV_PERSIST, on_resync, r);
     hmap_init(&r->vteps);
 
     /* Check the listeners' names now, so that a bad one stops seamd at
@@ -893,6 +910,7 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
 static void
 deactivate(struct reconcile *r)
 {
+    event_del(r->resync_ev);
     struct rvtep *v;
     HMAP_FOR_EACH_POP (v, node, &r->vteps) {
         rvtep_destroy(v);
@@ -915,6 +933,7 @@ reconcile_destroy(struct reconcile *r)
     hmap_destroy(&r->vteps);
     event_free(r->run_ev);
     event_free(r->grace_ev);
+    event_free(r->resync_ev);
     for (char **l = r->listen; *l; l++) {
         free(*l);
     }
@@ -945,6 +964,8 @@ reconcile_set_active(struct reconcile *r, bool active)
     }
     log_info("active: reconciling");
     r->active_ms = time_msec();
+    struct timeval tv = { RECONCILE_RESYNC_MS / 1000, 0 };
+    event_add(r->resync_ev, &tv);
     schedule(r);
 }
 

@@ -365,10 +365,15 @@ execute_update(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     struct ovsdb_condition cond;
     struct ovsdb_row *values = NULL;
     unsigned long *changed = NULL;
-    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
+    /* ovsdb-server reads "row" before "where": of two faults, the row's
+     * is reported. */
+    struct ovsdb_table *table = parse_table(p, x);
+    const json_t *where = ovsdb_parser_member(p, "where", OP_ARRAY);
     const json_t *row_json = ovsdb_parser_member(p, "row", OP_OBJECT);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
-    if (perror || error) {
+    ovsdb_condition_init_empty(&cond);
+    error = NULL;
+    if (perror) {
         goto out;
     }
     const struct ovsdb_table_schema *ts = table->schema;
@@ -386,6 +391,10 @@ execute_update(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
                                        "table %s.", ts->columns[i]->name, ts->name);
             goto out;
         }
+    }
+    error = ovsdb_condition_from_json(ts, where, &x->symtab, &cond);
+    if (error) {
+        goto out;
     }
     struct update_aux aux = { values, changed, NULL, 0 };
     error = x->db->read_only ? reserved_db_error("update", x->db)
@@ -415,14 +424,21 @@ execute_mutate(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     struct ovsdb_error *error;
     struct ovsdb_condition cond;
     struct ovsdb_mutation_set mutations = { NULL, 0 };
-    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
+    /* "mutations" before "where", as in ovsdb-server. */
+    struct ovsdb_table *table = parse_table(p, x);
+    const json_t *where = ovsdb_parser_member(p, "where", OP_ARRAY);
     const json_t *mutations_json = ovsdb_parser_member(p, "mutations", OP_ARRAY);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
-    if (perror || error) {
+    ovsdb_condition_init_empty(&cond);
+    error = NULL;
+    if (perror) {
         goto out;
     }
     error = ovsdb_mutation_set_from_json(table->schema, mutations_json, &x->symtab,
                                          &mutations);
+    if (!error) {
+        error = ovsdb_condition_from_json(table->schema, where, &x->symtab, &cond);
+    }
     if (error) {
         goto out;
     }
@@ -466,14 +482,31 @@ execute_delete(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     return op_error(perror, error);
 }
 
+/* "wait" compares the rows as sets, as ovsdb-server does: the distinct
+ * projections (on "columns") of the rows "where" selects against the
+ * distinct rows of "rows". */
+struct wait_row {
+    struct hmap_node node;          /* In 'wait_aux->expected', by projection. */
+    struct ovsdb_row *row;
+    bool matched;                   /* Some selected row equals it. */
+};
+
 struct wait_aux {
-    struct ovsdb_row **expected;
-    size_t n_expected;
-    bool *matched;
+    struct hmap expected;           /* Distinct "struct wait_row"s. */
     const struct ovsdb_column **columns;
     size_t n_columns;
-    bool mismatch;
+    bool mismatch;                  /* A selected row is not in "rows". */
 };
+
+static uint32_t
+hash_columns(const struct ovsdb_row *row, const struct ovsdb_column **columns, size_t n)
+{
+    uint32_t hash = 0;
+    for (size_t i = 0; i < n; i++) {
+        hash = ovsdb_datum_hash(&row->fields[columns[i]->index], &columns[i]->type, hash);
+    }
+    return hash;
+}
 
 static bool
 rows_equal_columns(const struct ovsdb_row *a, const struct ovsdb_row *b,
@@ -488,18 +521,29 @@ rows_equal_columns(const struct ovsdb_row *a, const struct ovsdb_row *b,
     return true;
 }
 
+static struct wait_row *
+wait_find(const struct wait_aux *aux, const struct ovsdb_row *row, uint32_t hash)
+{
+    struct wait_row *wr;
+    HMAP_FOR_EACH_WITH_HASH (wr, node, hash, &aux->expected) {
+        if (rows_equal_columns(wr->row, row, aux->columns, aux->n_columns)) {
+            return wr;
+        }
+    }
+    return NULL;
+}
+
 static struct ovsdb_error *
 wait_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 {
     struct wait_aux *aux = aux_;
-    for (size_t i = 0; i < aux->n_expected; i++) {
-        if (!aux->matched[i]
-            && rows_equal_columns(row, aux->expected[i], aux->columns, aux->n_columns)) {
-            aux->matched[i] = true;
-            return NULL;
-        }
+    struct wait_row *wr = wait_find(aux, row, hash_columns(row, aux->columns,
+                                                           aux->n_columns));
+    if (wr) {
+        wr->matched = true;
+    } else {
+        aux->mismatch = true;
     }
-    aux->mismatch = true;
     return NULL;
 }
 
@@ -512,6 +556,7 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     struct wait_aux aux;
 
     memset(&aux, 0, sizeof aux);
+    hmap_init(&aux.expected);
     ovsdb_condition_init_empty(&cond);
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
@@ -547,26 +592,32 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
         }
         aux.n_columns = ts->n_columns;
     }
-    aux.n_expected = json_array_size(rows);
-    aux.expected = xcalloc(aux.n_expected ? aux.n_expected : 1, sizeof *aux.expected);
-    aux.matched = xcalloc(aux.n_expected ? aux.n_expected : 1, sizeof *aux.matched);
-    for (size_t i = 0; i < aux.n_expected; i++) {
-        const json_t *r = json_array_get(rows, i);
-        aux.expected[i] = ovsdb_row_create(table);
-        error = ovsdb_row_from_json(aux.expected[i], r, &x->symtab, NULL);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        struct ovsdb_row *r = ovsdb_row_create(table);
+        error = ovsdb_row_from_json(r, json_array_get(rows, i), &x->symtab, NULL);
         /* Columns of "rows" not in "columns" are parsed but not compared
          * (ovsdb-server does not reject them). */
         if (error) {
+            ovsdb_row_destroy(r);
             goto out;
         }
+        uint32_t hash = hash_columns(r, aux.columns, aux.n_columns);
+        if (wait_find(&aux, r, hash)) {
+            ovsdb_row_destroy(r);
+            continue;
+        }
+        struct wait_row *wr = xzalloc(sizeof *wr);
+        wr->row = r;
+        hmap_insert(&aux.expected, &wr->node, hash);
     }
     error = for_each_match(x, table, &cond, wait_cb, &aux);
     if (error) {
         goto out;
     }
     bool equal = !aux.mismatch;
-    for (size_t i = 0; i < aux.n_expected; i++) {
-        equal = equal && aux.matched[i];
+    struct wait_row *wr;
+    HMAP_FOR_EACH (wr, node, &aux.expected) {
+        equal = equal && wr->matched;
     }
     if (equal == want_equal) {
         *resultp = json_object();
@@ -581,11 +632,12 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
         *resultp = NULL;
     }
 out:
-    for (size_t i = 0; i < aux.n_expected; i++) {
-        ovsdb_row_destroy(aux.expected[i]);
+    struct wait_row *dead;
+    HMAP_FOR_EACH_POP (dead, node, &aux.expected) {
+        ovsdb_row_destroy(dead->row);
+        free(dead);
     }
-    free(aux.expected);
-    free(aux.matched);
+    hmap_destroy(&aux.expected);
     free(aux.columns);
     ovsdb_condition_destroy(&cond);
     return op_error(perror, error);
@@ -626,6 +678,10 @@ static struct ovsdb_error *
 execute_assert(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     const json_t *lock = ovsdb_parser_member(p, "lock", OP_STRING);
+    /* ovsdb-server parses "lock" as an <id>. */
+    if (lock && !ovsdb_id_is_valid(json_string_value(lock))) {
+        ovsdb_parser_raise(p, "Type mismatch for member 'lock'.");
+    }
     struct ovsdb_error *error = ovsdb_parser_finish(p);
     if (error) {
         return error;

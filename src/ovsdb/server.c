@@ -835,7 +835,14 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
     } else if (!strcmp(m, "unlock")) {
         handle_lock(s, msg, 2);
     } else if (!strcmp(m, "set_db_change_aware")) {
-        reply(s, json_object(), msg->id);
+        if (json_array_size(msg->params) != 1
+            || !json_is_boolean(json_array_get(msg->params, 0))) {
+            reply_error(s, ovsdb_syntax_error(msg->params, NULL, "set_db_change_aware: "
+                                              "true or false parameter expected"),
+                        msg->id);
+        } else {
+            reply(s, json_object(), msg->id);
+        }
     } else if (!strcmp(m, "get_server_id")) {
         char id[UUID_LEN + 1];
         uuid_to_string(&s->server->server_id, id);

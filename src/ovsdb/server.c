@@ -177,6 +177,14 @@ struct ovsdb_server *
 ovsdb_server_create(struct event_base *base)
 {
     struct ovsdb_server *server = xzalloc(sizeof *server);
+    static bool raised;
+    if (base && !raised) {
+        raised = true;
+        int err = conn_raise_fd_limit();
+        if (err) {
+            log_warn("cannot raise the open-file limit: %s", strerror(-err));
+        }
+    }
     server->base = base;
     hmap_init(&server->locks);
     list_init(&server->sessions);

@@ -81,11 +81,92 @@ parse_table_where(struct ovsdb_parser *p, struct exec_ctx *x,
     return table;
 }
 
-/* Calls 'cb' for each row of 'table' that matches 'cond' (all clauses),
- * looking up a single row when the condition names its _uuid.  'cb' may
- * replace or delete the row it is given. */
+/* Calls 'cb' for each row of 'table' that matches 'cond' (all clauses).
+ * 'cb' may replace or delete the row it is given. */
 typedef struct ovsdb_error *row_cb(struct exec_ctx *, struct ovsdb_row *, void *aux);
 
+#define MAX_INDEX_LOOKUP_COLUMNS 8
+
+/* If 'cond' has an "==" clause on each column of an index of 'ts', returns
+ * the index and stores the clauses' values, in the index's column order,
+ * in 'args'; else returns NULL. */
+static const struct ovsdb_index_schema *
+find_index(const struct ovsdb_table_schema *ts, const struct ovsdb_condition *cond,
+           const struct ovsdb_datum *args[MAX_INDEX_LOOKUP_COLUMNS])
+{
+    for (size_t i = 0; i < ts->n_indexes; i++) {
+        const struct ovsdb_index_schema *index = &ts->indexes[i];
+        size_t j;
+        if (index->n_columns > MAX_INDEX_LOOKUP_COLUMNS) {
+            continue;
+        }
+        for (j = 0; j < index->n_columns; j++) {
+            args[j] = NULL;
+            for (size_t k = 0; k < cond->n_clauses && !args[j]; k++) {
+                const struct ovsdb_clause *c = &cond->clauses[k];
+                if (c->function == OVSDB_F_EQ && c->column == index->columns[j]) {
+                    args[j] = &c->arg;
+                }
+            }
+            if (!args[j]) {
+                break;
+            }
+        }
+        if (j == index->n_columns) {
+            return index;
+        }
+    }
+    return NULL;
+}
+
+/* The rows of the transaction's view of 'table' whose 'index' columns hold
+ * 'args' and that match 'cond': the committed rows from the index that the
+ * transaction has not touched (the index is updated only at commit), and
+ * the rows the transaction inserted or changed.  Returns them in a new
+ * array (free it), their number in '*np'. */
+static struct ovsdb_row **
+index_lookup(struct exec_ctx *x, struct ovsdb_table *table,
+             const struct ovsdb_index_schema *index,
+             const struct ovsdb_datum *args[], const struct ovsdb_condition *cond,
+             size_t *np)
+{
+    const struct ovsdb_table_schema *ts = table->schema;
+    size_t i = index - ts->indexes, n = 0, allocated = 4;
+    struct ovsdb_row **rows = xmalloc(allocated * sizeof *rows);
+    uint32_t hash = 0;
+    for (size_t j = 0; j < index->n_columns; j++) {
+        hash = ovsdb_datum_hash(args[j], &index->columns[j]->type, hash);
+    }
+    struct ovsdb_index_node *in;
+    HMAP_FOR_EACH_WITH_HASH (in, node, hash, &table->indexes[i]) {
+        if (!in->row->txn_row && ovsdb_condition_match_all(in->row, cond)) {
+            if (n == allocated) {
+                allocated *= 2;
+                rows = xrealloc(rows, allocated * sizeof *rows);
+            }
+            rows[n++] = in->row;
+        }
+    }
+    const struct ovsdb_txn_table *tt = x->txn->by_index[ts->index];
+    if (tt) {
+        const struct ovsdb_txn_row *tr;
+        LIST_FOR_EACH (tr, list_node, &tt->rows) {
+            if (tr->new && ovsdb_condition_match_all(tr->new, cond)) {
+                if (n == allocated) {
+                    allocated *= 2;
+                rows = xrealloc(rows, allocated * sizeof *rows);
+                }
+                rows[n++] = tr->new;
+            }
+        }
+    }
+    *np = n;
+    return rows;
+}
+
+/* Finds the matching rows without a scan when it can: one hash lookup for
+ * "_uuid == U", an index lookup for "==" on the columns of a schema index
+ * (as the IDLs and seamd query: by name, by MAC); other conditions scan. */
 static struct ovsdb_error *
 for_each_match(struct exec_ctx *x, struct ovsdb_table *table,
                const struct ovsdb_condition *cond, row_cb *cb, void *aux)
@@ -94,6 +175,19 @@ for_each_match(struct exec_ctx *x, struct ovsdb_table *table,
     if (uuid) {
         struct ovsdb_row *row = ovsdb_table_get_row(table, uuid);
         return row && ovsdb_condition_match_all(row, cond) ? cb(x, row, aux) : NULL;
+    }
+    const struct ovsdb_datum *args[MAX_INDEX_LOOKUP_COLUMNS];
+    const struct ovsdb_index_schema *index = find_index(table->schema, cond, args);
+    if (index) {
+        /* Collected first: 'cb' may add transaction rows. */
+        size_t n;
+        struct ovsdb_row **rows = index_lookup(x, table, index, args, cond, &n);
+        struct ovsdb_error *error = NULL;
+        for (size_t i = 0; i < n && !error; i++) {
+            error = cb(x, rows[i], aux);
+        }
+        free(rows);
+        return error;
     }
     struct ovsdb_row *row;
     HMAP_FOR_EACH (row, hmap_node, &table->rows) {

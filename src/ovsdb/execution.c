@@ -5,12 +5,15 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "lib/log.h"
 #include "ovsdb/condition.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/parser.h"
 #include "ovsdb/jsonarena.h"
+#include "ovsdb/jsonparse.h"
+#include "ovsdb/jsonw.h"
 #include "ovsdb/monitor.h"
 #include "ovsdb/mutation.h"
 #include "ovsdb/storage.h"
@@ -807,16 +810,66 @@ static const struct {
     { "assert", execute_assert, false },
 };
 
-bool
-ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
-              const json_t *ops, long long elapsed_ms, long long *timeout_msp,
-              json_t **resultp)
+/* Where results go: a JSON array, or (text mode) the text of one. */
+struct results {
+    json_t *array;              /* Or NULL in text mode. */
+    struct ds *text;            /* Text mode: "[r1,r2" so far. */
+    size_t n;
+};
+
+static void
+results_add(struct results *r, json_t *result)
+{
+    if (r->array) {
+        json_array_append_new(r->array, result);
+    } else {
+        ds_put_char(r->text, r->n ? ',' : '[');
+        jsonw_json(r->text, result);
+        if (!jsonarena_is_active()) {
+            json_decref(result);    /* Else it goes with its arena. */
+        }
+    }
+    r->n++;
+}
+
+/* Parses operation text 'op' (see ovsdb_execute_text()) into an arena of
+ * its own, '*arenap' (created on first use, reset for each operation), if
+ * the caller has an arena active, else on the heap: a big transaction holds
+ * one operation's tree at a time. */
+static json_t *
+parse_op_text(const json_t *op, struct jsonarena **arenap)
+{
+    struct jsonarena *outer = jsonarena_suspend();
+    if (!outer) {
+        *arenap = NULL;
+    } else if (!*arenap) {
+        *arenap = jsonarena_begin();
+    } else {
+        jsonarena_reset(*arenap);
+        jsonarena_resume(*arenap);
+    }
+    char *error;
+    json_t *json = jsonparse(json_string_value(op), json_string_length(op), 0, &error);
+    if (!json) {
+        /* The text was validated when the request was read. */
+        log_err("operation text does not parse (%s)", error);
+        free(error);
+        json = json_null();
+    }
+    return json;
+}
+
+static bool
+execute__(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+          const json_t *ops, bool ops_are_text, long long elapsed_ms,
+          long long *timeout_msp, struct results *results)
 {
     struct exec_ctx x;
     size_t n_ops = json_array_size(ops);
-    json_t *results = json_array();
     struct ovsdb_error *error = NULL;
     bool waiting = false;
+    struct jsonarena *outer = NULL;
+    struct jsonarena *op_arena = NULL;      /* Reused by each operation. */
 
     memset(&x, 0, sizeof x);
     x.db = db;
@@ -828,68 +881,117 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
 
     for (size_t i = 0; i < n_ops && !error && !waiting; i++) {
         const json_t *op = json_array_get(ops, i);
+        json_t *parsed = NULL;
         json_t *result = NULL;
         struct ovsdb_parser p;
 
+        if (ops_are_text) {
+            outer = jsonarena_suspend();
+            jsonarena_resume(outer);
+            op = parsed = parse_op_text(op, &op_arena);
+            if (!results->array) {
+                /* Its result is written out before the arena goes. */
+                jsonarena_resume(op_arena);
+            } else {
+                jsonarena_end(op_arena);
+                jsonarena_resume(outer);
+            }
+        }
         if (!json_is_object(op)) {
             /* ovsdb-server's parser wording. */
             error = ovsdb_error("syntax error", "Parsing ovsdb operation %zu of "
                                 "%zu failed: Object expected.", i + 1, n_ops);
-            break;
-        }
-        ovsdb_parser_init(&p, op, "ovsdb operation %zu of %zu", i + 1, n_ops);
-        const json_t *name = ovsdb_parser_member(&p, "op", OP_STRING);
-        if (!name) {
-            error = ovsdb_parser_finish(&p);
-            break;
-        }
-        size_t j;
-        for (j = 0; j < ARRAY_SIZE(operations); j++) {
-            if (!strcmp(operations[j].name, json_string_value(name))) {
-                break;
+        } else {
+            ovsdb_parser_init(&p, op, "ovsdb operation %zu of %zu", i + 1, n_ops);
+            const json_t *name = ovsdb_parser_member(&p, "op", OP_STRING);
+            size_t j = ARRAY_SIZE(operations);
+            if (name) {
+                for (j = 0; j < ARRAY_SIZE(operations); j++) {
+                    if (!strcmp(operations[j].name, json_string_value(name))) {
+                        break;
+                    }
+                }
+                if (j == ARRAY_SIZE(operations)) {
+                    /* ovsdb-server reports it as a parse error. */
+                    ovsdb_parser_raise(&p, "No operation \"%s\"",
+                                       json_string_value(name));
+                }
+            }
+            if (j == ARRAY_SIZE(operations)) {
+                error = ovsdb_parser_finish(&p);
+            } else {
+                error = operations[j].func(&p, &x, &result);
+                if (!error && !result) {
+                    waiting = true;
+                }
             }
         }
-        if (j == ARRAY_SIZE(operations)) {
-            /* ovsdb-server reports it as a parse error ("syntax error"). */
-            ovsdb_parser_raise(&p, "No operation \"%s\"", json_string_value(name));
-            error = ovsdb_parser_finish(&p);
-            break;
-        }
-        error = operations[j].func(&p, &x, &result);
-        if (!error && !result) {
-            waiting = true;
-            break;
-        }
         if (result) {
-            json_array_append_new(results, result);
+            results_add(results, result);
+        }
+        if (ops_are_text) {
+            jsonarena_end(op_arena);
+            if (!op_arena) {
+                json_decref(parsed);
+            }
+            jsonarena_resume(outer);
         }
     }
+    jsonarena_destroy(op_arena);
 
     if (waiting) {
         ovsdb_txn_abort(x.txn);
         ovsdb_symbol_table_destroy(&x.symtab);
-        json_decref(results);
         *timeout_msp = x.timeout_ms;
-        *resultp = NULL;
         return false;
     }
     if (error) {
-        json_array_append_new(results, ovsdb_error_to_json(error));
+        results_add(results, ovsdb_error_to_json(error));
         ovsdb_error_destroy(error);
         ovsdb_txn_abort(x.txn);
     } else {
         x.txn->durable = x.durable;
         error = ovsdb_db_commit_txn(db, x.txn);
         if (error) {
-            json_array_append_new(results, ovsdb_error_to_json(error));
+            results_add(results, ovsdb_error_to_json(error));
             ovsdb_error_destroy(error);
         }
     }
-    while (json_array_size(results) < n_ops) {
-        json_array_append_new(results, json_null());
+    while (results->n < n_ops) {
+        results_add(results, json_null());
     }
     ovsdb_symbol_table_destroy(&x.symtab);
-    *resultp = results;
+    return true;
+}
+
+bool
+ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+              const json_t *ops, long long elapsed_ms, long long *timeout_msp,
+              json_t **resultp)
+{
+    struct results results = { json_array(), NULL, 0 };
+    if (!execute__(db, env, ops, false, elapsed_ms, timeout_msp, &results)) {
+        json_decref(results.array);
+        *resultp = NULL;
+        return false;
+    }
+    *resultp = results.array;
+    return true;
+}
+
+bool
+ovsdb_execute_text(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+                   const json_t *ops, bool ops_are_text, long long elapsed_ms,
+                   long long *timeout_msp, struct ds *out)
+{
+    size_t start = out->length;
+    struct results results = { NULL, out, 0 };
+    if (!execute__(db, env, ops, ops_are_text, elapsed_ms, timeout_msp, &results)) {
+        out->length = start;
+        ds_cstr(out);
+        return false;
+    }
+    ds_put_cstr(out, results.n ? "]" : "[]");
     return true;
 }
 

@@ -17,6 +17,10 @@ struct parser {
     char *error;                    /* First error, or NULL. */
     char *scratch;                  /* Unescaped strings are built here. */
     size_t scratch_size;
+    bool defer_params;              /* jsonparse_request(). */
+    bool params_next;               /* The next value is "params". */
+    bool discard;                   /* Validate only: build nothing. */
+    bool deferred;                  /* Some element was deferred. */
 };
 
 static json_t *parse_value(struct parser *);
@@ -310,16 +314,17 @@ parse_number(struct parser *ps)
             /* As ovsdb-server's parser does (jansson refuses): an integer
              * beyond 64 bits is read as a real. */
             errno = 0;
-            json = json_real(strtod(text, &end));
+            double d = strtod(text, &end);
+            json = ps->discard ? json_null() : json_real(d);
         } else {
-            json = json_integer(v);
+            json = ps->discard ? json_null() : json_integer(v);
         }
     } else {
         double d = strtod(text, &end);
         if (errno == ERANGE && (d > 1 || d < -1)) {
             fail(ps, "real number overflow");
         } else {
-            json = json_real(d);
+            json = ps->discard ? json_null() : json_real(d);
         }
     }
     if (text != buf) {
@@ -348,7 +353,11 @@ parse_container(struct parser *ps, bool is_object)
         return NULL;
     }
     char close = is_object ? '}' : ']';
-    json_t *json = is_object ? json_object() : json_array();
+    bool is_params = ps->params_next && !is_object;
+    ps->params_next = false;
+    size_t n_elems = 0;
+    /* While discarding, every value is the json_null() singleton. */
+    json_t *json = ps->discard ? json_null() : is_object ? json_object() : json_array();
     ps->p++;                    /* The '{' or '['. */
     skip_space(ps);
     if (ps->p < ps->end && *ps->p == close) {
@@ -383,8 +392,11 @@ parse_container(struct parser *ps, bool is_object)
                 goto error;
             }
             ps->p++;
+            ps->params_next = (ps->defer_params && ps->depth == 1 && key_len == 6
+                               && !memcmp(key_copy, "params", 6));
             json_t *value = parse_value(ps);
-            if (value) {
+            ps->params_next = false;
+            if (value && !ps->discard) {
                 json_object_setn_new_nocheck(json, key_copy, key_len, value);
             }
             if (key_copy != small) {
@@ -394,11 +406,28 @@ parse_container(struct parser *ps, bool is_object)
                 goto error;
             }
         } else {
-            json_t *value = parse_value(ps);
+            json_t *value;
+            if (is_params && n_elems > 0) {
+                /* Validated, kept as its text (jsonparse_request()). */
+                skip_space(ps);
+                const unsigned char *start = ps->p;
+                ps->discard = true;
+                value = parse_value(ps);
+                ps->discard = false;
+                if (value) {
+                    value = json_stringn_nocheck((const char *) start, ps->p - start);
+                    ps->deferred = true;
+                }
+            } else {
+                value = parse_value(ps);
+            }
             if (!value) {
                 goto error;
             }
-            json_array_append_new(json, value);
+            n_elems++;
+            if (!ps->discard) {
+                json_array_append_new(json, value);
+            }
         }
         skip_space(ps);
         if (ps->p < ps->end && *ps->p == ',') {
@@ -435,7 +464,10 @@ parse_value(struct parser *ps)
         const char *s;
         size_t len;
         ps->p++;
-        return parse_string(ps, &s, &len) ? json_stringn_nocheck(s, len) : NULL;
+        if (!parse_string(ps, &s, &len)) {
+            return NULL;
+        }
+        return ps->discard ? json_null() : json_stringn_nocheck(s, len);
     }
     case 't':
         return match_word(ps, "true", 4) ? json_true() : NULL;
@@ -448,14 +480,16 @@ parse_value(struct parser *ps)
     }
 }
 
-json_t *
-jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
+static json_t *
+parse_text(const char *buf, size_t len, unsigned int max_depth, bool defer_params,
+           bool *deferredp, char **errorp)
 {
     struct parser ps = {
         .p = (const unsigned char *) buf,
         .start = (const unsigned char *) buf,
         .end = (const unsigned char *) buf + len,
         .max_depth = max_depth ? max_depth : 1000,
+        .defer_params = defer_params,
     };
     json_t *json = parse_value(&ps);
     if (json) {
@@ -471,5 +505,21 @@ jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
     if (json) {
         free(ps.error);
     }
+    if (deferredp) {
+        *deferredp = json && ps.deferred;
+    }
     return json;
+}
+
+json_t *
+jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
+{
+    return parse_text(buf, len, max_depth, false, NULL, errorp);
+}
+
+json_t *
+jsonparse_request(const char *buf, size_t len, unsigned int max_depth,
+                  bool *deferredp, char **errorp)
+{
+    return parse_text(buf, len, max_depth, true, deferredp, errorp);
 }

@@ -14,6 +14,7 @@
 #define SEAM_OVSDB_JSONPARSE_H 1
 
 #include <jansson.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Parses the one JSON value that 'buf' ('len' bytes) holds.  Returns a new
@@ -21,5 +22,14 @@
  * offset) in '*errorp' (free it).  'max_depth' bounds the nesting of
  * arrays and objects (0: 1000). */
 json_t *jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp);
+
+/* Like jsonparse(), for a big JSON-RPC message: if the value is an object
+ * whose "params" member is an array, the elements after the first are
+ * validated as jsonparse() would (same errors, same depth limit) but kept
+ * as strings holding their JSON text, and '*deferredp' says whether any
+ * was.  A "transact" of 100,000 operations then costs its text, not a tree
+ * ten times bigger; each operation is parsed when it runs. */
+json_t *jsonparse_request(const char *buf, size_t len, unsigned int max_depth,
+                          bool *deferredp, char **errorp);
 
 #endif /* ovsdb/jsonparse.h */

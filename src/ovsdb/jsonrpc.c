@@ -479,6 +479,16 @@ jsonrpc_parser_is_done(const struct jsonrpc_parser *p)
 
 /* Takes the completed value (see jsonrpc.h).  Returns -EAGAIN, with NULL
  * in both outputs, if no value or error is waiting. */
+/* Is 'json' {"method": "transact", "id": non-null, ...}? */
+static bool
+is_transact_request(const json_t *json)
+{
+    const json_t *method = json_object_get(json, "method");
+    const json_t *id = json_object_get(json, "id");
+    return (json_is_string(method) && !strcmp(json_string_value(method), "transact")
+            && id && !json_is_null(id));
+}
+
 int
 jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
                     char **errorp)
@@ -497,8 +507,20 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
     }
 
     char *parse_error;
+    bool deferred = false;
     struct jsonarena *arena = p->use_arena ? jsonarena_begin() : NULL;
-    json_t *json = jsonparse(p->buf, p->len, p->max_depth, &parse_error);
+    json_t *json = (p->len >= JSONRPC_DEFER_MIN_SIZE
+                    ? jsonparse_request(p->buf, p->len, p->max_depth, &deferred,
+                                        &parse_error)
+                    : jsonparse(p->buf, p->len, p->max_depth, &parse_error));
+    if (deferred && !is_transact_request(json)) {
+        /* Only "transact" takes its params as text: parse it all. */
+        json_decref(json);
+        jsonarena_destroy(arena);
+        arena = p->use_arena ? jsonarena_begin() : NULL;
+        json = jsonparse(p->buf, p->len, p->max_depth, &parse_error);
+        deferred = false;
+    }
     jsonarena_end(arena);
     if (!json) {
         jsonarena_destroy(arena);
@@ -519,6 +541,7 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
     char *error = jsonrpc_msg_from_json(json, msgp);
     if (*msgp) {
         (*msgp)->arena = arena;
+        (*msgp)->params_deferred = deferred;
     } else {
         jsonarena_destroy(arena);
     }

@@ -30,6 +30,9 @@ struct jsonrpc_msg {
     json_t *error;              /* Error (owned). */
     json_t *id;                 /* Owned; json_null() for a notify. */
     struct jsonarena *arena;    /* Holds the JSON members, or NULL. */
+    /* A big "transact" request: params[1...] are strings holding each
+     * operation's JSON text, already validated (jsonparse_request()). */
+    bool params_deferred;
 };
 
 /* Constructors: take ownership of every json_t argument. */
@@ -65,6 +68,10 @@ void jsonrpc_parser_destroy(struct jsonrpc_parser *);
 size_t jsonrpc_parser_feed(struct jsonrpc_parser *, const char *data, size_t n);
 /* Is a complete value (or a sticky error) waiting? */
 bool jsonrpc_parser_is_done(const struct jsonrpc_parser *);
+/* Messages at least this big that are "transact" requests keep their
+ * operations as text (see 'params_deferred'). */
+#define JSONRPC_DEFER_MIN_SIZE (256 * 1024)
+
 /* Takes the completed value: returns 0 and stores a new message in '*msgp',
  * or returns -EPROTO (bad JSON, not a message, invalid UTF-8), -EMSGSIZE
  * (too big) or -ELOOP (too deep), storing a new description in '*errorp'.

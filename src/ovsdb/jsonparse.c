@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/util.h"
+#include "lib/uuid.h"
+#include "ovsdb/jsonarena.h"
 
 struct parser {
     const unsigned char *p;         /* Next byte. */
@@ -17,10 +19,10 @@ struct parser {
     char *error;                    /* First error, or NULL. */
     char *scratch;                  /* Unescaped strings are built here. */
     size_t scratch_size;
-    bool defer_params;              /* jsonparse_request(). */
+    unsigned int defer;             /* JSONPARSE_DEFER_*. */
     bool params_next;               /* The next value is "params". */
     bool discard;                   /* Validate only: build nothing. */
-    bool deferred;                  /* Some element was deferred. */
+    unsigned int deferred;          /* JSONPARSE_DEFER_* that happened. */
 };
 
 static json_t *parse_value(struct parser *);
@@ -345,6 +347,34 @@ match_word(struct parser *ps, const char *word, size_t len)
     return false;
 }
 
+/* Validates the value at 'ps->p' and returns a string holding its text
+ * (see jsonparse_request()), or NULL on error. */
+static json_t *
+parse_deferred(struct parser *ps)
+{
+    skip_space(ps);
+    const unsigned char *start = ps->p;
+    ps->discard = true;
+    json_t *value = parse_value(ps);
+    ps->discard = false;
+    return value ? json_stringn_nocheck((const char *) start, ps->p - start) : NULL;
+}
+
+/* Is 's' (UUID_LEN bytes) a UUID in its text form? */
+static bool
+is_uuid(const char *s)
+{
+    for (size_t i = 0; i < UUID_LEN; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = s[i];
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                                || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static json_t *
 parse_container(struct parser *ps, bool is_object)
 {
@@ -392,9 +422,21 @@ parse_container(struct parser *ps, bool is_object)
                 goto error;
             }
             ps->p++;
-            ps->params_next = (ps->defer_params && ps->depth == 1 && key_len == 6
-                               && !memcmp(key_copy, "params", 6));
-            json_t *value = parse_value(ps);
+            ps->params_next = ((ps->defer & JSONPARSE_DEFER_PARAMS) && ps->depth == 1
+                               && key_len == 6 && !memcmp(key_copy, "params", 6));
+            json_t *value;
+            skip_space(ps);
+            if ((ps->defer & JSONPARSE_DEFER_ROWS) && !ps->discard && ps->depth >= 3
+                && key_len == UUID_LEN && ps->p < ps->end && *ps->p == '{'
+                && is_uuid(key_copy)) {
+                /* On the heap, so that each can be freed once applied. */
+                struct jsonarena *arena = jsonarena_suspend();
+                value = parse_deferred(ps);
+                jsonarena_resume(arena);
+                ps->deferred |= value ? JSONPARSE_DEFER_ROWS : 0;
+            } else {
+                value = parse_value(ps);
+            }
             ps->params_next = false;
             if (value && !ps->discard) {
                 json_object_setn_new_nocheck(json, key_copy, key_len, value);
@@ -408,16 +450,8 @@ parse_container(struct parser *ps, bool is_object)
         } else {
             json_t *value;
             if (is_params && n_elems > 0) {
-                /* Validated, kept as its text (jsonparse_request()). */
-                skip_space(ps);
-                const unsigned char *start = ps->p;
-                ps->discard = true;
-                value = parse_value(ps);
-                ps->discard = false;
-                if (value) {
-                    value = json_stringn_nocheck((const char *) start, ps->p - start);
-                    ps->deferred = true;
-                }
+                value = parse_deferred(ps);
+                ps->deferred |= value ? JSONPARSE_DEFER_PARAMS : 0;
             } else {
                 value = parse_value(ps);
             }
@@ -481,15 +515,15 @@ parse_value(struct parser *ps)
 }
 
 static json_t *
-parse_text(const char *buf, size_t len, unsigned int max_depth, bool defer_params,
-           bool *deferredp, char **errorp)
+parse_text(const char *buf, size_t len, unsigned int max_depth, unsigned int defer,
+           unsigned int *deferredp, char **errorp)
 {
     struct parser ps = {
         .p = (const unsigned char *) buf,
         .start = (const unsigned char *) buf,
         .end = (const unsigned char *) buf + len,
         .max_depth = max_depth ? max_depth : 1000,
-        .defer_params = defer_params,
+        .defer = defer,
     };
     json_t *json = parse_value(&ps);
     if (json) {
@@ -506,7 +540,7 @@ parse_text(const char *buf, size_t len, unsigned int max_depth, bool defer_param
         free(ps.error);
     }
     if (deferredp) {
-        *deferredp = json && ps.deferred;
+        *deferredp = json ? ps.deferred : 0;
     }
     return json;
 }
@@ -514,12 +548,12 @@ parse_text(const char *buf, size_t len, unsigned int max_depth, bool defer_param
 json_t *
 jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
 {
-    return parse_text(buf, len, max_depth, false, NULL, errorp);
+    return parse_text(buf, len, max_depth, 0, NULL, errorp);
 }
 
 json_t *
-jsonparse_request(const char *buf, size_t len, unsigned int max_depth,
-                  bool *deferredp, char **errorp)
+jsonparse_deferred(const char *buf, size_t len, unsigned int max_depth,
+                   unsigned int defer, unsigned int *deferredp, char **errorp)
 {
-    return parse_text(buf, len, max_depth, true, deferredp, errorp);
+    return parse_text(buf, len, max_depth, defer, deferredp, errorp);
 }

@@ -23,13 +23,26 @@
  * arrays and objects (0: 1000). */
 json_t *jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp);
 
-/* Like jsonparse(), for a big JSON-RPC message: if the value is an object
- * whose "params" member is an array, the elements after the first are
- * validated as jsonparse() would (same errors, same depth limit) but kept
- * as strings holding their JSON text, and '*deferredp' says whether any
- * was.  A "transact" of 100,000 operations then costs its text, not a tree
- * ten times bigger; each operation is parsed when it runs. */
-json_t *jsonparse_request(const char *buf, size_t len, unsigned int max_depth,
-                          bool *deferredp, char **errorp);
+/* Like jsonparse(), for a big JSON-RPC message, with some values validated
+ * as jsonparse() would (same errors, same depth limit) but kept as strings
+ * holding their JSON text, to be parsed one at a time by their consumer:
+ *   JSONPARSE_DEFER_PARAMS: if the value is an object whose "params" member
+ *     is an array, its elements after the first (a "transact"'s
+ *     operations);
+ *   JSONPARSE_DEFER_ROWS: members of objects nested 3 deep or more whose
+ *     name is a UUID and whose value is an object (the <row-update>s of a
+ *     monitor reply or update notification), as heap strings even while a
+ *     jsonarena is active, so that the consumer can free each one (replace
+ *     it by null) once it has applied it.
+ * A transaction of 100,000 operations, or an initial monitor reply of
+ * 100,000 rows, then costs its text instead of a tree ten times bigger.
+ * '*deferredp' says which kinds were deferred. */
+enum {
+    JSONPARSE_DEFER_PARAMS = 1 << 0,
+    JSONPARSE_DEFER_ROWS = 1 << 1,
+};
+json_t *jsonparse_deferred(const char *buf, size_t len, unsigned int max_depth,
+                           unsigned int defer, unsigned int *deferredp,
+                           char **errorp);
 
 #endif /* ovsdb/jsonparse.h */

@@ -107,3 +107,30 @@ def test_malformed_deferred_operation(impl, servers, bad):
         assert out == "closed", out
     with st.Rpc(srv.unix) as c2:
         assert c2.call("echo", [1])["result"] == [1]
+
+
+def insert_switches(c, first, n):
+    ops = [{"op": "insert", "table": "Logical_Switch",
+            "row": {"name": "sw%d" % i, "tunnel_key": i, "description": "d" * 100}}
+           for i in range(first, first + n)]
+    r = c.transact(V, *ops, timeout=30)
+    assert all("uuid" in x for x in r["result"]), r["result"][-1]
+
+
+def test_client_replica_from_big_messages(impl, servers, tools):
+    """seam's client library keeps the row updates of a big initial reply
+    and of a big update notification as text and applies them one by one:
+    its replica equals ovsdb-client dump after both, against either server."""
+    import clienttool as ct
+    srv = servers.start(impl)
+    with st.Rpc(srv.unix, timeout=30) as c:
+        insert_switches(c, 0, 3000)              # ~600 KB initial reply
+        tool = tools.start(V, [srv.unix])
+        tool.wait_synced()
+        ct.converge(tool, srv.unix)
+        insert_switches(c, 3000, 3000)           # ~600 KB update notification
+        ct.converge(tool, srv.unix)
+        c.transact(V, {"op": "delete", "table": "Logical_Switch",
+                       "where": [["tunnel_key", "<", 5000]]}, timeout=30)
+        ct.converge(tool, srv.unix)
+    assert tool.quit() == 0

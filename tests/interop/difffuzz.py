@@ -303,6 +303,17 @@ def fault_order_only(params, got):
     return n_members >= 2
 
 
+def monitor_updates(mon, umap):
+    """The update2 notifications that arrived since the last call, with
+    tokens for UUIDs (a ping orders them after the transaction's)."""
+    mon.call("echo", ["sync"])
+    out = []
+    while mon.notifications:
+        n = mon.notifications.pop(0)
+        out.append(st.sort_uuid_sets(umap.obj(n.get("params"))))
+    return out
+
+
 def dump(srv, db, schema, umap):
     with st.Rpc(srv.unix) as c:
         return st.normalize_dump(st.dump_tables(c, db, schema), umap)
@@ -320,6 +331,14 @@ def run(seed, rounds, schema_name, verbose=False):
         srvs = {impl: factory.start(impl, schema=SCHEMAS[schema_name]) for impl in ("ovs", "seam")}
         umaps = {impl: st.UuidMap() for impl in srvs}
         conns = {impl: st.Rpc(srvs[impl].unix, timeout=15) for impl in srvs}
+        # A monitor_cond of every table and column (but _version) on each
+        # server: the update2 notifications of each round are compared too.
+        mons = {impl: st.Rpc(srvs[impl].unix, timeout=15) for impl in srvs}
+        req = {t: [{"columns": sorted(schema["tables"][t]["columns"])}]
+               for t in schema["tables"]}
+        for impl in srvs:
+            r = mons[impl].call("monitor_cond", [db, "fuzz", req])
+            assert r["error"] is None, r
         stats = {"committed": 0, "failed": 0}
         for i in range(rounds):
             params = gen.txn(db)
@@ -344,9 +363,13 @@ def run(seed, rounds, schema_name, verbose=False):
             for tok in umaps["ovs"].rev:
                 if tok not in gen.tokens:
                     gen.tokens.append(tok)
+            notes = {impl: monitor_updates(mons[impl], umaps[impl]) for impl in srvs}
             problem = None
             if got["ovs"] != got["seam"] and not fault_order_only(params, got):
                 problem = "replies differ"
+            elif notes["ovs"] != notes["seam"]:
+                problem = "monitor updates differ"
+                got = notes
             elif i % 25 == 24 or i == rounds - 1:
                 d = {impl: dump(srvs[impl], db, schema, umaps[impl]) for impl in srvs}
                 if d["ovs"] != d["seam"]:
@@ -370,7 +393,7 @@ def run(seed, rounds, schema_name, verbose=False):
               % (seed, stats["committed"], stats["failed"]))
         return True
     finally:
-        for c in locals().get("conns", {}).values():
+        for c in list(locals().get("conns", {}).values()) + list(locals().get("mons", {}).values()):
             c.close()
         problems = factory.teardown()
         if problems:

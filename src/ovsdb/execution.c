@@ -630,6 +630,17 @@ wait_find(const struct wait_aux *aux, const struct ovsdb_row *row, uint32_t hash
     return NULL;
 }
 
+static void
+wait_aux_destroy(struct wait_aux *aux)
+{
+    struct wait_row *wr;
+    HMAP_FOR_EACH_POP (wr, node, &aux->expected) {
+        ovsdb_row_destroy(wr->row);
+        free(wr);
+    }
+    hmap_destroy(&aux->expected);
+}
+
 static struct ovsdb_error *
 wait_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 {
@@ -729,12 +740,7 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
         *resultp = NULL;
     }
 out:
-    struct wait_row *dead;
-    HMAP_FOR_EACH_POP (dead, node, &aux.expected) {
-        ovsdb_row_destroy(dead->row);
-        free(dead);
-    }
-    hmap_destroy(&aux.expected);
+    wait_aux_destroy(&aux);
     free(aux.columns);
     ovsdb_condition_destroy(&cond);
     return op_error(perror, error);

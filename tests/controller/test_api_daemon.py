@@ -87,7 +87,8 @@ def test_https(seamd_factory, tmp_path):
         pytest.skip("no openssl tool")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     s = seamd_factory.start(args=["--ssl-cert=%s" % cert, "--ssl-key=%s" % key])
     assert s.url.startswith("https://")

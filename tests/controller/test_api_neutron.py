@@ -230,3 +230,45 @@ def test_known_differences(seamd, neutron, body, neutron_status, seamd_status, w
     assert (b.status_code, a.status_code) == (neutron_status, seamd_status), why
     if b.status_code == 201:
         neutron.delete("/v2.0/networks/" + b.json()["network"]["id"])
+
+
+def test_pagination_matches(seamd, neutron):
+    for api in (seamd, neutron):
+        for name in ("pg1", "pg2"):
+            api.post("/v2.0/networks", {"network": {"name": name}})
+    a, b = same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=1&fields=id")
+    assert set(a.json()) == set(b.json()) == {"networks", "networks_links"}
+    assert [x["rel"] for x in a.json()["networks_links"]] == \
+        [x["rel"] for x in b.json()["networks_links"]] == ["next", "previous"]
+    for api in (seamd, neutron):
+        r = api.get("/v2.0/networks?limit=1&fields=id").json()
+        nxt = r["networks_links"][0]["href"]
+        r2 = api.get(nxt[len(api.url):]).json()
+        assert sorted(l["rel"] for l in r2["networks_links"]) == ["next", "previous"]
+    same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=x")
+
+
+def test_bulk_matches(seamd, neutron):
+    body = {"networks": [{"name": "bulk1"}, {"name": "bulk2", "shared": True}]}
+    a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=body)
+    assert a.status_code == 201
+    assert [keys(n) for n in a.json()["networks"]] == [keys(n) for n in b.json()["networks"]]
+    for bad in ({"networks": []}, {"networks": [{"name": "ok"}, {"bogus": 1}]}):
+        before = seamd.snapshot()
+        a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=bad)
+        assert a.json()["NeutronError"]["message"] == b.json()["NeutronError"]["message"]
+        assert seamd.snapshot() == before
+
+
+def test_page_reverse_matches(seamd, neutron):
+    for api in (seamd, neutron):
+        for name in ("rv1", "rv2", "rv3"):
+            api.post("/v2.0/networks", {"network": {"name": name}})
+    for api in (seamd, neutron):
+        ids = [n["id"] for n in api.get("/v2.0/networks?limit=100").json()["networks"]]
+        last = ids[-1]
+        r = api.get("/v2.0/networks?limit=2&page_reverse=True&marker=" + last).json()
+        assert [n["id"] for n in r["networks"]] == ids[-3:-1]
+        assert sorted(link["rel"] for link in r["networks_links"]) == ["next", "previous"]
+    same_answer(seamd, neutron, "GET",
+                "/v2.0/networks?limit=2&marker=7143185a-cfe7-4d44-8b60-8d9080514909")

@@ -3,6 +3,7 @@
 
 #include <arpa/inet.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "lib/uuid.h"
@@ -12,7 +13,7 @@
 #include "vtep/lldp.h"
 #include "vtep/lldp_agent.h"
 
-#define N_KEYS 5
+#define N_KEYS 6
 
 struct kv {
     const char *key;
@@ -47,6 +48,8 @@ neighbor_keys(const struct lldp_neighbor *n, struct kv *kv)
     lldp_id_format(&n->pdu.chassis, true, kv[i++].value, sizeof kv->value);
     kv[i].key = LLDP_DB_PREFIX "port_id";
     lldp_id_format(&n->pdu.port, false, kv[i++].value, sizeof kv->value);
+    kv[i].key = LLDP_DB_PREFIX "ttl";
+    snprintf(kv[i++].value, sizeof kv->value, "%u", n->pdu.ttl_s);
     if (n->pdu.has & LLDP_HAS_SYSTEM_NAME) {
         kv[i].key = LLDP_DB_PREFIX "system_name";
         snprintf(kv[i++].value, sizeof kv->value, "%s", n->pdu.system_name);

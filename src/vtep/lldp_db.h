@@ -10,6 +10,9 @@
  *   lldp:system_name       its System Name (the host name)
  *   lldp:port_description  its Port Description
  *   lldp:mgmt_ip           its first management address (IPv4, else IPv6)
+ *   lldp:ttl               the TTL it announced, in seconds (how long a
+ *                          controller may keep what it derived from the
+ *                          neighbour once it is gone)
  * Keys are written only for what the neighbour sent, and all "lldp:" keys
  * of a port are removed when it has no neighbour any more; other keys
  * (iface-id, a controller's) are left alone.

@@ -77,7 +77,7 @@ def test_interop_both_ways(make_lab, lldpd, tmp_path):
     assert hname == "server2"
     want = {"lldp:chassis_id": hch["id"]["value"], "lldp:port_id": "eth",
             "lldp:system_name": "server2", "lldp:port_description": "eth",
-            "lldp:mgmt_ip": "192.168.100.10"}
+            "lldp:mgmt_ip": "192.168.100.10", "lldp:ttl": "4"}
     wait_until(lambda: lldp_keys(lab, "p0") == want, 10,
                "p0's other_config to hold lldpd's host %s" % want)
     assert lldp_keys(lab, "p1") == {}

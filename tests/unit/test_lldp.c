@@ -925,7 +925,8 @@ test_db_keys(void **state)
                         "lldp:mgmt_ip=192.0.2.12;"
                         "lldp:port_description=Intel X710 port 0;"
                         "lldp:port_id=ens1f0;"
-                        "lldp:system_name=server2;");
+                        "lldp:system_name=server2;"
+                        "lldp:ttl=120;");
     assert_other_config(db, "Physical_Port", "p1", "");
     assert_other_config(db, "Physical_Switch", "tor1",
                         "lldp:chassis_id=02:5e:a0:00:00:01;");
@@ -941,7 +942,8 @@ test_db_keys(void **state)
                         "iface-id=port-uuid-0;"
                         "lldp:chassis_id=02:00:00:00:00:0b;"
                         "lldp:port_id=ens1f0;"
-                        "lldp:system_name=server2;");
+                        "lldp:system_name=server2;"
+                        "lldp:ttl=120;");
     /* No neighbour: every lldp: key goes, iface-id stays. */
     ports[0].neighbor = NULL;
     run_db(db, lldp_db_ops(db, "tor1", NULL, ports, 1));

@@ -141,11 +141,15 @@ topo_mappings_lookup(const struct topo_mappings *m, const char *host,
  * TTL after. */
 struct link {
     char *host, *physnet;
-    char *vtep, *port;
+    char *vtep, *port;                  /* NULL until first committed. */
     unsigned int ttl_s;
     bool present;                       /* Heard now. */
     long long expires_ms;               /* If not present. */
-    bool seen;                          /* Observed in this run. */
+    /* This run's observation, borrowed from a replica (valid during the
+     * run): the first (VTEP, port) by name that hears it. */
+    bool seen;
+    const char *seen_vtep, *seen_port;
+    unsigned int seen_ttl_s;
 };
 
 struct topo {
@@ -214,8 +218,8 @@ struct observation {
 static bool
 place_before(const struct link *l, const char *vtep, const char *port)
 {
-    int c = strcmp(vtep, l->vtep);
-    return c < 0 || (c == 0 && strcmp(port, l->port) < 0);
+    int c = strcmp(vtep, l->seen_vtep);
+    return c < 0 || (c == 0 && strcmp(port, l->seen_port) < 0);
 }
 
 static void
@@ -234,15 +238,25 @@ observe(void *o_, const char *physnet)
     } else if (l->seen && !place_before(l, o->vtep, o->port)) {
         return;                         /* Heard on an earlier port too. */
     }
-    if (!l->vtep || strcmp(l->vtep, o->vtep) || strcmp(l->port, o->port)) {
-        log_info("LLDP: host %s on %s is on %s port %s%s", o->host, physnet,
-                 o->vtep, o->port, l->vtep ? " (moved)" : "");
-    }
-    set_str(&l->vtep, o->vtep);
-    set_str(&l->port, o->port);
-    l->ttl_s = o->ttl_s;
-    l->present = true;
     l->seen = true;
+    l->seen_vtep = o->vtep;
+    l->seen_port = o->port;
+    l->seen_ttl_s = o->ttl_s;
+}
+
+/* Makes what 'l' was seen on this run its place. */
+static void
+commit_seen(struct link *l)
+{
+    if (!l->vtep || strcmp(l->vtep, l->seen_vtep)
+        || strcmp(l->port, l->seen_port)) {
+        log_info("LLDP: host %s on %s is on %s port %s%s", l->host, l->physnet,
+                 l->seen_vtep, l->seen_port, l->vtep ? " (moved)" : "");
+    }
+    set_str(&l->vtep, l->seen_vtep);
+    set_str(&l->port, l->seen_port);
+    l->ttl_s = l->seen_ttl_s;
+    l->present = true;
 }
 
 /* The binding:host_id of some port of the NB? */
@@ -304,8 +318,10 @@ age_links(struct topo *t, const struct ovsdb_db *nb, topo_vtep_db_func *vtep_db,
     for (size_t i = 0; i < t->n_links; i++) {
         struct link *l = &t->links[i];
         bool keep = true;
-        if (l->seen || vtep_unknown(nb, vtep_db, aux, l->vtep)) {
-            /* Heard, or nothing known of its VTEP now: as it was. */
+        if (l->seen) {
+            commit_seen(l);
+        } else if (vtep_unknown(nb, vtep_db, aux, l->vtep)) {
+            /* Nothing known of its VTEP now: as it was. */
         } else if (l->present) {
             l->present = false;
             l->expires_ms = now_ms + (long long) l->ttl_s * 1000;

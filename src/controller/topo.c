@@ -354,6 +354,18 @@ where_uuid(const struct ovsdb_row *row)
     return json_pack("[[ss[ss]]]", "_uuid", "==", "uuid", s);
 }
 
+bool
+topo_vtep_has_chassis_id(const struct ovsdb_db *db, const char *vtep_name,
+                         const char *switch_id)
+{
+    const struct ovsdb_row *ps = db ? desired_physical_switch(db, vtep_name) : NULL;
+    const char *mine = ps ? dbrow_map_str(ps, "other_config", "lldp:chassis_id")
+                          : NULL;
+    char a[18], b[18];
+    return (mine && desired_normalize_mac(mine, a)
+            && desired_normalize_mac(switch_id, b) && !strcmp(a, b));
+}
+
 json_t *
 topo_run(struct topo *t, const struct ovsdb_db *nb, topo_vtep_db_func *vtep_db,
          void *aux, long long now_ms, long long *next_ms)

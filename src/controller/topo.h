@@ -78,4 +78,13 @@ json_t *topo_run(struct topo *, const struct ovsdb_db *nb,
                  topo_vtep_db_func *vtep_db, void *aux, long long now_ms,
                  long long *next_ms);
 
+/* ---- Bare metal ---- */
+
+/* Whether the Physical_Switch of VTEP 'vtep_name' in its replica 'vtep_db'
+ * (NULL: false) says, in other_config:lldp:chassis_id, that its LLDP
+ * Chassis ID is the MAC 'switch_id' (any case): what Ironic's inspector
+ * puts in a bare-metal port's local_link_information switch_id. */
+bool topo_vtep_has_chassis_id(const struct ovsdb_db *vtep_db,
+                              const char *vtep_name, const char *switch_id);
+
 #endif /* controller/topo.h */

@@ -13,6 +13,8 @@ for its TTL, then loses it.
   NS s2:  server2: lldpd on pf0, SR-IOV NIC emulator, vm4 (VF, VLAN 2900)
 seamd config: [sriov_nic] physnet1:pf0 for every host, [host:server2]
 physnet2:pf0 for server2 (Neutron SR-IOV agent's physical_device_mappings).
+A bare-metal port whose local_link_information carries the switch_id
+(chassis MAC) and port_id seam-vtep sends in LLDP binds without translation.
 """
 
 import importlib.util
@@ -150,6 +152,21 @@ def test_host_links_from_lldp(lab):
     vn.wait_until(lambda: bindings(v, "p1") and bindings(v, "p2"), 10, "VLAN bindings")
     assert list(bindings(v, "p1")) == [2901] and list(bindings(v, "p2")) == [2900]
     lab.ping("vm1", OV + ".14")
+
+    # Bare metal, the Ironic way: local_link_information with the switch_id
+    # and port_id LLDP showed the server (no switch_info) binds untagged.
+    chassis = [r for r in v.ctl.rows("Physical_Switch")
+               if r["name"] == "tor1"][0]["other_config"]["lldp:chassis_id"]
+    assert chassis == lab.topo.mac(tor, "ul0")
+    bm = api.create("ports", "port", {
+        "network_id": net["id"], "mac_address": seamns.fixed_mac(9),
+        "binding:vnic_type": "baremetal", "binding:host_id": "ironic",
+        "binding:profile": {"local_link_information": [
+            {"switch_id": chassis.upper(), "port_id": "p3"}]}})
+    vn.wait_until(lambda: bindings(v, "p3") == {0: net["id"]}, 10,
+                  "the bare-metal port's binding on p3")
+    api.delete("/v2.0/ports/%s" % bm["id"])
+    vn.wait_until(lambda: not bindings(v, "p3"), 10, "the bare-metal binding to go")
 
     # A malformed LLDPDU from server1's cable claiming to be server2's NIC
     # (a second chassis ID): dropped, counted, nothing changes.

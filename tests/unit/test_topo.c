@@ -3,7 +3,8 @@
  * hardware_vtep database of VTEP tor1 whose Physical_Port other_config
  * keys the tests set as seam-vtep's LLDP agent would (docs/lldp.md); every
  * ops array topo_run() returns is run on the NB, and the Host_Link rows
- * are read back.  The device mappings' parser and its refusals too. */
+ * are read back.  The device mappings' parser and its refusals too, and
+ * the chassis ID match of a bare-metal port's switch_id. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -355,6 +356,22 @@ test_first_port_wins(void **state)
     assert_int_equal(pass(f, 10, NULL), 0);
 }
 
+static void
+test_chassis_id(void **state)
+{
+    struct fx *f = *state;
+    assert_false(topo_vtep_has_chassis_id(f->tor, "tor1", "02:5e:a0:00:00:01"));
+    run_ok(f->tor, testlib_parse(
+        "[{\"op\":\"update\",\"table\":\"Physical_Switch\",\"where\":[],"
+        "  \"row\":{\"other_config\":[\"map\",[[\"lldp:chassis_id\","
+        "   \"02:5e:a0:00:00:01\"]]]}}]"));
+    assert_true(topo_vtep_has_chassis_id(f->tor, "tor1", "02:5e:a0:00:00:01"));
+    assert_true(topo_vtep_has_chassis_id(f->tor, "tor1", "02:5E:A0:00:00:01"));
+    assert_false(topo_vtep_has_chassis_id(f->tor, "tor1", "02:5e:a0:00:00:02"));
+    assert_false(topo_vtep_has_chassis_id(f->tor, "tor1", "tor1"));
+    assert_false(topo_vtep_has_chassis_id(NULL, "tor1", "02:5e:a0:00:00:01"));
+}
+
 int
 main(void)
 {
@@ -365,6 +382,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_static_and_unknown_vtep, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_first_port_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_chassis_id, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -106,7 +106,7 @@ unit: $(UNIT)
 	  SEAM_SRCDIR=$(CURDIR) ./$$t || fail=1; done; exit $$fail
 
 integration: all
-	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep)
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep) $(wildcard tests/cli)
 
 deps:
 	@sh scripts/install-deps
@@ -150,3 +150,15 @@ clean:
 -include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
          $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d) \
          $(wildcard $(BUILD)/src/vtep/main.d)
+
+# seamctl (src/cli): the command-line client of seamd's REST API; links
+# only src/lib (it talks HTTP, not OVSDB).
+cli_src := $(wildcard src/cli/*.c)
+cli_obj := $(cli_src:%.c=$(BUILD)/%.o)
+ifneq ($(cli_src),)
+all: $(BUILD)/seamctl
+endif
+$(BUILD)/seamctl: $(cli_obj) $(BUILD)/libseam-lib.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+-include $(cli_obj:.o=.d)

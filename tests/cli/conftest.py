@@ -1,0 +1,138 @@
+"""Fixtures for seamctl's tests (tests/cli).
+
+seamctl is run as a user runs it, against:
+  - `neutron`: the reference, Debian's neutron-server with networking-l2gw
+    (../shared/peers/07-neutron-server.sh), started once per session on a
+    free port (about 15 s; skipped if it is not installed or not root);
+  - `seamd`: build/seamd, when it is built, started once per session;
+  - `fake`: a small HTTP(S) server in a thread that answers what a test
+    tells it and records each request (headers, paths, bodies), for what
+    the real servers cannot show (tokens, odd error bodies, TLS, status).
+`api` runs a test against each real server there is.
+
+SEAM_BUILD selects the build (build/ by default)."""
+
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seamctltest import (REPO, Api, FakeServer, build_dir, free_port,  # noqa: E402
+                         run_command, seamctl_path, wait_until)
+
+# The peers' scripts sit beside the repository (../shared/peers), or beside
+# the worktrees' folder; $SEAM_NEUTRON_SCRIPT names another.
+NEUTRON_SCRIPT = next(
+    (p for p in [Path(os.environ.get("SEAM_NEUTRON_SCRIPT", "/nonexistent"))]
+     + [d / "shared/peers/07-neutron-server.sh" for d in (REPO.parent, REPO.parent.parent)]
+     if p.exists()), Path("/nonexistent"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _seamctl_built():
+    if not seamctl_path().exists():
+        pytest.skip("%s not built (run `make`)" % seamctl_path())
+
+
+@pytest.fixture(scope="session")
+def neutron():
+    if os.geteuid() != 0:
+        pytest.skip("neutron-server's script needs root")
+    if not shutil.which("neutron-server") or not NEUTRON_SCRIPT.exists():
+        pytest.skip("neutron-server not installed (scripts/install-deps)")
+    state = tempfile.mkdtemp(prefix="seamctl-neutron-")
+    port = free_port()
+    env = dict(os.environ, PORT=str(port))
+    p = subprocess.run(["bash", str(NEUTRON_SCRIPT), "up", state], env=env,
+                       capture_output=True, text=True, timeout=180)
+    try:
+        assert "up on" in p.stdout, "neutron-server did not start:\n%s%s" % (
+            p.stdout, p.stderr)
+        yield Api("neutron", "http://127.0.0.1:%d" % port)
+    finally:
+        subprocess.run(["bash", str(NEUTRON_SCRIPT), "down", state],
+                       capture_output=True, timeout=60)
+        # mariadbd takes a moment to exit; its files go with the dir.
+        for _ in range(50):
+            if not os.path.exists(os.path.join(state, "run", "my.pid")):
+                break
+            time.sleep(0.1)
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def seamd():
+    binary = build_dir() / "seamd"
+    if not binary.exists():
+        pytest.skip("%s not built yet" % binary)
+    state = tempfile.mkdtemp(prefix="seamctl-seamd-")
+    port = free_port()
+    token = "seamctl-test-token"
+    log = open(os.path.join(state, "seamd.log"), "w")
+    proc = subprocess.Popen(
+        [binary, "--listen=127.0.0.1:%d" % port, "--token=%s" % token,
+         "--state-dir=%s" % state, "--run-dir=%s" % state,
+         "--vni-ranges=5000:6000", "--network-vlan-ranges=physnet1:2900:2999",
+         "--sb-listen=ptcp:%d:127.0.0.1" % free_port()],
+        stdout=log, stderr=subprocess.STDOUT)
+    api = Api("seamd", "http://127.0.0.1:%d" % port, token)
+    try:
+        def up():
+            assert proc.poll() is None, "seamd exited: %s" % open(
+                os.path.join(state, "seamd.log")).read()
+            return api.run("network", "list").returncode == 0
+        wait_until(up, timeout=10, what="seamd answering")
+        yield api
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log.close()
+        shutil.rmtree(state, ignore_errors=True)
+
+
+@pytest.fixture(params=["neutron", "seamd"])
+def api(request):
+    """Each real server in turn (a test for both must hold for both)."""
+    return request.getfixturevalue(request.param)
+
+
+@pytest.fixture
+def fake():
+    server = FakeServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture(scope="session")
+def tls_files():
+    """A self-signed certificate for 127.0.0.1: (cert, key) paths."""
+    if not shutil.which("openssl"):
+        pytest.skip("openssl not installed")
+    d = tempfile.mkdtemp(prefix="seamctl-tls-")
+    cert, key = os.path.join(d, "cert.pem"), os.path.join(d, "key.pem")
+    run_command(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                 "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=127.0.0.1",
+                 "-addext", "subjectAltName=IP:127.0.0.1"], check=True)
+    yield cert, key
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def fake_tls(tls_files):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    ctx.load_cert_chain(*tls_files)
+    server = FakeServer(ctx)
+    yield server
+    server.close()

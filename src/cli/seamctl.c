@@ -595,16 +595,84 @@ ctl_object_path(const struct resource *r, const char *id)
     return path;
 }
 
-/* Sets '*objectp' to a new reference to the 'r' found by 'text', its ID
- * or its name, as the openstack CLI finds it.  Returns 0 or an rc
- * status, having said why. */
+/* GETs 'r' by ID 'id'.  Returns 0 and sets '*objectp' to a new
+ * reference, or an exit status and sets '*errorp' ('*statusp' is the HTTP
+ * status). */
+static int
+ctl_get_by_id(struct ctl *ctl, const struct resource *r, const char *id,
+              json_t **objectp, int *statusp, char **errorp)
+{
+    char *path = ctl_object_path(r, id);
+    json_t *reply, *object;
+    int rc;
+
+    *objectp = NULL;
+    rc = ctl_call(ctl, "GET", path, NULL, &reply, statusp, errorp);
+    free(path);
+    if (rc) {
+        return rc;
+    }
+    object = ctl_member(reply, r->singular, true, errorp);
+    if (object) {
+        *objectp = json_incref(object);
+    }
+    json_decref(reply);
+    return object ? 0 : CTL_EXIT_FAIL;
+}
+
+/* GETs the 'r's named 'name'.  Returns 0 and sets '*objectp' to a new
+ * reference to the one found, or NULL if there is none, or an exit status
+ * and sets '*errorp'. */
+static int
+ctl_get_by_name(struct ctl *ctl, const struct resource *r, const char *name,
+                json_t **objectp, char **errorp)
+{
+    char *query = ctl_encode(name);
+    char *path = xasprintf("%s?%s=%s", r->path, r->name_attr, query);
+    json_t *reply, *list, *item, *found = NULL;
+    size_t i, n_found = 0;
+    int rc;
+
+    *objectp = NULL;
+    free(query);
+    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, errorp);
+    free(path);
+    if (rc) {
+        return rc;
+    }
+    list = ctl_member(reply, r->plural, false, errorp);
+    if (!list) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    /* Filter here too, in case the server ignored the filter. */
+    json_array_foreach(list, i, item) {
+        const char *s = json_string_value(json_object_get(item, r->name_attr));
+        if (s && !strcmp(s, name)) {
+            found = item;
+            n_found++;
+        }
+    }
+    if (n_found > 1) {
+        *errorp = xasprintf("more than one %s is named \"%s\": give its ID",
+                            r->title, name);
+        rc = CTL_EXIT_FAIL;
+    } else if (found) {
+        *objectp = json_incref(found);
+    }
+    json_decref(reply);
+    return rc;
+}
+
+/* Sets '*objectp' to a new reference to the 'r' that 'text' names, by its
+ * ID or its name, as the openstack CLI finds it: an ID-shaped 'text' is
+ * tried as an ID first, then as a name.  Returns 0 or an exit status,
+ * having said why. */
 static int
 ctl_find(struct ctl *ctl, const struct resource *r, const char *text,
          json_t **objectp)
 {
-    char *error = NULL, *path, *query;
-    json_t *reply, *list, *item, *found = NULL;
-    size_t i, n_found = 0;
+    char *id_error = NULL, *error = NULL;
     int status, rc;
 
     *objectp = NULL;
@@ -612,72 +680,24 @@ ctl_find(struct ctl *ctl, const struct resource *r, const char *text,
         return ctl_usage_error("an empty %s name or ID", r->title);
     }
     if (ctl_looks_like_uuid(text) || !r->name_attr) {
-        path = ctl_object_path(r, text);
-        rc = ctl_call(ctl, "GET", path, NULL, &reply, &status, &error);
-        free(path);
-        if (!rc) {
-            item = ctl_member(reply, r->singular, true, &error);
-            if (item) {
-                *objectp = json_incref(item);
-            }
-            json_decref(reply);
-            rc = item ? 0 : ctl_error("%s", error);
-            free(error);
-            return rc;
-        }
-        if (status != 404 || !r->name_attr) {
-            ctl_error("%s", error);
-            free(error);
-            return rc;
-        }
-        /* A name that looks like an ID: try it as a name, and if there is
-         * no such name, report the server's "could not be found". */
-    }
-
-    query = ctl_encode(text);
-    path = xasprintf("%s?%s=%s", r->path, r->name_attr, query);
-    free(query);
-    {
-        char *error2 = NULL;
-        rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, &error2);
-        free(path);
-        if (rc) {
-            ctl_error("%s", error2);
-            free(error2);
-            free(error);
-            return rc;
-        }
-        list = ctl_member(reply, r->plural, false, &error2);
-        if (!list) {
-            ctl_error("%s", error2);
-            free(error2);
-            free(error);
-            json_decref(reply);
-            return CTL_EXIT_FAIL;
+        rc = ctl_get_by_id(ctl, r, text, objectp, &status, &id_error);
+        if (!rc || status != 404 || !r->name_attr) {
+            goto out;
         }
     }
-    /* Filter here too, in case the server ignored the filter. */
-    json_array_foreach(list, i, item) {
-        const char *name = json_string_value(json_object_get(item,
-                                                             r->name_attr));
-        if (name && !strcmp(name, text)) {
-            found = item;
-            n_found++;
-        }
+    rc = ctl_get_by_name(ctl, r, text, objectp, &error);
+    if (!rc && !*objectp) {
+        /* No such name: for an ID, the server's "could not be found". */
+        error = (id_error ? xstrdup(id_error)
+                 : xasprintf("no %s named \"%s\"", r->title, text));
+        rc = CTL_EXIT_FAIL;
     }
-    if (n_found == 1) {
-        *objectp = json_incref(found);
-        rc = 0;
-    } else if (n_found > 1) {
-        rc = ctl_error("more than one %s is named \"%s\": give its ID",
-                         r->title, text);
-    } else if (error) {
-        rc = ctl_error("%s", error);
-    } else {
-        rc = ctl_error("no %s named \"%s\"", r->title, text);
+out:
+    if (rc) {
+        ctl_error("%s", error ? error : id_error);
     }
+    free(id_error);
     free(error);
-    json_decref(reply);
     return rc;
 }
 
@@ -729,6 +749,15 @@ ctl_column_attr(const struct resource_column *columns, const char *name)
     return c ? c->attr : name;
 }
 
+static int
+ctl_compare_strings(const void *a_, const void *b_)
+{
+    const char *const *a = a_;
+    const char *const *b = b_;
+
+    return strcmp(*a, *b);
+}
+
 /* Prints object 'object' (one resource) as a Field/Value table, JSON or
  * values, restricted to -c's attributes. */
 static void
@@ -753,14 +782,7 @@ ctl_print_object(struct ctl *ctl, const struct resource_column *columns,
         json_object_foreach(object, key, value) {
             keys[n_keys++] = key;
         }
-        for (size_t i = 1; i < n_keys; i++) {
-            for (size_t j = i; j > 0 && strcmp(keys[j - 1], keys[j]) > 0;
-                 j--) {
-                const char *tmp = keys[j];
-                keys[j] = keys[j - 1];
-                keys[j - 1] = tmp;
-            }
-        }
+        qsort(keys, n_keys, sizeof *keys, ctl_compare_strings);
     }
 
     if (ctl->format == CTL_FORMAT_JSON) {

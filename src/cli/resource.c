@@ -16,7 +16,7 @@
       RESOURCE_CREATE | RESOURCE_UPDATE, NULL, "disable " WHAT, NULL }
 #define OPT_NAME                                                            \
     { "name", "name", RESOURCE_OPT_STRING, RESOURCE_UPDATE | RESOURCE_LIST, \
-      "NAME", "new name (update); only this name (list)", NULL }
+      "NAME", "the new name", NULL }
 #define OPT_DESCRIPTION                                                     \
     { "description", "description", RESOURCE_OPT_STRING,                    \
       RESOURCE_CREATE | RESOURCE_UPDATE, "TEXT", "description", NULL }
@@ -72,8 +72,9 @@ static const struct resource_opt network_opts[] = {
     { "segment", "segments", RESOURCE_OPT_SEGMENT, RESOURCE_CREATE, "SEGMENT",
       "one segment of a multi-segment network, as TYPE (vxlan, ID "
       "allocated), TYPE:ID (vxlan:5000), TYPE:PHYSNET:ID (vlan:physnet1:2901), TYPE:PHYSNET "
-      "(flat:physnet2) or network_type=T,physical_network=P,"
-      "segmentation_id=N (repeatable; not with --provider-*)", NULL },
+      "(flat:physnet2) or KEY=VALUE,... with keys network_type, "
+      "physical_network and segmentation_id (repeatable; not with "
+      "--provider-*)", NULL },
     { "mtu", "mtu", RESOURCE_OPT_INT, RESOURCE_CREATE | RESOURCE_UPDATE,
       "BYTES", "MTU", NULL },
     OPT_ENABLE("the network"),
@@ -225,9 +226,9 @@ static const struct resource_opt l2gw_connection_opts[] = {
       "VLAN for the gateway's ports that have none of their own (sent as "
       "a string, as networking-l2gw wants it)", NULL },
     { "network", "network_id", RESOURCE_OPT_REF, RESOURCE_LIST, "NETWORK",
-      "only the connections of this network (name or ID)", "network" },
+      NULL, "network" },
     { "l2gw", "l2_gateway_id", RESOURCE_OPT_REF, RESOURCE_LIST, "GATEWAY",
-      "only the connections of this gateway (name or ID)", "l2gw" },
+      NULL, "l2gw" },
     OPT_PROPERTY,
     OPT_END,
 };

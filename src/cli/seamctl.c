@@ -280,18 +280,30 @@ ctl_action_mask(enum ctl_action action)
 static void
 ctl_resource_usage(FILE *out, const struct resource *r)
 {
-    fprintf(out, "Usage: seamctl %s ACTION [OPTIONS] [ARGS]\n\n%s (%s).\n\n"
-            "Actions:\n", r->command, r->help, r->path);
+    char *metavar = ctl_metavar(r);
+    char *text;
+
+    fprintf(out, "Usage: seamctl %s ACTION [OPTIONS] [ARGS]\n\n", r->command);
+    text = xasprintf("%c%s (%s).", toupper((unsigned char) r->help[0]),
+                     r->help + 1, r->path);
+    ctl_print_wrapped(out, text, 0, 0);
+    free(text);
+    fprintf(out, "\nActions:\n");
     for (int a = CTL_CREATE; a <= CTL_DELETE; a++) {
         char *synopsis = ctl_synopsis(r, a);
         fprintf(out, "  seamctl %s\n", synopsis);
         free(synopsis);
     }
-    fprintf(out, "\n%s is %s.  \"seamctl %s ACTION --help\" lists an "
-            "action's options.\n",
-            r->name_attr ? "A resource to act on" : "The resource",
-            r->name_attr ? "named by its name or its ID" : "named by its ID",
-            r->command);
+    putc('\n', out);
+    text = (r->name_attr
+            ? xasprintf("%s is a name or an ID. \"seamctl %s ACTION --help\" "
+                        "lists an action's options.", metavar, r->command)
+            : xasprintf("ID is a %s's \"id\" (as list shows it). \"seamctl "
+                        "%s ACTION --help\" lists an action's options.",
+                        r->title, r->command));
+    ctl_print_wrapped(out, text, 0, 0);
+    free(text);
+    free(metavar);
 }
 
 static void
@@ -300,41 +312,51 @@ ctl_action_usage(FILE *out, const struct resource *r, enum ctl_action action)
     char *synopsis = ctl_synopsis(r, action);
     unsigned int mask = ctl_action_mask(action);
     bool any = false;
+    char *text;
 
     fprintf(out, "Usage: seamctl %s [OPTIONS]\n\n", synopsis);
     free(synopsis);
     switch (action) {
     case CTL_CREATE:
-        fprintf(out, "Creates a %s (POST %s) and shows it.\n", r->title,
-                r->path);
+        text = xasprintf("Creates a %s (POST %s) and shows it.", r->title,
+                         r->path);
         break;
     case CTL_LIST:
-        fprintf(out, "Lists %ss (GET %s), only those matching the options "
-                "if any.\n", r->title, r->path);
+        text = xasprintf("Lists %ss (GET %s), only those matching the "
+                         "options if any.", r->title, r->path);
         break;
     case CTL_SHOW:
-        fprintf(out, "Shows a %s (GET %s/ID).\n", r->title, r->path);
+        text = xasprintf("Shows a %s (GET %s/ID).", r->title, r->path);
         break;
     case CTL_UPDATE:
-        fprintf(out, "Changes a %s's attributes (PUT %s/ID) and shows it.\n",
-                r->title, r->path);
+        text = xasprintf("Changes a %s's attributes (PUT %s/ID) and shows "
+                         "it.", r->title, r->path);
         break;
     case CTL_DELETE:
-        fprintf(out, "Deletes %ss (DELETE %s/ID); goes on past a failure and "
-                "then exits 1.\n", r->title, r->path);
+    default:
+        text = xasprintf("Deletes %ss (DELETE %s/ID); goes on past a "
+                         "failure, then exits 1.", r->title, r->path);
         break;
     }
+    ctl_print_wrapped(out, text, 0, 0);
+    free(text);
     for (const struct resource_opt *o = r->opts; o->flag; o++) {
         if (o->actions & mask) {
             char *option = (o->metavar
                             ? xasprintf("--%s=%s", o->flag, o->metavar)
                             : xasprintf("--%s", o->flag));
+            char *help = (action != CTL_LIST || !o->attr ? xstrdup(o->help)
+                          : xasprintf("only those whose %s is %s%s", o->attr,
+                                      o->metavar,
+                                      o->kind == RESOURCE_OPT_REF
+                                      ? " (a name or an ID)" : ""));
             if (!any) {
                 fprintf(out, "\nOptions:\n");
                 any = true;
             }
-            ctl_print_option(out, option, o->help);
+            ctl_print_option(out, option, help);
             free(option);
+            free(help);
         }
     }
     fprintf(out, "\nAnd the options of every command (seamctl --help).\n");

@@ -25,7 +25,7 @@ struct restc_options {
     const char *token;          /* X-Auth-Token, NULL or "" for none. */
     const char *ca_file;        /* PEM bundle to verify https, NULL: system. */
     bool insecure;              /* https without verifying the server. */
-    int timeout_ms;             /* Per request, connect to last byte. */
+    int timeout_ms;             /* Longest wait without progress. */
     bool debug;                 /* Print requests and replies on stderr. */
 };
 

@@ -165,12 +165,18 @@ ctl_print_wrapped(FILE *out, const char *text, int indent, int at)
     putc('\n', out);
 }
 
+/* Prints "  NAME   HELP" with HELP wrapped from 'column'. */
+static void
+ctl_print_item(FILE *out, const char *name, const char *help, int column)
+{
+    int n = fprintf(out, "  %s", name);
+    ctl_print_wrapped(out, help, column, n + 2 > column ? n + 2 : n);
+}
+
 static void
 ctl_print_option(FILE *out, const char *option, const char *help)
 {
-    int n = fprintf(out, "  %s", option);
-    ctl_print_wrapped(out, help, SEAMCTL_HELP_COLUMN,
-                      n + 2 > SEAMCTL_HELP_COLUMN ? n + 2 : n);
+    ctl_print_item(out, option, help, SEAMCTL_HELP_COLUMN);
 }
 
 static void
@@ -187,8 +193,8 @@ ctl_print_global_options(FILE *out)
                      "system's)");
     ctl_print_option(out, "--insecure", "do not verify an https endpoint's "
                      "certificate");
-    ctl_print_option(out, "--timeout=SECONDS", "give up on a request after "
-                     "this long (default: 30)");
+    ctl_print_option(out, "--timeout=SECONDS", "give up on a request that "
+                     "makes no progress for this long (default: 30)");
     ctl_print_option(out, "-f, --format=FORMAT", "table (default), json "
                      "(the API's objects) or value (bare values)");
     ctl_print_option(out, "-c, --column=ATTR", "show only attribute ATTR "
@@ -213,12 +219,12 @@ ctl_usage(FILE *out)
 "\n"
 "Resources:\n");
     for (const struct resource *r = resources; r->command; r++) {
-        ctl_print_option(out, r->command, r->help);
+        ctl_print_item(out, r->command, r->help, 20);
     }
     fprintf(out, "\nCommands:\n");
-    ctl_print_option(out, "status", "every VTEP, its OVSDB session and "
+    ctl_print_item(out, "status", "every VTEP, its OVSDB session and "
                      "whether its rows match the intent; exits 0 only if "
-                     "every VTEP is in sync");
+                     "every VTEP is in sync", 20);
     putc('\n', out);
     ctl_print_global_options(out);
     fprintf(out,

@@ -54,6 +54,7 @@ static const struct resource_column network_columns[] = {
     { "name", "Name" },
     { "provider:network_type", "Type" },
     { "provider:segmentation_id", "Segment" },
+    { "seam:vni", "VNI" },
     { "status", "Status" },
     { "subnets", "Subnets" },
     { NULL, NULL },
@@ -246,6 +247,7 @@ static const struct resource_column vtep_columns[] = {
 
 static const struct resource_opt vtep_opts[] = {
     OPT_NAME,
+    OPT_DESCRIPTION,
     { "target", "target", RESOURCE_OPT_STRING,
       RESOURCE_CREATE | RESOURCE_UPDATE, "tcp:IP:PORT|ssl:IP:PORT",
       "where seamd connects to the VTEP's OVSDB server (default: none, the "

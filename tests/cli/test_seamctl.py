@@ -132,7 +132,8 @@ def test_table_output_is_aligned(fake):
     assert len(lines) == 6
     assert len({len(line) for line in lines}) == 1, out
     assert lines[0] == lines[2] == lines[5] and set(lines[0]) == {"+", "-"}
-    assert re.match(r"\| ID +\| Name +\| Type +\| Segment +\| Status +\| Subnets +\|", lines[1])
+    assert re.match(r"\| ID +\| Name +\| Type +\| Segment +\| VNI +\| Status +\| Subnets +\|",
+                    lines[1])
     assert "| a, b " in lines[4]
     # No rows, no table (as the openstack CLI).
     fake.routes[("GET", "/v2.0/networks")] = (200, {"networks": []})
@@ -416,3 +417,88 @@ def test_l2_gateway(api):
     assert p.returncode == 1 and "HTTP 404" in p.stderr
     api.ok("l2gw", "delete", name)
     api.ok("network", "delete", net)
+
+
+# --- seam's own resources: seamd only. ---
+
+def test_vteps_and_status(seamd):
+    api = seamd
+    tor, hv = uniq("tor"), uniq("server")
+    v = api.json("vtep", "create", tor, "--role", "tor", "--target",
+                 "tcp:127.0.0.1:%d" % free_port(), "--tunnel-ip", "10.99.0.1",
+                 "--description", "rack 1")
+    assert (v["name"], v["role"], v["tunnel_ip"], v["description"]) == (
+        tor, "tor", "10.99.0.1", "rack 1")
+    assert v["in_sync"] is False
+    h = api.json("vtep", "create", hv, "--role", "hypervisor", "--tunnel-ip", "10.99.0.2")
+    assert not h["target"]      # none: it connects in
+    out = api.ok("vtep", "list")
+    assert re.search(r"^\| %s +\| tor +\| tcp:127\.0\.0\.1:\d+ +\| 10\.99\.0\.1 " % tor,
+                     out, re.M), out
+    assert [x["name"] for x in api.json("vtep", "list", "--role", "hypervisor")
+            if x["name"] in (tor, hv)] == [hv]
+    assert api.json("vtep", "show", tor)["id"] == v["id"]
+    assert api.json("vtep", "update", hv, "--host", "compute-7")["host"] == "compute-7"
+    # Nothing connected: not in sync, exit 1, every VTEP listed.
+    p = api.run("status")
+    assert p.returncode == 1
+    assert re.search(r"^\| %s +\| hypervisor +\| \(connects in\) " % hv, p.stdout, re.M)
+    assert re.search(r"^\d+ of \d+ VTEPs in sync$", p.stdout.splitlines()[-1])
+    rows = json.loads(api.run("status", "-f", "json").stdout)
+    assert {tor, hv} <= {r["name"] for r in rows}
+    api.ok("vtep", "delete", tor, hv)
+    p = api.run("vtep", "show", tor)
+    assert p.returncode == 1 and p.stderr == 'seamctl: no VTEP named "%s"\n' % tor
+
+
+def test_host_links(seamd):
+    api = seamd
+    host, tor = uniq("compute"), uniq("tor")
+    p = api.run("host-link", "create", "--host", host, "--physical-network",
+                "physnet1", "--vtep", tor, "--port", "p1")
+    assert p.returncode == 1 and "VTEP %s could not be found" % tor in p.stderr
+    api.ok("vtep", "create", tor, "--role", "tor", "--tunnel-ip", "10.99.1.1")
+    link = api.json("host-link", "create", "--host", host, "--physical-network",
+                    "physnet1", "--vtep", tor, "--port", "p1")
+    assert (link["host"], link["physical_network"], link["vtep"], link["port"],
+            link["source"]) == (host, "physnet1", tor, "p1", "static")
+    assert [x["id"] for x in api.json("host-link", "list", "--host", host)] == [link["id"]]
+    out = api.ok("host-link", "list", "--host", host)
+    assert re.search(r"^\| %s \| %s +\| physnet1 +\| %s +\| p1 +\| static +\|$"
+                     % (link["id"], host, tor), out, re.M), out
+    assert api.json("host-link", "update", link["id"], "--port", "p9")["port"] == "p9"
+    assert api.json("host-link", "show", link["id"])["port"] == "p9"
+    # No names: a host link is named by its ID.
+    p = api.run("host-link", "show", host)
+    assert p.returncode == 1 and "HTTP 404" in p.stderr
+    api.ok("host-link", "delete", link["id"])
+    assert api.json("host-link", "list", "--host", host) == []
+    api.ok("vtep", "delete", tor)
+
+
+def test_l2gw_connection(seamd):
+    api = seamd
+    net, gw, tor = uniq("l2net"), uniq("gw"), uniq("tor")
+    api.ok("network", "create", net)
+    api.ok("vtep", "create", tor, "--role", "tor", "--tunnel-ip", "10.99.2.1")
+    api.ok("l2gw", "create", "--device", "name=%s,interface_names=p2" % tor, gw)
+    conn = api.json("l2gw-connection", "create", gw, net, "--default-segmentation-id", "100")
+    assert str(conn["segmentation_id"]) == "100"
+    listed = api.json("l2gw-connection", "list", "--network", net)
+    assert [c["id"] for c in listed] == [conn["id"]]
+    assert [c["id"] for c in api.json("l2gw-connection", "list", "--l2gw", gw)] == [conn["id"]]
+    assert api.json("l2gw-connection", "show", conn["id"])["network_id"] == listed[0]["network_id"]
+    api.ok("l2gw-connection", "delete", conn["id"])
+    assert api.json("l2gw-connection", "list", "--network", net) == []
+    api.ok("l2gw", "delete", gw)
+    api.ok("network", "delete", net)
+    api.ok("vtep", "delete", tor)
+
+
+def test_token_is_required_by_seamd(seamd):
+    p = run_command([seamctl_path(), "--url", seamd.url, "network", "list"],
+                    env={"SEAM_TOKEN": ""})
+    assert p.returncode == 1 and "HTTP 401" in p.stderr, p.stderr
+    p = run_command([seamctl_path(), "--url", seamd.url, "network", "list"],
+                    env={"SEAM_TOKEN": seamd.token})
+    assert p.returncode == 0, p.stderr

@@ -13,6 +13,7 @@
  *
  * Exit status: 0 done; 1 the server refused or found nothing (status: a
  * VTEP out of sync); 2 bad usage; 3 the server could not be reached. */
+#include <assert.h>
 #include <ctype.h>
 #include <errno.h>
 #include <getopt.h>
@@ -1455,6 +1456,7 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
         } else if (c == '?' || c == ':') {
             rc = ctl_bad_option(c, argv);
         } else if (c >= OPT_RESOURCE) {
+            assert(r);          /* Only 'r' adds options past OPT_RESOURCE. */
             *pendingp = xgrow(*pendingp, &allocated, *n_pendingp + 1,
                               sizeof **pendingp);
             (*pendingp)[(*n_pendingp)++] = (struct ctl_pending) {

@@ -150,11 +150,11 @@ ipam_default_pool(const struct ipam_prefix *p, struct ipam_addr *start,
     *end = ipam_prefix_last(p);
     if (p->addr.version == 4) {
         if (p->plen <= 30) {
-            start->value += 2;      /* Network address and gateway. */
+            start->value += 1;      /* The network address. */
             end->value -= 1;        /* Broadcast. */
         }
     } else if (p->plen < 128) {
-        start->value += 1;          /* The subnet-router anycast gateway. */
+        start->value += 1;          /* The subnet-router anycast address. */
     }
 }
 

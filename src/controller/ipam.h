@@ -36,8 +36,9 @@ bool ipam_prefix_overlaps(const struct ipam_prefix *, const struct ipam_prefix *
 /* The last address of the prefix. */
 struct ipam_addr ipam_prefix_last(const struct ipam_prefix *);
 /* Neutron's defaults: gateway = first host (IPv4) or the network address
- * itself (IPv6, the subnet-router anycast address); pool = every host
- * address but the gateway's (IPv4 without network and broadcast). */
+ * itself (IPv6, the subnet-router anycast address); pool = every address
+ * after the network address (IPv4: up to the broadcast address,
+ * excluded); the caller takes the gateway out of it. */
 struct ipam_addr ipam_default_gateway(const struct ipam_prefix *);
 void ipam_default_pool(const struct ipam_prefix *, struct ipam_addr *start,
                        struct ipam_addr *end);

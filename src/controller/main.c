@@ -188,6 +188,7 @@ out:
     free(error);
 #ifdef SEAMD_HAVE_RECONCILE
     reconcile_destroy(d.reconcile);
+    d.reconcile = NULL;
 #endif
     http_server_destroy(d.http);
     nb_destroy(d.nb);

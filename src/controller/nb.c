@@ -25,6 +25,7 @@ struct nb {
     struct nb_callbacks cbs;
     void *aux;
     bool active;
+    bool stopping;                  /* In nb_destroy(): say nothing. */
 };
 
 static void
@@ -41,6 +42,9 @@ on_state(void *nb_, bool synced)
 {
     struct nb *nb = nb_;
     const char *remote = ovsdb_client_get_remote(nb->client);
+    if (nb->stopping) {
+        return;
+    }
     if (synced) {
         log_info("northbound database synced from %s", remote ? remote : "?");
     } else {
@@ -52,7 +56,7 @@ static void
 on_lock(void *nb_, const char *name, bool held)
 {
     struct nb *nb = nb_;
-    if (strcmp(name, NB_LOCK) || held == nb->active) {
+    if (nb->stopping || strcmp(name, NB_LOCK) || held == nb->active) {
         return;
     }
     nb->active = held;
@@ -191,6 +195,9 @@ nb_destroy(struct nb *nb)
     if (!nb) {
         return;
     }
+    /* Tearing down is no state change to report. */
+    memset(&nb->cbs, 0, sizeof nb->cbs);
+    nb->stopping = true;
     ovsdb_client_destroy(nb->client);
     ovsdb_server_destroy(nb->server);
     if (nb->socket_path) {

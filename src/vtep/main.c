@@ -20,7 +20,7 @@
 #include "lib/ds.h"
 #include "lib/log.h"
 #include "ovsdb/client.h"
-#include "ovsdb/conn.h"
+#include "ovsdb/daemon.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/execution.h"
@@ -457,13 +457,6 @@ on_client_state(void *v_, bool synced)
     }
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *base)
-{
-    log_info("%s received, exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    event_base_loopbreak(base);
-}
-
 /* ovs-appctl commands. */
 static bool
 ctl_dp_show(struct ds *out, int argc, const char *argv[], void *v_)
@@ -616,7 +609,8 @@ main(int argc, char *argv[])
 {
     struct vtep_options opts;
     struct vtep v;
-    SSL_CTX *ssl_server = NULL, *ssl_client = NULL;
+    struct daemon_ssl ssl = DAEMON_SSL_INITIALIZER;
+    struct daemon_signals *signals = NULL;
     int status = 1;
 
     if (argc == 3 && !strcmp(argv[1], "show")) {
@@ -644,16 +638,10 @@ main(int argc, char *argv[])
         vtep_options_destroy(&opts);
         return 0;
     }
-    if (opts.log_file && log_set_file(opts.log_file)) {
+    if (daemon_log_setup(opts.log_file, opts.log_level, opts.debug, opts.n_debug)) {
         fprintf(stderr, "seam-vtep: cannot open %s\n", opts.log_file);
         vtep_options_destroy(&opts);
         return 1;
-    }
-    if (opts.log_level >= 0) {
-        log_set_level(opts.log_level);
-    }
-    for (size_t i = 0; i < opts.n_debug; i++) {
-        log_enable_debug(opts.debug[i]);
     }
 
     memset(&v, 0, sizeof v);
@@ -669,22 +657,12 @@ main(int argc, char *argv[])
     v.tunnel_mtu = opts.tunnel_mtu;
     vtep_config_init(&v.cfg);
 
-    signal(SIGPIPE, SIG_IGN);
     jsonarena_install();
     v.base = event_base_new();
+    signals = daemon_signals_create(v.base);
     v.pub = vtep_fwd_publisher_create(NULL);
-    if (opts.private_key && opts.certificate && opts.ca_cert) {
-        char *msg = conn_ssl_ctx_create(opts.private_key, opts.certificate,
-                                        opts.ca_cert, true, &ssl_server);
-        if (!msg) {
-            msg = conn_ssl_ctx_create(opts.private_key, opts.certificate,
-                                      opts.ca_cert, false, &ssl_client);
-        }
-        if (msg) {
-            log_err("SSL configuration: %s", msg);
-            free(msg);
-            goto out;
-        }
+    if (daemon_ssl_init(&ssl, opts.private_key, opts.certificate, opts.ca_cert)) {
+        goto out;
     }
 
     struct vtep_dp_options dpo = {
@@ -697,23 +675,7 @@ main(int argc, char *argv[])
     }
 
     if (opts.db) {
-        const char *db_file = opts.db;
-        if (access(db_file, F_OK)) {
-            struct ovsdb_error *error = ovsdb_storage_create(db_file, opts.schema);
-            if (error) {
-                char *s = ovsdb_error_to_string(error);
-                log_err("%s: cannot create: %s", db_file, s);
-                free(s);
-                ovsdb_error_destroy(error);
-                goto out;
-            }
-        }
-        struct ovsdb_error *error = ovsdb_storage_open(db_file, false, &v.edb);
-        if (error) {
-            char *s = ovsdb_error_to_string(error);
-            log_err("%s: cannot open: %s", db_file, s);
-            free(s);
-            ovsdb_error_destroy(error);
+        if (daemon_db_open(opts.db, opts.schema, &v.edb)) {
             goto out;
         }
         v.server = ovsdb_server_create(v.base);
@@ -721,17 +683,12 @@ main(int argc, char *argv[])
             goto out;
         }
         for (size_t i = 0; i < opts.n_remotes; i++) {
-            const char *r = opts.remotes[i];
-            bool ssl = !strncmp(r, "pssl:", 5) || !strncmp(r, "ssl:", 4);
-            int err = ovsdb_server_add_remote(v.server, r, !strncmp(r, "pssl:", 5)
-                                              ? ssl_server : ssl ? ssl_client : NULL);
-            if (err) {
-                log_err("%s: cannot use this remote: %s", r, strerror(-err));
+            if (daemon_server_add_remote(v.server, opts.remotes[i], &ssl)) {
                 goto out;
             }
         }
-        if (ovsdb_server_add_db_remote(v.server, "db:hardware_vtep,Global,managers",
-                                       ssl_server, ssl_client)) {
+        if (daemon_server_add_remote(v.server, "db:hardware_vtep,Global,managers",
+                                     &ssl)) {
             goto out;
         }
         json_t *requests = monitor_requests(v.edb->schema);
@@ -744,7 +701,9 @@ main(int argc, char *argv[])
         ds_destroy(&ignored);
         json_decref(id);
         json_decref(requests);
-        ovsdb_error_destroy(merror);
+        if (daemon_log_error(merror, "internal monitor")) {
+            goto out;
+        }
         v.dirty = true;
     } else {
         const char *remotes[] = { opts.db_remote, NULL };
@@ -752,7 +711,7 @@ main(int argc, char *argv[])
         ovsdb_client_options_init(&o);
         o.db_name = "hardware_vtep";
         o.remotes = remotes;
-        o.ssl_ctx = ssl_client;
+        o.ssl_ctx = ssl.client;
         struct ovsdb_client_callbacks cbs = {
             .changed = on_client_changed, .state = on_client_state,
         };
@@ -775,12 +734,8 @@ main(int argc, char *argv[])
                                  1, 1, ctl_vlog_set, &v);
         unixctl_command_register(v.unixctl, "exit", "", 0, 0, ctl_exit, &v);
     }
-    if (opts.pidfile) {
-        FILE *f = fopen(opts.pidfile, "w");
-        if (f) {
-            fprintf(f, "%ld\n", (long) getpid());
-            fclose(f);
-        }
+    if (daemon_pidfile_write(opts.pidfile)) {
+        goto out;
     }
 
     struct timeval rebuild_tv = { 0, REBUILD_CHECK_MS * 1000 };
@@ -794,10 +749,6 @@ main(int argc, char *argv[])
     event_add(timers[0], &rebuild_tv);
     event_add(timers[1], &learn_tv);
     event_add(timers[2], &stats_tv);
-    struct event *sigterm = evsignal_new(v.base, SIGTERM, on_signal, v.base);
-    struct event *sigint = evsignal_new(v.base, SIGINT, on_signal, v.base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
     char tunnel_ip[INET_ADDRSTRLEN];
     inet_ntop(AF_INET, &v.tunnel_ip, tunnel_ip, sizeof tunnel_ip);
     log_info("seam-vtep %s: switch %s, tunnel IP %s, %zu port(s)%s%s", v.mode,
@@ -807,11 +758,7 @@ main(int argc, char *argv[])
     for (size_t i = 0; i < ARRAY_SIZE(timers); i++) {
         event_free(timers[i]);
     }
-    event_free(sigterm);
-    event_free(sigint);
-    if (opts.pidfile) {
-        unlink(opts.pidfile);
-    }
+    daemon_pidfile_remove(opts.pidfile);
     status = 0;
 
 out:
@@ -820,16 +767,15 @@ out:
     ovsdb_monitor_destroy(v.monitor);
     if (v.server) {
         ovsdb_server_destroy(v.server);
-    } else if (v.edb) {
-        ovsdb_storage_close(v.edb);
-        ovsdb_db_destroy(v.edb);
+    } else {
+        daemon_db_close(v.edb);
     }
     ovsdb_client_destroy(v.client);
     event_base_loop(v.base, EVLOOP_NONBLOCK);
     vtep_fwd_publisher_destroy(v.pub);
     vtep_config_destroy(&v.cfg);
-    conn_ssl_ctx_destroy(ssl_server);
-    conn_ssl_ctx_destroy(ssl_client);
+    daemon_ssl_destroy(&ssl);
+    daemon_signals_destroy(signals);
     event_base_free(v.base);
     vtep_options_destroy(&opts);
     log_close();

@@ -4,7 +4,8 @@ seamctl is run as a user runs it, against:
   - `neutron`: the reference, Debian's neutron-server with networking-l2gw
     (../shared/peers/07-neutron-server.sh), started once per session on a
     free port (about 15 s; skipped if it is not installed or not root);
-  - `seamd`: build/seamd, when it is built, started once per session;
+  - `seamd`: build/seamd, when it is built, started once per session
+    with tests/controller/conftest.py's Seamd (core's fixtures);
   - `fake`: a small HTTP(S) server in a thread that answers what a test
     tells it and records each request (headers, paths, bodies), for what
     the real servers cannot show (tokens, odd error bodies, TLS, status).
@@ -12,9 +13,9 @@ seamctl is run as a user runs it, against:
 
 SEAM_BUILD selects the build (build/ by default)."""
 
+import importlib.util
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -26,7 +27,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seamctltest import (REPO, Api, FakeServer, build_dir, free_port,  # noqa: E402
-                         run_command, seamctl_path, wait_until)
+                         run_command, seamctl_path)
 
 # The peers' scripts sit beside the repository (../shared/peers), or beside
 # the worktrees' folder; $SEAM_NEUTRON_SCRIPT names another.
@@ -68,38 +69,39 @@ def neutron():
         shutil.rmtree(state, ignore_errors=True)
 
 
+def _controller_fixtures():
+    """tests/controller/conftest.py as a module (seamd's own fixtures, core's):
+    its Seamd class starts seamd and checks its exit and sanitizer reports.
+    Loaded under a name of its own, so pytest's conftest stays separate."""
+    path = REPO / "tests" / "controller" / "conftest.py"
+    if not path.exists():
+        pytest.skip("tests/controller/conftest.py is not there yet")
+    spec = importlib.util.spec_from_file_location("seamctl_controller_fixtures", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 @pytest.fixture(scope="session")
 def seamd():
-    binary = build_dir() / "seamd"
-    if not binary.exists():
-        pytest.skip("%s not built yet" % binary)
+    """One seamd for the session (tests use names of their own), with a
+    token and a southbound listener; the session fails if it does not exit
+    cleanly or leaves a sanitizer report."""
+    if not (build_dir() / "seamd").exists():
+        pytest.skip("%s/seamd not built yet" % build_dir())
+    fixtures = _controller_fixtures()
     state = tempfile.mkdtemp(prefix="seamctl-seamd-")
-    port = free_port()
     token = "seamctl-test-token"
-    log = open(os.path.join(state, "seamd.log"), "w")
-    proc = subprocess.Popen(
-        [binary, "--listen=127.0.0.1:%d" % port, "--token=%s" % token,
-         "--state-dir=%s" % state, "--run-dir=%s" % state,
-         "--vni-ranges=5000:6000", "--network-vlan-ranges=physnet1:2900:2999",
-         "--sb-listen=ptcp:%d:127.0.0.1" % free_port()],
-        stdout=log, stderr=subprocess.STDOUT)
-    api = Api("seamd", "http://127.0.0.1:%d" % port, token)
-    try:
-        def up():
-            assert proc.poll() is None, "seamd exited: %s" % open(
-                os.path.join(state, "seamd.log")).read()
-            return api.run("network", "list").returncode == 0
-        wait_until(up, timeout=10, what="seamd answering")
-        yield api
-    finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
-        log.close()
+    daemon = fixtures.Seamd(state, token=token,
+                            args=["--sb-listen=ptcp:%d:127.0.0.1" % free_port()])
+    daemon.start()
+    api = Api("seamd", daemon.url, token)
+    api.daemon = daemon
+    yield api
+    problems = daemon.problems()
+    if not problems:
         shutil.rmtree(state, ignore_errors=True)
+    assert not problems, "\n".join(problems)
 
 
 @pytest.fixture(params=["neutron", "seamd"])

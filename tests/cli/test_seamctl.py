@@ -7,11 +7,13 @@ import itertools
 import json
 import os
 import re
+import shutil
+import subprocess
 import uuid
 
 import pytest
 
-from seamctltest import free_port, run_command, seamctl_path
+from seamctltest import build_dir, free_port, run_command, seamctl_path, wait_until
 
 _names = itertools.count()
 
@@ -502,3 +504,51 @@ def test_token_is_required_by_seamd(seamd):
     p = run_command([seamctl_path(), "--url", seamd.url, "network", "list"],
                     env={"SEAM_TOKEN": seamd.token})
     assert p.returncode == 0, p.stderr
+
+
+def test_status_follows_a_vtep(seamd, tmp_path):
+    """A VTEP (seam-ovsdb serving hardware_vtep) that seamd dials: status
+    exits 0 once it is in sync, and 1 again when its server is gone."""
+    api = seamd
+    ovsdb = build_dir() / "seam-ovsdb"
+    if not ovsdb.exists() or not shutil.which("vtep-ctl"):
+        pytest.skip("needs build/seam-ovsdb and vtep-ctl")
+    port = free_port()
+    db = tmp_path / "vtep.db"
+    run_command([ovsdb, "create", db, "/usr/share/openvswitch/vtep.ovsschema"], check=True)
+    server = subprocess.Popen([ovsdb, "--remote=ptcp:%d:127.0.0.1" % port, db],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    tor = uniq("tor")
+    try:
+        wait_until(lambda: run_command(["vtep-ctl", "--db=tcp:127.0.0.1:%d" % port,
+                                        "add-ps", tor]).returncode == 0,
+                   what="the VTEP's OVSDB server")
+        api.ok("vtep", "create", tor, "--role", "tor", "--target",
+               "tcp:127.0.0.1:%d" % port, "--tunnel-ip", "10.99.3.1")
+
+        def state():
+            return [v for v in api.json("status") if v["name"] == tor][0]
+        try:
+            wait_until(lambda: state()["connection_state"] not in ("", "unknown"),
+                       timeout=5, what="a southbound session")
+        except AssertionError:
+            pytest.skip("this seamd has no southbound sessions yet")
+        # Other tests' VTEPs are gone by now, or never connect: only this
+        # one decides, so look at its row, then at the exit code alone.
+        wait_until(lambda: state()["in_sync"] is True, timeout=10, what="in sync")
+        rows = api.json("status")
+        expect = 0 if all(v["in_sync"] for v in rows) else 1
+        p = api.run("status")
+        assert p.returncode == expect, p.stdout
+        assert re.search(r"^\| %s +\| tor +\| tcp:127\.0\.0\.1:%d +\| connected +\| true "
+                         % (tor, port), p.stdout, re.M), p.stdout
+        server.terminate()
+        server.wait(10)
+        wait_until(lambda: state()["in_sync"] is False, timeout=10, what="out of sync")
+        p = api.run("status")
+        assert p.returncode == 1
+    finally:
+        if server.poll() is None:
+            server.terminate()
+            server.wait(10)
+        api.run("vtep", "delete", tor)

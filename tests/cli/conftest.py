@@ -29,12 +29,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seamctltest import (REPO, Api, FakeServer, build_dir, free_port,  # noqa: E402
                          run_command, seamctl_path)
 
-# The peers' scripts sit beside the repository (../shared/peers), or beside
-# the worktrees' folder; $SEAM_NEUTRON_SCRIPT names another.
+# The peers' scripts: $SEAM_PEERS (as tests/controller), else beside the
+# repository (../shared/peers) or beside the worktrees' folder.
 NEUTRON_SCRIPT = next(
-    (p for p in [Path(os.environ.get("SEAM_NEUTRON_SCRIPT", "/nonexistent"))]
-     + [d / "shared/peers/07-neutron-server.sh" for d in (REPO.parent, REPO.parent.parent)]
-     if p.exists()), Path("/nonexistent"))
+    (p for p in [Path(os.environ.get("SEAM_PEERS", "/work/shared/peers"))]
+     + [d / "shared/peers" for d in (REPO.parent, REPO.parent.parent)]
+     if (p / "07-neutron-server.sh").exists()), Path("/nonexistent")) / "07-neutron-server.sh"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -47,7 +47,9 @@ def _seamctl_built():
 def neutron():
     if os.geteuid() != 0:
         pytest.skip("neutron-server's script needs root")
-    if not shutil.which("neutron-server") or not NEUTRON_SCRIPT.exists():
+    if not NEUTRON_SCRIPT.exists():
+        pytest.skip("07-neutron-server.sh not found (set SEAM_PEERS)")
+    if not shutil.which("neutron-server"):
         pytest.skip("neutron-server not installed (scripts/install-deps)")
     state = tempfile.mkdtemp(prefix="seamctl-neutron-")
     port = free_port()

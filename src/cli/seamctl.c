@@ -375,9 +375,11 @@ ctl_status_usage(FILE *out)
     fprintf(out,
 "Usage: seamctl status [OPTIONS]\n"
 "\n"
-"Shows every VTEP seamd programs (GET /v2.0/seam/vteps): its name, role,\n"
-"OVSDB target, session state, whether its rows match the intent (in_sync)\n"
-"and why not (status_detail).  Exits 0 only if every VTEP is in sync, 1\n"
+"Shows whether the seamd answering is active and its northbound database\n"
+"synced (GET /v2.0/seam/controller), then every VTEP it programs (GET\n"
+"/v2.0/seam/vteps): its name, role, OVSDB target, session state, whether\n"
+"its rows match the intent (in_sync) and why not (status_detail).  Exits 0\n"
+"only if the northbound database is synced and every VTEP is in sync, 1\n"
 "otherwise.\n"
 "\n"
 "And the options of every command (seamctl --help).\n");
@@ -385,8 +387,8 @@ ctl_status_usage(FILE *out)
 
 /* --- Options. --- */
 
-/* Handles global option 'c' (with argument 'arg'); returns 0, -1 if it
- * is not one, or an rc status other than 0 to rc with. */
+/* Handles global option 'c' (with argument 'arg'); returns 0 or an exit
+ * status to exit with (CTL_EXIT_DONE: 0, now). */
 static int
 ctl_global_option(struct ctl *ctl, int c, const char *arg)
 {
@@ -731,7 +733,7 @@ out:
 }
 
 /* Sets '*idp' to a new copy of the ID of the 'r' named by 'text'.  Returns
- * 0 or an rc status, having said why. */
+ * 0 or an exit status, having said why. */
 static int
 ctl_find_id(struct ctl *ctl, const struct resource *r, const char *text,
             char **idp)
@@ -1019,7 +1021,7 @@ ctl_add_profile(json_t *attrs, const char *key, const char *arg)
 }
 
 /* Adds option 'o' with argument 'arg' to 'in' for 'action'.  Returns 0 or
- * an rc status, having said why. */
+ * an exit status, having said why. */
 static int
 ctl_add_option(struct ctl *ctl, const struct resource_opt *o,
                enum ctl_action action, const char *arg,
@@ -1342,15 +1344,65 @@ static const struct resource_column status_columns[] = {
     { NULL, NULL },
 };
 
+/* GETs /v2.0/seam/controller and, in table format, prints a line about
+ * the seamd answering: active or standby, northbound synced or not.
+ * Returns 0, CTL_EXIT_FAIL if its northbound replica is not synced (its
+ * VTEP states are then stale), or an exit status if it cannot be asked.
+ * A server without the resource (neutron-server, an older seamd) is taken
+ * as it is. */
+static int
+ctl_status_controller(struct ctl *ctl)
+{
+    json_t *reply, *controller;
+    char *error;
+    int status, rc;
+
+    rc = ctl_call(ctl, "GET", "/v2.0/seam/controller", NULL, &reply, &status,
+                  &error);
+    if (rc) {
+        if (status == 404) {
+            free(error);
+            return 0;
+        }
+        ctl_error("%s", error);
+        free(error);
+        return rc;
+    }
+    controller = ctl_member(reply, "controller", true, &error);
+    if (!controller) {
+        rc = ctl_error("%s", error);
+        free(error);
+    } else {
+        bool active = json_is_true(json_object_get(controller, "active"));
+        bool synced = json_is_true(json_object_get(controller, "nb_synced"));
+        const char *remote = json_string_value(json_object_get(controller,
+                                                               "nb_remote"));
+        if (ctl->format == CTL_FORMAT_TABLE) {
+            printf("Controller: %s, northbound %s%s%s%s\n",
+                   active ? "active" : "standby",
+                   synced ? "synced" : "NOT synced",
+                   remote ? " (" : "", remote ? remote : "",
+                   remote ? ")" : "");
+        }
+        rc = synced ? 0 : CTL_EXIT_FAIL;
+    }
+    json_decref(reply);
+    return rc;
+}
+
 static int
 ctl_status(struct ctl *ctl)
 {
     const struct resource *r = resource_find("vtep");
     json_t *reply, *list, *vtep;
     size_t i, n_in_sync = 0;
+    int rc, controller_rc;
     char *error;
-    int rc;
 
+    controller_rc = ctl_status_controller(ctl);
+    if (controller_rc && controller_rc != CTL_EXIT_FAIL) {
+        return controller_rc;
+    }
     rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, &error);
     if (rc) {
         ctl_error("%s", error);
@@ -1385,7 +1437,8 @@ ctl_status(struct ctl *ctl)
     } else {
         ctl_print_list(ctl, status_columns, list);
     }
-    rc = n_in_sync == json_array_size(list) ? 0 : CTL_EXIT_FAIL;
+    rc = (controller_rc ? controller_rc
+          : n_in_sync == json_array_size(list) ? 0 : CTL_EXIT_FAIL);
     json_decref(reply);
     return rc;
 }

@@ -259,6 +259,34 @@ def test_status_exits_0_only_if_every_vtep_is_in_sync(fake):
     assert api.run("status").returncode == 1
 
 
+def test_status_shows_the_controller(fake):
+    api = fake.api()
+    fake.routes[("GET", "/v2.0/seam/vteps")] = (200, {"vteps": VTEPS})
+    fake.routes[("GET", "/v2.0/seam/controller")] = (200, {"controller": {
+        "active": True, "nb_synced": True, "nb_remote": None}})
+    p = api.run("status")
+    assert p.returncode == 0
+    assert p.stdout.splitlines()[0] == "Controller: active, northbound synced"
+    fake.routes[("GET", "/v2.0/seam/controller")] = (200, {"controller": {
+        "active": False, "nb_synced": True, "nb_remote": "tcp:10.0.0.9:6641"}})
+    p = api.run("status")
+    assert p.returncode == 0
+    assert p.stdout.splitlines()[0] == (
+        "Controller: standby, northbound synced (tcp:10.0.0.9:6641)")
+    # Not synced: what it says of the VTEPs may be stale.
+    fake.routes[("GET", "/v2.0/seam/controller")] = (200, {"controller": {
+        "active": False, "nb_synced": False, "nb_remote": None}})
+    p = api.run("status")
+    assert p.returncode == 1
+    assert p.stdout.splitlines()[0] == "Controller: standby, northbound NOT synced"
+    assert p.stdout.splitlines()[-1] == "2 of 2 VTEPs in sync"
+    assert json.loads(api.run("status", "-f", "json").stdout) == VTEPS
+    fake.routes[("GET", "/v2.0/seam/controller")] = (401, {"NeutronError": {
+        "type": "HTTPUnauthorized", "message": "Authentication required", "detail": ""}})
+    p = api.run("status")
+    assert p.returncode == 1 and "Authentication required (HTTP 401" in p.stderr
+
+
 def test_https(fake_tls, tls_files):
     cert, _ = tls_files
     fake_tls.routes[("GET", "/v2.0/networks")] = (200, {"networks": [NET]})
@@ -444,6 +472,7 @@ def test_vteps_and_status(seamd):
     # Nothing connected: not in sync, exit 1, every VTEP listed.
     p = api.run("status")
     assert p.returncode == 1
+    assert p.stdout.startswith("Controller: active, northbound synced (unix:")
     assert re.search(r"^\| %s +\| hypervisor +\| \(connects in\) " % hv, p.stdout, re.M)
     assert re.search(r"^\d+ of \d+ VTEPs in sync$", p.stdout.splitlines()[-1])
     rows = json.loads(api.run("status", "-f", "json").stdout)

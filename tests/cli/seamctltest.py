@@ -6,6 +6,7 @@ run in the same pytest."""
 import json
 import sys
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 import socket
@@ -54,8 +55,8 @@ class Api:
 
 class FakeServer:
     """An HTTP server answering from 'routes' {(method, path): (status,
-    body)}; path includes the query string; a body that is not a str is
-    sent as JSON.  Unrouted requests get 404 with a NeutronError.  Each
+    body[, delay in seconds])}; path includes the query string; a body that
+    is not a str is sent as JSON.  Unrouted requests get 404 with a NeutronError.  Each
     request is recorded in 'requests' as a dict (method, path, headers,
     body)."""
 
@@ -75,10 +76,12 @@ class FakeServer:
                 body = self.rfile.read(n).decode() if n else None
                 fake.requests.append({"method": self.command, "path": self.path,
                                       "headers": dict(self.headers), "body": body})
-                status, reply = fake.routes.get(
+                status, reply, *delay = fake.routes.get(
                     (self.command, self.path),
                     (404, {"NeutronError": {"type": "HTTPNotFound",
                                             "message": "no route", "detail": ""}}))
+                if delay:
+                    time.sleep(delay[0])
                 data = (reply if isinstance(reply, str) else json.dumps(reply)).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -125,6 +125,18 @@ def test_url_and_token_from_environment_and_flags(fake):
     assert p.returncode == 0 and fake.requests[-1]["path"] == "/api/v2.0/networks"
 
 
+def test_timeout_and_debug(fake):
+    fake.routes[("GET", "/v2.0/networks")] = (200, {"networks": []}, 3)
+    p = fake.api().run("--timeout", "1", "network", "list")
+    assert p.returncode == 3
+    assert p.stderr == "seamctl: %s: no reply within 1000 ms\n" % fake.url
+    fake.routes[("GET", "/v2.0/networks")] = (200, {"networks": [NET]})
+    p = fake.api("secret").run("--debug", "network", "list", "-f", "value", "-c", "id")
+    assert p.returncode == 0 and p.stdout == NET["id"] + "\n"
+    assert "REQ: GET %s/v2.0/networks (X-Auth-Token set)" % fake.url in p.stderr
+    assert "RESP: 200 {" in p.stderr and "secret" not in p.stderr
+
+
 def test_table_output_is_aligned(fake):
     nets = [NET, dict(NET, id=str(uuid.uuid4()), name="ünïcode-net",
                       subnets=["a", "b"])]

@@ -136,7 +136,7 @@ unit: $(UNIT)
 
 integration: all
 	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep) \
-	  $(wildcard tests/controller)
+	  $(wildcard tests/controller) $(wildcard tests/cli)
 
 deps:
 	@sh scripts/install-deps
@@ -183,3 +183,21 @@ clean:
          $(wildcard $(BUILD)/tests/unit/*.d) \
          $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d) \
          $(wildcard $(BUILD)/src/vtep/main.d)
+
+# seamctl (src/cli): the command-line client of seamd's REST API, a static
+# library plus its main (seamctl.c); links only src/lib (it talks HTTP, not
+# OVSDB).  tests/unit/test_cli.c links the library too.
+cli_src := $(filter-out src/cli/seamctl.c,$(wildcard src/cli/*.c))
+cli_obj := $(cli_src:%.c=$(BUILD)/%.o)
+ifneq ($(cli_src),)
+all: $(BUILD)/seamctl
+endif
+$(BUILD)/libseam-cli.a: $(cli_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/seamctl: $(BUILD)/src/cli/seamctl.o $(BUILD)/libseam-cli.a $(BUILD)/libseam-lib.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/tests/test_cli: $(BUILD)/libseam-cli.a
+$(BUILD)/tests/test_cli: LDLIBS_ALL += $(BUILD)/libseam-lib.a
+-include $(cli_obj:.o=.d) $(wildcard $(BUILD)/src/cli/seamctl.d)

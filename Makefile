@@ -201,3 +201,40 @@ $(BUILD)/seamctl: $(BUILD)/src/cli/seamctl.o $(BUILD)/libseam-cli.a $(BUILD)/lib
 $(BUILD)/tests/test_cli: $(BUILD)/libseam-cli.a
 $(BUILD)/tests/test_cli: LDLIBS_ALL += $(BUILD)/libseam-lib.a
 -include $(cli_obj:.o=.d) $(wildcard $(BUILD)/src/cli/seamctl.d)
+
+# ---- seam-sriov-nic: the SR-IOV NIC emulator (src/nic, tests/nic, docs/sriov-nic.md) ----
+# A static library (everything but main.c) for the daemon, its unit tests
+# (tests/unit/test_sriov_*.c) and its fuzz target (tests/fuzz/fuzz_sriov_*.c).
+#   make nic-check     its unit tests, then its namespace tests (root)
+#   make nic-bench     bench/sriov-nic-bench.sh (root)
+nic_src := $(filter-out src/nic/main.c,$(wildcard src/nic/*.c))
+nic_obj := $(nic_src:%.c=$(BUILD)/%.o)
+ifneq ($(nic_src),)
+all: $(BUILD)/seam-sriov-nic
+FUZZ_LIBS := $(FUZZ_BUILD)/libseam-nic.a $(FUZZ_LIBS)
+endif
+
+$(BUILD)/libseam-nic.a: $(nic_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/seam-sriov-nic: $(BUILD)/src/nic/main.o $(BUILD)/libseam-nic.a $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/test_sriov_%: $(BUILD)/tests/unit/test_sriov_%.o $(testlib_obj) \
+                             $(BUILD)/libseam-nic.a $(LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+nic_unit := $(filter $(BUILD)/tests/test_sriov_%,$(UNIT))
+.PHONY: nic-check nic-bench
+nic-check: $(BUILD)/seam-sriov-nic $(nic_unit)
+	@fail=0; for t in $(nic_unit); do echo "== $$t"; ./$$t || fail=1; done; \
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/nic || fail=1; \
+	exit $$fail
+nic-bench: $(BUILD)/seam-sriov-nic
+	SEAM_BUILD=$(CURDIR)/$(BUILD) bash bench/sriov-nic-bench.sh
+
+-include $(nic_obj:.o=.d) $(wildcard $(BUILD)/src/nic/main.d)

@@ -238,3 +238,14 @@ nic-bench: $(BUILD)/seam-sriov-nic
 	SEAM_BUILD=$(CURDIR)/$(BUILD) bash bench/sriov-nic-bench.sh
 
 -include $(nic_obj:.o=.d) $(wildcard $(BUILD)/src/nic/main.d)
+
+# ---- make demo: the original design's lab (lab/, scripts/demo, docs/lab.md) ----
+#   make demo            install missing packages, build, bring the lab up,
+#                        create the intent with seamctl, check, report, tear down
+#   make demo KEEP=1     leave the lab up and print how to explore it
+#   make lab-check       tests/lab (root)
+.PHONY: demo lab-check
+demo:
+	@KEEP=$(KEEP) scripts/demo
+lab-check: all
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/lab

@@ -77,6 +77,9 @@ test_good_file(void **state)
     assert_string_equal(o.ports[1], "eth2");
     assert_string_equal(o.ports[2], "eth3");            /* Tabs around. */
     assert_string_equal(o.mode, "hypervisor");
+    assert_int_equal(o.n_port_matches, 2);
+    assert_string_equal(o.port_matches[0], "tap*");     /* Comment cut. */
+    assert_string_equal(o.port_matches[1], "vnet[0-9]*");
     assert_int_equal(o.vxlan_port, 4790);
     assert_int_equal(o.tunnel_mtu, 9000);
     assert_int_equal(o.mac_aging_s, 60);

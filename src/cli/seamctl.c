@@ -8,8 +8,8 @@
  * l2-gateway-connections; seam's vteps and host-links).  Each command is
  * one to three blocking HTTP requests (restc.h): resolving names to IDs as
  * the openstack CLI does (GET ?name=), then the request itself.  Output is
- * a table like the openstack CLI's (table.h), the API's JSON (-f json) or
- * bare values (-f value).
+ * a table like the openstack CLI's, the API's JSON (-f json) or bare values
+ * (-f value) (output.h).
  *
  * Exit status: 0 done; 1 the server refused or found nothing (status: a
  * VTEP out of sync); 2 bad usage; 3 the server could not be reached. */
@@ -23,11 +23,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <event2/http.h>
+#include "cli/output.h"
 #include "cli/resource.h"
 #include "cli/restc.h"
-#include "cli/table.h"
 #include "lib/ds.h"
 #include "lib/util.h"
 
@@ -42,12 +41,6 @@ enum ctl_exit {
     CTL_EXIT_USAGE = 2,
     CTL_EXIT_UNREACHABLE = 3,
     CTL_EXIT_DONE = -1,             /* Internal: help shown, exit 0. */
-};
-
-enum ctl_format {
-    CTL_FORMAT_TABLE,
-    CTL_FORMAT_JSON,
-    CTL_FORMAT_VALUE,
 };
 
 enum ctl_action {
@@ -71,10 +64,8 @@ static const char *const ctl_action_names[] = {
 struct ctl {
     struct restc_options restc_options;
     struct restc *restc;        /* Created once the command line is read. */
-    enum ctl_format format;
-    char **columns;             /* -c: attributes to show, n_columns. */
-    size_t n_columns;
-    size_t allocated_columns;
+    struct output output;       /* -f and -c. */
+    size_t allocated_columns;   /* Of output.columns. */
 };
 
 /* The options every command takes, anywhere on the line. */
@@ -419,19 +410,19 @@ ctl_global_option(struct ctl *ctl, int c, const char *arg)
         return 0;
     case 'f':
         if (!strcmp(arg, "table")) {
-            ctl->format = CTL_FORMAT_TABLE;
+            ctl->output.format = OUTPUT_TABLE;
         } else if (!strcmp(arg, "json")) {
-            ctl->format = CTL_FORMAT_JSON;
+            ctl->output.format = OUTPUT_JSON;
         } else if (!strcmp(arg, "value")) {
-            ctl->format = CTL_FORMAT_VALUE;
+            ctl->output.format = OUTPUT_VALUE;
         } else {
             return ctl_usage_error("-f %s: want table, json or value", arg);
         }
         return 0;
     case 'c':
-        ctl->columns = xgrow(ctl->columns, &ctl->allocated_columns,
-                             ctl->n_columns + 1, sizeof *ctl->columns);
-        ctl->columns[ctl->n_columns++] = xstrdup(arg);
+        ctl->output.columns = xgrow(ctl->output.columns, &ctl->allocated_columns,
+                             ctl->output.n_columns + 1, sizeof *ctl->output.columns);
+        ctl->output.columns[ctl->output.n_columns++] = xstrdup(arg);
         return 0;
     case OPT_VERSION:
         printf("seamctl " SEAMCTL_VERSION "\n");
@@ -757,168 +748,6 @@ ctl_find_id(struct ctl *ctl, const struct resource *r, const char *text,
     return 0;
 }
 
-/* --- Output. --- */
-
-/* Returns the column of 'r' that '-c name' means: by attribute, or by
- * header ignoring case. */
-static const struct resource_column *
-ctl_find_column(const struct resource_column *columns, const char *name)
-{
-    for (const struct resource_column *c = columns; c && c->attr; c++) {
-        if (!strcmp(c->attr, name) || !strcasecmp(c->header, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* The attribute '-c name' means. */
-static const char *
-ctl_column_attr(const struct resource_column *columns, const char *name)
-{
-    const struct resource_column *c = ctl_find_column(columns, name);
-    return c ? c->attr : name;
-}
-
-static int
-ctl_compare_strings(const void *a_, const void *b_)
-{
-    const char *const *a = a_;
-    const char *const *b = b_;
-
-    return strcmp(*a, *b);
-}
-
-/* Prints object 'object' (one resource) as a Field/Value table, JSON or
- * values, restricted to -c's attributes. */
-static void
-ctl_print_object(struct ctl *ctl, const struct resource_column *columns,
-                 json_t *object)
-{
-    size_t n = json_object_size(object);
-    const char **keys = xcalloc(n + 1, sizeof *keys);
-    const char *key;
-    json_t *value;
-    size_t n_keys = 0;
-
-    if (ctl->n_columns) {
-        for (size_t i = 0; i < ctl->n_columns; i++) {
-            const char *attr = ctl_column_attr(columns, ctl->columns[i]);
-            if (json_object_get(object, attr)) {
-                keys = xrealloc(keys, (n_keys + 1) * sizeof *keys);
-                keys[n_keys++] = attr;
-            }
-        }
-    } else {
-        json_object_foreach(object, key, value) {
-            keys[n_keys++] = key;
-        }
-        qsort(keys, n_keys, sizeof *keys, ctl_compare_strings);
-    }
-
-    if (ctl->format == CTL_FORMAT_JSON) {
-        json_t *out = json_object();
-        for (size_t i = 0; i < n_keys; i++) {
-            json_object_set(out, keys[i], json_object_get(object, keys[i]));
-        }
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(out);
-    } else if (ctl->format == CTL_FORMAT_VALUE) {
-        for (size_t i = 0; i < n_keys; i++) {
-            char *cell = table_cell_from_json(json_object_get(object,
-                                                              keys[i]));
-            printf("%s\n", cell);
-            free(cell);
-        }
-    } else {
-        static const char *const headers[] = { "Field", "Value" };
-        struct table *table = table_create(2, headers);
-        for (size_t i = 0; i < n_keys; i++) {
-            table_add_cell(table, xstrdup(keys[i]));
-            table_add_cell(table, table_cell_from_json(
-                               json_object_get(object, keys[i])));
-        }
-        table_print(table, stdout);
-        table_destroy(table);
-    }
-    free(keys);
-}
-
-/* Prints the objects in array 'list' with 'columns' (or -c's). */
-static void
-ctl_print_list(struct ctl *ctl, const struct resource_column *columns,
-               json_t *list)
-{
-    const char **attrs, **headers;
-    size_t n = 0, i;
-    json_t *item;
-
-    for (const struct resource_column *c = columns; c->attr; c++) {
-        n++;
-    }
-    if (ctl->n_columns) {
-        n = ctl->n_columns;
-    }
-    attrs = xcalloc(n + 1, sizeof *attrs);
-    headers = xcalloc(n + 1, sizeof *headers);
-    for (i = 0; i < n; i++) {
-        if (ctl->n_columns) {
-            const struct resource_column *c
-                = ctl_find_column(columns, ctl->columns[i]);
-            attrs[i] = c ? c->attr : ctl->columns[i];
-            headers[i] = c ? c->header : ctl->columns[i];
-        } else {
-            attrs[i] = columns[i].attr;
-            headers[i] = columns[i].header;
-        }
-    }
-
-    if (ctl->format == CTL_FORMAT_JSON) {
-        json_t *out;
-        if (ctl->n_columns) {
-            out = json_array();
-            json_array_foreach(list, i, item) {
-                json_t *o = json_object();
-                for (size_t j = 0; j < n; j++) {
-                    json_t *value = json_object_get(item, attrs[j]);
-                    if (value) {
-                        json_object_set(o, attrs[j], value);
-                    }
-                }
-                json_array_append_new(out, o);
-            }
-        } else {
-            out = json_incref(list);
-        }
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(out);
-    } else if (ctl->format == CTL_FORMAT_VALUE) {
-        json_array_foreach(list, i, item) {
-            for (size_t j = 0; j < n; j++) {
-                char *cell = table_cell_from_json(json_object_get(item,
-                                                                  attrs[j]));
-                printf("%s%s", j ? " " : "", cell);
-                free(cell);
-            }
-            putchar('\n');
-        }
-    } else {
-        struct table *table = table_create(n, headers);
-        json_array_foreach(list, i, item) {
-            for (size_t j = 0; j < n; j++) {
-                table_add_cell(table, table_cell_from_json(
-                                   json_object_get(item, attrs[j])));
-            }
-        }
-        table_print(table, stdout);
-        table_destroy(table);
-    }
-    free(attrs);
-    free(headers);
-}
-
 /* --- The actions. --- */
 
 /* The attributes and filters a command line gave. */
@@ -1157,7 +986,7 @@ ctl_print_reply_object(struct ctl *ctl, const struct resource *r,
         free(error);
         return rc;
     }
-    ctl_print_object(ctl, r->columns, object);
+    output_object(&ctl->output, r->columns, object, stdout);
     return 0;
 }
 
@@ -1235,7 +1064,7 @@ ctl_list(struct ctl *ctl, const struct resource *r, char **args,
         rc = ctl_error("%s", error);
         free(error);
     } else {
-        ctl_print_list(ctl, r->columns, list);
+        output_list(&ctl->output, r->columns, list, stdout);
     }
     json_decref(reply);
     return rc;
@@ -1254,7 +1083,7 @@ ctl_show(struct ctl *ctl, const struct resource *r, char **args,
     }
     rc = ctl_find(ctl, r, args[0], &object);
     if (!rc) {
-        ctl_print_object(ctl, r->columns, object);
+        output_object(&ctl->output, r->columns, object, stdout);
         json_decref(object);
     }
     return rc;
@@ -1377,7 +1206,7 @@ ctl_status_controller(struct ctl *ctl)
         bool synced = json_is_true(json_object_get(controller, "nb_synced"));
         const char *remote = json_string_value(json_object_get(controller,
                                                                "nb_remote"));
-        if (ctl->format == CTL_FORMAT_TABLE) {
+        if (ctl->output.format == OUTPUT_TABLE) {
             printf("Controller: %s, northbound %s%s%s%s\n",
                    active ? "active" : "standby",
                    synced ? "synced" : "NOT synced",
@@ -1419,7 +1248,7 @@ ctl_status(struct ctl *ctl)
     json_array_foreach(list, i, vtep) {
         n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
     }
-    if (ctl->format == CTL_FORMAT_TABLE) {
+    if (ctl->output.format == OUTPUT_TABLE) {
         /* Say "connects in" where the target is empty. */
         json_t *shown = json_deep_copy(list);
         json_array_foreach(shown, i, vtep) {
@@ -1430,12 +1259,12 @@ ctl_status(struct ctl *ctl)
                                     json_string("(connects in)"));
             }
         }
-        ctl_print_list(ctl, status_columns, shown);
+        output_list(&ctl->output, status_columns, shown, stdout);
         json_decref(shown);
         printf("%zu of %zu VTEP%s in sync\n", n_in_sync,
                json_array_size(list), json_array_size(list) == 1 ? "" : "s");
     } else {
-        ctl_print_list(ctl, status_columns, list);
+        output_list(&ctl->output, status_columns, list, stdout);
     }
     rc = (controller_rc ? controller_rc
           : n_in_sync == json_array_size(list) ? 0 : CTL_EXIT_FAIL);
@@ -1633,7 +1462,7 @@ out:
 int
 main(int argc, char *argv[])
 {
-    struct ctl ctl = { .format = CTL_FORMAT_TABLE };
+    struct ctl ctl = { .output = { .format = OUTPUT_TABLE } };
     struct option *options = ctl_long_options(NULL, CTL_LIST);
     int c, rc = 0;
 
@@ -1662,9 +1491,9 @@ main(int argc, char *argv[])
         }
     }
     restc_destroy(ctl.restc);
-    for (size_t i = 0; i < ctl.n_columns; i++) {
-        free(ctl.columns[i]);
+    for (size_t i = 0; i < ctl.output.n_columns; i++) {
+        free(ctl.output.columns[i]);
     }
-    free(ctl.columns);
+    free(ctl.output.columns);
     return rc == CTL_EXIT_DONE ? CTL_EXIT_OK : rc;
 }

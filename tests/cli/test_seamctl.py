@@ -596,3 +596,22 @@ def test_status_follows_a_vtep(seamd, tmp_path):
             server.terminate()
             server.wait(10)
         api.run("vtep", "delete", tor)
+
+
+def test_vlan_in_use_and_unknown_physnet(api):
+    name = uniq("vlan")
+    api.ok("network", "create", "--provider-network-type", "vlan",
+           "--provider-physical-network", "physnet1", "--provider-segment", "2961", name)
+    p = api.run("network", "create", "--provider-network-type", "vlan",
+                "--provider-physical-network", "physnet1", "--provider-segment", "2961",
+                uniq("again"))
+    assert p.returncode == 1
+    assert p.stderr == ("seamctl: Unable to create the network. The VLAN 2961 on physical "
+                        "network physnet1 is in use. (HTTP 409 VlanIdInUse)\n")
+    p = api.run("network", "create", "--provider-network-type", "vlan",
+                "--provider-physical-network", "nosuch", "--provider-segment", "5",
+                uniq("nophys"))
+    assert p.returncode == 1
+    assert "physical_network 'nosuch' unknown for VLAN provider network" in p.stderr
+    assert "(HTTP 400 InvalidInput)" in p.stderr
+    api.ok("network", "delete", name)

@@ -250,23 +250,6 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     const char *key;
     json_t *values;
 
-    /* Neutron's filter validation: only attributes of the resource. */
-    json_object_foreach (params, key, values) {
-        if (is_paging_param(key)) {
-            continue;
-        }
-        bool known = false;
-        for (const struct api_attr *a = r->attrs; a->name; a++) {
-            known = known || !strcmp(a->name, key);
-        }
-        if (!known) {
-            char *msg = xasprintf("['%s'] is invalid attribute for filtering", key);
-            reply_error(res, 400, "HTTPBadRequest", msg);
-            free(msg);
-            return;
-        }
-    }
-
     const struct ovsdb_row *row;
     json_t **items = NULL;
     size_t n = 0, allocated = 0;
@@ -279,6 +262,9 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
             }
             const json_t *v = json_object_get(obj, key);
             bool any = false;
+            if (!v) {
+                continue;           /* Neutron ignores unknown filters. */
+            }
             size_t i;
             json_t *q;
             json_array_foreach (values, i, q) {
@@ -293,7 +279,9 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         items = xgrow(items, &allocated, n + 1, sizeof *items);
         items[n++] = obj;
     }
-    qsort(items, n, sizeof *items, compare_created);
+    if (n) {
+        qsort(items, n, sizeof *items, compare_created);
+    }
     json_t *list = json_array();
     for (size_t i = 0; i < n; i++) {
         json_array_append_new(list, select_fields(items[i], fields));

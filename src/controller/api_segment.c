@@ -91,7 +91,9 @@ api_alloc_vni(struct api_ctx *ctx, const json_t *taken)
         used = xgrow(used, &allocated, n + 1, sizeof *used);
         used[n++] = json_integer_value(v);
     }
-    qsort(used, n, sizeof *used, api_compare_ll);
+    if (n) {
+        qsort(used, n, sizeof *used, api_compare_ll);
+    }
     uint32_t vni = 0;
     for (size_t r = 0; r < ctx->cfg->n_vni_ranges && !vni; r++) {
         long long cand = ctx->cfg->vni_ranges[r].min;

@@ -5,7 +5,6 @@
  * orderly teardown, freeing everything.  See docs/seamd.md. */
 #include <errno.h>
 #include <event2/event.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +14,7 @@
 #include "controller/nb.h"
 #include "controller/reconcile.h"
 #include "lib/log.h"
-#include "ovsdb/conn.h"
+#include "ovsdb/daemon.h"
 
 LOG_MODULE(seamd);
 
@@ -25,7 +24,7 @@ struct seamd {
     struct nb *nb;
     struct http_server *http;
     struct reconcile *reconcile;
-    SSL_CTX *sb_ssl_server, *sb_ssl_client;
+    struct daemon_ssl sb_ssl;       /* Southbound ssl:/pssl: contexts. */
 };
 
 static void
@@ -50,26 +49,15 @@ on_nb_active(void *d_, bool active)
 #endif
 }
 
-static void
-on_signal(evutil_socket_t sig, short what, void *base)
-{
-    log_info("%s received, exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    event_base_loopbreak(base);
-}
-
 static int
 setup_logging(const struct seamd_config *cfg)
 {
-    if (cfg->log_file && log_set_file(cfg->log_file)) {
+    char *debug[] = { cfg->debug };
+    int level = cfg->log_level ? log_level_from_string(cfg->log_level) : -1;
+    if (daemon_log_setup(cfg->log_file, level, debug, cfg->debug ? 1 : 0)) {
         fprintf(stderr, "seamd: cannot open log file %s: %s\n", cfg->log_file,
                 strerror(errno));
         return -1;
-    }
-    if (cfg->log_level) {
-        log_set_level(log_level_from_string(cfg->log_level));
-    }
-    if (cfg->debug) {
-        log_enable_debug(cfg->debug);
     }
     return 0;
 }
@@ -78,23 +66,14 @@ static int
 start_southbound(struct seamd *d)
 {
     const struct seamd_config *c = &d->cfg;
-    if (c->sb_ssl_key_file && c->sb_ssl_cert_file && c->sb_ssl_ca_file) {
-        char *msg = conn_ssl_ctx_create(c->sb_ssl_key_file, c->sb_ssl_cert_file,
-                                        c->sb_ssl_ca_file, true, &d->sb_ssl_server);
-        if (!msg) {
-            msg = conn_ssl_ctx_create(c->sb_ssl_key_file, c->sb_ssl_cert_file,
-                                      c->sb_ssl_ca_file, false, &d->sb_ssl_client);
-        }
-        if (msg) {
-            log_err("southbound SSL: %s", msg);
-            free(msg);
-            return -1;
-        }
+    if (daemon_ssl_init(&d->sb_ssl, c->sb_ssl_key_file, c->sb_ssl_cert_file,
+                        c->sb_ssl_ca_file)) {
+        return -1;
     }
 #ifdef SEAMD_HAVE_RECONCILE
     struct reconcile_options ro = {
         .listen = (const char *const *) c->sb_listen,
-        .ssl_server = d->sb_ssl_server, .ssl_client = d->sb_ssl_client,
+        .ssl_server = d->sb_ssl.server, .ssl_client = d->sb_ssl.client,
         .probe_ms = 5000,
     };
     d->reconcile = reconcile_create(d->base, nb_get_client(d->nb), &ro);
@@ -111,19 +90,6 @@ start_southbound(struct seamd *d)
     return 0;
 }
 
-static int
-write_pidfile(const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        log_err("%s: cannot write pidfile: %s", path, strerror(errno));
-        return -1;
-    }
-    fprintf(f, "%ld\n", (long) getpid());
-    fclose(f);
-    return 0;
-}
-
 int
 main(int argc, char *argv[])
 {
@@ -132,6 +98,7 @@ main(int argc, char *argv[])
     int status = 1;
 
     memset(&d, 0, sizeof d);
+    d.sb_ssl = (struct daemon_ssl) DAEMON_SSL_INITIALIZER;
     seamd_config_init(&d.cfg);
     int err = seamd_config_parse_args(&d.cfg, argc, argv, &error);
     if (err) {
@@ -148,12 +115,8 @@ main(int argc, char *argv[])
         seamd_config_destroy(&d.cfg);
         return 1;
     }
-    signal(SIGPIPE, SIG_IGN);
     d.base = event_base_new();
-    struct event *sigterm = evsignal_new(d.base, SIGTERM, on_signal, d.base);
-    struct event *sigint = evsignal_new(d.base, SIGINT, on_signal, d.base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
+    struct daemon_signals *signals = daemon_signals_create(d.base);
 
     struct nb_callbacks cbs = { .changed = on_nb_changed, .active = on_nb_active };
     d.nb = nb_create(d.base, &d.cfg, &cbs, &d, &error);
@@ -174,15 +137,13 @@ main(int argc, char *argv[])
     if (start_southbound(&d)) {
         goto out;
     }
-    if (d.cfg.pidfile && write_pidfile(d.cfg.pidfile)) {
+    if (daemon_pidfile_write(d.cfg.pidfile)) {
         goto out;
     }
     log_info("seamd started (NB %s)", d.cfg.nb ? d.cfg.nb : "embedded");
     event_base_dispatch(d.base);
     status = 0;
-    if (d.cfg.pidfile) {
-        unlink(d.cfg.pidfile);
-    }
+    daemon_pidfile_remove(d.cfg.pidfile);
 
 out:
     free(error);
@@ -194,10 +155,8 @@ out:
     nb_destroy(d.nb);
     /* Let closed connections finish their deferred teardown. */
     event_base_loop(d.base, EVLOOP_NONBLOCK);
-    conn_ssl_ctx_destroy(d.sb_ssl_server);
-    conn_ssl_ctx_destroy(d.sb_ssl_client);
-    event_free(sigterm);
-    event_free(sigint);
+    daemon_ssl_destroy(&d.sb_ssl);
+    daemon_signals_destroy(signals);
     event_base_free(d.base);
     seamd_config_destroy(&d.cfg);
     log_close();

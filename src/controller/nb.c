@@ -9,10 +9,9 @@
 #include "lib/log.h"
 #include "lib/util.h"
 #include "ovsdb/client.h"
+#include "ovsdb/daemon.h"
 #include "ovsdb/db.h"
-#include "ovsdb/error.h"
 #include "ovsdb/server.h"
-#include "ovsdb/storage.h"
 
 LOG_MODULE(nb);
 
@@ -66,14 +65,6 @@ on_lock(void *nb_, const char *name, bool held)
     }
 }
 
-static char *
-error_string(struct ovsdb_error *error)
-{
-    char *s = ovsdb_error_to_string(error);
-    ovsdb_error_destroy(error);
-    return s;
-}
-
 /* Opens (creating it if absent) the NB file and serves it. */
 static int
 start_embedded(struct nb *nb, struct event_base *base, const struct seamd_config *cfg,
@@ -81,53 +72,34 @@ start_embedded(struct nb *nb, struct event_base *base, const struct seamd_config
 {
     char *path = xasprintf("%s/seam_nb.db", cfg->state_dir);
     struct ovsdb_db *db = NULL;
-    struct ovsdb_error *error;
-    int err = -EINVAL;
-
-    if (access(path, F_OK)) {
-        error = ovsdb_storage_create(path, cfg->nb_schema);
-        if (error) {
-            char *s = error_string(error);
-            *errorp = xasprintf("%s: cannot create from %s: %s", path, cfg->nb_schema, s);
-            free(s);
-            goto out;
-        }
-        log_info("%s: created from %s", path, cfg->nb_schema);
-    }
-    error = ovsdb_storage_open(path, false, &db);
-    if (error) {
-        char *s = error_string(error);
-        *errorp = xasprintf("%s: cannot open: %s", path, s);
-        free(s);
+    int err = daemon_db_open(path, cfg->nb_schema, &db);
+    if (err) {
+        *errorp = xasprintf("%s: cannot use it (see above)", path);
         goto out;
     }
+    err = -EINVAL;
     if (strcmp(db->schema->name, "seam_nb")) {
         *errorp = xasprintf("%s: holds database %s, not seam_nb", path, db->schema->name);
-        ovsdb_storage_close(db);
-        ovsdb_db_destroy(db);
+        daemon_db_close(db);
         goto out;
     }
     nb->server = ovsdb_server_create(base);
     if (ovsdb_server_add_db(nb->server, db)) {
         *errorp = xasprintf("%s: cannot serve it", path);
-        ovsdb_storage_close(db);
-        ovsdb_db_destroy(db);
+        daemon_db_close(db);
         goto out;
     }
     nb->socket_path = xasprintf("%s/seamd-nb.sock", cfg->run_dir);
     unlink(nb->socket_path);
     char *remote = xasprintf("punix:%s", nb->socket_path);
-    err = ovsdb_server_add_remote(nb->server, remote, NULL);
-    if (err) {
-        *errorp = xasprintf("%s: cannot listen: %s", remote, strerror(-err));
-    }
+    struct daemon_ssl no_ssl = DAEMON_SSL_INITIALIZER;
+    err = daemon_server_add_remote(nb->server, remote, &no_ssl);
     free(remote);
     for (size_t i = 0; !err && i < cfg->n_nb_remotes; i++) {
-        err = ovsdb_server_add_remote(nb->server, cfg->nb_remotes[i], NULL);
-        if (err) {
-            *errorp = xasprintf("--nb-remote %s: cannot use it: %s", cfg->nb_remotes[i],
-                                strerror(-err));
-        }
+        err = daemon_server_add_remote(nb->server, cfg->nb_remotes[i], &no_ssl);
+    }
+    if (err) {
+        *errorp = xstrdup("cannot serve the NB on its remotes (see above)");
     }
 out:
     free(path);

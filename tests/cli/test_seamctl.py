@@ -615,3 +615,28 @@ def test_vlan_in_use_and_unknown_physnet(api):
     assert "physical_network 'nosuch' unknown for VLAN provider network" in p.stderr
     assert "(HTTP 400 InvalidInput)" in p.stderr
     api.ok("network", "delete", name)
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")  # Seamd.start()'s probe
+def test_https_to_seamd(seamd, tls_files, tmp_path):
+    """seamd serving HTTPS (--ssl-cert/--ssl-key): seamctl verifies it with
+    --cacert, and refuses it without."""
+    cert, key = tls_files
+    fixtures = seamd.daemon.__class__
+    daemon = fixtures(tmp_path / "tls", args=["--ssl-cert=%s" % cert, "--ssl-key=%s" % key])
+    try:
+        daemon.start()
+        assert daemon.url.startswith("https://")
+        p = run_command([seamctl_path(), "--url", daemon.url, "network", "list"])
+        assert p.returncode == 3 and "certificate verify failed" in p.stderr
+        name = uniq("tlsnet")
+        p = run_command([seamctl_path(), "--url", daemon.url, "--cacert", cert,
+                         "-f", "json", "network", "create", name])
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["name"] == name
+        p = run_command([seamctl_path(), "network", "show", name, "-f", "value", "-c", "name"],
+                        env={"SEAM_URL": daemon.url, "SEAM_CACERT": cert})
+        assert p.returncode == 0 and p.stdout == name + "\n"
+    finally:
+        problems = daemon.problems()
+    assert not problems, "\n".join(problems)

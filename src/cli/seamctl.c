@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <event2/http.h>
 #include "cli/output.h"
 #include "cli/resource.h"
@@ -34,6 +35,7 @@
 #define SEAMCTL_DEFAULT_URL "http://127.0.0.1:9696"
 #define SEAMCTL_HELP_COLUMN 30      /* Where option help text starts. */
 #define SEAMCTL_HELP_WIDTH 79
+#define SEAMCTL_WAIT_INTERVAL_MS 200  /* Between polls of status --wait. */
 
 enum ctl_exit {
     CTL_EXIT_OK = 0,
@@ -66,6 +68,7 @@ struct ctl {
     struct restc *restc;        /* Created once the command line is read. */
     struct output output;       /* -f and -c. */
     size_t allocated_columns;   /* Of output.columns. */
+    long long wait_ms;          /* status --wait, 0: ask once. */
 };
 
 /* The options every command takes, anywhere on the line. */
@@ -77,6 +80,7 @@ enum {
     OPT_TIMEOUT,
     OPT_DEBUG,
     OPT_VERSION,
+    OPT_WAIT,                   /* status only. */
     OPT_RESOURCE = 1000,        /* + index in the resource's opts. */
 };
 
@@ -93,6 +97,10 @@ static const struct option global_options[] = {
     { "version", no_argument, NULL, OPT_VERSION },
 };
 #define GLOBAL_SHORT_OPTIONS "f:c:h"
+
+static const struct option status_options[] = {
+    { "wait", required_argument, NULL, OPT_WAIT },
+};
 
 static int ctl_error(const char *fmt, ...) PRINTF_FMT(1, 2);
 
@@ -373,6 +381,11 @@ ctl_status_usage(FILE *out)
 "only if the northbound database is synced and every VTEP is in sync, 1\n"
 "otherwise.\n"
 "\n"
+"Options:\n"
+"  --wait=SECONDS              ask again every 0.2 s until all is in sync, at\n"
+"                              most this long (errors too are retried), then\n"
+"                              show the last answer\n"
+"\n"
 "And the options of every command (seamctl --help).\n");
 }
 
@@ -408,6 +421,13 @@ ctl_global_option(struct ctl *ctl, int c, const char *arg)
     case OPT_DEBUG:
         ctl->restc_options.debug = true;
         return 0;
+    case OPT_WAIT:
+        if (!resource_parse_int(arg, &n) || n < 0 || n > 86400) {
+            return ctl_usage_error("--wait=%s: want seconds, 0 to 86400",
+                                   arg);
+        }
+        ctl->wait_ms = n * 1000;
+        return 0;
     case 'f':
         if (!strcmp(arg, "table")) {
             ctl->output.format = OUTPUT_TABLE;
@@ -432,10 +452,11 @@ ctl_global_option(struct ctl *ctl, int c, const char *arg)
     }
 }
 
-/* Returns a new getopt_long() table: the global options, then those of
- * 'r' (if nonnull) that apply to 'action'. */
+/* Returns a new getopt_long() table: the global options, the 'n_extra'
+ * 'extra' ones, then those of 'r' (if nonnull) that apply to 'action'. */
 static struct option *
-ctl_long_options(const struct resource *r, enum ctl_action action)
+ctl_long_options(const struct resource *r, enum ctl_action action,
+                 const struct option *extra, size_t n_extra)
 {
     size_t n = ARRAY_SIZE(global_options), n_opts = 0;
     unsigned int mask = ctl_action_mask(action);
@@ -445,8 +466,11 @@ ctl_long_options(const struct resource *r, enum ctl_action action)
          o++) {
         n_opts++;
     }
-    options = xcalloc(n + n_opts + 1, sizeof *options);
+    options = xcalloc(n + n_extra + n_opts + 1, sizeof *options);
     memcpy(options, global_options, sizeof global_options);
+    for (size_t i = 0; i < n_extra; i++) {
+        options[n++] = extra[i];
+    }
     for (size_t i = 0; i < n_opts; i++) {
         const struct resource_opt *o = &r->opts[i];
         if (o->actions & mask) {
@@ -1173,102 +1197,161 @@ static const struct resource_column status_columns[] = {
     { NULL, NULL },
 };
 
-/* GETs /v2.0/seam/controller and, in table format, prints a line about
- * the seamd answering: active or standby, northbound synced or not.
- * Returns 0, CTL_EXIT_FAIL if its northbound replica is not synced (its
- * VTEP states are then stale), or an exit status if it cannot be asked.
- * A server without the resource (neutron-server, an older seamd) is taken
- * as it is. */
-static int
-ctl_status_controller(struct ctl *ctl)
-{
-    json_t *reply, *controller;
-    char *error;
-    int status, rc;
+/* What "status" found. */
+struct ctl_status {
+    char *controller;           /* Its line, or NULL if the server has none. */
+    bool nb_synced;             /* False: the VTEP states may be stale. */
+    json_t *vteps;              /* The VTEP objects, a JSON array. */
+    size_t n_in_sync;
+};
 
-    rc = ctl_call(ctl, "GET", "/v2.0/seam/controller", NULL, &reply, &status,
-                  &error);
-    if (rc) {
-        if (status == 404) {
-            free(error);
-            return 0;
-        }
-        ctl_error("%s", error);
-        free(error);
-        return rc;
-    }
-    controller = ctl_member(reply, "controller", true, &error);
-    if (!controller) {
-        rc = ctl_error("%s", error);
-        free(error);
-    } else {
-        bool active = json_is_true(json_object_get(controller, "active"));
-        bool synced = json_is_true(json_object_get(controller, "nb_synced"));
-        const char *remote = json_string_value(json_object_get(controller,
-                                                               "nb_remote"));
-        if (ctl->output.format == OUTPUT_TABLE) {
-            printf("Controller: %s, northbound %s%s%s%s\n",
-                   active ? "active" : "standby",
-                   synced ? "synced" : "NOT synced",
-                   remote ? " (" : "", remote ? remote : "",
-                   remote ? ")" : "");
-        }
-        rc = synced ? 0 : CTL_EXIT_FAIL;
-    }
-    json_decref(reply);
-    return rc;
+static void
+ctl_status_destroy(struct ctl_status *st)
+{
+    free(st->controller);
+    json_decref(st->vteps);
+    memset(st, 0, sizeof *st);
 }
 
+static bool
+ctl_status_ok(const struct ctl_status *st)
+{
+    return st->nb_synced && st->n_in_sync == json_array_size(st->vteps);
+}
+
+/* GETs /v2.0/seam/controller into 'st': the seamd answering, active or
+ * standby, northbound synced or not.  A server without the resource
+ * (neutron-server, an older seamd) is taken as synced.  Returns 0 or an
+ * exit status and sets '*errorp'. */
 static int
-ctl_status(struct ctl *ctl)
+ctl_status_get_controller(struct ctl *ctl, struct ctl_status *st,
+                          char **errorp)
+{
+    json_t *reply, *controller;
+    const char *remote;
+    bool active;
+    int status, rc;
+
+    st->nb_synced = true;
+    rc = ctl_call(ctl, "GET", "/v2.0/seam/controller", NULL, &reply, &status,
+                  errorp);
+    if (rc) {
+        if (status == 404) {
+            free(*errorp);
+            *errorp = NULL;
+            return 0;
+        }
+        return rc;
+    }
+    controller = ctl_member(reply, "controller", true, errorp);
+    if (!controller) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    active = json_is_true(json_object_get(controller, "active"));
+    st->nb_synced = json_is_true(json_object_get(controller, "nb_synced"));
+    remote = json_string_value(json_object_get(controller, "nb_remote"));
+    st->controller = xasprintf("%s, northbound %s%s%s%s",
+                               active ? "active" : "standby",
+                               st->nb_synced ? "synced" : "NOT synced",
+                               remote ? " (" : "", remote ? remote : "",
+                               remote ? ")" : "");
+    json_decref(reply);
+    return 0;
+}
+
+/* Fills 'st' (initialized to zeros) from the server.  Returns 0 or an exit
+ * status and sets '*errorp'. */
+static int
+ctl_status_get(struct ctl *ctl, struct ctl_status *st, char **errorp)
 {
     const struct resource *r = resource_find("vtep");
     json_t *reply, *list, *vtep;
-    size_t i, n_in_sync = 0;
-    int rc, controller_rc;
-    char *error;
+    size_t i;
+    int rc;
 
-    controller_rc = ctl_status_controller(ctl);
-    if (controller_rc && controller_rc != CTL_EXIT_FAIL) {
-        return controller_rc;
-    }
-    rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, &error);
+    rc = ctl_status_get_controller(ctl, st, errorp);
     if (rc) {
+        return rc;
+    }
+    rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, errorp);
+    if (rc) {
+        return rc;
+    }
+    list = ctl_member(reply, r->plural, false, errorp);
+    if (!list) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    st->vteps = json_incref(list);
+    json_array_foreach(list, i, vtep) {
+        st->n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
+    }
+    json_decref(reply);
+    return 0;
+}
+
+static void
+ctl_status_print(struct ctl *ctl, const struct ctl_status *st)
+{
+    size_t i, n = json_array_size(st->vteps);
+    json_t *shown, *vtep;
+
+    if (ctl->output.format != OUTPUT_TABLE) {
+        output_list(&ctl->output, status_columns, st->vteps, stdout);
+        return;
+    }
+    if (st->controller) {
+        printf("Controller: %s\n", st->controller);
+    }
+    /* Say "connects in" where the target is empty. */
+    shown = json_deep_copy(st->vteps);
+    json_array_foreach(shown, i, vtep) {
+        const char *target = json_string_value(json_object_get(vtep,
+                                                               "target"));
+        if (!target || !target[0]) {
+            json_object_set_new(vtep, "target", json_string("(connects in)"));
+        }
+    }
+    output_list(&ctl->output, status_columns, shown, stdout);
+    json_decref(shown);
+    printf("%zu of %zu VTEP%s in sync\n", st->n_in_sync, n,
+           n == 1 ? "" : "s");
+}
+
+/* "seamctl status": asks, and with --wait asks again every
+ * SEAMCTL_WAIT_INTERVAL_MS until everything is in sync or time is up
+ * (errors too are retried: seamd may be starting); then prints the last
+ * answer. */
+static int
+ctl_status(struct ctl *ctl)
+{
+    long long deadline = time_msec() + ctl->wait_ms;
+    struct ctl_status st;
+    char *error = NULL;
+    int rc;
+
+    for (;;) {
+        memset(&st, 0, sizeof st);
+        rc = ctl_status_get(ctl, &st, &error);
+        if (!rc && !ctl_status_ok(&st)) {
+            rc = CTL_EXIT_FAIL;
+        }
+        if (!rc || time_msec() >= deadline) {
+            break;
+        }
+        ctl_status_destroy(&st);
+        free(error);
+        error = NULL;
+        usleep(SEAMCTL_WAIT_INTERVAL_MS * 1000);
+    }
+    if (error) {
         ctl_error("%s", error);
         free(error);
-        return rc;
-    }
-    list = ctl_member(reply, r->plural, false, &error);
-    if (!list) {
-        rc = ctl_error("%s", error);
-        free(error);
-        json_decref(reply);
-        return rc;
-    }
-    json_array_foreach(list, i, vtep) {
-        n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
-    }
-    if (ctl->output.format == OUTPUT_TABLE) {
-        /* Say "connects in" where the target is empty. */
-        json_t *shown = json_deep_copy(list);
-        json_array_foreach(shown, i, vtep) {
-            const char *target = json_string_value(json_object_get(vtep,
-                                                                   "target"));
-            if (!target || !target[0]) {
-                json_object_set_new(vtep, "target",
-                                    json_string("(connects in)"));
-            }
-        }
-        output_list(&ctl->output, status_columns, shown, stdout);
-        json_decref(shown);
-        printf("%zu of %zu VTEP%s in sync\n", n_in_sync,
-               json_array_size(list), json_array_size(list) == 1 ? "" : "s");
     } else {
-        output_list(&ctl->output, status_columns, list, stdout);
+        ctl_status_print(ctl, &st);
     }
-    rc = (controller_rc ? controller_rc
-          : n_in_sync == json_array_size(list) ? 0 : CTL_EXIT_FAIL);
-    json_decref(reply);
+    ctl_status_destroy(&st);
     return rc;
 }
 
@@ -1292,18 +1375,21 @@ struct ctl_pending {
     const char *arg;            /* Borrowed from argv. */
 };
 
-/* Handles getopt_long()'s complaint 'c' about 'argv'[optind - 1]. */
+/* Handles getopt_long()'s complaint 'c' ('?' unknown, ':' no argument)
+ * about 'argv'[optind - 1], an option of 'command' ("network list", or
+ * NULL before a command). */
 static int
-ctl_bad_option(int c, char **argv)
+ctl_bad_option(int c, char **argv, const char *command)
 {
     const char *arg = argv[optind - 1];
+    char short_option[3] = { '-', (char) optopt, '\0' };
+    const char *option = (arg[0] == '-' && arg[1] != '-' && optopt > ' '
+                          && optopt < 127 ? short_option : arg);
 
-    if (c == ':') {
-        return ctl_usage_error("%s: missing argument", arg);
-    }
-    return ctl_usage_error("%s: unknown option%s", arg,
-                           optopt && arg[0] == '-' && arg[1] != '-'
-                           ? "" : " here");
+    return ctl_usage_error("%s%s%s %s", command ? command : "",
+                           command ? ": " : "",
+                           c == ':' ? "missing the argument of"
+                           : "unknown option", option);
 }
 
 /* Reads the options after RESOURCE ACTION ('argv'[0] is ACTION, or
@@ -1318,7 +1404,9 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
                   int *firstp, struct ctl_pending **pendingp,
                   size_t *n_pendingp)
 {
-    struct option *options = ctl_long_options(r, action);
+    struct option *options = ctl_long_options(
+        r, action, r ? NULL : status_options,
+        r ? 0 : ARRAY_SIZE(status_options));
     size_t allocated = 0;
     int c, rc = 0;
 
@@ -1336,7 +1424,10 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
             }
             rc = CTL_EXIT_DONE;
         } else if (c == '?' || c == ':') {
-            rc = ctl_bad_option(c, argv);
+            char *command = (r ? xasprintf("%s %s", r->command, argv[0])
+                             : xstrdup(argv[0]));
+            rc = ctl_bad_option(c, argv, command);
+            free(command);
         } else if (c >= OPT_RESOURCE) {
             assert(r);          /* Only 'r' adds options past OPT_RESOURCE. */
             *pendingp = xgrow(*pendingp, &allocated, *n_pendingp + 1,
@@ -1463,7 +1554,7 @@ int
 main(int argc, char *argv[])
 {
     struct ctl ctl = { .output = { .format = OUTPUT_TABLE } };
-    struct option *options = ctl_long_options(NULL, CTL_LIST);
+    struct option *options = ctl_long_options(NULL, CTL_LIST, NULL, 0);
     int c, rc = 0;
 
     /* The options before RESOURCE ("+": stop at the first argument). */
@@ -1475,7 +1566,7 @@ main(int argc, char *argv[])
             free(options);
             return CTL_EXIT_OK;
         }
-        rc = (c == '?' || c == ':' ? ctl_bad_option(c, argv)
+        rc = (c == '?' || c == ':' ? ctl_bad_option(c, argv, NULL)
               : ctl_global_option(&ctl, c, optarg));
         if (rc) {
             break;

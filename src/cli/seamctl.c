@@ -827,7 +827,7 @@ ctl_add_fixed_ip(struct ctl *ctl, json_t *attrs, const char *arg)
     if (subnet) {
         char *id;
         int rc = ctl_find_id(ctl, resource_find("subnet"),
-                               json_string_value(subnet), &id);
+                             json_string_value(subnet), &id);
         if (rc) {
             json_decref(fixed_ip);
             return rc;
@@ -1447,106 +1447,142 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
     return rc;
 }
 
+/* A command line, read. */
+struct ctl_command {
+    const struct resource *r;   /* NULL for "status". */
+    enum ctl_action action;
+    char **args;                /* Positional arguments, n_args. */
+    size_t n_args;
+    struct ctl_pending *pending;    /* 'r's options, n_pending. */
+    size_t n_pending;
+};
+
+/* Reads "RESOURCE ACTION [OPTIONS] [ARGS]" or "status [OPTIONS]" in
+ * 'argv' into 'cmd' and 'ctl'.  Returns 0 or an exit status (having shown
+ * help or said what is wrong). */
+static int
+ctl_parse(struct ctl *ctl, int argc, char **argv, struct ctl_command *cmd)
+{
+    int rc, first;
+
+    if (!strcmp(argv[0], "help")) {
+        ctl_usage(stdout);
+        return CTL_EXIT_DONE;
+    }
+    if (!strcmp(argv[0], "status")) {
+        rc = ctl_parse_command(ctl, NULL, CTL_LIST, argc, argv, &first,
+                               &cmd->pending, &cmd->n_pending);
+        if (!rc && first < argc) {
+            rc = ctl_usage_error("status: unexpected argument \"%s\"",
+                                 argv[first]);
+        }
+        return rc;
+    }
+
+    cmd->r = resource_find(argv[0]);
+    if (!cmd->r) {
+        return ctl_usage_error("unknown resource or command \"%s\"",
+                               argv[0]);
+    }
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
+        || !strcmp(argv[1], "help")) {
+        ctl_resource_usage(argc < 2 ? stderr : stdout, cmd->r);
+        return argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_DONE;
+    }
+    if (ctl_parse_action(argv[1], &cmd->action)) {
+        return ctl_usage_error("%s: unknown action \"%s\" (create, list, "
+                               "show, update or delete)", cmd->r->command,
+                               argv[1]);
+    }
+    /* From ACTION on: getopt_long() takes 'argv'[0] as the program. */
+    rc = ctl_parse_command(ctl, cmd->r, cmd->action, argc - 1, argv + 1,
+                           &first, &cmd->pending, &cmd->n_pending);
+    cmd->args = argv + 1 + first;
+    cmd->n_args = argc - 1 - first;
+    return rc;
+}
+
+/* Makes the client, from the options or else the environment.  Returns 0
+ * or an exit status. */
+static int
+ctl_connect(struct ctl *ctl)
+{
+    struct restc_options *o = &ctl->restc_options;
+    char *error;
+    int rc;
+
+    if (!o->url) {
+        const char *url = getenv("SEAM_URL");
+        o->url = url && url[0] ? url : SEAMCTL_DEFAULT_URL;
+    }
+    if (!o->token) {
+        o->token = getenv("SEAM_TOKEN");
+    }
+    if (!o->ca_file) {
+        o->ca_file = getenv("SEAM_CACERT");
+    }
+    if (restc_create(o, &ctl->restc, &error)) {
+        rc = ctl_usage_error("%s", error);
+        free(error);
+        return rc;
+    }
+    return 0;
+}
+
+/* Runs resource command 'cmd' with the attributes and filters 'in'.
+ * Returns an exit status. */
+static int
+ctl_dispatch(struct ctl *ctl, const struct ctl_command *cmd,
+             struct ctl_input *in)
+{
+    switch (cmd->action) {
+    case CTL_CREATE:
+        return ctl_create(ctl, cmd->r, cmd->args, cmd->n_args, in);
+    case CTL_LIST:
+        return ctl_list(ctl, cmd->r, cmd->args, cmd->n_args, in);
+    case CTL_SHOW:
+        return ctl_show(ctl, cmd->r, cmd->args, cmd->n_args);
+    case CTL_UPDATE:
+        return ctl_update(ctl, cmd->r, cmd->args, cmd->n_args, in);
+    case CTL_DELETE:
+    default:
+        return ctl_delete(ctl, cmd->r, cmd->args, cmd->n_args);
+    }
+}
+
+/* Runs 'cmd'.  Returns an exit status. */
+static int
+ctl_execute(struct ctl *ctl, const struct ctl_command *cmd)
+{
+    struct ctl_input in = { json_object(), DS_EMPTY_INITIALIZER };
+    int rc = 0;
+
+    for (size_t i = 0; !rc && i < cmd->n_pending; i++) {
+        rc = ctl_add_option(ctl, cmd->pending[i].opt, cmd->action,
+                            cmd->pending[i].arg, &in);
+    }
+    if (!rc) {
+        rc = cmd->r ? ctl_dispatch(ctl, cmd, &in) : ctl_status(ctl);
+    }
+    json_decref(in.attrs);
+    ds_destroy(&in.query);
+    return rc;
+}
+
 static int
 ctl_run(struct ctl *ctl, int argc, char **argv)
 {
-    struct ctl_pending *pending = NULL;
-    struct ctl_input in = { json_object(), DS_EMPTY_INITIALIZER };
-    const struct resource *r = NULL;
-    enum ctl_action action = CTL_LIST;
-    size_t n_pending = 0;
-    char *error = NULL;
-    int rc, first;
+    struct ctl_command cmd = { .action = CTL_LIST };
+    int rc;
 
-    if (!strcmp(argv[0], "status")) {
-        rc = ctl_parse_command(ctl, NULL, CTL_LIST, argc, argv, &first,
-                               &pending, &n_pending);
-        if (!rc && first < argc) {
-            rc = ctl_usage_error("status: unexpected argument \"%s\"",
-                                   argv[first]);
-        }
-    } else if (!strcmp(argv[0], "help")) {
-        ctl_usage(stdout);
-        rc = 0;
-        goto out;
-    } else {
-        r = resource_find(argv[0]);
-        if (!r) {
-            rc = ctl_usage_error("unknown resource or command \"%s\"",
-                                   argv[0]);
-            goto out;
-        }
-        if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
-            || !strcmp(argv[1], "help")) {
-            ctl_resource_usage(argc < 2 ? stderr : stdout, r);
-            rc = argc < 2 ? CTL_EXIT_USAGE : 0;
-            goto out;
-        }
-        if (ctl_parse_action(argv[1], &action)) {
-            rc = ctl_usage_error("%s: unknown action \"%s\" (create, list, "
-                                   "show, update or delete)", r->command,
-                                   argv[1]);
-            goto out;
-        }
-        argc--;
-        argv++;
-        rc = ctl_parse_command(ctl, r, action, argc, argv, &first,
-                               &pending, &n_pending);
+    rc = ctl_parse(ctl, argc, argv, &cmd);
+    if (!rc) {
+        rc = ctl_connect(ctl);
     }
-    if (rc) {
-        goto out;
+    if (!rc) {
+        rc = ctl_execute(ctl, &cmd);
     }
-
-    if (!ctl->restc_options.url) {
-        const char *url = getenv("SEAM_URL");
-        ctl->restc_options.url = url && url[0] ? url : SEAMCTL_DEFAULT_URL;
-    }
-    if (!ctl->restc_options.token) {
-        ctl->restc_options.token = getenv("SEAM_TOKEN");
-    }
-    if (!ctl->restc_options.ca_file) {
-        ctl->restc_options.ca_file = getenv("SEAM_CACERT");
-    }
-    if (restc_create(&ctl->restc_options, &ctl->restc, &error)) {
-        rc = ctl_usage_error("%s", error);
-        goto out;
-    }
-
-    for (size_t i = 0; i < n_pending; i++) {
-        rc = ctl_add_option(ctl, pending[i].opt, action, pending[i].arg,
-                            &in);
-        if (rc) {
-            goto out;
-        }
-    }
-
-    if (!r) {
-        rc = ctl_status(ctl);
-        goto out;
-    }
-    switch (action) {
-    case CTL_CREATE:
-        rc = ctl_create(ctl, r, argv + first, argc - first, &in);
-        break;
-    case CTL_LIST:
-        rc = ctl_list(ctl, r, argv + first, argc - first, &in);
-        break;
-    case CTL_SHOW:
-        rc = ctl_show(ctl, r, argv + first, argc - first);
-        break;
-    case CTL_UPDATE:
-        rc = ctl_update(ctl, r, argv + first, argc - first, &in);
-        break;
-    case CTL_DELETE:
-        rc = ctl_delete(ctl, r, argv + first, argc - first);
-        break;
-    }
-
-out:
-    free(error);
-    free(pending);
-    json_decref(in.attrs);
-    ds_destroy(&in.query);
+    free(cmd.pending);
     return rc;
 }
 

@@ -193,8 +193,19 @@ filter_matches(const json_t *v, const char *q)
         }
         return false;
     }
+    case JSON_OBJECT: {
+        /* Neutron's "fixed_ips=ip_address=10.0.0.2" form: KEY=VALUE on an
+         * element of a list of objects. */
+        const char *eq = strchr(q, '=');
+        if (!eq) {
+            return false;
+        }
+        char *key = xstrndup(q, eq - q);
+        const json_t *e = json_object_get(v, key);
+        free(key);
+        return e && filter_matches(e, eq + 1);
+    }
     case JSON_REAL:
-    case JSON_OBJECT:
     default:
         return false;
     }
@@ -371,7 +382,7 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
             }
             break;
         case API_T_DICT:
-            if (!json_is_object(value)) {
+            if (!json_is_object(value) && !json_is_null(value)) {
                 ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
             }
             break;

@@ -137,8 +137,10 @@ on_txn_done(void *p_, struct ovsdb_client_txn *txn)
                                      "connection was lost during the request; it may "
                                      "or may not have been applied.");
     } else {
+        static struct log_rl rl = LOG_RL_INIT(5, 5);
         const char *e = ovsdb_client_txn_get_error(txn);
-        log_warn("%s %s: NB transaction failed: %s", p->method, p->path, e ? e : "?");
+        log_warn_rl(&rl, "%s %s: NB transaction failed: %s", p->method, p->path,
+                    e ? e : "?");
         api_finish(nb_get_db(s->nb), &p->res, e ? e : "error");
     }
     send_json(p->req, p->res.status, json_incref(p->res.body));

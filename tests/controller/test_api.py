@@ -408,3 +408,32 @@ def test_state_survives_restart(seamd_factory, tmp_path):
     assert s.stop() == 0
     s2 = seamd_factory.start("second", workdir=tmp_path / "state")
     assert s2.get(NET + "/" + n["id"]).json()["network"] == n
+
+
+def test_slaac_and_external(seamd):
+    n = seamd.create("networks", "network", {"name": "six", "router:external": True})
+    assert n["router:external"] is True
+    s = seamd.create("subnets", "subnet", {"network_id": n["id"], "cidr": "fd00:9::/64",
+                                           "ip_version": 6, "ipv6_ra_mode": "slaac",
+                                           "ipv6_address_mode": "slaac"})
+    assert s["ipv6_ra_mode"] == "slaac" and s["ipv6_address_mode"] == "slaac"
+    p = seamd.create("ports", "port", {"network_id": n["id"],
+                                       "mac_address": "fa:16:3e:12:34:56"})
+    assert p["fixed_ips"] == [{"subnet_id": s["id"], "ip_address": "fd00:9::f816:3eff:fe12:3456"}]
+    rejected(seamd, "POST", "/v2.0/subnets", {"subnet": {
+        "network_id": n["id"], "cidr": "10.9.0.0/24", "ip_version": 4,
+        "ipv6_ra_mode": "slaac"}}, 400, "InvalidInput", "ipv6_ra_mode is not valid")
+    r = seamd.put(NET + "/" + n["id"], {"network": {"router:external": False}})
+    assert r.json()["network"]["router:external"] is False
+
+
+def test_fixed_ips_filter(seamd):
+    n = seamd.create("networks", "network", {"name": "ff"})
+    s = seamd.create("subnets", "subnet", {"network_id": n["id"], "cidr": "10.8.0.0/24",
+                                           "ip_version": 4})
+    a = seamd.create("ports", "port", {"network_id": n["id"]})
+    seamd.create("ports", "port", {"network_id": n["id"]})
+    r = seamd.get("/v2.0/ports?fixed_ips=ip_address%3D10.8.0.2&fields=id").json()
+    assert r == {"ports": [{"id": a["id"]}]}
+    r = seamd.get("/v2.0/ports?fixed_ips=subnet_id%3D" + s["id"]).json()
+    assert len(r["ports"]) == 2

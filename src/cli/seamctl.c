@@ -8,8 +8,8 @@
  * l2-gateway-connections; seam's vteps and host-links).  Each command is
  * one to three blocking HTTP requests (restc.h): resolving names to IDs as
  * the openstack CLI does (GET ?name=), then the request itself.  Output is
- * a table like the openstack CLI's (table.h), the API's JSON (-f json) or
- * bare values (-f value).
+ * a table like the openstack CLI's, the API's JSON (-f json) or bare values
+ * (-f value) (output.h).
  *
  * Exit status: 0 done; 1 the server refused or found nothing (status: a
  * VTEP out of sync); 2 bad usage; 3 the server could not be reached. */
@@ -23,11 +23,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
+#include <unistd.h>
 #include <event2/http.h>
+#include "cli/output.h"
 #include "cli/resource.h"
 #include "cli/restc.h"
-#include "cli/table.h"
 #include "lib/ds.h"
 #include "lib/util.h"
 
@@ -35,6 +35,7 @@
 #define SEAMCTL_DEFAULT_URL "http://127.0.0.1:9696"
 #define SEAMCTL_HELP_COLUMN 30      /* Where option help text starts. */
 #define SEAMCTL_HELP_WIDTH 79
+#define SEAMCTL_WAIT_INTERVAL_MS 200  /* Between polls of status --wait. */
 
 enum ctl_exit {
     CTL_EXIT_OK = 0,
@@ -42,12 +43,6 @@ enum ctl_exit {
     CTL_EXIT_USAGE = 2,
     CTL_EXIT_UNREACHABLE = 3,
     CTL_EXIT_DONE = -1,             /* Internal: help shown, exit 0. */
-};
-
-enum ctl_format {
-    CTL_FORMAT_TABLE,
-    CTL_FORMAT_JSON,
-    CTL_FORMAT_VALUE,
 };
 
 enum ctl_action {
@@ -71,10 +66,9 @@ static const char *const ctl_action_names[] = {
 struct ctl {
     struct restc_options restc_options;
     struct restc *restc;        /* Created once the command line is read. */
-    enum ctl_format format;
-    char **columns;             /* -c: attributes to show, n_columns. */
-    size_t n_columns;
-    size_t allocated_columns;
+    struct output output;       /* -f and -c. */
+    size_t allocated_columns;   /* Of output.columns. */
+    long long wait_ms;          /* status --wait, 0: ask once. */
 };
 
 /* The options every command takes, anywhere on the line. */
@@ -86,6 +80,7 @@ enum {
     OPT_TIMEOUT,
     OPT_DEBUG,
     OPT_VERSION,
+    OPT_WAIT,                   /* status only. */
     OPT_RESOURCE = 1000,        /* + index in the resource's opts. */
 };
 
@@ -102,6 +97,10 @@ static const struct option global_options[] = {
     { "version", no_argument, NULL, OPT_VERSION },
 };
 #define GLOBAL_SHORT_OPTIONS "f:c:h"
+
+static const struct option status_options[] = {
+    { "wait", required_argument, NULL, OPT_WAIT },
+};
 
 static int ctl_error(const char *fmt, ...) PRINTF_FMT(1, 2);
 
@@ -382,6 +381,11 @@ ctl_status_usage(FILE *out)
 "only if the northbound database is synced and every VTEP is in sync, 1\n"
 "otherwise.\n"
 "\n"
+"Options:\n"
+"  --wait=SECONDS              ask again every 0.2 s until all is in sync, at\n"
+"                              most this long (errors too are retried), then\n"
+"                              show the last answer\n"
+"\n"
 "And the options of every command (seamctl --help).\n");
 }
 
@@ -417,21 +421,28 @@ ctl_global_option(struct ctl *ctl, int c, const char *arg)
     case OPT_DEBUG:
         ctl->restc_options.debug = true;
         return 0;
+    case OPT_WAIT:
+        if (!resource_parse_int(arg, &n) || n < 0 || n > 86400) {
+            return ctl_usage_error("--wait=%s: want seconds, 0 to 86400",
+                                   arg);
+        }
+        ctl->wait_ms = n * 1000;
+        return 0;
     case 'f':
         if (!strcmp(arg, "table")) {
-            ctl->format = CTL_FORMAT_TABLE;
+            ctl->output.format = OUTPUT_TABLE;
         } else if (!strcmp(arg, "json")) {
-            ctl->format = CTL_FORMAT_JSON;
+            ctl->output.format = OUTPUT_JSON;
         } else if (!strcmp(arg, "value")) {
-            ctl->format = CTL_FORMAT_VALUE;
+            ctl->output.format = OUTPUT_VALUE;
         } else {
             return ctl_usage_error("-f %s: want table, json or value", arg);
         }
         return 0;
     case 'c':
-        ctl->columns = xgrow(ctl->columns, &ctl->allocated_columns,
-                             ctl->n_columns + 1, sizeof *ctl->columns);
-        ctl->columns[ctl->n_columns++] = xstrdup(arg);
+        ctl->output.columns = xgrow(ctl->output.columns, &ctl->allocated_columns,
+                             ctl->output.n_columns + 1, sizeof *ctl->output.columns);
+        ctl->output.columns[ctl->output.n_columns++] = xstrdup(arg);
         return 0;
     case OPT_VERSION:
         printf("seamctl " SEAMCTL_VERSION "\n");
@@ -441,10 +452,11 @@ ctl_global_option(struct ctl *ctl, int c, const char *arg)
     }
 }
 
-/* Returns a new getopt_long() table: the global options, then those of
- * 'r' (if nonnull) that apply to 'action'. */
+/* Returns a new getopt_long() table: the global options, the 'n_extra'
+ * 'extra' ones, then those of 'r' (if nonnull) that apply to 'action'. */
 static struct option *
-ctl_long_options(const struct resource *r, enum ctl_action action)
+ctl_long_options(const struct resource *r, enum ctl_action action,
+                 const struct option *extra, size_t n_extra)
 {
     size_t n = ARRAY_SIZE(global_options), n_opts = 0;
     unsigned int mask = ctl_action_mask(action);
@@ -454,8 +466,11 @@ ctl_long_options(const struct resource *r, enum ctl_action action)
          o++) {
         n_opts++;
     }
-    options = xcalloc(n + n_opts + 1, sizeof *options);
+    options = xcalloc(n + n_extra + n_opts + 1, sizeof *options);
     memcpy(options, global_options, sizeof global_options);
+    for (size_t i = 0; i < n_extra; i++) {
+        options[n++] = extra[i];
+    }
     for (size_t i = 0; i < n_opts; i++) {
         const struct resource_opt *o = &r->opts[i];
         if (o->actions & mask) {
@@ -757,168 +772,6 @@ ctl_find_id(struct ctl *ctl, const struct resource *r, const char *text,
     return 0;
 }
 
-/* --- Output. --- */
-
-/* Returns the column of 'r' that '-c name' means: by attribute, or by
- * header ignoring case. */
-static const struct resource_column *
-ctl_find_column(const struct resource_column *columns, const char *name)
-{
-    for (const struct resource_column *c = columns; c && c->attr; c++) {
-        if (!strcmp(c->attr, name) || !strcasecmp(c->header, name)) {
-            return c;
-        }
-    }
-    return NULL;
-}
-
-/* The attribute '-c name' means. */
-static const char *
-ctl_column_attr(const struct resource_column *columns, const char *name)
-{
-    const struct resource_column *c = ctl_find_column(columns, name);
-    return c ? c->attr : name;
-}
-
-static int
-ctl_compare_strings(const void *a_, const void *b_)
-{
-    const char *const *a = a_;
-    const char *const *b = b_;
-
-    return strcmp(*a, *b);
-}
-
-/* Prints object 'object' (one resource) as a Field/Value table, JSON or
- * values, restricted to -c's attributes. */
-static void
-ctl_print_object(struct ctl *ctl, const struct resource_column *columns,
-                 json_t *object)
-{
-    size_t n = json_object_size(object);
-    const char **keys = xcalloc(n + 1, sizeof *keys);
-    const char *key;
-    json_t *value;
-    size_t n_keys = 0;
-
-    if (ctl->n_columns) {
-        for (size_t i = 0; i < ctl->n_columns; i++) {
-            const char *attr = ctl_column_attr(columns, ctl->columns[i]);
-            if (json_object_get(object, attr)) {
-                keys = xrealloc(keys, (n_keys + 1) * sizeof *keys);
-                keys[n_keys++] = attr;
-            }
-        }
-    } else {
-        json_object_foreach(object, key, value) {
-            keys[n_keys++] = key;
-        }
-        qsort(keys, n_keys, sizeof *keys, ctl_compare_strings);
-    }
-
-    if (ctl->format == CTL_FORMAT_JSON) {
-        json_t *out = json_object();
-        for (size_t i = 0; i < n_keys; i++) {
-            json_object_set(out, keys[i], json_object_get(object, keys[i]));
-        }
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(out);
-    } else if (ctl->format == CTL_FORMAT_VALUE) {
-        for (size_t i = 0; i < n_keys; i++) {
-            char *cell = table_cell_from_json(json_object_get(object,
-                                                              keys[i]));
-            printf("%s\n", cell);
-            free(cell);
-        }
-    } else {
-        static const char *const headers[] = { "Field", "Value" };
-        struct table *table = table_create(2, headers);
-        for (size_t i = 0; i < n_keys; i++) {
-            table_add_cell(table, xstrdup(keys[i]));
-            table_add_cell(table, table_cell_from_json(
-                               json_object_get(object, keys[i])));
-        }
-        table_print(table, stdout);
-        table_destroy(table);
-    }
-    free(keys);
-}
-
-/* Prints the objects in array 'list' with 'columns' (or -c's). */
-static void
-ctl_print_list(struct ctl *ctl, const struct resource_column *columns,
-               json_t *list)
-{
-    const char **attrs, **headers;
-    size_t n = 0, i;
-    json_t *item;
-
-    for (const struct resource_column *c = columns; c->attr; c++) {
-        n++;
-    }
-    if (ctl->n_columns) {
-        n = ctl->n_columns;
-    }
-    attrs = xcalloc(n + 1, sizeof *attrs);
-    headers = xcalloc(n + 1, sizeof *headers);
-    for (i = 0; i < n; i++) {
-        if (ctl->n_columns) {
-            const struct resource_column *c
-                = ctl_find_column(columns, ctl->columns[i]);
-            attrs[i] = c ? c->attr : ctl->columns[i];
-            headers[i] = c ? c->header : ctl->columns[i];
-        } else {
-            attrs[i] = columns[i].attr;
-            headers[i] = columns[i].header;
-        }
-    }
-
-    if (ctl->format == CTL_FORMAT_JSON) {
-        json_t *out;
-        if (ctl->n_columns) {
-            out = json_array();
-            json_array_foreach(list, i, item) {
-                json_t *o = json_object();
-                for (size_t j = 0; j < n; j++) {
-                    json_t *value = json_object_get(item, attrs[j]);
-                    if (value) {
-                        json_object_set(o, attrs[j], value);
-                    }
-                }
-                json_array_append_new(out, o);
-            }
-        } else {
-            out = json_incref(list);
-        }
-        json_dumpf(out, stdout, JSON_INDENT(2) | JSON_SORT_KEYS);
-        putchar('\n');
-        json_decref(out);
-    } else if (ctl->format == CTL_FORMAT_VALUE) {
-        json_array_foreach(list, i, item) {
-            for (size_t j = 0; j < n; j++) {
-                char *cell = table_cell_from_json(json_object_get(item,
-                                                                  attrs[j]));
-                printf("%s%s", j ? " " : "", cell);
-                free(cell);
-            }
-            putchar('\n');
-        }
-    } else {
-        struct table *table = table_create(n, headers);
-        json_array_foreach(list, i, item) {
-            for (size_t j = 0; j < n; j++) {
-                table_add_cell(table, table_cell_from_json(
-                                   json_object_get(item, attrs[j])));
-            }
-        }
-        table_print(table, stdout);
-        table_destroy(table);
-    }
-    free(attrs);
-    free(headers);
-}
-
 /* --- The actions. --- */
 
 /* The attributes and filters a command line gave. */
@@ -974,7 +827,7 @@ ctl_add_fixed_ip(struct ctl *ctl, json_t *attrs, const char *arg)
     if (subnet) {
         char *id;
         int rc = ctl_find_id(ctl, resource_find("subnet"),
-                               json_string_value(subnet), &id);
+                             json_string_value(subnet), &id);
         if (rc) {
             json_decref(fixed_ip);
             return rc;
@@ -1157,7 +1010,7 @@ ctl_print_reply_object(struct ctl *ctl, const struct resource *r,
         free(error);
         return rc;
     }
-    ctl_print_object(ctl, r->columns, object);
+    output_object(&ctl->output, r->columns, object, stdout);
     return 0;
 }
 
@@ -1235,7 +1088,7 @@ ctl_list(struct ctl *ctl, const struct resource *r, char **args,
         rc = ctl_error("%s", error);
         free(error);
     } else {
-        ctl_print_list(ctl, r->columns, list);
+        output_list(&ctl->output, r->columns, list, stdout);
     }
     json_decref(reply);
     return rc;
@@ -1254,7 +1107,7 @@ ctl_show(struct ctl *ctl, const struct resource *r, char **args,
     }
     rc = ctl_find(ctl, r, args[0], &object);
     if (!rc) {
-        ctl_print_object(ctl, r->columns, object);
+        output_object(&ctl->output, r->columns, object, stdout);
         json_decref(object);
     }
     return rc;
@@ -1344,102 +1197,161 @@ static const struct resource_column status_columns[] = {
     { NULL, NULL },
 };
 
-/* GETs /v2.0/seam/controller and, in table format, prints a line about
- * the seamd answering: active or standby, northbound synced or not.
- * Returns 0, CTL_EXIT_FAIL if its northbound replica is not synced (its
- * VTEP states are then stale), or an exit status if it cannot be asked.
- * A server without the resource (neutron-server, an older seamd) is taken
- * as it is. */
-static int
-ctl_status_controller(struct ctl *ctl)
-{
-    json_t *reply, *controller;
-    char *error;
-    int status, rc;
+/* What "status" found. */
+struct ctl_status {
+    char *controller;           /* Its line, or NULL if the server has none. */
+    bool nb_synced;             /* False: the VTEP states may be stale. */
+    json_t *vteps;              /* The VTEP objects, a JSON array. */
+    size_t n_in_sync;
+};
 
-    rc = ctl_call(ctl, "GET", "/v2.0/seam/controller", NULL, &reply, &status,
-                  &error);
-    if (rc) {
-        if (status == 404) {
-            free(error);
-            return 0;
-        }
-        ctl_error("%s", error);
-        free(error);
-        return rc;
-    }
-    controller = ctl_member(reply, "controller", true, &error);
-    if (!controller) {
-        rc = ctl_error("%s", error);
-        free(error);
-    } else {
-        bool active = json_is_true(json_object_get(controller, "active"));
-        bool synced = json_is_true(json_object_get(controller, "nb_synced"));
-        const char *remote = json_string_value(json_object_get(controller,
-                                                               "nb_remote"));
-        if (ctl->format == CTL_FORMAT_TABLE) {
-            printf("Controller: %s, northbound %s%s%s%s\n",
-                   active ? "active" : "standby",
-                   synced ? "synced" : "NOT synced",
-                   remote ? " (" : "", remote ? remote : "",
-                   remote ? ")" : "");
-        }
-        rc = synced ? 0 : CTL_EXIT_FAIL;
-    }
-    json_decref(reply);
-    return rc;
+static void
+ctl_status_destroy(struct ctl_status *st)
+{
+    free(st->controller);
+    json_decref(st->vteps);
+    memset(st, 0, sizeof *st);
 }
 
+static bool
+ctl_status_ok(const struct ctl_status *st)
+{
+    return st->nb_synced && st->n_in_sync == json_array_size(st->vteps);
+}
+
+/* GETs /v2.0/seam/controller into 'st': the seamd answering, active or
+ * standby, northbound synced or not.  A server without the resource
+ * (neutron-server, an older seamd) is taken as synced.  Returns 0 or an
+ * exit status and sets '*errorp'. */
 static int
-ctl_status(struct ctl *ctl)
+ctl_status_get_controller(struct ctl *ctl, struct ctl_status *st,
+                          char **errorp)
+{
+    json_t *reply, *controller;
+    const char *remote;
+    bool active;
+    int status, rc;
+
+    st->nb_synced = true;
+    rc = ctl_call(ctl, "GET", "/v2.0/seam/controller", NULL, &reply, &status,
+                  errorp);
+    if (rc) {
+        if (status == 404) {
+            free(*errorp);
+            *errorp = NULL;
+            return 0;
+        }
+        return rc;
+    }
+    controller = ctl_member(reply, "controller", true, errorp);
+    if (!controller) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    active = json_is_true(json_object_get(controller, "active"));
+    st->nb_synced = json_is_true(json_object_get(controller, "nb_synced"));
+    remote = json_string_value(json_object_get(controller, "nb_remote"));
+    st->controller = xasprintf("%s, northbound %s%s%s%s",
+                               active ? "active" : "standby",
+                               st->nb_synced ? "synced" : "NOT synced",
+                               remote ? " (" : "", remote ? remote : "",
+                               remote ? ")" : "");
+    json_decref(reply);
+    return 0;
+}
+
+/* Fills 'st' (initialized to zeros) from the server.  Returns 0 or an exit
+ * status and sets '*errorp'. */
+static int
+ctl_status_get(struct ctl *ctl, struct ctl_status *st, char **errorp)
 {
     const struct resource *r = resource_find("vtep");
     json_t *reply, *list, *vtep;
-    size_t i, n_in_sync = 0;
-    int rc, controller_rc;
-    char *error;
+    size_t i;
+    int rc;
 
-    controller_rc = ctl_status_controller(ctl);
-    if (controller_rc && controller_rc != CTL_EXIT_FAIL) {
-        return controller_rc;
-    }
-    rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, &error);
+    rc = ctl_status_get_controller(ctl, st, errorp);
     if (rc) {
+        return rc;
+    }
+    rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, errorp);
+    if (rc) {
+        return rc;
+    }
+    list = ctl_member(reply, r->plural, false, errorp);
+    if (!list) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    st->vteps = json_incref(list);
+    json_array_foreach(list, i, vtep) {
+        st->n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
+    }
+    json_decref(reply);
+    return 0;
+}
+
+static void
+ctl_status_print(struct ctl *ctl, const struct ctl_status *st)
+{
+    size_t i, n = json_array_size(st->vteps);
+    json_t *shown, *vtep;
+
+    if (ctl->output.format != OUTPUT_TABLE) {
+        output_list(&ctl->output, status_columns, st->vteps, stdout);
+        return;
+    }
+    if (st->controller) {
+        printf("Controller: %s\n", st->controller);
+    }
+    /* Say "connects in" where the target is empty. */
+    shown = json_deep_copy(st->vteps);
+    json_array_foreach(shown, i, vtep) {
+        const char *target = json_string_value(json_object_get(vtep,
+                                                               "target"));
+        if (!target || !target[0]) {
+            json_object_set_new(vtep, "target", json_string("(connects in)"));
+        }
+    }
+    output_list(&ctl->output, status_columns, shown, stdout);
+    json_decref(shown);
+    printf("%zu of %zu VTEP%s in sync\n", st->n_in_sync, n,
+           n == 1 ? "" : "s");
+}
+
+/* "seamctl status": asks, and with --wait asks again every
+ * SEAMCTL_WAIT_INTERVAL_MS until everything is in sync or time is up
+ * (errors too are retried: seamd may be starting); then prints the last
+ * answer. */
+static int
+ctl_status(struct ctl *ctl)
+{
+    long long deadline = time_msec() + ctl->wait_ms;
+    struct ctl_status st;
+    char *error = NULL;
+    int rc;
+
+    for (;;) {
+        memset(&st, 0, sizeof st);
+        rc = ctl_status_get(ctl, &st, &error);
+        if (!rc && !ctl_status_ok(&st)) {
+            rc = CTL_EXIT_FAIL;
+        }
+        if (!rc || time_msec() >= deadline) {
+            break;
+        }
+        ctl_status_destroy(&st);
+        free(error);
+        error = NULL;
+        usleep(SEAMCTL_WAIT_INTERVAL_MS * 1000);
+    }
+    if (error) {
         ctl_error("%s", error);
         free(error);
-        return rc;
-    }
-    list = ctl_member(reply, r->plural, false, &error);
-    if (!list) {
-        rc = ctl_error("%s", error);
-        free(error);
-        json_decref(reply);
-        return rc;
-    }
-    json_array_foreach(list, i, vtep) {
-        n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
-    }
-    if (ctl->format == CTL_FORMAT_TABLE) {
-        /* Say "connects in" where the target is empty. */
-        json_t *shown = json_deep_copy(list);
-        json_array_foreach(shown, i, vtep) {
-            const char *target = json_string_value(json_object_get(vtep,
-                                                                   "target"));
-            if (!target || !target[0]) {
-                json_object_set_new(vtep, "target",
-                                    json_string("(connects in)"));
-            }
-        }
-        ctl_print_list(ctl, status_columns, shown);
-        json_decref(shown);
-        printf("%zu of %zu VTEP%s in sync\n", n_in_sync,
-               json_array_size(list), json_array_size(list) == 1 ? "" : "s");
     } else {
-        ctl_print_list(ctl, status_columns, list);
+        ctl_status_print(ctl, &st);
     }
-    rc = (controller_rc ? controller_rc
-          : n_in_sync == json_array_size(list) ? 0 : CTL_EXIT_FAIL);
-    json_decref(reply);
+    ctl_status_destroy(&st);
     return rc;
 }
 
@@ -1463,18 +1375,21 @@ struct ctl_pending {
     const char *arg;            /* Borrowed from argv. */
 };
 
-/* Handles getopt_long()'s complaint 'c' about 'argv'[optind - 1]. */
+/* Handles getopt_long()'s complaint 'c' ('?' unknown, ':' no argument)
+ * about 'argv'[optind - 1], an option of 'command' ("network list", or
+ * NULL before a command). */
 static int
-ctl_bad_option(int c, char **argv)
+ctl_bad_option(int c, char **argv, const char *command)
 {
     const char *arg = argv[optind - 1];
+    char short_option[3] = { '-', (char) optopt, '\0' };
+    const char *option = (arg[0] == '-' && arg[1] != '-' && optopt > ' '
+                          && optopt < 127 ? short_option : arg);
 
-    if (c == ':') {
-        return ctl_usage_error("%s: missing argument", arg);
-    }
-    return ctl_usage_error("%s: unknown option%s", arg,
-                           optopt && arg[0] == '-' && arg[1] != '-'
-                           ? "" : " here");
+    return ctl_usage_error("%s%s%s %s", command ? command : "",
+                           command ? ": " : "",
+                           c == ':' ? "missing the argument of"
+                           : "unknown option", option);
 }
 
 /* Reads the options after RESOURCE ACTION ('argv'[0] is ACTION, or
@@ -1489,7 +1404,9 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
                   int *firstp, struct ctl_pending **pendingp,
                   size_t *n_pendingp)
 {
-    struct option *options = ctl_long_options(r, action);
+    struct option *options = ctl_long_options(
+        r, action, r ? NULL : status_options,
+        r ? 0 : ARRAY_SIZE(status_options));
     size_t allocated = 0;
     int c, rc = 0;
 
@@ -1507,7 +1424,10 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
             }
             rc = CTL_EXIT_DONE;
         } else if (c == '?' || c == ':') {
-            rc = ctl_bad_option(c, argv);
+            char *command = (r ? xasprintf("%s %s", r->command, argv[0])
+                             : xstrdup(argv[0]));
+            rc = ctl_bad_option(c, argv, command);
+            free(command);
         } else if (c >= OPT_RESOURCE) {
             assert(r);          /* Only 'r' adds options past OPT_RESOURCE. */
             *pendingp = xgrow(*pendingp, &allocated, *n_pendingp + 1,
@@ -1527,114 +1447,150 @@ ctl_parse_command(struct ctl *ctl, const struct resource *r,
     return rc;
 }
 
+/* A command line, read. */
+struct ctl_command {
+    const struct resource *r;   /* NULL for "status". */
+    enum ctl_action action;
+    char **args;                /* Positional arguments, n_args. */
+    size_t n_args;
+    struct ctl_pending *pending;    /* 'r's options, n_pending. */
+    size_t n_pending;
+};
+
+/* Reads "RESOURCE ACTION [OPTIONS] [ARGS]" or "status [OPTIONS]" in
+ * 'argv' into 'cmd' and 'ctl'.  Returns 0 or an exit status (having shown
+ * help or said what is wrong). */
+static int
+ctl_parse(struct ctl *ctl, int argc, char **argv, struct ctl_command *cmd)
+{
+    int rc, first;
+
+    if (!strcmp(argv[0], "help")) {
+        ctl_usage(stdout);
+        return CTL_EXIT_DONE;
+    }
+    if (!strcmp(argv[0], "status")) {
+        rc = ctl_parse_command(ctl, NULL, CTL_LIST, argc, argv, &first,
+                               &cmd->pending, &cmd->n_pending);
+        if (!rc && first < argc) {
+            rc = ctl_usage_error("status: unexpected argument \"%s\"",
+                                 argv[first]);
+        }
+        return rc;
+    }
+
+    cmd->r = resource_find(argv[0]);
+    if (!cmd->r) {
+        return ctl_usage_error("unknown resource or command \"%s\"",
+                               argv[0]);
+    }
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
+        || !strcmp(argv[1], "help")) {
+        ctl_resource_usage(argc < 2 ? stderr : stdout, cmd->r);
+        return argc < 2 ? CTL_EXIT_USAGE : CTL_EXIT_DONE;
+    }
+    if (ctl_parse_action(argv[1], &cmd->action)) {
+        return ctl_usage_error("%s: unknown action \"%s\" (create, list, "
+                               "show, update or delete)", cmd->r->command,
+                               argv[1]);
+    }
+    /* From ACTION on: getopt_long() takes 'argv'[0] as the program. */
+    rc = ctl_parse_command(ctl, cmd->r, cmd->action, argc - 1, argv + 1,
+                           &first, &cmd->pending, &cmd->n_pending);
+    cmd->args = argv + 1 + first;
+    cmd->n_args = argc - 1 - first;
+    return rc;
+}
+
+/* Makes the client, from the options or else the environment.  Returns 0
+ * or an exit status. */
+static int
+ctl_connect(struct ctl *ctl)
+{
+    struct restc_options *o = &ctl->restc_options;
+    char *error;
+    int rc;
+
+    if (!o->url) {
+        const char *url = getenv("SEAM_URL");
+        o->url = url && url[0] ? url : SEAMCTL_DEFAULT_URL;
+    }
+    if (!o->token) {
+        o->token = getenv("SEAM_TOKEN");
+    }
+    if (!o->ca_file) {
+        o->ca_file = getenv("SEAM_CACERT");
+    }
+    if (restc_create(o, &ctl->restc, &error)) {
+        rc = ctl_usage_error("%s", error);
+        free(error);
+        return rc;
+    }
+    return 0;
+}
+
+/* Runs resource command 'cmd' with the attributes and filters 'in'.
+ * Returns an exit status. */
+static int
+ctl_dispatch(struct ctl *ctl, const struct ctl_command *cmd,
+             struct ctl_input *in)
+{
+    switch (cmd->action) {
+    case CTL_CREATE:
+        return ctl_create(ctl, cmd->r, cmd->args, cmd->n_args, in);
+    case CTL_LIST:
+        return ctl_list(ctl, cmd->r, cmd->args, cmd->n_args, in);
+    case CTL_SHOW:
+        return ctl_show(ctl, cmd->r, cmd->args, cmd->n_args);
+    case CTL_UPDATE:
+        return ctl_update(ctl, cmd->r, cmd->args, cmd->n_args, in);
+    case CTL_DELETE:
+    default:
+        return ctl_delete(ctl, cmd->r, cmd->args, cmd->n_args);
+    }
+}
+
+/* Runs 'cmd'.  Returns an exit status. */
+static int
+ctl_execute(struct ctl *ctl, const struct ctl_command *cmd)
+{
+    struct ctl_input in = { json_object(), DS_EMPTY_INITIALIZER };
+    int rc = 0;
+
+    for (size_t i = 0; !rc && i < cmd->n_pending; i++) {
+        rc = ctl_add_option(ctl, cmd->pending[i].opt, cmd->action,
+                            cmd->pending[i].arg, &in);
+    }
+    if (!rc) {
+        rc = cmd->r ? ctl_dispatch(ctl, cmd, &in) : ctl_status(ctl);
+    }
+    json_decref(in.attrs);
+    ds_destroy(&in.query);
+    return rc;
+}
+
 static int
 ctl_run(struct ctl *ctl, int argc, char **argv)
 {
-    struct ctl_pending *pending = NULL;
-    struct ctl_input in = { json_object(), DS_EMPTY_INITIALIZER };
-    const struct resource *r = NULL;
-    enum ctl_action action = CTL_LIST;
-    size_t n_pending = 0;
-    char *error = NULL;
-    int rc, first;
+    struct ctl_command cmd = { .action = CTL_LIST };
+    int rc;
 
-    if (!strcmp(argv[0], "status")) {
-        rc = ctl_parse_command(ctl, NULL, CTL_LIST, argc, argv, &first,
-                               &pending, &n_pending);
-        if (!rc && first < argc) {
-            rc = ctl_usage_error("status: unexpected argument \"%s\"",
-                                   argv[first]);
-        }
-    } else if (!strcmp(argv[0], "help")) {
-        ctl_usage(stdout);
-        rc = 0;
-        goto out;
-    } else {
-        r = resource_find(argv[0]);
-        if (!r) {
-            rc = ctl_usage_error("unknown resource or command \"%s\"",
-                                   argv[0]);
-            goto out;
-        }
-        if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")
-            || !strcmp(argv[1], "help")) {
-            ctl_resource_usage(argc < 2 ? stderr : stdout, r);
-            rc = argc < 2 ? CTL_EXIT_USAGE : 0;
-            goto out;
-        }
-        if (ctl_parse_action(argv[1], &action)) {
-            rc = ctl_usage_error("%s: unknown action \"%s\" (create, list, "
-                                   "show, update or delete)", r->command,
-                                   argv[1]);
-            goto out;
-        }
-        argc--;
-        argv++;
-        rc = ctl_parse_command(ctl, r, action, argc, argv, &first,
-                               &pending, &n_pending);
+    rc = ctl_parse(ctl, argc, argv, &cmd);
+    if (!rc) {
+        rc = ctl_connect(ctl);
     }
-    if (rc) {
-        goto out;
+    if (!rc) {
+        rc = ctl_execute(ctl, &cmd);
     }
-
-    if (!ctl->restc_options.url) {
-        const char *url = getenv("SEAM_URL");
-        ctl->restc_options.url = url && url[0] ? url : SEAMCTL_DEFAULT_URL;
-    }
-    if (!ctl->restc_options.token) {
-        ctl->restc_options.token = getenv("SEAM_TOKEN");
-    }
-    if (!ctl->restc_options.ca_file) {
-        ctl->restc_options.ca_file = getenv("SEAM_CACERT");
-    }
-    if (restc_create(&ctl->restc_options, &ctl->restc, &error)) {
-        rc = ctl_usage_error("%s", error);
-        goto out;
-    }
-
-    for (size_t i = 0; i < n_pending; i++) {
-        rc = ctl_add_option(ctl, pending[i].opt, action, pending[i].arg,
-                            &in);
-        if (rc) {
-            goto out;
-        }
-    }
-
-    if (!r) {
-        rc = ctl_status(ctl);
-        goto out;
-    }
-    switch (action) {
-    case CTL_CREATE:
-        rc = ctl_create(ctl, r, argv + first, argc - first, &in);
-        break;
-    case CTL_LIST:
-        rc = ctl_list(ctl, r, argv + first, argc - first, &in);
-        break;
-    case CTL_SHOW:
-        rc = ctl_show(ctl, r, argv + first, argc - first);
-        break;
-    case CTL_UPDATE:
-        rc = ctl_update(ctl, r, argv + first, argc - first, &in);
-        break;
-    case CTL_DELETE:
-        rc = ctl_delete(ctl, r, argv + first, argc - first);
-        break;
-    }
-
-out:
-    free(error);
-    free(pending);
-    json_decref(in.attrs);
-    ds_destroy(&in.query);
+    free(cmd.pending);
     return rc;
 }
 
 int
 main(int argc, char *argv[])
 {
-    struct ctl ctl = { .format = CTL_FORMAT_TABLE };
-    struct option *options = ctl_long_options(NULL, CTL_LIST);
+    struct ctl ctl = { .output = { .format = OUTPUT_TABLE } };
+    struct option *options = ctl_long_options(NULL, CTL_LIST, NULL, 0);
     int c, rc = 0;
 
     /* The options before RESOURCE ("+": stop at the first argument). */
@@ -1646,7 +1602,7 @@ main(int argc, char *argv[])
             free(options);
             return CTL_EXIT_OK;
         }
-        rc = (c == '?' || c == ':' ? ctl_bad_option(c, argv)
+        rc = (c == '?' || c == ':' ? ctl_bad_option(c, argv, NULL)
               : ctl_global_option(&ctl, c, optarg));
         if (rc) {
             break;
@@ -1662,9 +1618,9 @@ main(int argc, char *argv[])
         }
     }
     restc_destroy(ctl.restc);
-    for (size_t i = 0; i < ctl.n_columns; i++) {
-        free(ctl.columns[i]);
+    for (size_t i = 0; i < ctl.output.n_columns; i++) {
+        free(ctl.output.columns[i]);
     }
-    free(ctl.columns);
+    free(ctl.output.columns);
     return rc == CTL_EXIT_DONE ? CTL_EXIT_OK : rc;
 }

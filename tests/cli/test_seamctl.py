@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import subprocess
+import threading
 import uuid
 
 import pytest
@@ -65,8 +66,13 @@ def test_help_names_the_flags():
     (["nosuch", "list"], 'unknown resource or command "nosuch"'),
     (["network"], "Usage: seamctl network"),
     (["network", "frob"], 'unknown action "frob"'),
-    (["network", "list", "--nosuch"], "--nosuch: unknown option"),
-    (["network", "list", "--provider-segment=5"], "--provider-segment=5: unknown option"),
+    (["network", "list", "--nosuch"], "network list: unknown option --nosuch"),
+    (["network", "list", "--provider-segment=5"],
+     "network list: unknown option --provider-segment=5"),
+    (["network", "list", "--wait=5"], "network list: unknown option --wait=5"),
+    (["--bogus", "network", "list"], "seamctl: unknown option --bogus"),
+    (["network", "create", "--mtu"], "network create: missing the argument of --mtu"),
+    (["status", "--wait=x"], "--wait=x: want seconds"),
     (["-f", "yaml", "network", "list"], "-f yaml: want table, json or value"),
     (["network", "create", "--provider-segment", "abc", "n"], "not an integer"),
     (["network", "create", "--segment", "vlan:a:1:2", "n"], "want TYPE, TYPE:ID"),
@@ -269,6 +275,25 @@ def test_status_exits_0_only_if_every_vtep_is_in_sync(fake):
     assert api.run("status").returncode == 0
     fake.routes[("GET", "/v2.0/seam/vteps")] = (503, "down")
     assert api.run("status").returncode == 1
+
+
+def test_status_wait(fake):
+    api = fake.api()
+    out_of_sync = [dict(VTEPS[0], in_sync=False)]
+    fake.routes[("GET", "/v2.0/seam/vteps")] = (200, {"vteps": out_of_sync})
+    p = api.run("status", "--wait=1")
+    assert p.returncode == 1
+    n = len([r for r in fake.requests if r["path"] == "/v2.0/seam/vteps"])
+    assert 3 <= n <= 7, n           # every 0.2 s for 1 s
+    assert p.stdout.splitlines()[-1] == "0 of 1 VTEP in sync"
+    timer = threading.Timer(0.5, lambda: fake.routes.update(
+        {("GET", "/v2.0/seam/vteps"): (200, {"vteps": VTEPS})}))
+    fake.routes[("GET", "/v2.0/seam/vteps")] = (500, "starting")
+    timer.start()
+    p = api.run("status", "--wait", "10")
+    timer.join()
+    assert p.returncode == 0 and p.stderr == ""
+    assert p.stdout.splitlines()[-1] == "2 of 2 VTEPs in sync"
 
 
 def test_status_shows_the_controller(fake):
@@ -581,6 +606,9 @@ def test_status_follows_a_vtep(seamd, tmp_path):
         # Other tests' VTEPs are gone by now, or never connect: only this
         # one decides, so look at its row, then at the exit code alone.
         wait_until(lambda: state()["in_sync"] is True, timeout=10, what="in sync")
+        # What --wait is for; other tests' VTEPs may never be in sync.
+        if all(v["in_sync"] for v in status()):
+            assert api.run("status", "--wait=10").returncode == 0
         expect = 0 if all(v["in_sync"] for v in status()) else 1
         p = api.run("status")
         assert p.returncode == expect, p.stdout
@@ -596,3 +624,47 @@ def test_status_follows_a_vtep(seamd, tmp_path):
             server.terminate()
             server.wait(10)
         api.run("vtep", "delete", tor)
+
+
+def test_vlan_in_use_and_unknown_physnet(api):
+    name = uniq("vlan")
+    api.ok("network", "create", "--provider-network-type", "vlan",
+           "--provider-physical-network", "physnet1", "--provider-segment", "2961", name)
+    p = api.run("network", "create", "--provider-network-type", "vlan",
+                "--provider-physical-network", "physnet1", "--provider-segment", "2961",
+                uniq("again"))
+    assert p.returncode == 1
+    assert p.stderr == ("seamctl: Unable to create the network. The VLAN 2961 on physical "
+                        "network physnet1 is in use. (HTTP 409 VlanIdInUse)\n")
+    p = api.run("network", "create", "--provider-network-type", "vlan",
+                "--provider-physical-network", "nosuch", "--provider-segment", "5",
+                uniq("nophys"))
+    assert p.returncode == 1
+    assert "physical_network 'nosuch' unknown for VLAN provider network" in p.stderr
+    assert "(HTTP 400 InvalidInput)" in p.stderr
+    api.ok("network", "delete", name)
+
+
+@pytest.mark.filterwarnings("ignore:Unverified HTTPS request")  # Seamd.start()'s probe
+def test_https_to_seamd(seamd, tls_files, tmp_path):
+    """seamd serving HTTPS (--ssl-cert/--ssl-key): seamctl verifies it with
+    --cacert, and refuses it without."""
+    cert, key = tls_files
+    fixtures = seamd.daemon.__class__
+    daemon = fixtures(tmp_path / "tls", args=["--ssl-cert=%s" % cert, "--ssl-key=%s" % key])
+    try:
+        daemon.start()
+        assert daemon.url.startswith("https://")
+        p = run_command([seamctl_path(), "--url", daemon.url, "network", "list"])
+        assert p.returncode == 3 and "certificate verify failed" in p.stderr
+        name = uniq("tlsnet")
+        p = run_command([seamctl_path(), "--url", daemon.url, "--cacert", cert,
+                         "-f", "json", "network", "create", name])
+        assert p.returncode == 0, p.stderr
+        assert json.loads(p.stdout)["name"] == name
+        p = run_command([seamctl_path(), "network", "show", name, "-f", "value", "-c", "name"],
+                        env={"SEAM_URL": daemon.url, "SEAM_CACERT": cert})
+        assert p.returncode == 0 and p.stdout == name + "\n"
+    finally:
+        problems = daemon.problems()
+    assert not problems, "\n".join(problems)

@@ -1,7 +1,8 @@
 /* Unit tests of seamctl's pure modules: src/cli/resource.c (the parsers of
  * --segment, --device and KEY=VALUE lists, each a table of vectors: the
- * text, and the JSON it must give or the exact error) and src/cli/table.c
- * (cell text of JSON values; tables drawn into a memory stream). */
+ * text, and the JSON it must give or the exact error), src/cli/table.c
+ * (cell text of JSON values; tables drawn into a memory stream) and
+ * src/cli/output.c (-f and -c). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>
@@ -11,10 +12,12 @@
 
 #include <errno.h>
 #include <jansson.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "cli/output.h"
 #include "cli/resource.h"
 #include "cli/table.h"
 #include "lib/util.h"
@@ -255,6 +258,89 @@ test_table(void **state)
     table_destroy(NULL);
 }
 
+static const struct resource_column columns[] = {
+    { "id", "ID" },
+    { "name", "Name" },
+    { NULL, NULL },
+};
+
+/* Returns a new string: what output_object() ('list' false) or
+ * output_list() print of JSON 'json' with 'format' and -c 'cols'. */
+static char *
+print_output(enum output_format format, char **cols, size_t n_cols,
+             bool list, const char *json)
+{
+    struct output output = { format, cols, n_cols };
+    json_t *value = json_loads(json, 0, NULL);
+    char *text = NULL;
+    size_t size = 0;
+    FILE *out = open_memstream(&text, &size);
+
+    assert_non_null(value);
+    assert_non_null(out);
+    if (list) {
+        output_list(&output, columns, value, out);
+    } else {
+        output_object(&output, columns, value, out);
+    }
+    fclose(out);
+    json_decref(value);
+    return text;
+}
+
+static void
+check_output(enum output_format format, char **cols, size_t n_cols, bool list,
+             const char *json, const char *expect)
+{
+    char *text = print_output(format, cols, n_cols, list, json);
+
+    assert_string_equal(text, expect);
+    free(text);
+}
+
+static void
+test_output(void **state)
+{
+    static const char object[] = "{\"name\": \"n1\", \"id\": \"1\", "
+                                 "\"mtu\": 1450}";
+    static const char list[] = "[{\"name\": \"n1\", \"id\": \"1\", "
+                               "\"mtu\": 1450}, {\"id\": \"2\"}]";
+    char *id_mtu[] = { "ID", "mtu" };
+    char *nosuch[] = { "nosuch" };
+
+    check_output(OUTPUT_TABLE, NULL, 0, false, object,
+                 "+-------+-------+\n"
+                 "| Field | Value |\n"
+                 "+-------+-------+\n"
+                 "| id    | 1     |\n"
+                 "| mtu   | 1450  |\n"
+                 "| name  | n1    |\n"
+                 "+-------+-------+\n");
+    check_output(OUTPUT_VALUE, id_mtu, 2, false, object, "1\n1450\n");
+    check_output(OUTPUT_JSON, id_mtu, 2, false, object,
+                 "{\n  \"id\": \"1\",\n  \"mtu\": 1450\n}\n");
+    check_output(OUTPUT_VALUE, nosuch, 1, false, object, "");
+    check_output(OUTPUT_TABLE, NULL, 0, true, list,
+                 "+----+------+\n"
+                 "| ID | Name |\n"
+                 "+----+------+\n"
+                 "| 1  | n1   |\n"
+                 "| 2  |      |\n"
+                 "+----+------+\n");
+    check_output(OUTPUT_TABLE, id_mtu, 2, true, list,
+                 "+----+------+\n"
+                 "| ID | mtu  |\n"
+                 "+----+------+\n"
+                 "| 1  | 1450 |\n"
+                 "| 2  |      |\n"
+                 "+----+------+\n");
+    check_output(OUTPUT_VALUE, NULL, 0, true, list, "1 n1\n2 \n");
+    check_output(OUTPUT_JSON, NULL, 0, true, "[]", "[]\n");
+    check_output(OUTPUT_JSON, id_mtu, 2, true, list,
+                 "[\n  {\n    \"id\": \"1\",\n    \"mtu\": 1450\n  },\n"
+                 "  {\n    \"id\": \"2\"\n  }\n]\n");
+}
+
 int
 main(void)
 {
@@ -266,6 +352,7 @@ main(void)
         cmocka_unit_test(test_resources_are_consistent),
         cmocka_unit_test(test_cells),
         cmocka_unit_test(test_table),
+        cmocka_unit_test(test_output),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -21,6 +21,10 @@ from .lab import run, say
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
 PACKET_OUTGOING = 4
+SOL_PACKET = 263
+PACKET_AUXDATA = 8
+TP_STATUS_VLAN_VALID = 0x10
+TP_STATUS_VLAN_TPID_VALID = 0x40
 _libc = ctypes.CDLL(None, use_errno=True)
 
 
@@ -44,12 +48,15 @@ def in_netns(name):
 
 
 class Raw:
-    """AF_PACKET socket on 'ifname' in namespace 'ns'; captures from now on."""
+    """AF_PACKET socket on 'ifname' in namespace 'ns'; captures from now on.
+    An 802.1Q tag that veth's VLAN offload moved into the packet metadata is
+    put back into the bytes (PACKET_AUXDATA), as libpcap does."""
 
     def __init__(self, ns, ifname):
         with in_netns(ns):
             s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(ETH_P_ALL))
             s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+            s.setsockopt(SOL_PACKET, PACKET_AUXDATA, 1)
             s.bind((ifname, ETH_P_ALL))
         s.setblocking(False)
         self.sock = s
@@ -64,9 +71,16 @@ class Raw:
     def read(self):
         while True:
             try:
-                data, addr = self.sock.recvfrom(65536)
+                data, anc, _fl, addr = self.sock.recvmsg(65536, socket.CMSG_SPACE(20))
             except BlockingIOError:
                 return self.frames
+            for level, typ, c in anc:
+                if level == SOL_PACKET and typ == PACKET_AUXDATA and len(c) >= 20:
+                    status, _l, _s, _m, _n, tci, tpid = struct.unpack("=IIIHHHH", c[:20])
+                    if status & TP_STATUS_VLAN_VALID or tci:
+                        if not status & TP_STATUS_VLAN_TPID_VALID:
+                            tpid = 0x8100
+                        data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
             self.frames.append((data, addr[2] == PACKET_OUTGOING, time.monotonic()))
 
     def wait(self, pred, timeout):
@@ -160,14 +174,14 @@ def _set(v):
     return v if isinstance(v, list) else [v]
 
 
-def report_vteps(lab):
+def report_vteps(lab, title="logical switches, bindings, MAC tables"):
     nets = {}
     try:
         nets = {n["id"]: n["name"] for n in lab.seamctl_json("network", "list")}
         seam = {v["name"]: v for v in lab.seamctl_json("vtep", "list")}
     except Exception:  # noqa: BLE001 - seamd down: show the VTEPs anyway
         seam = {}
-    print("\n== VTEPs: logical switches, bindings, MAC tables ==")
+    print("\n== VTEPs: %s ==" % title)
     for s in lab.topo.vteps():
         db = vtep_tables(lab, s)
         sv = seam.get(s.vtep["name"], {})
@@ -211,6 +225,29 @@ def report_vteps(lab):
     sys_flush()
 
 
+def report_counters(lab):
+    """seam-vtep's datapath counters (dp/show on its unixctl socket) and
+    each SR-IOV NIC's per-VF counters (its control socket)."""
+    from .lab import build_dir
+    print("\n== Counters ==")
+    for s in lab.topo.vteps():
+        r = run(["ovs-appctl", "-t", lab.state_dir / s.name / "vtep.ctl", "dp/show"],
+                check=False, timeout=10)
+        lines = r.stdout.splitlines()
+        end = next((i for i, ln in enumerate(lines) if ln.startswith("port ")), len(lines))
+        print("%s (seam-vtep dp/show):" % s.vtep["name"])
+        for ln in lines[1:end] if r.returncode == 0 else ["  (no answer) " + r.stderr.strip()]:
+            print("  " + ln.strip())
+    for s in lab.topo.nic_servers():
+        r = run([build_dir() / "seam-sriov-nic", "ctl", lab.state_dir / s.name / "nic.ctl",
+                 "show"], check=False, timeout=10)
+        print("%s NIC (seam-sriov-nic ctl show):" % s.name)
+        for ln in (r.stdout.splitlines() if r.returncode == 0
+                   else ["(no answer) " + r.stderr.strip()]):
+            print("  " + ln.rstrip())
+    sys_flush()
+
+
 def sys_flush():
     import sys
     sys.stdout.flush()
@@ -246,15 +283,67 @@ def _ping(lab, a, b, count=3):
     return got == count, avg, "%s -> %s: %d/%d" % (a.name, b.ip, got, count)
 
 
+def _icmp_between(data, ip1, ip2):
+    """The VLAN (0: untagged) of an IPv4 ICMP frame between ip1 and ip2,
+    else None."""
+    vlan, off = 0, 12
+    if data[12:14] in (b"\x81\x00", b"\x88\xa8") and len(data) >= 18:
+        vlan, off = struct.unpack("!H", data[14:16])[0] & 0x0fff, 16
+    if data[off:off + 2] != b"\x08\x00" or len(data) < off + 22 or data[off + 11] != 1:
+        return None
+    addrs = {socket.inet_ntoa(data[off + 14:off + 18]), socket.inet_ntoa(data[off + 18:off + 22])}
+    return vlan if addrs == {ip1, ip2} else None
+
+
 def check_ping(lab, c, res):
+    """Ping both ways.  For a VM on a VF, the frames are also captured on
+    its server's PF (the wire to the TOR): they must carry the VF's VLAN, and
+    two VFs of one NIC on one VLAN must not use the wire at all (VEB)."""
     t = lab.topo
     a, b = t.vms[c.d["a"]], t.vms[c.d["b"]]
     res.name = "ping %s <-> %s" % (a.name, b.name)
-    ok1, r1, d1 = _ping(lab, a, b)
-    ok2, r2, d2 = _ping(lab, b, a)
+    # Both ends of each wire (the PF and its TOR port), incoming frames only:
+    # each frame is incoming at exactly one end, and a userspace sender's
+    # own frames may bypass the taps of its namespace.
+    wires = {}
+    for v in (a, b):
+        if v.vf is not None and v.server.name not in wires:
+            nic = v.server.nic
+            wires[v.server.name] = (Raw(lab.ns(v.server.name), nic["pf"]),
+                                    Raw(lab.ns(nic["tor"]), nic["tor_port"]))
+    try:
+        ok1, r1, d1 = _ping(lab, a, b)
+        ok2, r2, d2 = _ping(lab, b, a)
+        seen = {}
+        for srv, ends in wires.items():
+            seen[srv] = [v for w in ends for v in (_icmp_between(d, a.ip, b.ip)
+                                                   for d, o, _t in w.read() if not o)
+                         if v is not None]
+    finally:
+        for ends in wires.values():
+            for w in ends:
+                w.close()
     res.ok = ok1 and ok2
     res.rtt = "%s / %s ms" % ("%.3f" % r1 if r1 else "-", "%.3f" % r2 if r2 else "-")
-    res.detail = "%s; %s" % (d1, d2)
+    det = [d1, d2]
+    veb = (a.vf is not None and b.vf is not None and a.server is b.server
+           and a.vlan == b.vlan)
+    for srv, vlans in seen.items():
+        nic = t.servers[srv].nic
+        pf = "%s %s-%s %s" % (srv, nic["pf"], nic["tor"], nic["tor_port"])
+        if veb:
+            det.append("%s (the wire): %d ICMP frames (VEB keeps them in the NIC)"
+                       % (pf, len(vlans)))
+            res.ok = res.ok and not vlans
+            continue
+        want = {v.vlan for v in (a, b) if v.vf is not None and v.server.name == srv}
+        got = set(vlans)
+        det.append("%s (the wire): %d ICMP frames, VLAN %s" % (
+            pf, len(vlans), ",".join(str(x) for x in sorted(got)) or "-"))
+        if got != want:
+            det[-1] += " (want VLAN %s)" % ",".join(str(x) for x in sorted(want))
+            res.ok = False
+    res.detail = "; ".join(det)
 
 
 def _arp(lab, a, b, timeout=3.0):
@@ -418,11 +507,12 @@ def check_broadcast(lab, c, res):
         caps[src.name].send(frame)
         others = [v.name for v in vms if v is not src]
 
-        def all_got(_frames):
+        def all_got():
             return all(any(token in d and not o for d, o, _t in caps[n].read()) for n in others)
         deadline = t0 + 3
-        while time.monotonic() < deadline and not all_got(None):
-            time.sleep(0.01)
+        socks = [caps[n].sock for n in others]
+        while time.monotonic() < deadline and not all_got():
+            select.select(socks, [], [], 0.05)
         last = max([tt for n in others for d, o, tt in caps[n].read() if token in d and not o]
                    or [t0])
         time.sleep(0.3)                 # Late duplicates would arrive by now.
@@ -480,10 +570,12 @@ def run_checks(lab):
         print("      %s  %-26s rtt %s  (%.1f s)\n      %s" % (
             "PASS" if res.ok else "FAIL", res.name, res.rtt or "-", res.took, res.detail),
             flush=True)
+    report_vteps(lab, title="after the checks: learned MACs")
+    report_counters(lab)
     print("\n== Summary ==")
     w = max(len(r.name) for r in results) if results else 10
     for r in results:
-        print("  %s  %-*s  rtt %-34s %s" % ("PASS" if r.ok else "FAIL", w, r.name, r.rtt or "-",
+        print("  %s  %-*s  rtt %-40s %s" % ("PASS" if r.ok else "FAIL", w, r.name, r.rtt or "-",
                                            r.what))
     npass = sum(1 for r in results if r.ok)
     print("%d of %d checks passed" % (npass, len(results)), flush=True)

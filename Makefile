@@ -243,9 +243,10 @@ nic-bench: $(BUILD)/seam-sriov-nic
 #   make demo            install missing packages, build, bring the lab up,
 #                        create the intent with seamctl, check, report, tear down
 #   make demo KEEP=1     leave the lab up and print how to explore it
+#   make demo TOPOLOGY=extended   another lab/topologies/NAME.toml (or a file)
 #   make lab-check       tests/lab (root)
 .PHONY: demo lab-check
 demo:
-	@KEEP=$(KEEP) scripts/demo
+	@KEEP=$(KEEP) TOPOLOGY=$(TOPOLOGY) scripts/demo
 lab-check: all
 	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/lab

@@ -125,8 +125,16 @@ def report_topology(lab):
                 vm.tap, vm.name, vm.mac, vm.ip,
                 " (DHCP server: dnsmasq)" if vm.dhcp_server else "")))
         for port, srv in s.ports:
-            lines = ["port %s ==== %s NIC %s (physnet %s)" % (
-                port, srv.name, srv.nic["pf"], srv.nic["physnet"])]
+            if not hasattr(srv, "nic"):         # A bare-metal machine.
+                items.append(("port", ["port %s ==== bare metal %s eth0 %s %s (untagged)"
+                                       % (port, srv.name, srv.mac, srv.ip)]))
+                continue
+            gws = [g for g in t.l2gws if g["tor"] == s.name and g["port"] == port]
+            kind = ("physnet %s" % srv.nic["physnet"] if srv.nic["physnet"] else
+                    "L2 gateway %s, VLAN %s -> %s" % (
+                        gws[0]["name"], ",".join(str(x) for x in gws[0]["vlans"]),
+                        gws[0]["network"]) if gws else "no host link")
+            lines = ["port %s ==== %s NIC %s (%s)" % (port, srv.name, srv.nic["pf"], kind)]
             vfs = sorted((x for x in srv.vms if x.vf is not None), key=lambda x: x.vf)
             for j, vm in enumerate(vfs):
                 b2 = "`-- " if j == len(vfs) - 1 else "|-- "
@@ -307,10 +315,9 @@ def check_ping(lab, c, res):
     # own frames may bypass the taps of its namespace.
     wires = {}
     for v in (a, b):
-        if v.vf is not None and v.server.name not in wires:
-            nic = v.server.nic
-            wires[v.server.name] = (Raw(lab.ns(v.server.name), nic["pf"]),
-                                    Raw(lab.ns(nic["tor"]), nic["tor_port"]))
+        w = v.wire
+        if w and w[:2] not in wires:
+            wires[w[:2]] = (Raw(lab.ns(w[0]), w[1]), Raw(lab.ns(w[2]), w[3]))
     try:
         ok1, r1, d1 = _ping(lab, a, b)
         ok2, r2, d2 = _ping(lab, b, a)
@@ -328,20 +335,22 @@ def check_ping(lab, c, res):
     det = [d1, d2]
     veb = (a.vf is not None and b.vf is not None and a.server is b.server
            and a.vlan == b.vlan)
-    for srv, vlans in seen.items():
-        nic = t.servers[srv].nic
-        pf = "%s %s-%s %s" % (srv, nic["pf"], nic["tor"], nic["tor_port"])
+    for key, vlans in seen.items():
+        w = next(v.wire for v in (a, b) if v.wire and v.wire[:2] == key)
+        pf = "%s %s-%s %s" % w[:4]
         if veb:
             det.append("%s (the wire): %d ICMP frames (VEB keeps them in the NIC)"
                        % (pf, len(vlans)))
             res.ok = res.ok and not vlans
             continue
-        want = {v.vlan for v in (a, b) if v.vf is not None and v.server.name == srv}
+        want = {v.wire[4] for v in (a, b) if v.wire and v.wire[:2] == key}
         got = set(vlans)
-        det.append("%s (the wire): %d ICMP frames, VLAN %s" % (
-            pf, len(vlans), ",".join(str(x) for x in sorted(got)) or "-"))
+        det.append("%s (the wire): %d ICMP frames, %s" % (
+            pf, len(vlans), ",".join("untagged" if x == 0 else "VLAN %d" % x
+                                     for x in sorted(got)) or "none"))
         if got != want:
-            det[-1] += " (want VLAN %s)" % ",".join(str(x) for x in sorted(want))
+            det[-1] += " (want %s)" % ",".join("untagged" if x == 0 else "VLAN %d" % x
+                                               for x in sorted(want))
             res.ok = False
     res.detail = "; ".join(det)
 
@@ -492,7 +501,7 @@ def check_broadcast(lab, c, res):
     t = lab.topo
     src = t.vms[c.d["src"]]
     res.name = "broadcast from %s" % src.name
-    ingress = src.server if src.tap else t.servers[src.server.nic["tor"]]
+    ingress = src.ingress
     token = b"seam-lab-bcast-" + os.urandom(8).hex().encode()
     vms = [v for v in t.vms.values() if v.network is src.network]
     caps = {v.name: Raw(lab.ns(v.name), "eth0") for v in vms}
@@ -587,22 +596,28 @@ def explore_help(lab):
     me = "lab/seam-lab"
     if lab.prefix != "seamlab-":
         me += " --prefix " + lab.prefix
-    a = next(iter(t.vms.values()))
-    b = list(t.vms.values())[-1]
+    vms = list(t.vms.values())
+    a, b = vms[0], vms[-1]
     tor = t.tors()[0] if t.tors() else t.vteps()[0]
-    print("""
-The lab is up.  Explore it (as root):
-  %(me)s status                          namespaces, processes, seamctl status
-  %(me)s seamctl port list               the intent, through seamd's REST API
-  %(me)s seamctl vtep list
-  %(me)s exec %(a)s ping %(bip)s           any command inside a node (%(nodes)s)
-  %(me)s exec %(tor)s vtep-ctl --db=unix:%(sock)s show
-  %(me)s exec %(tor)s seam-vtep show unix:%(sock)s
-  %(me)s report                          topology and VTEP tables again
-  %(me)s check                           the checks again
-  ip netns exec %(vmns)s ping %(bip)s      namespaces are plain netns: %(pre)s<node>
-Logs and databases: %(state)s/<node>/
-Tear it down:  %(me)s down""" % {
-        "me": me, "a": a.name, "bip": b.ip, "nodes": ", ".join(t.node_names()),
-        "tor": tor.name, "sock": lab.state_dir / tor.name / "vtep.sock",
-        "vmns": lab.ns(a.name), "pre": lab.prefix, "state": lab.state_dir})
+    sock = lab.state_dir / tor.name / "vtep.sock"
+    ctl = lab.state_dir / tor.name / "vtep.ctl"
+    lines = [
+        ("namespaces, processes and seamctl status", "%s status" % me),
+        ("the intent, through seamd's REST API", "%s seamctl port list" % me),
+        ("", "%s seamctl vtep list" % me),
+        ("any command in a node (%s)" % ", ".join(t.node_names()),
+         "%s exec %s ping %s" % (me, a.name, b.ip)),
+        ("the TOR's hardware_vtep database", "%s exec %s vtep-ctl --db=unix:%s show"
+         % (me, tor.name, sock)),
+        ("its datapath counters", "ovs-appctl -t %s dp/show" % ctl),
+        ("namespaces are plain netns (%s<node>)" % lab.prefix,
+         "ip netns exec %s ping %s" % (lab.ns(a.name), b.ip)),
+        ("the report and the checks again", "%s report; %s check" % (me, me)),
+        ("logs and databases", "ls %s/*/" % lab.state_dir),
+        ("tear it down", "%s down" % me),
+    ]
+    print("\nThe lab is up.  Explore it (as root):")
+    for what, cmd in lines:
+        if what:
+            print("  # " + what)
+        print("  " + cmd)

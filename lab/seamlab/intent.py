@@ -14,6 +14,7 @@ OpenStack) would: every change is a seamctl command, printed before it runs.
 
 Running it twice changes nothing: a resource that exists (by name) is kept."""
 
+import json
 import os
 import signal
 import time
@@ -75,21 +76,45 @@ def apply(lab):
 
     say("intent: ports (DHCP first, then the VMs)")
     ports = {p["name"]: p for p in lab.seamctl_json("port", "list")}
-    vms = sorted(t.vms.values(), key=lambda v: not v.dhcp_server)
+    vms = sorted((v for v in t.vms.values() if v.port), key=lambda v: not v.dhcp_server)
     for v in vms:
         if v.name in ports:
             continue
         args = ["port", "create", v.name, "--network", v.network.name,
                 "--mac-address", v.mac, "--fixed-ip",
                 "subnet=%s,ip-address=%s" % (v.network.subnet, v.ip),
-                "--host", v.server.host, "--vnic-type", v.vnic_type, "--device-id", v.name]
+                "--host", v.host, "--vnic-type", v.vnic_type, "--device-id", v.name]
         if v.dhcp_server:
             args += ["--device-owner", "network:dhcp"]
+        elif v.baremetal:
+            args += ["--device-owner", "baremetal:none"]
         else:
             args += ["--device-owner", "compute:nova"]
         if v.vf is not None:
             args += ["--binding-profile", "physical_network=%s" % v.physnet]
+        if v.baremetal:
+            # As Ironic sends it: the switch (the VTEP's name) and its port.
+            sw = v.server.vtep["name"]
+            args += ["--binding-profile", json.dumps({"local_link_information": [
+                {"switch_id": sw, "port_id": v.baremetal["tor_port"], "switch_info": sw}]})]
         ports[v.name] = seamctl(lab, *args)
+
+    if t.l2gws:
+        say("intent: L2 gateways (a legacy VLAN domain behind a TOR port)")
+        gws = {g["name"]: g for g in lab.seamctl_json("l2gw", "list")}
+        conns = lab.seamctl_json("l2gw-connection", "list")
+        nets = {n["name"]: n["id"] for n in lab.seamctl_json("network", "list")}
+        for g in t.l2gws:
+            if g["name"] not in gws:
+                sw = t.servers[g["tor"]].vtep["name"]
+                gws[g["name"]] = seamctl(lab, "l2gw", "create", g["name"], "--device",
+                                         "name=%s,interface_names=%s|%s" % (
+                                             sw, g["port"],
+                                             "#".join(str(x) for x in g["vlans"])))
+            gid = gws[g["name"]]["id"]
+            if not any(c.get("l2_gateway_id") == gid and
+                       c.get("network_id") == nets[g["network"]] for c in conns):
+                seamctl(lab, "l2gw-connection", "create", g["name"], g["network"])
 
     say("intent: plugging the VM taps (alias = port id, as Nova plugs a VIF)")
     for v in vms:
@@ -129,7 +154,6 @@ def wait(lab, timeout=60):
     last = 0
     while True:
         r = lab.seamctl("status", "-f", "json", check=False, timeout=10)
-        import json
         try:
             vteps = json.loads(r.stdout or "[]")
         except ValueError:

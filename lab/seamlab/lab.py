@@ -72,12 +72,16 @@ def netns_list():
 
 class Lab:
     def __init__(self, topology=None, prefix=None, state_dir=None):
-        self.topo = topology if isinstance(topology, Topology) else Topology(topology)
+        """'topology': a Topology, a file, or None: the one the running lab
+        of this prefix was made from, else the default."""
         self.prefix = prefix or os.environ.get("SEAM_LAB_PREFIX", "seamlab-")
         self.state_dir = Path(state_dir or os.environ.get("SEAM_LAB_STATE")
                               or "/run/seam-lab/%s" % self.prefix.rstrip("-"))
         self.state_file = self.state_dir / "state.json"
         self.state = None
+        if topology is None and self.load_state():
+            topology = self.state.get("topology")
+        self.topo = topology if isinstance(topology, Topology) else Topology(topology)
 
     # -- names -----------------------------------------------------------
 
@@ -139,6 +143,8 @@ class Lab:
         broken or stale one is taken down first."""
         if self.load_state():
             problems = self.health()
+            if self.state.get("topology") != str(self.topo.path):
+                problems.append("it was made from %s" % self.state.get("topology"))
             if not problems:
                 say("lab %s is already up (state %s)" % (self.prefix, self.state_file))
                 return
@@ -223,10 +229,15 @@ class Lab:
                                                    s.nic["tor_port"]))
             self._veth(self.ns(s.name), s.nic["pf"], self.ns(s.nic["tor"]), s.nic["tor_port"])
         for v in t.vms.values():
-            end = v.tap if v.tap else "vf%d" % v.vf
-            say("%s: eth0 %s -- %s %s%s" % (v.name, v.mac, v.server.name, end,
-                                            "" if v.tap else " (VF %d, VLAN %d)"
-                                            % (v.vf, v.vlan)))
+            if v.baremetal:
+                end = v.baremetal["tor_port"]
+                say("%s: eth0 %s -- %s port %s (bare metal, untagged)"
+                    % (v.name, v.mac, v.server.name, end))
+            else:
+                end = v.tap if v.tap else "vf%d" % v.vf
+                say("%s: eth0 %s -- %s %s%s" % (v.name, v.mac, v.server.name, end,
+                                                "" if v.tap else " (VF %d, VLAN %d)"
+                                                % (v.vf, v.vlan)))
             vns = self.ns(v.name)
             self._veth(vns, "eth0", self.ns(v.server.name), end)
             run(["ip", "-n", vns, "link", "set", "eth0", "address", v.mac])

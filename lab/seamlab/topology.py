@@ -62,8 +62,9 @@ class Server:
                                     % (where, self.underlay_ip, topo.underlay_net))
         if self.nic:
             n = self.nic
-            for k in ("pf", "tor", "tor_port", "physnet"):
+            for k in ("pf", "tor", "tor_port"):
                 _need(n, k, where + " nic")
+            n.setdefault("physnet", None)   # None: not a Neutron host (a legacy switch)
             for k in ("pf", "tor_port"):
                 if not IFNAME_RE.match(n[k]):
                     raise TopologyError("%s: nic %s %r is not an interface name"
@@ -72,9 +73,12 @@ class Server:
 
     @property
     def ports(self):
-        """The TOR's physical ports: one per server NIC cabled to it."""
-        return [(s.nic["tor_port"], s) for s in self.topo.servers.values()
-                if s.nic and s.nic["tor"] == self.name]
+        """The TOR's physical ports: (port, server) per server NIC cabled to
+        it, (port, vm) per bare-metal machine."""
+        return ([(s.nic["tor_port"], s) for s in self.topo.servers.values()
+                 if s.nic and s.nic["tor"] == self.name]
+                + [(v.baremetal["tor_port"], v) for v in self.topo.vms.values()
+                   if v.baremetal and v.baremetal["tor"] == self.name])
 
 
 class Vm:
@@ -83,9 +87,23 @@ class Vm:
         self.name = _need(d, "name", where)
         if not NAME_RE.match(self.name):
             raise TopologyError("%s: a name is 1-20 of [a-z0-9_-]" % where)
-        self.server = topo.servers.get(_need(d, "server", where))
-        if not self.server:
-            raise TopologyError("%s: no server %r" % (where, d["server"]))
+        self.baremetal = d.get("baremetal")
+        if self.baremetal:
+            # A bare-metal machine: its own NIC cabled to a TOR port, untagged.
+            for k in ("tor", "tor_port"):
+                _need(self.baremetal, k, where + " baremetal")
+            tor = topo.servers.get(self.baremetal["tor"])
+            if not tor or not tor.vtep or tor.vtep["mode"] != "tor":
+                raise TopologyError("%s: baremetal tor %r is not a server with a tor VTEP"
+                                    % (where, self.baremetal["tor"]))
+            if not IFNAME_RE.match(self.baremetal["tor_port"]):
+                raise TopologyError("%s: tor_port is not an interface name" % where)
+            self.server = tor
+        else:
+            self.server = topo.servers.get(_need(d, "server", where))
+            if not self.server:
+                raise TopologyError("%s: no server %r" % (where, d["server"]))
+        self.port = bool(d.get("port", True))   # False: no Neutron port (a legacy host)
         self.network = topo.networks.get(_need(d, "network", where))
         if not self.network:
             raise TopologyError("%s: no network %r" % (where, d["network"]))
@@ -100,9 +118,11 @@ class Vm:
         self.tap = d.get("tap")
         self.vf = d.get("vf")
         self.vlan = d.get("vlan")
-        if (self.tap is None) == (self.vf is None):
-            raise TopologyError("%s: give either 'tap' or 'vf'" % where)
-        if self.tap is not None:
+        if sum(x is not None for x in (self.tap, self.vf, self.baremetal)) != 1:
+            raise TopologyError("%s: give one of 'tap', 'vf' or 'baremetal'" % where)
+        if self.baremetal:
+            pass
+        elif self.tap is not None:
             if not (self.server.vtep and self.server.vtep["mode"] == "hypervisor"):
                 raise TopologyError("%s: a tap needs a hypervisor VTEP on %s"
                                     % (where, self.server.name))
@@ -119,15 +139,39 @@ class Vm:
 
     @property
     def kind(self):
-        return "tap" if self.tap else "vf"
+        return "tap" if self.tap else "vf" if self.vf is not None else "baremetal"
 
     @property
     def vnic_type(self):
-        return "normal" if self.tap else "direct"
+        return {"tap": "normal", "vf": "direct", "baremetal": "baremetal"}[self.kind]
 
     @property
     def physnet(self):
         return self.server.nic["physnet"] if self.vf is not None else None
+
+    @property
+    def host(self):
+        return self.name if self.baremetal else self.server.host
+
+    @property
+    def ingress(self):
+        """The server whose VTEP this VM's frames enter."""
+        if self.tap:
+            return self.server
+        if self.baremetal:
+            return self.server
+        return self.server.topo.servers[self.server.nic["tor"]]
+
+    @property
+    def wire(self):
+        """(node, ifname, tor node, tor port, VLAN on it) of the cable to the
+        TOR, or None for a tap."""
+        if self.baremetal:
+            return (self.name, "eth0", self.server.name, self.baremetal["tor_port"], 0)
+        if self.vf is not None:
+            n = self.server.nic
+            return (self.server.name, n["pf"], n["tor"], n["tor_port"], self.vlan)
+        return None
 
 
 class Network:
@@ -221,12 +265,29 @@ class Topology:
             if v.name in self.vms or v.name in self.servers or v.name == "fabric":
                 raise TopologyError("vm %r: the name is taken" % v.name)
             self.vms[v.name] = v
-            v.server.vms.append(v)
+            if not v.baremetal:
+                v.server.vms.append(v)
         for s in self.servers.values():
             vfs = [v.vf for v in s.vms if v.vf is not None]
             if sorted(vfs) != list(range(len(vfs))):
                 raise TopologyError("server %r: VFs must be numbered 0..N-1 (%s)"
                                     % (s.name, vfs))
+        self.l2gws = []
+        for gd in d.get("l2gw", []):
+            where = "l2gw %r" % gd.get("name")
+            _need(gd, "name", where)
+            tor = self.servers.get(_need(gd, "tor", where))
+            if not tor or not tor.vtep or tor.vtep["mode"] != "tor":
+                raise TopologyError("%s: tor %r is not a server with a tor VTEP"
+                                    % (where, gd["tor"]))
+            if not any(p == gd.get("port") for p, _x in tor.ports):
+                raise TopologyError("%s: %s has no port %r" % (where, tor.name, gd.get("port")))
+            if _need(gd, "network", where) not in self.networks:
+                raise TopologyError("%s: no network %r" % (where, gd["network"]))
+            for v in _need(gd, "vlans", where, list):
+                if not isinstance(v, int) or not 1 <= v <= 4094:
+                    raise TopologyError("%s: VLANs are 1..4094" % where)
+            self.l2gws.append(gd)
         self.checks = [Check(cd, self, i + 1) for i, cd in enumerate(d.get("check", []))]
 
     # -- derived ---------------------------------------------------------
@@ -252,6 +313,8 @@ class Topology:
         """(host, physnet, vtep name, port) of every NIC."""
         out = []
         for s in self.nic_servers():
+            if not s.nic["physnet"]:
+                continue
             tor = self.servers[s.nic["tor"]]
             out.append((s.host, s.nic["physnet"], tor.vtep["name"], s.nic["tor_port"]))
         return out

@@ -180,6 +180,25 @@ def test_demo_flow(lab):
     assert "9 of 9 checks passed" in r.stdout
 
 
+def test_extended_topology(tmp_path):
+    """The extended lab: a bare-metal server and a legacy VLAN domain (an L2
+    gateway) behind the TOR, besides the original lab."""
+    _require()
+    cli = LabCli(tmp_path, topology=REPO / "lab" / "topologies" / "extended.toml")
+    try:
+        cli("up")
+        r = cli("intent")
+        assert "$ seamctl l2gw-connection create legacy net1" in r.stdout, r.stdout
+        cli("wait", "60")
+        r = cli("check", check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "bm1 eth0-tor p4 (the wire): 16 ICMP frames, untagged" in r.stdout
+        assert "legacy trunk-tor p5 (the wire): 16 ICMP frames, VLAN 100" in r.stdout
+    finally:
+        cli("down", check=False)
+    assert not cli.namespaces()
+
+
 def test_bad_topology(tmp_path):
     _require()
     bad = tmp_path / "bad.toml"

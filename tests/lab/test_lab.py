@@ -153,6 +153,30 @@ def test_stale_namespaces_without_state(lab):
     assert lab("status").returncode == 0
 
 
+def test_down_after_up_was_killed(lab):
+    """seam-lab itself killed -9 half-way through `up`: the state file it
+    wrote as it went lets `down` remove what was made; a new `up` works."""
+    cmd = ["/usr/bin/python3", str(SEAM_LAB), "--prefix", lab.prefix,
+           "--state-dir", str(lab.state), "up"]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True,
+                         env=dict(os.environ, SEAM_BUILD=str(BUILD)))
+    for line in p.stdout:               # Kill it once the daemons start.
+        if "started seamd" in line:
+            break
+    p.kill()
+    p.wait()
+    p.stdout.close()
+    st = lab.state_json()
+    assert not st["complete"] and st["procs"]
+    r = lab("status", check=False)
+    assert r.returncode == 1 and "`up` did not finish" in r.stdout, r.stdout
+    lab("down")
+    assert lab.namespaces() == set()
+    assert not any(alive(q["pid"], q["starttime"]) for q in st["procs"])
+    lab("up")
+    assert lab("status").returncode == 0
+
+
 def test_state_file_lost(lab):
     """down without its state file still removes every namespace and what
     runs inside them."""

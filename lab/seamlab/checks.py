@@ -588,7 +588,12 @@ def run_checks(lab):
                                            r.what))
     npass = sum(1 for r in results if r.ok)
     print("%d of %d checks passed" % (npass, len(results)), flush=True)
-    return npass == len(results)
+    # A daemon that crashed during the checks fails the run even if the
+    # traffic found its way.
+    problems = lab.health() + ["sanitizer report %s" % f for f in lab.sanitizer_reports()]
+    for pr in problems:
+        print("PROBLEM: " + pr, flush=True)
+    return npass == len(results) and not problems
 
 
 def explore_help(lab):

@@ -79,7 +79,7 @@ class Lab:
                               or "/run/seam-lab/%s" % self.prefix.rstrip("-"))
         self.state_file = self.state_dir / "state.json"
         self.state = None
-        if topology is None and self.load_state():
+        if self.load_state() and topology is None:
             topology = self.state.get("topology")
         self.topo = topology if isinstance(topology, Topology) else Topology(topology)
 
@@ -252,8 +252,14 @@ class Lab:
         log = d / ("%s.out" % name)
         out = open(log, "ab")
         cmd = ["ip", "netns", "exec", self.ns(node)] + [str(a) for a in argv]
+        # A sanitizer build (SEAM_BUILD=build-san) reports into the node's
+        # directory; `down` lists the reports.
+        env = dict(os.environ)
+        env["ASAN_OPTIONS"] = "detect_leaks=1:log_path=%s" % (d / ("%s.asan" % name))
+        env["UBSAN_OPTIONS"] = "print_stacktrace=1:halt_on_error=1:log_path=%s" % (
+            d / ("%s.ubsan" % name))
         p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=out, stderr=out,
-                             start_new_session=True)
+                             start_new_session=True, env=env)
         out.close()
         st = None
         for _ in range(50):
@@ -474,6 +480,16 @@ class Lab:
         left = netns_list() & names
         if left:
             raise LabError("namespaces left behind: %s" % ", ".join(sorted(left)))
+        reports = self.sanitizer_reports()
+        if reports:
+            raise LabError("sanitizer reports (the lab is down):\n%s" % "\n".join(
+                "--- %s\n%s" % (f, f.read_text(errors="replace")[:3000]) for f in reports))
+
+    def sanitizer_reports(self):
+        if not self.state_dir.exists():
+            return []
+        return sorted(list(self.state_dir.glob("*/*.asan.*"))
+                      + list(self.state_dir.glob("*/*.ubsan.*")))
 
     # -- exec ----------------------------------------------------------------
 

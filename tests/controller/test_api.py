@@ -388,10 +388,13 @@ def test_token_auth(seamd_factory):
     s.token = None
     r = s.get("/v2.0/networks")
     assert r.status_code == 401
+    assert r.json()["error"]["code"] == 401
+    assert s.get("/").status_code == 200        # Version discovery is open.
+    assert s.post(NET, {"network": {"name": "x"}}).status_code == 401
     s.token = "s3cre"
     assert s.get("/v2.0/networks").status_code == 401
     s.token = "s3cret"
-    assert s.get("/v2.0/networks").status_code == 200
+    assert s.get("/v2.0/networks").json() == {"networks": []}
 
 
 def test_body_limit(seamd_factory):

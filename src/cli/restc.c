@@ -280,6 +280,11 @@ restc_request(struct restc *restc, const char *method, const char *path,
             error = -ETIMEDOUT;
             *errorp = xasprintf("%s: no reply within %d ms", restc->url,
                                 restc->timeout_ms);
+        } else if (call.have_req_error
+                   && call.req_error == EVREQ_HTTP_DATA_TOO_LONG) {
+            error = -EFBIG;
+            *errorp = xasprintf("%s: the reply is larger than %d MiB",
+                                restc->url, RESTC_MAX_BODY_SIZE >> 20);
         } else if (restc_probe(restc, errorp)) {
             error = -ECONNREFUSED;
         } else {

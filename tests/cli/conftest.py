@@ -16,6 +16,7 @@ SEAM_BUILD selects the build (build/ by default)."""
 import importlib.util
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
@@ -43,6 +44,46 @@ def _seamctl_built():
         pytest.skip("%s not built (run `make`)" % seamctl_path())
 
 
+def _descendants(pid):
+    """The pids of 'pid's descendants (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _stop(pids, timeout=10.0):
+    """SIGTERM each of 'pids' still alive, SIGKILL those left after
+    'timeout' seconds."""
+    def alive():
+        return [p for p in pids if os.path.exists("/proc/%d" % p)
+                and not open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0] == "Z"]
+    for p in alive():
+        try:
+            os.kill(p, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + timeout
+    while alive() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for p in alive():
+        try:
+            os.kill(p, signal.SIGKILL)
+        except OSError:
+            pass
+
+
 @pytest.fixture(scope="session")
 def neutron():
     if os.geteuid() != 0:
@@ -61,13 +102,20 @@ def neutron():
             p.stdout, p.stderr)
         yield Api("neutron", "http://127.0.0.1:%d" % port)
     finally:
+        # The script's "down" kills neutron-server and mariadbd, not
+        # neutron-server's rpc and periodic workers (the periodic one even
+        # ignores SIGTERM): stop the whole tree, by pid.
+        pids = []
+        for name in ("neutron.pid", "run/my.pid"):
+            try:
+                with open(os.path.join(state, name)) as f:
+                    pid = int(f.read().split()[0])
+                pids += [pid] + _descendants(pid)
+            except (OSError, ValueError, IndexError):
+                pass
         subprocess.run(["bash", str(NEUTRON_SCRIPT), "down", state],
                        capture_output=True, timeout=60)
-        # mariadbd takes a moment to exit; its files go with the dir.
-        for _ in range(50):
-            if not os.path.exists(os.path.join(state, "run", "my.pid")):
-                break
-            time.sleep(0.1)
+        _stop(pids)
         shutil.rmtree(state, ignore_errors=True)
 
 

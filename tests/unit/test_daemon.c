@@ -271,9 +271,15 @@ test_db_open(void **state)
     daemon_db_close(db);
     daemon_db_close(NULL);
 
-    /* Not a database file. */
-    assert_int_equal(daemon_db_open(schema, NULL, &db), -EIO);
+    /* Not a database file (in the test's directory: opening one leaves a
+     * lock file beside it). */
+    char *not_db = xasprintf("%s/not.db", f->dir);
+    FILE *nf = fopen(not_db, "w");
+    fputs("{\"this\": \"is a schema, not a log\"}\n", nf);
+    fclose(nf);
+    assert_int_equal(daemon_db_open(not_db, schema, &db), -EIO);
     assert_null(db);
+    free(not_db);
 
     free(path);
     free(schema);

@@ -22,6 +22,8 @@
 LOG_MODULE(nic_ctl);
 
 #define MAX_WORDS 64
+#define CLIENT_TIMEOUT_S 10             /* To send a command and read the
+                                         * answer. */
 
 struct ctl_client {
     struct list node;                   /* In nic_ctl's 'clients'. */
@@ -104,7 +106,7 @@ client_write_cb(struct bufferevent *bev, void *aux)
 static void
 client_event_cb(struct bufferevent *bev, short what, void *aux)
 {
-    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+    if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
         client_free(aux);
     }
 }
@@ -134,6 +136,9 @@ accept_cb(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
     ctl->n_clients++;
     bufferevent_setcb(c->bev, client_read_cb, client_write_cb,
                       client_event_cb, c);
+    struct timeval tv = { CLIENT_TIMEOUT_S, 0 };
+    bufferevent_set_timeouts(c->bev, &tv, &tv);
+    bufferevent_setwatermark(c->bev, EV_READ, 0, NIC_CTL_LINE_MAX + 2);
     bufferevent_enable(c->bev, EV_READ);
 }
 

@@ -8,7 +8,8 @@
  *
  * The server runs on the caller's libevent loop and executes commands with
  * nic_command(); at most NIC_CTL_MAX_CLIENTS at once (others are closed at
- * once).  Errors: 0 or -errno. */
+ * once), each closed after 10 s without a whole command.  Errors: 0 or
+ * -errno. */
 #ifndef SEAM_NIC_CTL_H
 #define SEAM_NIC_CTL_H 1
 

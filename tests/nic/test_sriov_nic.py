@@ -337,3 +337,23 @@ def test_adopted_veths(lab):
     assert (ts.lines[-1]["vlan.id"], ts.lines[-1]["vlan.priority"]) == ("2901", "1")
     assert lab.nic.stop() == 0
     assert "n0" in nn.run(["ip", "-n", lab.host, "-o", "link"]).stdout
+
+
+def test_trust_lets_a_vf_see_unknown_unicast(lab):
+    nic = lab.start()
+    tor = lab.raw(lab.tor, "tor0")
+    vm1 = lab.raw(lab.vms[0], "pf0v0")
+    vm2 = lab.raw(lab.vms[1], "pf0v1")
+    stranger = "02:29:00:00:00:77"
+    tor.send(frame(stranger, TOR_MAC, vlan=2901))
+    tor.send(nn.marker(TOR_MAC, tag=2901))
+    assert vm2.collect_until(nn.is_marker) == []
+    assert vm1.collect_until(nn.is_marker) == []
+    assert nic.show()["stats"]["drops"]["no_dst"] == 1
+    nic.ctl("set", "pf0", "vf", "1", "trust", "on")
+    assert "trust on" in nic.ctl("show").stdout
+    tor.send(frame(stranger, TOR_MAC, vlan=2901))
+    tor.send(nn.marker(TOR_MAC, tag=2901, seq=1))
+    got = vm2.collect_until(lambda b: nn.is_marker(b, 1))
+    assert [Ether(f).dst for f in got] == [stranger]
+    assert vm1.collect_until(lambda b: nn.is_marker(b, 1)) == []   # VF0: trust off

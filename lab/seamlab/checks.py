@@ -16,7 +16,7 @@ import socket
 import struct
 import time
 
-from .lab import run, say
+from .lab import run
 
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003

@@ -278,7 +278,9 @@ class Lab:
                 raise LabError("%s exited (rc=%s) while starting; its output:\n%s"
                                % (name, p.returncode, log.read_text(errors="replace")[-2000:]))
             try:
-                ok = ready(rec)
+                # Its pidfile names it (`ip netns exec` execs: same pid) and
+                # it answers as 'what' says.
+                ok = (not pidfile or self._pidfile_is(pidfile, p.pid)) and ready(rec)
             except Exception:  # noqa: BLE001 - not ready yet
                 ok = False
             if ok:
@@ -313,8 +315,6 @@ class Lab:
             argv.append("--network-vlan-ranges=" + ",".join(t.controller["network_vlan_ranges"]))
 
         def seamd_ready(rec):
-            if not self._pidfile_is(d / "seamd.pid", rec["pid"]):
-                return False
             # 3 = cannot reach; 0/1 = it answered.
             return self.seamctl("status", check=False, timeout=5).returncode in (0, 1)
         self._spawn("seamd", c.name, argv, d / "seamd.pid", seamd_ready,

@@ -195,7 +195,7 @@ def report_vteps(lab, title="logical switches, bindings, MAC tables"):
         sv = seam.get(s.vtep["name"], {})
         print("%s (%s, tunnel IP %s) seamd session: %s, in sync: %s%s" % (
             s.vtep["name"], s.vtep["mode"], s.underlay_ip, sv.get("connection_state", "?"),
-            sv.get("in_sync", "?"),
+            json.dumps(sv["in_sync"]) if "in_sync" in sv else "?",
             ", " + sv["status_detail"] if sv.get("status_detail") else ""))
         if db is None:
             print("  (its OVSDB server does not answer)")
@@ -291,16 +291,22 @@ def _ping(lab, a, b, count=3):
     return got == count, avg, "%s -> %s: %d/%d" % (a.name, b.ip, got, count)
 
 
-def _icmp_between(data, ip1, ip2):
-    """The VLAN (0: untagged) of an IPv4 ICMP frame between ip1 and ip2,
-    else None."""
+def _frame_between(data, ip1, ip2):
+    """("icmp"|"arp", VLAN (0: untagged)) of an IPv4 ICMP or an ARP frame
+    between ip1 and ip2, else None."""
     vlan, off = 0, 12
     if data[12:14] in (b"\x81\x00", b"\x88\xa8") and len(data) >= 18:
         vlan, off = struct.unpack("!H", data[14:16])[0] & 0x0fff, 16
-    if data[off:off + 2] != b"\x08\x00" or len(data) < off + 22 or data[off + 11] != 1:
+    et, p = data[off:off + 2], off + 2
+    if et == b"\x08\x00" and len(data) >= p + 20 and data[p + 9] == 1:
+        kind, a, b = "icmp", data[p + 12:p + 16], data[p + 16:p + 20]
+    elif et == b"\x08\x06" and len(data) >= p + 28:
+        kind, a, b = "arp", data[p + 14:p + 18], data[p + 24:p + 28]
+    else:
         return None
-    addrs = {socket.inet_ntoa(data[off + 14:off + 18]), socket.inet_ntoa(data[off + 18:off + 22])}
-    return vlan if addrs == {ip1, ip2} else None
+    if {socket.inet_ntoa(a), socket.inet_ntoa(b)} != {ip1, ip2}:
+        return None
+    return kind, vlan
 
 
 def check_ping(lab, c, res):
@@ -322,10 +328,10 @@ def check_ping(lab, c, res):
         ok1, r1, d1 = _ping(lab, a, b)
         ok2, r2, d2 = _ping(lab, b, a)
         seen = {}
-        for srv, ends in wires.items():
-            seen[srv] = [v for w in ends for v in (_icmp_between(d, a.ip, b.ip)
+        for key, ends in wires.items():
+            seen[key] = [f for w in ends for f in (_frame_between(d, a.ip, b.ip)
                                                    for d, o, _t in w.read() if not o)
-                         if v is not None]
+                         if f is not None]
     finally:
         for ends in wires.values():
             for w in ends:
@@ -335,19 +341,21 @@ def check_ping(lab, c, res):
     det = [d1, d2]
     veb = (a.vf is not None and b.vf is not None and a.server is b.server
            and a.vlan == b.vlan)
-    for key, vlans in seen.items():
+    for key, frames in seen.items():
         w = next(v.wire for v in (a, b) if v.wire and v.wire[:2] == key)
         pf = "%s %s-%s %s" % w[:4]
+        icmp = [vl for k, vl in frames if k == "icmp"]
         if veb:
+            # ARP requests are broadcasts: the VEB floods them to the wire too.
             det.append("%s (the wire): %d ICMP frames (VEB keeps them in the NIC)"
-                       % (pf, len(vlans)))
-            res.ok = res.ok and not vlans
+                       % (pf, len(icmp)))
+            res.ok = res.ok and not icmp
             continue
         want = {v.wire[4] for v in (a, b) if v.wire and v.wire[:2] == key}
-        got = set(vlans)
-        det.append("%s (the wire): %d ICMP frames, %s" % (
-            pf, len(vlans), ",".join("untagged" if x == 0 else "VLAN %d" % x
-                                     for x in sorted(got)) or "none"))
+        got = {vl for _k, vl in frames}
+        det.append("%s (the wire): %d ICMP + %d ARP frames, %s" % (
+            pf, len(icmp), len(frames) - len(icmp),
+            ",".join("untagged" if x == 0 else "VLAN %d" % x for x in sorted(got)) or "none"))
         if got != want:
             det[-1] += " (want %s)" % ",".join("untagged" if x == 0 else "VLAN %d" % x
                                                for x in sorted(want))
@@ -564,6 +572,13 @@ CHECKS = {"ping": check_ping, "arp": check_arp, "dhcp": check_dhcp,
 def run_checks(lab):
     checks = lab.topo.checks
     results = []
+    # A VM that leases its address but that no DHCP check covers gets its
+    # port's address now, so the other checks can use it.
+    leased = {n for c in checks if c.kind == "dhcp" for n in c.d["vms"]}
+    for v in lab.topo.vms.values():
+        if v.dhcp and v.name not in leased:
+            run(["ip", "-n", lab.ns(v.name), "addr", "replace", "%s/%d" % (
+                v.ip, v.network.cidr.prefixlen), "dev", "eth0"], check=False)
     print("\n== Checks ==", flush=True)
     for i, c in enumerate(checks):
         res = Result(c.kind, c.what)

@@ -5,6 +5,7 @@ so it runs beside a `make demo` or another test."""
 
 import json
 import os
+import re
 import signal
 import subprocess
 import time
@@ -197,11 +198,38 @@ def test_demo_flow(lab):
     assert lab("intent").stdout.count("$ seamctl") == 0      # Idempotent.
     lab("wait", "60")
     r = lab("report")
-    assert "tor1 (tor, tunnel IP 10.99.0.1) seamd session: connected, in sync: True" in r.stdout
+    assert "tor1 (tor, tunnel IP 10.99.0.1) seamd session: connected, in sync: true" in r.stdout
     assert "p2 vlan 2901, p3 vlan 2900" in r.stdout, r.stdout
     r = lab("check", check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "9 of 9 checks passed" in r.stdout
+
+
+def test_checks_fail_on_a_broken_lab(tmp_path):
+    """The checks are not vacuous: VM4's VF moved to VLAN 2902 (no segment
+    has it) fails the ping through it and says what the wire carried."""
+    _require()
+    text = (REPO / "lab" / "topologies" / "default.toml").read_text()
+    text = text[:text.index("# The checks")] + (
+        '[[check]]\nkind = "ping"\na = "vm1"\nb = "vm4"\n\n'
+        '[[check]]\nkind = "ping"\na = "vm2"\nb = "vm3"\n')
+    topo = tmp_path / "broken.toml"
+    topo.write_text(text)
+    cli = LabCli(tmp_path, topology=topo)
+    try:
+        cli("up")
+        cli("intent")
+        cli("wait", "60")
+        cli("exec", "server3", "seam-sriov-nic", "ctl", cli.state / "server3" / "nic.ctl",
+            "set", "pf0", "vf", "0", "vlan", "2902")
+        r = cli("check", check=False)
+        assert r.returncode == 1, r.stdout
+        assert "1 of 2 checks passed" in r.stdout, r.stdout
+        assert "FAIL  ping vm1 <-> vm4" in r.stdout
+        assert "VLAN 2902 (want VLAN 2900)" in r.stdout, r.stdout
+    finally:
+        cli("down", check=False)
+    assert not cli.namespaces()
 
 
 def test_extended_topology(tmp_path):
@@ -216,8 +244,10 @@ def test_extended_topology(tmp_path):
         cli("wait", "60")
         r = cli("check", check=False)
         assert r.returncode == 0, r.stdout + r.stderr
-        assert "bm1 eth0-tor p4 (the wire): 16 ICMP frames, untagged" in r.stdout
-        assert "legacy trunk-tor p5 (the wire): 16 ICMP frames, VLAN 100" in r.stdout
+        assert re.search(r"bm1 eth0-tor p4 \(the wire\): 16 ICMP \+ \d+ ARP frames, untagged;",
+                         r.stdout), r.stdout
+        assert re.search(r"legacy trunk-tor p5 \(the wire\): 16 ICMP \+ \d+ ARP frames, VLAN 100;",
+                         r.stdout), r.stdout
     finally:
         cli("down", check=False)
     assert not cli.namespaces()

@@ -405,26 +405,17 @@ update_row(struct ovsdb_client_txn **txn, struct reconcile *r, const char *table
     }
 }
 
-/* The status of something bound on 'n' VTEPs: "ACTIVE", "DOWN" or "ERROR",
- * and why in '*detail' (a new string). */
+/* The status of 'n' VTEPs for what they carry: "ERROR" if one refused our
+ * transaction, "DOWN" if one is not in sync, else "ACTIVE"; why in
+ * '*detail' (a new string). */
 static const char *
-bound_status(struct reconcile *r, const struct uuid *source, char *const *vteps,
-             size_t n, char **detail)
+vteps_status(struct reconcile *r, const char *const *vteps, size_t n, char **detail)
 {
     for (size_t i = 0; i < n; i++) {
         struct rvtep *v = find_rvtep(r, vteps[i]);
         if (v && v->error) {
             *detail = xasprintf("VTEP %s refused: %s", v->name, v->error);
             return "ERROR";
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct rvtep *v = find_rvtep(r, vteps[i]);
-        for (size_t j = 0; v && j < v->n_problems; j++) {
-            if (uuid_equals(&v->problems[j].source, source)) {
-                *detail = xstrdup(v->problems[j].text);
-                return "DOWN";
-            }
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -438,12 +429,60 @@ bound_status(struct reconcile *r, const struct uuid *source, char *const *vteps,
     return "ACTIVE";
 }
 
+/* The status of what NB row 'source' binds on 'n' VTEPs: vteps_status(),
+ * but "DOWN" with the problem when a VTEP cannot take its binding. */
+static const char *
+bound_status(struct reconcile *r, const struct uuid *source, const char *const *vteps,
+             size_t n, char **detail)
+{
+    const char *st = vteps_status(r, vteps, n, detail);
+    if (!strcmp(st, "ERROR")) {
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct rvtep *v = find_rvtep(r, vteps[i]);
+        for (size_t j = 0; v && j < v->n_problems; j++) {
+            if (uuid_equals(&v->problems[j].source, source)) {
+                free(*detail);
+                *detail = xstrdup(v->problems[j].text);
+                return "DOWN";
+            }
+        }
+    }
+    return st;
+}
+
+/* vteps_status() of a network's VTEPs, computed once per pass. */
+struct net_status {
+    struct hmap_node node;
+    const struct desired_net *net;
+    const char *status;
+    char *detail;
+};
+
+static const struct net_status *
+net_status(struct reconcile *r, struct hmap *cache, const struct desired_net *dn)
+{
+    struct net_status *ns;
+    HMAP_FOR_EACH_WITH_HASH (ns, node, hash_uint64((uintptr_t) dn, 0), cache) {
+        if (ns->net == dn) {
+            return ns;
+        }
+    }
+    ns = xzalloc(sizeof *ns);
+    ns->net = dn;
+    ns->status = vteps_status(r, dn->members, dn->n_members, &ns->detail);
+    hmap_insert(cache, &ns->node, hash_uint64((uintptr_t) dn, 0));
+    return ns;
+}
+
 static void
 write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired *d,
             struct ovsdb_client_txn **txn)
 {
     const struct ovsdb_table *t = dbrow_table(nb, "Port");
     const struct ovsdb_row *row;
+    struct hmap cache = HMAP_INITIALIZER(&cache);
     if (!t) {
         return;
     }
@@ -454,7 +493,16 @@ write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired
         if (!p || !p->n_vteps) {
             detail = xstrdup(p && p->problem ? p->problem : "");
         } else {
-            status = bound_status(r, &p->uuid, p->vteps, p->n_vteps, &detail);
+            /* Bound where it is, and its MAC on every VTEP of its network. */
+            status = bound_status(r, &p->uuid, (const char *const *) p->vteps,
+                                  p->n_vteps, &detail);
+            const struct net_status *ns = p->net ? net_status(r, &cache, p->net) : NULL;
+            if (ns && strcmp(status, "ERROR") && strcmp(ns->status, "ACTIVE")
+                && (!strcmp(ns->status, "ERROR") || !strcmp(status, "ACTIVE"))) {
+                status = ns->status;
+                free(detail);
+                detail = xstrdup(ns->detail);
+            }
         }
         json_t *cols = json_object();
         put_if_changed(row, cols, "status", json_string(status));
@@ -462,6 +510,12 @@ write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired
         free(detail);
         update_row(txn, r, "Port", row, cols);
     }
+    struct net_status *ns;
+    HMAP_FOR_EACH_POP (ns, node, &cache) {
+        free(ns->detail);
+        free(ns);
+    }
+    hmap_destroy(&cache);
 }
 
 static void
@@ -475,7 +529,7 @@ write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired 
     }
     HMAP_FOR_EACH (row, hmap_node, &t->rows) {
         const struct uuid *u = ovsdb_row_get_uuid(row);
-        char **vteps = NULL;
+        const char **vteps = NULL;
         size_t n = 0;
         struct desired_vtep *dv;
         HMAP_FOR_EACH (dv, node, &d->vteps) {

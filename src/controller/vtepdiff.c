@@ -359,7 +359,7 @@ diff_ucast(struct diff *d)
         if (!x->want) {
             continue;
         }
-        HMAP_FOR_EACH (m, node, &x->want->macs) {
+        DESIRED_LS_FOR_EACH_MAC (m, x->want) {
             if (!was_seen(d, m)) {
                 op(d, json_pack("{s s s s s {s s s O s o s s}}", "op", "insert",
                                 "table", "Ucast_Macs_Remote", "row", "MAC", m->mac,
@@ -374,7 +374,7 @@ diff_ucast(struct diff *d)
 
 static bool
 set_matches(const struct diff *d, const struct ovsdb_row *set,
-            char *const *ips, size_t n)
+            const char *const *ips, size_t n)
 {
     const struct ovsdb_datum *locs = set ? dbrow_datum(set, "locators") : NULL;
     if (!locs || locs->n != n) {
@@ -395,7 +395,7 @@ set_matches(const struct diff *d, const struct ovsdb_row *set,
 
 /* Returns a new reference to a Physical_Locator_Set of exactly 'ips'. */
 static json_t *
-locator_set_ref(struct diff *d, char *const *ips, size_t n)
+locator_set_ref(struct diff *d, const char *const *ips, size_t n)
 {
     const struct ovsdb_table *t = dbrow_table(d->db, "Physical_Locator_Set");
     const struct ovsdb_row *row;

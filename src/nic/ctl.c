@@ -150,7 +150,7 @@ nic_ctl_create(struct event_base *base, struct nic *nic, const char *path)
         log_err("%s: control socket path too long", path);
         return NULL;
     }
-    strcpy(sun.sun_path, path);
+    memcpy(sun.sun_path, path, strlen(path) + 1);
     (void) unlink(path);
     struct nic_ctl *ctl = xzalloc(sizeof *ctl);
     ctl->nic = nic;
@@ -192,7 +192,7 @@ nic_ctl_client(const char *path, int argc, char **argv)
         fprintf(stderr, "%s: control socket path too long\n", path);
         return 2;
     }
-    strcpy(sun.sun_path, path);
+    memcpy(sun.sun_path, path, strlen(path) + 1);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (struct sockaddr *) &sun, sizeof sun) < 0) {
         fprintf(stderr, "%s: cannot connect: %s (is seam-sriov-nic "

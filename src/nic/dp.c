@@ -1,4 +1,5 @@
-/* nic_dp: AF_PACKET burst I/O of seam-sriov-nic (see dp.h). packet(7). */
+/* nic_dp: AF_PACKET burst I/O of seam-sriov-nic (see dp.h).  packet(7),
+ * Documentation/networking/packet_mmap.rst (TPACKET_V2). */
 #include "nic/dp.h"
 
 #include <arpa/inet.h>
@@ -7,6 +8,7 @@
 #include <linux/if_packet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <sys/uio.h>
 #include <time.h>
@@ -22,8 +24,27 @@ LOG_MODULE(nic_dp);
 #define PACKET_IGNORE_OUTGOING 23
 #endif
 
-#define CMSG_BYTES CMSG_SPACE(sizeof (struct tpacket_auxdata))
 #define SOCK_BUF_BYTES (4 * 1024 * 1024)
+#define RING_BLOCK_BYTES (64 * 1024)    /* A multiple of the page size. */
+#define RING_BLOCKS_VF 16               /* Per VF port ... */
+#define RING_BLOCKS_PF 32               /* ... and for the PF. */
+/* Where the frame's data starts in a ring slot: the header, then the
+ * sockaddr_ll, aligned (what the kernel puts at tp_mac without
+ * PACKET_RESERVE). */
+#define RING_HDR_BYTES (TPACKET_ALIGN(sizeof (struct tpacket2_hdr)) \
+                        + TPACKET_ALIGN(sizeof (struct sockaddr_ll)) + 16)
+
+/* One port's TPACKET_V2 receive ring: 'n_slots' slots of 'slot_size'
+ * bytes; the kernel fills them in order, we read from 'head'. */
+struct rx_ring {
+    uint8_t *mem;                       /* mmap()ed; 'size' bytes. */
+    size_t size;
+    uint32_t slot_size;
+    uint32_t block_size;                /* Slots do not straddle blocks. */
+    uint32_t slots_per_block;
+    uint32_t n_slots;
+    uint32_t head;                      /* Next slot to read. */
+};
 
 /* One frame to send: up to three pieces (dst+src, tag, rest). */
 struct tx_msg {
@@ -43,19 +64,50 @@ struct nic_dp {
     unsigned int n_ports;               /* n_vfs + 1; the PF is last. */
     uint32_t frame_max;
     int *fds;                           /* Per port. */
+    struct rx_ring *rings;              /* Per port. */
     struct tx_queue *txq;               /* Per port. */
     uint64_t *tx_pending;               /* Bitmap of ports with a queue. */
-
-    /* The receive burst, set up once. */
-    uint8_t *rx_buf;                    /* NIC_DP_BURST * frame_max. */
-    struct mmsghdr rx_msgs[NIC_DP_BURST];
-    struct iovec rx_iov[NIC_DP_BURST];
-    struct sockaddr_ll rx_addr[NIC_DP_BURST];
-    uint8_t rx_cmsg[NIC_DP_BURST][CMSG_BYTES] __attribute__((aligned(8)));
 };
 
+/* Sets up the TPACKET_V2 receive ring of 'fd' in 'r', with slots for
+ * frames of up to 'frame_max' bytes.  Returns 0 or -errno. */
 static int
-open_port(int ifindex)
+open_ring(int fd, struct rx_ring *r, uint32_t frame_max, uint32_t n_blocks)
+{
+    int version = TPACKET_V2;
+    uint32_t slot = TPACKET_ALIGN(RING_HDR_BYTES + frame_max);
+    uint32_t block = RING_BLOCK_BYTES;
+    while (block < slot) {
+        block *= 2;
+    }
+    struct tpacket_req req = {
+        .tp_block_size = block,
+        .tp_block_nr = n_blocks,
+        .tp_frame_size = slot,
+        .tp_frame_nr = (block / slot) * n_blocks,
+    };
+    if (setsockopt(fd, SOL_PACKET, PACKET_VERSION, &version,
+                   sizeof version) < 0
+        || setsockopt(fd, SOL_PACKET, PACKET_RX_RING, &req, sizeof req) < 0) {
+        return -errno;
+    }
+    r->size = (size_t) block * n_blocks;
+    r->mem = mmap(NULL, r->size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (r->mem == MAP_FAILED) {
+        r->mem = NULL;
+        return -errno;
+    }
+    r->slot_size = slot;
+    r->block_size = block;
+    r->slots_per_block = block / slot;
+    r->n_slots = req.tp_frame_nr;
+    r->head = 0;
+    return 0;
+}
+
+static int
+open_port(int ifindex, struct rx_ring *ring, uint32_t frame_max,
+          uint32_t n_blocks)
 {
     int fd = socket(AF_PACKET, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0) {
@@ -68,20 +120,33 @@ open_port(int ifindex)
         .sll_ifindex = ifindex,
     };
     struct packet_mreq mr = { .mr_ifindex = ifindex, .mr_type = PACKET_MR_PROMISC };
+    int err;
+    /* The ring's slot headers carry what PACKET_AUXDATA gives recvmsg()
+     * users (tp_vlan_tci, tp_vlan_tpid, TP_STATUS_VLAN_VALID); set it
+     * anyway, for any recvmsg() on this socket. */
+    if ((err = open_ring(fd, ring, frame_max, n_blocks))) {
+        close(fd);
+        return err;
+    }
     if (setsockopt(fd, SOL_PACKET, PACKET_AUXDATA, &one, sizeof one) < 0
         || setsockopt(fd, SOL_PACKET, PACKET_QDISC_BYPASS, &one,
                       sizeof one) < 0
         || setsockopt(fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
                       sizeof mr) < 0
         || bind(fd, (struct sockaddr *) &sll, sizeof sll) < 0) {
-        int err = -errno;
+        err = -errno;
         close(fd);
         return err;
     }
     /* Best effort: our own transmissions are also skipped by pkttype. */
     (void) setsockopt(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one, sizeof one);
-    (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
-    (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    /* Room for bursts: past rmem_max/wmem_max if we may (CAP_NET_ADMIN). */
+    if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &buf, sizeof buf) < 0) {
+        (void) setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+    }
+    if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &buf, sizeof buf) < 0) {
+        (void) setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
+    }
     return fd;
 }
 
@@ -94,15 +159,16 @@ nic_dp_create(struct nic_switch *sw, int pf_ifindex, const int *vf_ifindex,
     dp->n_ports = n_vfs + 1;
     dp->frame_max = frame_max ? frame_max : NIC_DP_FRAME_MAX_DEFAULT;
     dp->fds = xcalloc(dp->n_ports, sizeof *dp->fds);
+    dp->rings = xcalloc(dp->n_ports, sizeof *dp->rings);
     dp->txq = xcalloc(dp->n_ports, sizeof *dp->txq);
     dp->tx_pending = xcalloc((dp->n_ports + 63) / 64, sizeof *dp->tx_pending);
-    dp->rx_buf = xmalloc((size_t) NIC_DP_BURST * dp->frame_max);
     for (unsigned int p = 0; p < dp->n_ports; p++) {
         dp->fds[p] = -1;
     }
     for (unsigned int p = 0; p < dp->n_ports; p++) {
         int ifindex = p < n_vfs ? vf_ifindex[p] : pf_ifindex;
-        int fd = open_port(ifindex);
+        int fd = open_port(ifindex, &dp->rings[p], dp->frame_max,
+                           p < n_vfs ? RING_BLOCKS_VF : RING_BLOCKS_PF);
         if (fd < 0) {
             log_err("port %u (ifindex %d): cannot open a packet socket: %s",
                     p, ifindex, strerror(-fd));
@@ -115,17 +181,6 @@ nic_dp_create(struct nic_switch *sw, int pf_ifindex, const int *vf_ifindex,
             q->msgs[i].msg_hdr.msg_iov = q->m[i].iov;
         }
     }
-    for (unsigned int i = 0; i < NIC_DP_BURST; i++) {
-        struct msghdr *h = &dp->rx_msgs[i].msg_hdr;
-        dp->rx_iov[i].iov_base = dp->rx_buf + (size_t) i * dp->frame_max;
-        dp->rx_iov[i].iov_len = dp->frame_max;
-        h->msg_iov = &dp->rx_iov[i];
-        h->msg_iovlen = 1;
-        h->msg_name = &dp->rx_addr[i];
-        h->msg_namelen = sizeof dp->rx_addr[i];
-        h->msg_control = dp->rx_cmsg[i];
-        h->msg_controllen = CMSG_BYTES;
-    }
     return dp;
 }
 
@@ -136,14 +191,17 @@ nic_dp_destroy(struct nic_dp *dp)
         return;
     }
     for (unsigned int p = 0; p < dp->n_ports; p++) {
+        if (dp->rings[p].mem) {
+            munmap(dp->rings[p].mem, dp->rings[p].size);
+        }
         if (dp->fds[p] >= 0) {
             close(dp->fds[p]);
         }
     }
     free(dp->fds);
+    free(dp->rings);
     free(dp->txq);
     free(dp->tx_pending);
-    free(dp->rx_buf);
     free(dp);
 }
 
@@ -209,45 +267,39 @@ tx_flush(struct nic_dp *dp)
     }
 }
 
-/* The tag the kernel moved out of message 'h''s frame, if any. */
-static bool
-rx_aux_tag(struct msghdr *h, uint16_t *tpid, uint16_t *tci)
+static inline struct tpacket2_hdr *
+ring_slot(const struct rx_ring *r, uint32_t i)
 {
-    for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
-        if (c->cmsg_level == SOL_PACKET && c->cmsg_type == PACKET_AUXDATA
-            && c->cmsg_len >= CMSG_LEN(sizeof (struct tpacket_auxdata))) {
-            struct tpacket_auxdata aux;
-            memcpy(&aux, CMSG_DATA(c), sizeof aux);
-            if (!(aux.tp_status & TP_STATUS_VLAN_VALID) && !aux.tp_vlan_tci) {
-                return false;
-            }
-            *tci = aux.tp_vlan_tci;
-            *tpid = aux.tp_status & TP_STATUS_VLAN_TPID_VALID
-                    ? aux.tp_vlan_tpid : NIC_ETH_TYPE_VLAN;
-            return true;
-        }
-    }
-    return false;
+    return (struct tpacket2_hdr *) (void *) (
+        r->mem + (size_t) (i / r->slots_per_block) * r->block_size
+        + (size_t) (i % r->slots_per_block) * r->slot_size);
 }
 
+/* Forwards the frames in the 'n' slots of port 'port''s ring from 'first'
+ * on (all ready), then sends what they produced. */
 static void
-forward_burst(struct nic_dp *dp, unsigned int port, unsigned int n,
-              uint64_t now_ns)
+forward_burst(struct nic_dp *dp, unsigned int port, uint32_t first,
+              unsigned int n, uint64_t now_ns)
 {
     struct nic_switch *sw = dp->sw;
+    struct rx_ring *r = &dp->rings[port];
     unsigned int n_vfs = dp->n_ports - 1;
+    struct nic_counters *in_c = port < n_vfs ? &sw->vfs[port].c : &sw->pf;
     for (unsigned int i = 0; i < n; i++) {
-        struct msghdr *h = &dp->rx_msgs[i].msg_hdr;
-        struct nic_counters *in_c = port < n_vfs ? &sw->vfs[port].c : &sw->pf;
-        if (dp->rx_addr[i].sll_pkttype == PACKET_OUTGOING) {
+        struct tpacket2_hdr *h = ring_slot(r, (first + i) % r->n_slots);
+        const struct sockaddr_ll *sll = (const void *) ((uint8_t *) h
+            + TPACKET_ALIGN(sizeof *h));
+        if (sll->sll_pkttype == PACKET_OUTGOING) {
             continue;
         }
-        uint16_t tpid = 0, tci = 0;
-        bool aux = rx_aux_tag(h, &tpid, &tci);
+        bool aux = h->tp_status & TP_STATUS_VLAN_VALID;
+        uint16_t tpid = h->tp_status & TP_STATUS_VLAN_TPID_VALID
+                        ? h->tp_vlan_tpid : NIC_ETH_TYPE_VLAN;
         struct nic_frame f;
-        if ((h->msg_flags & MSG_TRUNC)
-            || nic_frame_parse(&f, dp->rx_iov[i].iov_base, dp->rx_msgs[i].msg_len,
-                               aux, tpid, tci)) {
+        if (h->tp_snaplen < h->tp_len
+            || h->tp_mac + h->tp_snaplen > r->slot_size
+            || nic_frame_parse(&f, (uint8_t *) h + h->tp_mac, h->tp_snaplen,
+                               aux, tpid, h->tp_vlan_tci)) {
             in_c->drops[NIC_DROP_MALFORMED]++;
             continue;
         }
@@ -266,32 +318,47 @@ forward_burst(struct nic_dp *dp, unsigned int port, unsigned int n,
             tx_enqueue(dp, j, &f, keep, v.tpid, v.tci);
         }
     }
+    tx_flush(dp);
 }
 
 unsigned int
 nic_dp_run_port(struct nic_dp *dp, unsigned int port, unsigned int max_bursts)
 {
+    struct rx_ring *r = &dp->rings[port];
     unsigned int total = 0;
     for (unsigned int b = 0; b < max_bursts; b++) {
-        for (unsigned int i = 0; i < NIC_DP_BURST; i++) {
-            dp->rx_msgs[i].msg_hdr.msg_controllen = CMSG_BYTES;
-            dp->rx_msgs[i].msg_hdr.msg_namelen = sizeof dp->rx_addr[i];
-            dp->rx_msgs[i].msg_hdr.msg_flags = 0;
+        uint32_t first = r->head;
+        unsigned int n = 0;
+        while (n < NIC_DP_BURST) {
+            struct tpacket2_hdr *h = ring_slot(r, (first + n) % r->n_slots);
+            if (!(__atomic_load_n(&h->tp_status, __ATOMIC_ACQUIRE)
+                  & TP_STATUS_USER)) {
+                break;
+            }
+            n++;
         }
-        int n = recvmmsg(dp->fds[port], dp->rx_msgs, NIC_DP_BURST,
-                         MSG_DONTWAIT, NULL);
-        if (n <= 0) {
-            /* EAGAIN: drained; ENETDOWN: the interface went down (the
-             * error is reported once and cleared by this read). */
+        if (!n) {
+            if (!total) {
+                /* Woken for nothing: an error (ENETDOWN when the interface
+                 * went down) makes the socket readable until it is read. */
+                int err;
+                socklen_t len = sizeof err;
+                (void) getsockopt(dp->fds[port], SOL_SOCKET, SO_ERROR, &err,
+                                  &len);
+            }
             break;
         }
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        forward_burst(dp, port, (unsigned int) n,
-                      (uint64_t) ts.tv_sec * 1000000000ULL
-                      + (uint64_t) ts.tv_nsec);
-        tx_flush(dp);
-        total += (unsigned int) n;
+        forward_burst(dp, port, first, n, (uint64_t) ts.tv_sec * 1000000000ULL
+                                          + (uint64_t) ts.tv_nsec);
+        /* Sent (sendmmsg() copied them): the slots go back to the kernel. */
+        for (unsigned int i = 0; i < n; i++) {
+            __atomic_store_n(&ring_slot(r, (first + i) % r->n_slots)->tp_status,
+                             TP_STATUS_KERNEL, __ATOMIC_RELEASE);
+        }
+        r->head = (first + n) % r->n_slots;
+        total += n;
         if (n < NIC_DP_BURST) {
             break;
         }

@@ -1,8 +1,11 @@
 /* nic_dp: the packet path of seam-sriov-nic: one AF_PACKET socket per port
- * (the PF, and the NIC-side end of each VF's veth pair), frames read in
- * recvmmsg() bursts of NIC_DP_BURST with PACKET_AUXDATA (the tag veth's RX
- * VLAN offload moved out of the bytes comes back as tp_vlan_tci), decided
- * by nic_switch, and written with one sendmmsg() per output port per burst.
+ * (the PF, and the NIC-side end of each VF's veth pair), frames read from
+ * a TPACKET_V2 memory-mapped receive ring (PACKET_MMAP: no syscall per
+ * frame or per burst) in bursts of NIC_DP_BURST, with the tag veth's RX
+ * VLAN offload moved out of the bytes in the slot header (tp_vlan_tci,
+ * tp_vlan_tpid: what PACKET_AUXDATA gives recvmsg()), decided by
+ * nic_switch, and written with one sendmmsg() per output port per burst;
+ * the ring slots go back to the kernel once their frames are sent.
  * Tags are pushed and stripped by scatter-gather (dst+src, 4 tag bytes, the
  * rest), so a frame is never copied or moved, and one frame can leave
  * tagged to the wire and untagged to VFs.
@@ -28,8 +31,9 @@ struct nic_switch;
 struct nic_dp;
 
 /* Opens the sockets of the 'n_vfs' + 1 ports, VF i on interface index
- * 'vf_ifindex[i]', the PF on 'pf_ifindex', with receive buffers of
- * 'frame_max' bytes (larger frames are dropped as malformed).  Decisions go
+ * 'vf_ifindex[i]', the PF on 'pf_ifindex', with ring slots for frames of
+ * 'frame_max' bytes (larger frames are dropped as malformed; a VF's ring
+ * holds about 1 MiB of slots, the PF's 2 MiB).  Decisions go
  * through 'sw' (borrowed; it must outlive the datapath).  Returns a new
  * datapath, or NULL after logging; free it with nic_dp_destroy(). */
 struct nic_dp *nic_dp_create(struct nic_switch *sw, int pf_ifindex,

@@ -148,9 +148,12 @@ def report_topology(lab):
             out.append(pre + b2 + lines[0])
             for ln in lines[1:]:
                 out.append(pre + cont + ln)
-    tun = ["%s %s" % (s.vtep["name"], s.underlay_ip) for s in vteps]
     vnis = ", ".join("VNI %d" % n.vni for n in t.networks.values() if n.vni)
-    out.append("tunnels (VXLAN, UDP 4789, %s): %s" % (vnis, " <==> ".join(tun)))
+    out.append("tunnels (VXLAN, UDP 4789, %s):" % vnis)
+    for i, a in enumerate(vteps):
+        for b in vteps[i + 1:]:
+            out.append("    %s %s <==> %s %s" % (a.vtep["name"], a.underlay_ip,
+                                               b.vtep["name"], b.underlay_ip))
     print("\n".join(out), flush=True)
 
 

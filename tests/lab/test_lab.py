@@ -72,8 +72,20 @@ def lab(tmp_path):
     assert not left, "namespaces left behind: %s" % left
 
 
+def root_links():
+    out = subprocess.run(["ip", "-j", "link", "show"], capture_output=True, text=True).stdout
+    return {ln["ifname"] for ln in json.loads(out or "[]")}
+
+
 def test_up_status_exec_down(lab):
+    before = root_links()
     lab("up")
+    # Every link lives inside the lab's namespaces.  (Other tests on the
+    # machine may add links of their own: only ours would carry these names.)
+    added = root_links() - before
+    ours = {"ul", "ul0", "ul-0", "ul-1", "pf0", "vf0", "vf1", "tapvm1", "tapdhcp", "p2", "p3",
+            "eth0"}
+    assert not added & ours, added
     st = lab.state_json()
     assert len(st["namespaces"]) == 10 and lab.namespaces() == set(st["namespaces"])
     names = {p["name"] for p in st["procs"]}

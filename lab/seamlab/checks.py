@@ -14,9 +14,10 @@ import re
 import select
 import socket
 import struct
+import sys
 import time
 
-from .lab import run
+from .lab import build_dir, run
 
 CLONE_NEWNET = 0x40000000
 ETH_P_ALL = 0x0003
@@ -233,13 +234,12 @@ def report_vteps(lab, title="logical switches, bindings, MAC tables"):
                         print("    %s %s -> %s" % (label, r["MAC"],
                                                   ", ".join(locset.get(_val(r["locator_set"]),
                                                                        ["?"]))))
-    sys_flush()
+    sys.stdout.flush()
 
 
 def report_counters(lab):
     """seam-vtep's datapath counters (dp/show on its unixctl socket) and
     each SR-IOV NIC's per-VF counters (its control socket)."""
-    from .lab import build_dir
     print("\n== Counters ==")
     for s in lab.topo.vteps():
         r = run(["ovs-appctl", "-t", lab.state_dir / s.name / "vtep.ctl", "dp/show"],
@@ -256,11 +256,6 @@ def report_counters(lab):
         for ln in (r.stdout.splitlines() if r.returncode == 0
                    else ["(no answer) " + r.stderr.strip()]):
             print("  " + ln.rstrip())
-    sys_flush()
-
-
-def sys_flush():
-    import sys
     sys.stdout.flush()
 
 

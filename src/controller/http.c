@@ -25,6 +25,9 @@
 
 LOG_MODULE(http);
 
+/* The most writes waiting for their turn; more are answered 503. */
+#define HTTP_MAX_QUEUED 1000
+
 /* A write waiting for its turn, or in flight. */
 struct pending {
     struct list node;               /* In 'server->queue'. */
@@ -48,6 +51,7 @@ struct http_server {
     char *base_url;
     int port;
     struct list queue;              /* "struct pending"s, head in flight. */
+    size_t n_queued;                /* Length of 'queue'. */
     bool busy;                      /* The head is committing. */
     struct event *kick;             /* Runs the queue from the loop. */
 };
@@ -148,6 +152,7 @@ on_txn_done(void *p_, struct ovsdb_client_txn *txn)
     }
     send_json(p->req, p->res.status, json_incref(p->res.body));
     list_remove(&p->node);
+    s->n_queued--;
     s->busy = false;
     pending_destroy(p);       /* Destroys 'txn' too: the library allows it here. */
     event_active(s->kick, 0, 0);
@@ -163,6 +168,7 @@ run_queue(struct http_server *s)
             send_error(p->req, 503, "ServiceUnavailable", "The northbound database is "
                        "not connected.");
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
             continue;
         }
@@ -172,6 +178,7 @@ run_queue(struct http_server *s)
         if (!p->res.ops) {
             send_json(p->req, p->res.status, json_incref(p->res.body));
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
             continue;
         }
@@ -191,6 +198,7 @@ run_queue(struct http_server *s)
             send_error(p->req, 503, "ServiceUnavailable", "The northbound database "
                        "is not connected.");
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
         }
     }
@@ -301,7 +309,14 @@ on_request(struct evhttp_request *req, void *s_)
         pending_destroy(p);
         return;
     }
+    if (s->n_queued >= HTTP_MAX_QUEUED) {
+        send_error(req, 503, "ServiceUnavailable", "Too many requests are waiting; "
+                   "try again later.");
+        pending_destroy(p);
+        return;
+    }
     list_push_back(&s->queue, &p->node);
+    s->n_queued++;
     run_queue(s);
 }
 

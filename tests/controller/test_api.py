@@ -494,3 +494,8 @@ def test_negative_segmentation_id(seamd, seg):
                                               "provider:physical_network": "physnet1",
                                               "provider:segmentation_id": seg}},
              400, "InvalidInput", "segmentation_id out of range (1 through 4094)")
+
+
+def test_bulk_limit(seamd):
+    rejected(seamd, "POST", NET, {"networks": [{"name": "n"}] * 1001}, 400, "HTTPBadRequest",
+             "at most 1000 networks")

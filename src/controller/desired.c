@@ -747,25 +747,24 @@ fp_strings(const char *const *s, size_t n, uint32_t basis)
 static void
 fingerprint_vtep(struct desired_vtep *v)
 {
-    uint64_t fp = 0;
     struct desired_ls *ls;
     HMAP_FOR_EACH (ls, node, &v->switches) {
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long) ls->tunnel_key);
         const char *head[] = { ls->name, key };
-        fp += fp_strings(head, 2, 1) + fp_strings(ls->flood, ls->n_flood, 2);
-        /* Its remote MACs: those of the network, but its own. */
-        fp += ls->net->fingerprint * 0x9e3779b97f4a7c15ULL;
+        ls->fingerprint = fp_strings(head, 2, 1) + fp_strings(ls->flood, ls->n_flood, 2)
+                          + ls->net->fingerprint * 0x9e3779b97f4a7c15ULL;
     }
     struct desired_binding *b;
     HMAP_FOR_EACH (b, node, &v->bindings) {
         char vlan[8];
         snprintf(vlan, sizeof vlan, "%d", b->vlan);
         const char *row[] = { b->port, vlan, b->ls };
-        fp += fp_strings(row, 3, 4);
+        ls = desired_find_ls(v, b->ls);
+        if (ls) {
+            ls->fingerprint += fp_strings(row, 3, 4);
+        }
     }
-    v->fingerprint = fp ^ ((uint64_t) hmap_count(&v->switches) << 48)
-                        ^ ((uint64_t) hmap_count(&v->bindings) << 32);
 }
 
 struct desired *

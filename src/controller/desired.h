@@ -80,6 +80,11 @@ struct desired_ls {
                                      * from 'net'). */
     const struct desired_net *net;  /* Its MACs. */
     const struct desired_vtep *vtep;    /* The VTEP it is on. */
+    /* A hash of what vtepdiff reads for this switch (itself, its flood
+     * list, its network's MACs, the VTEP's bindings to it): equal
+     * fingerprints mean (all but certainly) equal desired rows, so a
+     * switch whose fingerprint did not change need not be diffed again. */
+    uint64_t fingerprint;
 };
 
 /* Iterates over the remote MACs of switch 'LS' (a 'struct desired_mac *'
@@ -105,10 +110,6 @@ struct desired_vtep {
     char *tunnel_ip;                /* NULL if unknown. */
     struct hmap switches;           /* "struct desired_ls"s. */
     struct hmap bindings;           /* "struct desired_binding"s. */
-    /* A hash of everything above that vtepdiff reads: equal fingerprints
-     * mean (all but certainly) equal desired rows, so a VTEP whose
-     * fingerprint and replica did not change need not be diffed again. */
-    uint64_t fingerprint;
 };
 
 /* What the reconciler writes back on a Port. */

@@ -222,6 +222,10 @@ show_counters_text(struct ds *out, const struct nic_counters *c)
                           (unsigned long long) c->drops[d]);
         }
     }
+    if (c->csum_fixed) {
+        ds_put_format(out, "  csum_fixed %llu",
+                      (unsigned long long) c->csum_fixed);
+    }
     ds_put_char(out, '\n');
 }
 
@@ -233,11 +237,12 @@ counters_json(const struct nic_counters *c)
         json_object_set_new(drops, nic_drop_name(d),
                             json_integer((json_int_t) c->drops[d]));
     }
-    return json_pack("{s:I,s:I,s:I,s:I,s:o}",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}",
                      "rx_packets", (json_int_t) c->rx_packets,
                      "rx_bytes", (json_int_t) c->rx_bytes,
                      "tx_packets", (json_int_t) c->tx_packets,
                      "tx_bytes", (json_int_t) c->tx_bytes,
+                     "csum_fixed", (json_int_t) c->csum_fixed,
                      "drops", drops);
 }
 

@@ -91,6 +91,8 @@ struct nic_counters {
                                          * to the wire. */
     uint64_t tx_bytes;
     uint64_t drops[NIC_DROP__N];
+    uint64_t csum_fixed;                /* Partial TCP/UDP checksums
+                                         * completed on the way in. */
 };
 
 struct nic_vf {

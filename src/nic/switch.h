@@ -97,8 +97,9 @@ struct nic_counters {
 
 struct nic_vf {
     struct nic_vf_config cfg;
-    bool link_up;                       /* Effective, from 'cfg' and the
-                                         * PF's carrier. */
+    bool link_up;                       /* Effective, from 'cfg', the
+                                         * PF's carrier and 'gone'. */
+    bool gone;                          /* Its interface vanished. */
     bool learned;                       /* 'learned_mac' is valid. */
     uint8_t learned_mac[NIC_ETH_ADDR_LEN];
     uint64_t tokens;                    /* Token bucket, in bytes * 1e9. */
@@ -140,6 +141,10 @@ void nic_switch_set_vf(struct nic_switch *sw, unsigned int vf,
 
 /* Sets the PF's carrier, which VFs in link state auto follow. */
 void nic_switch_set_pf_carrier(struct nic_switch *sw, bool carrier);
+
+/* Marks VF 'vf''s interface as vanished (its veth pair was deleted, e.g.
+ * with its VM's namespace): its link is down from now on. */
+void nic_switch_set_vf_gone(struct nic_switch *sw, unsigned int vf);
 
 /* Whether VF 'vf''s link is up (its settings and the PF's carrier). */
 bool nic_switch_vf_link_up(const struct nic_switch *sw, unsigned int vf);

@@ -372,3 +372,24 @@ def test_trust_lets_a_vf_see_unknown_unicast(lab):
     got = vm2.collect_until(lambda b: nn.is_marker(b, 1))
     assert [Ether(f).dst for f in got] == [stranger]
     assert vm1.collect_until(lambda b: nn.is_marker(b, 1)) == []   # VF0: trust off
+
+
+def test_vf_whose_vm_namespace_is_deleted(lab):
+    """A veth dies with the namespace of either end (a real VF would go back
+    to the host): the NIC marks the VF gone, keeps running the others, and
+    exits cleanly."""
+    nic = lab.start()
+    nn.run(["ip", "netns", "del", lab.vms[0]])
+    nn.wait_until(lambda: nic.vf(0)["gone"], 5, "VF0 to be marked gone")
+    assert nic.vf(0)["link_up"] is False
+    assert "(pf0r0, link gone)" in nic.ctl("show").stdout
+    lab.neigh(1, VM_NET + ".3", VF_MACS[2])
+    lab.tor_responder()
+    p = lab.exec(lab.vms[1], "ping", "-c", "1", "-W", "2", TOR_IP, check=False)
+    assert p.returncode == 0
+    tor = lab.raw(lab.tor, "tor0")
+    before = nic.vf(0)["stats"]["drops"]["link_down"]   # ARP broadcasts of the ping
+    tor.send(frame(VF_MACS[0], TOR_MAC, vlan=2901))
+    nn.wait_until(lambda: nic.vf(0)["stats"]["drops"]["link_down"] == before + 1, 5,
+                  "a link_down drop for the vanished VF")
+    assert "vanished" in nic.log.read_text()

@@ -458,6 +458,11 @@ test_link_state(void **state)
     assert_true(nic_switch_vf_link_up(&sw, 1));
     nic_switch_set_pf_carrier(&sw, true);
     assert_true(nic_switch_vf_link_up(&sw, 0));
+    /* A vanished VF stays down whatever its settings say. */
+    nic_switch_set_vf_gone(&sw, 0);
+    assert_false(nic_switch_vf_link_up(&sw, 0));
+    vf_set(&sw, 0, "state enable");
+    assert_false(nic_switch_vf_link_up(&sw, 0));
 }
 
 static void

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "lib/log.h"
+#include "lib/util.h"
 #include "nic/frame.h"
 #include "nic/switch.h"
 
@@ -302,6 +303,10 @@ forward_burst(struct nic_dp *dp, unsigned int port, uint32_t first,
                                aux, tpid, h->tp_vlan_tci)) {
             in_c->drops[NIC_DROP_MALFORMED]++;
             continue;
+        }
+        if (unlikely(h->tp_status & TP_STATUS_CSUMNOTREADY)
+            && !nic_frame_complete_csum((uint8_t *) f.rest, f.rest_size)) {
+            in_c->csum_fixed++;
         }
         struct nic_verdict v;
         if (port < n_vfs) {

@@ -54,6 +54,93 @@ nic_frame_parse(struct nic_frame *f, const uint8_t *data, uint32_t size,
     return 0;
 }
 
+/* Adds the big-endian 16-bit words of 'n' bytes at 'p' to 'sum'. */
+static uint32_t
+csum_add(const uint8_t *p, uint32_t n, uint32_t sum)
+{
+    uint32_t i;
+    for (i = 0; i + 1 < n; i += 2) {
+        sum += (uint32_t) (p[i] << 8 | p[i + 1]);
+        if (sum & 0x80000000u) {
+            sum = (sum & 0xffff) + (sum >> 16);
+        }
+    }
+    if (i < n) {
+        sum += (uint32_t) p[i] << 8;
+    }
+    return sum;
+}
+
+static uint16_t
+csum_fold(uint32_t sum)
+{
+    while (sum >> 16) {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    return (uint16_t) ~sum;
+}
+
+int
+nic_frame_complete_csum(uint8_t *p, uint32_t size)
+{
+    if (size < 2) {
+        return -EINVAL;
+    }
+    uint16_t type = get_be16(p);
+    uint8_t *ip = p + 2;
+    uint32_t l3_size = size - 2;
+    uint32_t sum, l4_len;
+    uint8_t proto;
+    uint8_t *l4;
+
+    if (type == 0x0800) {
+        if (l3_size < 20) {
+            return -EINVAL;
+        }
+        uint32_t ihl = (ip[0] & 0xfu) * 4;
+        uint32_t tot = get_be16(ip + 2);
+        if ((ip[0] >> 4) != 4 || ihl < 20 || tot < ihl || tot > l3_size
+            || (ip[6] & 0x3f) || ip[7]) {
+            return -EINVAL;             /* Bad, or a fragment. */
+        }
+        proto = ip[9];
+        l4 = ip + ihl;
+        l4_len = tot - ihl;
+        sum = csum_add(ip + 12, 8, 0);  /* Source, destination. */
+    } else if (type == 0x86dd) {
+        if (l3_size < 40) {
+            return -EINVAL;
+        }
+        uint32_t plen = get_be16(ip + 4);
+        if ((ip[0] >> 4) != 6 || 40 + plen > l3_size) {
+            return -EINVAL;
+        }
+        proto = ip[6];
+        l4 = ip + 40;
+        l4_len = plen;
+        sum = csum_add(ip + 8, 32, 0);
+    } else {
+        return -EINVAL;
+    }
+    uint32_t csum_ofs;
+    if (proto == 6 && l4_len >= 20) {
+        csum_ofs = 16;
+    } else if (proto == 17 && l4_len >= 8) {
+        csum_ofs = 6;
+    } else {
+        return -EINVAL;
+    }
+    l4[csum_ofs] = l4[csum_ofs + 1] = 0;
+    sum += proto + (l4_len & 0xffff) + (l4_len >> 16);
+    uint16_t csum = csum_fold(csum_add(l4, l4_len, sum));
+    if (proto == 17 && !csum) {
+        csum = 0xffff;
+    }
+    l4[csum_ofs] = (uint8_t) (csum >> 8);
+    l4[csum_ofs + 1] = (uint8_t) csum;
+    return 0;
+}
+
 void
 nic_frame_put_tag(uint8_t out[NIC_VLAN_HEADER_LEN], uint16_t tpid,
                   uint16_t tci)

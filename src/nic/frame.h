@@ -76,6 +76,16 @@ nic_frame_tci(uint16_t vid, uint8_t pcp)
 void nic_frame_put_tag(uint8_t out[NIC_VLAN_HEADER_LEN], uint16_t tpid,
                        uint16_t tci);
 
+/* Completes the partial TCP or UDP checksum of a frame whose ethertype
+ * (after the outer tag, if any) is at 'p', 'size' bytes to the end of the
+ * frame: IPv4 (not a fragment) or IPv6 (no extension header), the checksum
+ * recomputed from scratch over the pseudo-header and the segment (RFC 793,
+ * RFC 768: a UDP result of 0 is sent as 0xffff; RFC 8200 §8.1).  A VM's
+ * kernel leaves it partial when its netdev offers transmit checksum offload
+ * (the ring says TP_STATUS_CSUMNOTREADY).  Returns 0, or -EINVAL when the
+ * frame is none of those (left as it is). */
+int nic_frame_complete_csum(uint8_t *p, uint32_t size);
+
 /* Whether 'mac' is a group (multicast or broadcast) address. */
 static inline bool
 nic_mac_is_group(const uint8_t *mac)

@@ -77,6 +77,16 @@ link_event(int ifindex, unsigned int flags, void *aux)
     struct nic *nic = aux;
     if (ifindex == nic->pf_ifindex) {
         set_pf_carrier(nic, flags);
+        return;
+    }
+    for (unsigned int i = 0; !flags && i < nic->n_vfs; i++) {
+        if (nic->vfs[i].ifindex == ifindex && !nic->sw.vfs[i].gone) {
+            log_warn("vf %u (%s): the interface vanished (deleted with its "
+                     "VM's namespace?); the VF stays down", i,
+                     nic->vfs[i].name);
+            nic_switch_set_vf_gone(&nic->sw, i);
+            nic->vfs[i].admin_up = false;
+        }
     }
 }
 
@@ -103,7 +113,7 @@ apply_links(struct nic *nic)
     for (unsigned int i = 0; i < nic->n_vfs; i++) {
         struct nic_vf_if *v = &nic->vfs[i];
         bool up = nic_switch_vf_link_up(&nic->sw, i);
-        if (up == v->admin_up) {
+        if (up == v->admin_up || nic->sw.vfs[i].gone) {
             continue;
         }
         int err = nic_nl_link_set_up(nic->nl, v->ifindex, up);
@@ -222,6 +232,10 @@ show_counters_text(struct ds *out, const struct nic_counters *c)
                           (unsigned long long) c->drops[d]);
         }
     }
+    if (c->csum_fixed) {
+        ds_put_format(out, "  csum_fixed %llu",
+                      (unsigned long long) c->csum_fixed);
+    }
     ds_put_char(out, '\n');
 }
 
@@ -233,11 +247,12 @@ counters_json(const struct nic_counters *c)
         json_object_set_new(drops, nic_drop_name(d),
                             json_integer((json_int_t) c->drops[d]));
     }
-    return json_pack("{s:I,s:I,s:I,s:I,s:o}",
+    return json_pack("{s:I,s:I,s:I,s:I,s:I,s:o}",
                      "rx_packets", (json_int_t) c->rx_packets,
                      "rx_bytes", (json_int_t) c->rx_bytes,
                      "tx_packets", (json_int_t) c->tx_packets,
                      "tx_bytes", (json_int_t) c->tx_bytes,
+                     "csum_fixed", (json_int_t) c->csum_fixed,
                      "drops", drops);
 }
 
@@ -253,7 +268,7 @@ show_json(struct nic *nic, struct ds *out)
         snprintf(learned, sizeof learned, NIC_MAC_FMT,
                  NIC_MAC_ARGS(vf->learned_mac));
         json_t *o = json_pack(
-            "{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:b,s:b,s:s,s:b,s:I,s:o}",
+            "{s:I,s:s,s:s,s:s,s:I,s:I,s:s,s:b,s:b,s:s,s:b,s:b,s:I,s:o}",
             "vf", (json_int_t) i, "interface", nic->vfs[i].name,
             "mac", mac, "learned_mac", vf->learned ? learned : "",
             "vlan", (json_int_t) c->vlan, "qos", (json_int_t) c->qos,
@@ -261,7 +276,7 @@ show_json(struct nic *nic, struct ds *out)
                                                              : "802.1Q",
             "spoofchk", c->spoofchk, "trust", c->trust,
             "link_state", nic_link_state_name(c->link_state),
-            "link_up", vf->link_up,
+            "link_up", vf->link_up, "gone", vf->gone,
             "max_tx_rate", (json_int_t) c->max_tx_rate,
             "stats", counters_json(&vf->c));
         if (nic->vfs[i].made) {
@@ -311,7 +326,7 @@ cmd_show(struct nic *nic, int argc, char **argv, struct ds *out)
         ds_put_format(out, "    vf %-5u ", i);
         describe_vf(out, &vf->cfg);
         ds_put_format(out, " (%s, link %s)\n", nic->vfs[i].name,
-                      vf->link_up ? "up" : "down");
+                      vf->gone ? "gone" : vf->link_up ? "up" : "down");
         show_counters_text(out, &vf->c);
     }
     return 0;

@@ -53,8 +53,10 @@ bucket_depth(const struct nic_vf_config *cfg)
 static void
 update_link(struct nic_switch *sw, struct nic_vf *vf)
 {
-    vf->link_up = vf->cfg.link_state == NIC_LINK_ENABLE
-                  || (vf->cfg.link_state == NIC_LINK_AUTO && sw->pf_carrier);
+    vf->link_up = !vf->gone
+                  && (vf->cfg.link_state == NIC_LINK_ENABLE
+                      || (vf->cfg.link_state == NIC_LINK_AUTO
+                          && sw->pf_carrier));
 }
 
 void
@@ -90,6 +92,13 @@ nic_switch_set_pf_carrier(struct nic_switch *sw, bool carrier)
     for (unsigned int i = 0; i < sw->n_vfs; i++) {
         update_link(sw, &sw->vfs[i]);
     }
+}
+
+void
+nic_switch_set_vf_gone(struct nic_switch *sw, unsigned int i)
+{
+    sw->vfs[i].gone = true;
+    update_link(sw, &sw->vfs[i]);
 }
 
 bool

@@ -91,12 +91,15 @@ struct nic_counters {
                                          * to the wire. */
     uint64_t tx_bytes;
     uint64_t drops[NIC_DROP__N];
+    uint64_t csum_fixed;                /* Partial TCP/UDP checksums
+                                         * completed on the way in. */
 };
 
 struct nic_vf {
     struct nic_vf_config cfg;
-    bool link_up;                       /* Effective, from 'cfg' and the
-                                         * PF's carrier. */
+    bool link_up;                       /* Effective, from 'cfg', the
+                                         * PF's carrier and 'gone'. */
+    bool gone;                          /* Its interface vanished. */
     bool learned;                       /* 'learned_mac' is valid. */
     uint8_t learned_mac[NIC_ETH_ADDR_LEN];
     uint64_t tokens;                    /* Token bucket, in bytes * 1e9. */
@@ -138,6 +141,10 @@ void nic_switch_set_vf(struct nic_switch *sw, unsigned int vf,
 
 /* Sets the PF's carrier, which VFs in link state auto follow. */
 void nic_switch_set_pf_carrier(struct nic_switch *sw, bool carrier);
+
+/* Marks VF 'vf''s interface as vanished (its veth pair was deleted, e.g.
+ * with its VM's namespace): its link is down from now on. */
+void nic_switch_set_vf_gone(struct nic_switch *sw, unsigned int vf);
 
 /* Whether VF 'vf''s link is up (its settings and the PF's carrier). */
 bool nic_switch_vf_link_up(const struct nic_switch *sw, unsigned int vf);

@@ -1,6 +1,6 @@
 /* libFuzzer target: arbitrary frames through seam-sriov-nic's frame path
- * (src/nic/frame.c parse, src/nic/switch.c decisions) and the
- * scatter-gather output the datapath builds from a verdict, re-parsed.
+ * (src/nic/frame.c parse and checksum completion, src/nic/switch.c
+ * decisions) and the scatter-gather output the datapath builds from a verdict, re-parsed.
  *
  * Input: byte 0 picks the entry (low 3 bits: VF 0..4, 5..7 the wire; bit 3:
  * the kernel moved a tag out of the frame (aux), bit 4: that tag's TPID is
@@ -163,6 +163,18 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (v.to_wire) {
         check_output(&f, v.tagged, v.tpid, v.tci);
+    }
+    /* Checksum completion: on a copy, changes at most 2 bytes. */
+    static uint8_t copy[MAX_FRAME];
+    memcpy(copy, f.rest, f.rest_size);
+    if (!nic_frame_complete_csum(copy, f.rest_size)) {
+        unsigned int changed = 0;
+        for (uint32_t i = 0; i < f.rest_size; i++) {
+            changed += copy[i] != f.rest[i];
+        }
+        if (changed > 2) {
+            abort();
+        }
     }
     return 0;
 }

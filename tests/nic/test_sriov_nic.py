@@ -320,19 +320,34 @@ def test_control_command_and_config(lab, tmp_path):
 
 
 def test_adopted_veths(lab):
-    """--vf IFNAME: the lab made the pairs; the NIC leaves them at exit."""
+    """--vf IFNAME: the lab made the pair (transmit checksum offload left on,
+    so the VM's kernel leaves UDP checksums partial: the NIC completes them);
+    the NIC leaves the pair at exit."""
+    from scapy.layers.inet import UDP
     nn.run(["ip", "-n", lab.host, "link", "add", "n0", "type", "veth", "peer", "name", "eth0",
             "netns", lab.vms[0]])
-    nn.run(["ip", "netns", "exec", lab.vms[0], "ethtool", "-K", "eth0", "tx", "off"],
-           check=False)
     cf = lab.tmp / "a.conf"
     cf.write_text("vf 0 vlan 2901 qos 1 mac 02:29:00:00:00:aa\n")
     lab.nic = nn.Nic(lab.host, lab.tmp, ["--pf=pf0", "--vf=n0", "--config=%s" % cf])
     nn.wait_until(lambda: nn.link_json(lab.vms[0], "eth0")["address"] == "02:29:00:00:00:aa",
                   5, "the VF MAC on eth0")
+    nn.run(["ip", "-n", lab.vms[0], "addr", "add", VM_NET + ".1/24", "dev", "eth0"])
     nn.run(["ip", "-n", lab.vms[0], "link", "set", "eth0", "up"])
+    nn.run(["ip", "-n", lab.vms[0], "neigh", "replace", TOR_IP, "lladdr", TOR_MAC, "nud",
+            "permanent", "dev", "eth0"])
     ts = lab.tshark(lab.tor, "tor0")
+    tor = lab.raw(lab.tor, "tor0")
+    lab.exec(lab.vms[0], "/usr/bin/python3", "-c",
+             "import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+             "s.sendto(b'seam' * 25, ('%s', 9))" % TOR_IP)
     lab.raw(lab.vms[0], "eth0").send(nn.marker("02:29:00:00:00:aa"))
+    got = [Ether(f) for f in tor.collect_until(nn.is_marker)]
+    udp = [p for p in got if UDP in p]
+    assert len(udp) == 1, got
+    sent = udp[0][UDP].chksum
+    del udp[0][UDP].chksum
+    assert Ether(bytes(udp[0]))[UDP].chksum == sent        # complete, correct
+    assert lab.nic.vf(0)["stats"]["csum_fixed"] == 1
     ts.frames_until_marker()
     assert (ts.lines[-1]["vlan.id"], ts.lines[-1]["vlan.priority"]) == ("2901", "1")
     assert lab.nic.stop() == 0
@@ -357,3 +372,24 @@ def test_trust_lets_a_vf_see_unknown_unicast(lab):
     got = vm2.collect_until(lambda b: nn.is_marker(b, 1))
     assert [Ether(f).dst for f in got] == [stranger]
     assert vm1.collect_until(lambda b: nn.is_marker(b, 1)) == []   # VF0: trust off
+
+
+def test_vf_whose_vm_namespace_is_deleted(lab):
+    """A veth dies with the namespace of either end (a real VF would go back
+    to the host): the NIC marks the VF gone, keeps running the others, and
+    exits cleanly."""
+    nic = lab.start()
+    nn.run(["ip", "netns", "del", lab.vms[0]])
+    nn.wait_until(lambda: nic.vf(0)["gone"], 5, "VF0 to be marked gone")
+    assert nic.vf(0)["link_up"] is False
+    assert "(pf0r0, link gone)" in nic.ctl("show").stdout
+    lab.neigh(1, VM_NET + ".3", VF_MACS[2])
+    lab.tor_responder()
+    p = lab.exec(lab.vms[1], "ping", "-c", "1", "-W", "2", TOR_IP, check=False)
+    assert p.returncode == 0
+    tor = lab.raw(lab.tor, "tor0")
+    before = nic.vf(0)["stats"]["drops"]["link_down"]   # ARP broadcasts of the ping
+    tor.send(frame(VF_MACS[0], TOR_MAC, vlan=2901))
+    nn.wait_until(lambda: nic.vf(0)["stats"]["drops"]["link_down"] == before + 1, 5,
+                  "a link_down drop for the vanished VF")
+    assert "vanished" in nic.log.read_text()

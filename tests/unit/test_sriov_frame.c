@@ -158,6 +158,68 @@ test_put_tag_and_macs(void **state)
     assert_true(nic_mac_is_zero((const uint8_t *) "\0\0\0\0\0\0"));
 }
 
+/* ---- checksum completion ----
+ *
+ * Frames from the ethertype on, checksums computed by scapy. */
+static const struct {
+    const char *name;
+    const char *hex;
+    uint32_t csum_at;                   /* Offset of the L4 checksum. */
+} csum_cases[] = {
+    { "UDP4", "080045000026000100004011638e0a1d01010a1d01fe004400430012cf45"
+              "68656c6c6f207365616d", 2 + 20 + 6 },
+    { "TCP4", "08004500002b00020000400663930a1d01010a1d01fe9c40005000000007"
+              "000000005002200008ab00006f6464", 2 + 20 + 16 },
+    { "UDP6", "86dd6000000000091140fe800000000000000000000000000001fe800000"
+              "0000000000000000000000020001000200098ad478", 2 + 40 + 6 },
+};
+
+static uint32_t
+unhex(const char *hex, uint8_t *out)
+{
+    uint32_t n = 0;
+    for (; hex[0] && hex[1]; hex += 2) {
+        unsigned int b;
+        sscanf(hex, "%2x", &b);
+        out[n++] = (uint8_t) b;
+    }
+    return n;
+}
+
+static void
+test_complete_csum(void **state)
+{
+    for (size_t i = 0; i < ARRAY_SIZE(csum_cases); i++) {
+        uint8_t want[128], got[128];
+        uint32_t n = unhex(csum_cases[i].hex, want);
+        memcpy(got, want, n);
+        /* A partial checksum: whatever the sender's stack left there. */
+        got[csum_cases[i].csum_at] = 0x12;
+        got[csum_cases[i].csum_at + 1] = 0x34;
+        assert_int_equal(nic_frame_complete_csum(got, n), 0);
+        if (memcmp(got, want, n)) {
+            fail_msg("%s: checksum %02x%02x, want %02x%02x", csum_cases[i].name,
+                     got[csum_cases[i].csum_at], got[csum_cases[i].csum_at + 1],
+                     want[csum_cases[i].csum_at],
+                     want[csum_cases[i].csum_at + 1]);
+        }
+    }
+    /* Not TCP/UDP over IP, truncated, or a fragment: untouched. */
+    uint8_t b[128], before[128];
+    uint32_t n = unhex(csum_cases[0].hex, b);
+    memcpy(before, b, n);
+    assert_int_equal(nic_frame_complete_csum(b, n - 1), -EINVAL);
+    assert_int_equal(nic_frame_complete_csum(b, 21), -EINVAL);
+    b[2 + 6] = 0x20;                    /* More fragments. */
+    assert_int_equal(nic_frame_complete_csum(b, n), -EINVAL);
+    b[2 + 6] = 0;
+    b[0] = 0x08, b[1] = 0x06;           /* ARP */
+    assert_int_equal(nic_frame_complete_csum(b, n), -EINVAL);
+    b[0] = 0x08, b[1] = 0x00;
+    assert_memory_equal(b, before, n);
+    assert_int_equal(nic_frame_complete_csum(b, 1), -EINVAL);
+}
+
 /* ---- the switch ----
  *
  * VF0 MAC1 vlan 2901 qos 3, VF1 MAC2 vlan 2901, VF2 MAC3 vlan 2900; all
@@ -396,6 +458,11 @@ test_link_state(void **state)
     assert_true(nic_switch_vf_link_up(&sw, 1));
     nic_switch_set_pf_carrier(&sw, true);
     assert_true(nic_switch_vf_link_up(&sw, 0));
+    /* A vanished VF stays down whatever its settings say. */
+    nic_switch_set_vf_gone(&sw, 0);
+    assert_false(nic_switch_vf_link_up(&sw, 0));
+    vf_set(&sw, 0, "state enable");
+    assert_false(nic_switch_vf_link_up(&sw, 0));
 }
 
 static void
@@ -564,6 +631,7 @@ main(void)
         cmocka_unit_test(test_parse_qinq_and_priority),
         cmocka_unit_test(test_parse_runts),
         cmocka_unit_test(test_put_tag_and_macs),
+        cmocka_unit_test(test_complete_csum),
         cmocka_unit_test(test_vst_egress_pushes_tag_with_pcp),
         cmocka_unit_test(test_vst_tagged_by_vm_dropped),
         cmocka_unit_test(test_vst_ingress_strips_and_isolates),

@@ -563,8 +563,57 @@ def check_broadcast(lab, c, res):
                                  else "got %d" % vx_in[s.name]) for s in t.vteps())))
 
 
+def _bindings(lab, server):
+    """{(port, VLAN)} bound on the VTEP of 'server', or None if its OVSDB
+    server does not answer."""
+    db = vtep_tables(lab, server)
+    if db is None:
+        return None
+    return {(p["name"], vlan) for p in db["Physical_Port"].values()
+            for vlan in _val(p["vlan_bindings"])}
+
+
+def check_restart(lab, c, res):
+    """kill -9 a daemon and start it again (a VTEP with an empty database if
+    'wipe_db'): how long until seamd has it in sync again, its bindings are
+    back (for a VTEP) and traffic between the two VMs of 'ping' flows."""
+    t = lab.topo
+    name = c.d["process"]
+    a, b = (t.vms[n] for n in c.d["ping"])
+    res.name = "restart %s" % name
+    vtep = next((s for s in t.vteps() if "seam-vtep-" + s.vtep["name"] == name), None)
+    before = _bindings(lab, vtep) if vtep else None
+    t0 = time.monotonic()
+    up = lab.restart(name, wipe_db=bool(c.d.get("wipe_db")))
+    det = ["%s killed -9 and started again%s in %.0f ms" % (
+        name, " with an empty database" if c.d.get("wipe_db") else "", up * 1000)]
+    t_sync = t_bind = None
+    deadline = t0 + 30
+    while time.monotonic() < deadline and (t_sync is None or (vtep and t_bind is None)):
+        if t_bind is None and vtep:
+            now = _bindings(lab, vtep)
+            if now is not None and before <= now:
+                t_bind = time.monotonic() - t0
+        if t_sync is None:
+            r = lab.seamctl("status", check=False, timeout=5)
+            if r.returncode == 0:
+                t_sync = time.monotonic() - t0
+        time.sleep(0.02)
+    if vtep:
+        det.append("bindings back after %s" % ("%.0f ms" % (t_bind * 1000) if t_bind
+                                                else "NEVER (30 s)"))
+    det.append("seamctl status: all in sync after %s" % (
+        "%.0f ms" % (t_sync * 1000) if t_sync else "NEVER (30 s)"))
+    ok, rtt, d = _ping(lab, a, b)
+    t_ping = time.monotonic() - t0
+    det.append("then %s (%.0f ms after the kill)" % (d, t_ping * 1000))
+    res.ok = ok and t_sync is not None and (t_bind is not None or not vtep)
+    res.rtt = "%s ms" % ("%.3f" % rtt if rtt else "-")
+    res.detail = "; ".join(det)
+
+
 CHECKS = {"ping": check_ping, "arp": check_arp, "dhcp": check_dhcp,
-          "broadcast": check_broadcast}
+          "broadcast": check_broadcast, "restart": check_restart}
 
 
 def run_checks(lab):

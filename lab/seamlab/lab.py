@@ -17,6 +17,7 @@ import json
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -48,17 +49,31 @@ def run(cmd, check=True, timeout=30, input=None, env=None):
     return p
 
 
-def proc_starttime(pid):
-    """The start time of 'pid' (clock ticks since boot), or None if it is
-    gone or a zombie."""
+def _stat(path):
     try:
-        with open("/proc/%d/stat" % pid) as f:
+        with open(path) as f:
             s = f.read()
     except OSError:
         return None
-    fields = s[s.rindex(")") + 2:].split()
-    if fields[0] in ("Z", "X"):
+    return s[s.rindex(")") + 2:].split()
+
+
+def proc_starttime(pid):
+    """The start time of 'pid' (clock ticks since boot), or None once it and
+    all its threads are gone.  A killed multi-threaded daemon shows its
+    leader as a zombie while its other threads still exit and still hold its
+    sockets: it counts as running until the last thread is dead."""
+    fields = _stat("/proc/%d/stat" % pid)
+    if fields is None:
         return None
+    if fields[0] in ("Z", "X"):
+        try:
+            tasks = os.listdir("/proc/%d/task" % pid)
+        except OSError:
+            return None
+        if all((_stat("/proc/%d/task/%s/stat" % (pid, t)) or ["X"])[0] in ("Z", "X")
+               for t in tasks):
+            return None
     return int(fields[19])
 
 
@@ -289,8 +304,53 @@ class Lab:
                 raise LabError("%s not ready after %d s (%s); output:\n%s"
                                % (name, timeout, what, log.read_text(errors="replace")[-2000:]))
             time.sleep(0.05)
+        self.save_state()               # With what ready() learnt (its socket).
         say("started %-22s pid %-7d in %s" % (name, p.pid, self.ns(node)))
         return rec
+
+    def seamd_ready(self, rec):
+        # seamctl status: 3 = cannot reach; 0/1 = seamd answered.
+        return self.seamctl("status", check=False, timeout=5).returncode in (0, 1)
+
+    @staticmethod
+    def _sock_ready(path):
+        """A readiness test: the unix socket 'path' accepts a connection (a
+        file left by a killed predecessor does not)."""
+        def ready(rec):
+            rec["socket"] = str(path)
+            with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as c:
+                c.settimeout(1)
+                c.connect(str(path))
+            return True
+        return ready
+
+    def restart(self, name, wipe_db=False):
+        """Kills process 'name' (-9) if it runs and starts it again with the
+        same command line, in the same namespace; 'wipe_db' first deletes its
+        database file (--db=FILE), as a VTEP replaced by a blank one.
+        Returns the seconds from the kill until it was ready."""
+        rec = self.proc(name)
+        if rec is None:
+            raise LabError("no process %r (processes: %s)"
+                           % (name, ", ".join(p["name"] for p in self.procs())))
+        t0 = time.monotonic()
+        if self.alive(rec):
+            os.kill(rec["pid"], signal.SIGKILL)
+            while self.alive(rec) and time.monotonic() - t0 < 5:
+                time.sleep(0.01)
+        if wipe_db:
+            for a in rec["argv"]:
+                if a.startswith("--db="):
+                    Path(a[5:]).unlink(missing_ok=True)
+        self.state["procs"].remove(rec)
+        if name == "seamd":
+            ready = self.seamd_ready
+        elif rec.get("socket"):
+            ready = self._sock_ready(rec["socket"])
+        else:
+            ready = lambda r: True  # noqa: E731
+        self._spawn(name, rec["node"], rec["argv"], rec["pidfile"], ready, "as at up")
+        return time.monotonic() - t0
 
     @staticmethod
     def _pidfile_is(path, pid):
@@ -313,11 +373,7 @@ class Lab:
             argv.append("--vni-ranges=" + t.controller["vni_ranges"])
         if t.controller.get("network_vlan_ranges"):
             argv.append("--network-vlan-ranges=" + ",".join(t.controller["network_vlan_ranges"]))
-
-        def seamd_ready(rec):
-            # 3 = cannot reach; 0/1 = it answered.
-            return self.seamctl("status", check=False, timeout=5).returncode in (0, 1)
-        self._spawn("seamd", c.name, argv, d / "seamd.pid", seamd_ready,
+        self._spawn("seamd", c.name, argv, d / "seamd.pid", self.seamd_ready,
                               "REST on %s" % t.controller["listen"])
 
         # The VTEPs.
@@ -339,9 +395,8 @@ class Lab:
             else:
                 ip = "127.0.0.1" if s is c else c.underlay_ip
                 argv.append("--manager=tcp:%s:%d" % (ip, sb_port))
-            sock = d / "vtep.sock"
             self._spawn("seam-vtep-" + v["name"], s.name, argv, d / "vtep.pid",
-                            lambda rec, sock=sock: sock.exists(), "its OVSDB socket")
+                        self._sock_ready(d / "vtep.sock"), "its OVSDB socket")
 
         # The SR-IOV NICs.
         for s in t.nic_servers():
@@ -355,9 +410,8 @@ class Lab:
                     "--log-file", d / "nic.log"]
             for v in vfs:
                 argv += ["--vf", "vf%d" % v.vf]
-            ctl = d / "nic.ctl"
             self._spawn("seam-sriov-nic-" + s.name, s.name, argv, d / "nic.pid",
-                            lambda rec, ctl=ctl: ctl.exists(), "its control socket")
+                        self._sock_ready(d / "nic.ctl"), "its control socket")
 
         # dnsmasq on the DHCP port (the qdhcp namespace of Neutron's DHCP
         # agent); its hosts file is written from the ports by `intent`.
@@ -374,9 +428,8 @@ class Lab:
                     "--dhcp-leasefile=%s" % (d / "leases"),
                     "--pid-file=%s" % (d / "dnsmasq.pid"), "--user=root", "--group=root",
                     "--log-dhcp", "--log-facility=%s" % (d / "dnsmasq.log")]
-            pid = d / "dnsmasq.pid"
-            self._spawn("dnsmasq-" + v.name, v.name, argv, pid,
-                            lambda rec, pid=pid: pid.exists(), "its pid file")
+            self._spawn("dnsmasq-" + v.name, v.name, argv, d / "dnsmasq.pid",
+                        lambda rec: True, "its pid file")
 
     # -- health and status ---------------------------------------------------
 

@@ -16,7 +16,7 @@ DEFAULT = LAB_DIR / "topologies" / "default.toml"
 IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
 MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
-CHECK_KINDS = ("ping", "arp", "dhcp", "broadcast")
+CHECK_KINDS = ("ping", "arp", "dhcp", "broadcast", "restart")
 
 
 class TopologyError(Exception):
@@ -207,6 +207,11 @@ class Check:
             names = [_need(d, "a", where), _need(d, "b", where)]
         elif self.kind == "dhcp":
             names = _need(d, "vms", where, list)
+        elif self.kind == "restart":
+            _need(d, "process", where)
+            names = _need(d, "ping", where, list)
+            if len(names) != 2:
+                raise TopologyError("%s: ping is [VM, VM]" % where)
         else:
             names = [_need(d, "src", where)]
         for v in names:

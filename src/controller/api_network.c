@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 
 static const char *const provider_keys[] = {
     "provider:network_type", "provider:physical_network", "provider:segmentation_id",
@@ -87,6 +88,7 @@ network_render(struct api_ctx *ctx, const struct ovsdb_row *row)
     }
     const char *project = api_str(row, "project_id");
     const char *ps = api_map_get(row, "external_ids", "port_security_enabled");
+    const char *ext = api_map_get(row, "external_ids", "router:external");
     json_t *obj = json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:o,s:b,s:s,s:b,s:b}",
                             "id", api_id_json(row),
                             "name", api_str(row, "name"),
@@ -99,7 +101,7 @@ network_render(struct api_ctx *ctx, const struct ovsdb_row *row)
                             "shared", api_bool(row, "shared"),
                             "project_id", project,
                             "port_security_enabled", !ps || !strcmp(ps, "true"),
-                            "router:external", false);
+                            "router:external", ext && !strcmp(ext, "true"));
     api_render_network_provider(ctx, row, obj);
     json_t *rest = json_pack("{s:[],s:[],s:n,s:n,s:s,s:b,s:[],s:s,s:s,s:I,s:I}",
                              "availability_zone_hints", "availability_zones",
@@ -227,6 +229,25 @@ error:
     return NULL;
 }
 
+/* Network.external_ids: the Neutron booleans seam stores but does not act
+ * on, from 'attrs' over those of 'row' (NULL for a new network). */
+static json_t *
+external_ids(const json_t *attrs, const struct ovsdb_row *row)
+{
+    static const char *const keys[][2] = {
+        { "port_security_enabled", "true" }, { "router:external", "false" },
+    };
+    json_t *pairs = json_array();
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const json_t *v = json_object_get(attrs, keys[i][0]);
+        const char *old = row ? api_map_get(row, "external_ids", keys[i][0]) : NULL;
+        const char *value = v ? (json_is_true(v) ? "true" : "false")
+                            : old ? old : keys[i][1];
+        json_array_append_new(pairs, json_pack("[s s]", keys[i][0], value));
+    }
+    return api_map_json(pairs);
+}
+
 static bool
 network_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
 {
@@ -266,7 +287,6 @@ network_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
     }
     const json_t *admin = json_object_get(attrs, "admin_state_up");
     const json_t *shared = json_object_get(attrs, "shared");
-    const json_t *ps = json_object_get(attrs, "port_security_enabled");
     const char *name = json_string_value(json_object_get(attrs, "name"));
     const char *descr = json_string_value(json_object_get(attrs, "description"));
     json_t *row = json_pack("{s:s,s:s,s:s,s:b,s:b,s:I,s:I,s:s,s:i,s:o}",
@@ -279,9 +299,7 @@ network_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
                             "vni", (json_int_t) vni,
                             "status", "ACTIVE",
                             "revision_number", 1,
-                            "external_ids", api_map_json(json_pack(
-                                "[[s s]]", "port_security_enabled",
-                                !ps || json_is_true(ps) ? "true" : "false")));
+                            "external_ids", external_ids(attrs, NULL));
     api_ts_now(row, ctx, true);
     api_op_insert(ctx, "Network", id, row);
     json_array_foreach (segs, i, seg) {
@@ -345,10 +363,9 @@ network_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
     if (mtu > 0) {
         json_object_set_new(u, "mtu", json_integer(mtu));
     }
-    json_t *ps = json_object_get(attrs, "port_security_enabled");
-    if (ps) {
-        json_object_set_new(u, "external_ids", api_map_json(json_pack(
-            "[[s s]]", "port_security_enabled", json_is_true(ps) ? "true" : "false")));
+    if (json_object_get(attrs, "port_security_enabled")
+        || json_object_get(attrs, "router:external")) {
+        json_object_set_new(u, "external_ids", external_ids(attrs, row));
     }
     json_object_set_new(u, "revision_number",
                         json_integer(api_int(row, "revision_number") + 1));
@@ -365,24 +382,20 @@ network_remove(struct api_ctx *ctx, const struct ovsdb_row *row)
     char s[UUID_LEN + 1];
 
     /* Ports that Neutron would not delete itself keep the network. */
-    struct { char *ids; } in_use = { NULL };
-    size_t n_in_use = 0;
+    struct ds in_use = DS_EMPTY_INITIALIZER;
     API_FOR_EACH_ROW (r, api_table(ctx, "Port")) {
         if (api_refers(r, "network", id)
             && strncmp(api_str(r, "device_owner"), "network:", 8)) {
             api_uuid_str(r, s);
-            char *prev = in_use.ids;
-            in_use.ids = xasprintf("%s%s%s", prev ? prev : "", prev ? "," : "", s);
-            free(prev);
-            n_in_use++;
+            ds_put_format(&in_use, "%s%s", in_use.length ? ", " : "", s);
         }
     }
-    if (n_in_use) {
+    if (in_use.length) {
         api_uuid_str(row, s);
         api_error(ctx, 409, "NetworkInUse", "Unable to complete operation on network "
                   "%s. There are one or more ports still in use on the network, id "
-                  "for these ports is: %s.", s, in_use.ids);
-        free(in_use.ids);
+                  "for these ports is: %s.", s, ds_cstr(&in_use));
+        ds_destroy(&in_use);
         return false;
     }
     const char *tables[] = { "Port", "L2_Gateway_Connection", "Subnet", "Segment" };
@@ -408,7 +421,7 @@ static const struct api_attr network_attrs[] = {
     { "subnets", 0, API_T_ANY },
     { "shared", API_POST | API_PUT, API_T_BOOL },
     { "port_security_enabled", API_POST | API_PUT, API_T_BOOL },
-    { "router:external", 0, API_T_BOOL },
+    { "router:external", API_POST | API_PUT, API_T_BOOL },
     { "provider:network_type", API_POST | API_PUT, API_T_ANY },
     { "provider:physical_network", API_POST | API_PUT, API_T_ANY },
     { "provider:segmentation_id", API_POST | API_PUT, API_T_ANY },

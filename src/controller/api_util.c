@@ -15,11 +15,42 @@
 #include "ovsdb/datum.h"
 #include "ovsdb/schema.h"
 
+/* Returns a copy of 's' with each byte that is not part of valid UTF-8
+ * replaced by '?' (paths are not checked UTF-8; JSON strings must be). */
+static char *
+utf8_sanitize(const char *s)
+{
+    char *out = xstrdup(s);
+    unsigned char *p = (unsigned char *) out;
+    while (*p) {
+        int n = *p < 0x80 ? 1 : (*p & 0xe0) == 0xc0 ? 2 : (*p & 0xf0) == 0xe0 ? 3
+                : (*p & 0xf8) == 0xf0 ? 4 : 0;
+        bool ok = n > 0;
+        for (int i = 1; ok && i < n; i++) {
+            ok = (p[i] & 0xc0) == 0x80;
+        }
+        if (ok && n > 1) {
+            json_t *j = json_stringn((const char *) p, n);
+            ok = j != NULL;
+            json_decref(j);
+        }
+        if (!ok) {
+            *p++ = '?';
+        } else {
+            p += n;
+        }
+    }
+    return out;
+}
+
 json_t *
 api_error_body(const char *type, const char *message)
 {
-    return json_pack("{s{s:s,s:s,s:s}}", "NeutronError", "type", type,
-                     "message", message, "detail", "");
+    char *m = utf8_sanitize(message);
+    json_t *body = json_pack("{s{s:s,s:s,s:s}}", "NeutronError", "type", type,
+                             "message", m, "detail", "");
+    free(m);
+    return body;
 }
 
 static bool api_verror(struct api_ctx *, int status, const char *type,

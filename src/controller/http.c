@@ -25,15 +25,20 @@
 
 LOG_MODULE(http);
 
+/* The most writes waiting for their turn; more are answered 503. */
+#define HTTP_MAX_QUEUED 1000
+
 /* A write waiting for its turn, or in flight. */
 struct pending {
     struct list node;               /* In 'server->queue'. */
     struct http_server *server;
     struct evhttp_request *req;
     char *method, *path, *query, *body, *project;
+    char *base_url;                 /* scheme://Host of the request. */
     size_t body_size;
     struct api_result res;
     struct ovsdb_client_txn *txn;   /* While committing. */
+    bool committed;                 /* Waiting for the replica to show it. */
 };
 
 struct http_server {
@@ -47,9 +52,15 @@ struct http_server {
     char *base_url;
     int port;
     struct list queue;              /* "struct pending"s, head in flight. */
+    size_t n_queued;                /* Length of 'queue'. */
     bool busy;                      /* The head is committing. */
     struct event *kick;             /* Runs the queue from the loop. */
+    struct event *wait_timer;       /* Bounds the wait for the replica. */
 };
+
+/* How long a committed write waits for the replica to show it before it is
+ * answered anyway. */
+#define HTTP_VISIBLE_WAIT_MS 5000
 
 static const char *
 reason(int status)
@@ -104,6 +115,7 @@ pending_destroy(struct pending *p)
         free(p->query);
         free(p->body);
         free(p->project);
+        free(p->base_url);
         free(p);
     }
 }
@@ -115,11 +127,57 @@ fill_request(const struct http_server *s, const struct pending *p,
     *r = (struct api_request) {
         .method = p->method, .path = p->path, .query = p->query,
         .body = p->body, .body_size = p->body_size, .project_id = p->project,
-        .base_url = s->base_url, .now_ms = time_wall_msec(),
+        .base_url = p->base_url ? p->base_url : s->base_url,
+        .now_ms = time_wall_msec(),
     };
 }
 
 static void run_queue(struct http_server *);
+
+/* Answers the head of the queue, 'p', and lets the next write go. */
+static void
+answer_head(struct http_server *s, struct pending *p)
+{
+    send_json(p->req, p->res.status, json_incref(p->res.body));
+    list_remove(&p->node);
+    s->n_queued--;
+    s->busy = false;
+    event_del(s->wait_timer);
+    pending_destroy(p);
+    event_active(s->kick, 0, 0);
+}
+
+static void
+finish_committed(struct http_server *s, struct pending *p)
+{
+    api_finish(nb_get_db(s->nb), &p->res, NULL);
+    answer_head(s, p);
+}
+
+static void
+on_wait_timeout(evutil_socket_t fd, short what, void *s_)
+{
+    struct http_server *s = s_;
+    if (s->busy && !list_is_empty(&s->queue)) {
+        struct pending *p = container_of(s->queue.next, struct pending, node);
+        if (p->committed) {
+            log_warn("%s %s: committed, but the NB replica did not show it within "
+                     "%d ms", p->method, p->path, HTTP_VISIBLE_WAIT_MS);
+            finish_committed(s, p);
+        }
+    }
+}
+
+void
+http_server_nb_changed(struct http_server *s)
+{
+    if (s && s->busy && !list_is_empty(&s->queue)) {
+        struct pending *p = container_of(s->queue.next, struct pending, node);
+        if (p->committed && api_result_visible(nb_get_db(s->nb), &p->res)) {
+            finish_committed(s, p);
+        }
+    }
+}
 
 static void
 on_txn_done(void *p_, struct ovsdb_client_txn *txn)
@@ -129,6 +187,13 @@ on_txn_done(void *p_, struct ovsdb_client_txn *txn)
     enum ovsdb_client_txn_status st = ovsdb_client_txn_get_status(txn);
 
     if (st == OVSDB_CLIENT_TXN_SUCCESS) {
+        if (!api_result_visible(nb_get_db(s->nb), &p->res)) {
+            p->committed = true;
+            struct timeval tv = { HTTP_VISIBLE_WAIT_MS / 1000,
+                                  HTTP_VISIBLE_WAIT_MS % 1000 * 1000 };
+            event_add(s->wait_timer, &tv);
+            return;
+        }
         api_finish(nb_get_db(s->nb), &p->res, NULL);
     } else if (st == OVSDB_CLIENT_TXN_TRY_AGAIN) {
         api_result_destroy(&p->res);
@@ -137,15 +202,13 @@ on_txn_done(void *p_, struct ovsdb_client_txn *txn)
                                      "connection was lost during the request; it may "
                                      "or may not have been applied.");
     } else {
+        static struct log_rl rl = LOG_RL_INIT(5, 5);
         const char *e = ovsdb_client_txn_get_error(txn);
-        log_warn("%s %s: NB transaction failed: %s", p->method, p->path, e ? e : "?");
+        log_warn_rl(&rl, "%s %s: NB transaction failed: %s", p->method, p->path,
+                    e ? e : "?");
         api_finish(nb_get_db(s->nb), &p->res, e ? e : "error");
     }
-    send_json(p->req, p->res.status, json_incref(p->res.body));
-    list_remove(&p->node);
-    s->busy = false;
-    pending_destroy(p);       /* Destroys 'txn' too: the library allows it here. */
-    event_active(s->kick, 0, 0);
+    answer_head(s, p);      /* Destroys 'txn' too: the library allows it here. */
 }
 
 /* Handles queued writes until one is committing. */
@@ -158,6 +221,7 @@ run_queue(struct http_server *s)
             send_error(p->req, 503, "ServiceUnavailable", "The northbound database is "
                        "not connected.");
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
             continue;
         }
@@ -167,6 +231,7 @@ run_queue(struct http_server *s)
         if (!p->res.ops) {
             send_json(p->req, p->res.status, json_incref(p->res.body));
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
             continue;
         }
@@ -186,6 +251,7 @@ run_queue(struct http_server *s)
             send_error(p->req, 503, "ServiceUnavailable", "The northbound database "
                        "is not connected.");
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
         }
     }
@@ -240,15 +306,18 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
-    if (!token_ok(s, req)) {
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
+    /* Version discovery is open, as in neutron-server's paste pipeline. */
+    bool versions = evhttp_request_get_command(req) == EVHTTP_REQ_GET
+                    && (!raw_path || !*raw_path || !strcmp(raw_path, "/"));
+    if (!versions && !token_ok(s, req)) {
         send_json(req, 401, json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 401,
                                       "title", "Unauthorized", "message",
                                       "The request you have made requires "
                                       "authentication."));
         return;
     }
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *path = evhttp_uridecode(raw_path && *raw_path ? raw_path : "/", 0, NULL);
     const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
     const char *method = method_name(evhttp_request_get_command(req));
@@ -273,6 +342,11 @@ on_request(struct evhttp_request *req, void *s_)
     const char *project = evhttp_find_header(evhttp_request_get_input_headers(req),
                                              "X-Project-Id");
     p->project = project ? xstrdup(project) : NULL;
+    /* Links name the host the client asked for, as Neutron's do. */
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    if (host && *host && !strpbrk(host, "/?#@ \"")) {
+        p->base_url = xasprintf("%s://%s", s->ssl_ctx ? "https" : "http", host);
+    }
 
     if (!strcmp(p->method, "GET")) {
         /* Reads never write: answer from the replica now. */
@@ -288,7 +362,14 @@ on_request(struct evhttp_request *req, void *s_)
         pending_destroy(p);
         return;
     }
+    if (s->n_queued >= HTTP_MAX_QUEUED) {
+        send_error(req, 503, "ServiceUnavailable", "Too many requests are waiting; "
+                   "try again later.");
+        pending_destroy(p);
+        return;
+    }
     list_push_back(&s->queue, &p->node);
+    s->n_queued++;
     run_queue(s);
 }
 
@@ -335,6 +416,7 @@ http_server_create(struct event_base *base, const struct http_options *o,
     s->token = o->token ? xstrdup(o->token) : NULL;
     list_init(&s->queue);
     s->kick = event_new(base, -1, 0, on_kick, s);
+    s->wait_timer = evtimer_new(base, on_wait_timeout, s);
     s->http = evhttp_new(base);
     evhttp_set_max_body_size(s->http, o->max_body_size);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST
@@ -387,6 +469,7 @@ http_server_destroy(struct http_server *s)
     }
     evhttp_free(s->http);
     event_free(s->kick);
+    event_free(s->wait_timer);
     SSL_CTX_free(s->ssl_ctx);
     free(s->token);
     free(s->base_url);

@@ -205,9 +205,10 @@ class SeamLab:
         p.died = "killed by the test"
         p.stderr.close()
 
-    def start_vtep(self, name, ns, tunnel_ip, ports, mode="tor", manager=None, dbdir=None):
+    def start_vtep(self, name, ns, tunnel_ip, ports, mode="tor", manager=None, dbdir=None,
+                   extra=()):
         d = dbdir or self.dir("vtep-" + name)
-        extra = ["--mode=" + mode]
+        extra = ["--mode=" + mode] + list(extra)
         if manager:
             extra.append("--manager=" + manager)
         v = vn.Vtep(ns, d, name, tunnel_ip, ports, extra=extra)
@@ -513,3 +514,92 @@ class OvsVtep:
 def ovs_hypervisor(lab, ns, tap):
     """build_usecases(hv1_impl=ovs_hypervisor): hv1 is the OVS emulator."""
     lab.vteps["hv1"] = OvsVtep(lab, ns, "hv1", UNDERLAY + ".2", [tap])
+
+
+class NsSeamd:
+    """seamd (conftest.Seamd) run inside namespace 'ns'; its REST requests
+    are made from inside that namespace (a socket stays in the namespace it
+    was created in)."""
+
+    def __init__(self, ns, workdir, args, port=9696, nb=None, name="seamd", wait_synced=True):
+        from conftest import Seamd  # noqa: E402  (tests/controller/conftest.py)
+        outer = self
+
+        class _Seamd(Seamd):
+            def command(self):
+                return ["ip", "netns", "exec", outer.ns] + Seamd.command(self)
+
+            def request(self, *a, **kw):
+                with vn.in_netns(outer.ns):
+                    return Seamd.request(self, *a, **kw)
+        self.ns = ns
+        self.s = _Seamd(workdir, args=args, default_args=False, port=port, nb=nb, name=name)
+        self.s.start(wait_synced=wait_synced)
+
+    def __getattr__(self, name):
+        return getattr(self.s, name)
+
+
+def build_usecases_rest(lab, passive_port, nb=None):
+    """The use-case lab, with the intent written through seamd's REST API
+    (Neutron-shaped) instead of NB rows; seamd runs in the underlay
+    namespace and reaches the VTEPs over tcp: on the underlay."""
+    lab.underlay()
+    tor = lab.vtep_ns("tor", UNDERLAY + ".1")
+    hv1 = lab.vtep_ns("hv1", UNDERLAY + ".2")
+    hv2 = lab.vtep_ns("hv2", UNDERLAY + ".3")
+    lab.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
+                                       ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
+    lab.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
+    lab.seamd_args = ["--vni-ranges=5000:6000",
+                      "--network-vlan-ranges=physnet1:2900:2999,physnet2:2900:2999",
+                      "--sb-listen=ptcp:%d:%s.254" % (passive_port, UNDERLAY),
+                      "-d", "reconcile,sb"]
+    api = NsSeamd(lab.u, lab.dir("seamd"), lab.seamd_args, nb=nb)
+    lab.seamd = api
+    lab.seamds = [api]
+    for body in ({"name": "tor1", "target": "tcp:%s.1:6640" % UNDERLAY,
+                  "tunnel_ip": UNDERLAY + ".1", "role": "tor"},
+                 {"name": "hv1", "target": "tcp:%s.2:6640" % UNDERLAY,
+                  "tunnel_ip": UNDERLAY + ".2", "role": "hypervisor", "host": "compute1"},
+                 {"name": "hv2", "tunnel_ip": UNDERLAY + ".3", "role": "hypervisor",
+                  "host": "netnode"}):
+        api.create("seam/vteps", "vtep", body)
+    for host, pn, port in (("server1", "physnet1", "p1"), ("server2", "physnet2", "p2")):
+        api.create("seam/host-links", "host_link", {"host": host, "physical_network": pn,
+                                                    "vtep": "tor1", "port": port})
+    net = api.create("networks", "network", {"name": "net1", "segments": [
+        {"provider:network_type": "vxlan", "provider:segmentation_id": 5000},
+        {"provider:network_type": "vlan", "provider:physical_network": "physnet1",
+         "provider:segmentation_id": 2901},
+        {"provider:network_type": "vlan", "provider:physical_network": "physnet2",
+         "provider:segmentation_id": 2900}]})
+    api.create("subnets", "subnet", {"network_id": net["id"], "cidr": OVERLAY + ".0/24",
+                                     "ip_version": 4})
+    ids = {"net": net["id"]}
+    for vm, host, vnic, n, owner in (("vm1", "server1", "direct", 11, ""),
+                                     ("vm2", "server1", "direct", 12, ""),
+                                     ("vm3", "compute1", "normal", 13, "compute:nova"),
+                                     ("vm4", "server2", "direct", 14, ""),
+                                     ("dhcp", "netnode", "normal", 2, "network:dhcp")):
+        p = api.create("ports", "port", {
+            "network_id": net["id"], "mac_address": fixed_mac(5 if vm == "dhcp" else n - 10),
+            "fixed_ips": [{"ip_address": "%s.%d" % (OVERLAY, n)}], "binding:host_id": host,
+            "binding:vnic_type": vnic, "device_owner": owner})
+        ids[vm] = p["id"]
+    lab.ids = ids
+    # The hypervisors' taps are named after the port ids, as Nova names them.
+    lab.vm("vm3", hv1, tap_name(ids["vm3"]), fixed_mac(3), OVERLAY + ".13")
+    lab.vm("dhcp", hv2, tap_name(ids["dhcp"]), fixed_mac(5), OVERLAY + ".2")
+    for ns, ifs in ((tor, ("p1", "p2")), (hv1, (tap_name(ids["vm3"]),)),
+                    (hv2, (tap_name(ids["dhcp"]),))):
+        for i in ifs:
+            lab.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+
+    lab.start_vtep("tor1", tor, UNDERLAY + ".1", ["p1", "p2"],
+                   extra=["--remote=ptcp:6640:%s.1" % UNDERLAY])
+    lab.start_vtep("hv1", hv1, UNDERLAY + ".2", [tap_name(ids["vm3"])], mode="hypervisor",
+                   extra=["--remote=ptcp:6640:%s.2" % UNDERLAY])
+    lab.start_vtep("hv2", hv2, UNDERLAY + ".3", [tap_name(ids["dhcp"])], mode="hypervisor",
+                   manager="tcp:%s.254:%d" % (UNDERLAY, passive_port))
+    return ids

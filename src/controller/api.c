@@ -941,6 +941,29 @@ out:
     }
 }
 
+bool
+api_result_visible(const struct ovsdb_db *db, const struct api_result *res)
+{
+    const struct api_resource *r = res->resource_;
+    const struct ovsdb_table *t = r && db ? ovsdb_db_find_table(db, r->table) : NULL;
+    if (!t) {
+        return true;
+    }
+    if (res->ids_) {
+        size_t i;
+        json_t *id;
+        json_array_foreach (res->ids_, i, id) {
+            struct uuid u;
+            if (uuid_from_string(&u, json_string_value(id)) && !ovsdb_table_get_row(t, &u)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    bool present = ovsdb_table_get_row(t, &res->uuid_) != NULL;
+    return res->ok_status_ == 204 ? !present : present;
+}
+
 void
 api_finish(const struct ovsdb_db *db, struct api_result *res, const char *error)
 {

@@ -22,6 +22,8 @@
 #include "ovsdb/datum.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
+#include "ovsdb/jsonarena.h"
+#include "ovsdb/jsonparse.h"
 #include "ovsdb/jsonrpc.h"
 #include "ovsdb/schema.h"
 
@@ -114,6 +116,11 @@ struct ovsdb_client {
     struct list locks;              /* "struct client_lock"s. */
     struct list txns;               /* Committed, unanswered. */
     struct ovsdb_client_stats stats;
+
+    /* A passive session (ovsdb_client_create_accepted()): no reconnection;
+     * 'closed' once its connection is gone. */
+    bool passive;
+    bool closed;
 };
 
 struct ovsdb_client_txn {
@@ -522,8 +529,45 @@ apply_row(struct ovsdb_client *c, struct ovsdb_table *t, const struct uuid *u,
     return ovsdb_syntax_error(update, NULL, "unknown row update \"%s\"", key);
 }
 
+static struct ovsdb_error *apply_updates__(struct ovsdb_client *, const json_t *updates,
+                                           int version, struct jsonarena **);
+
+/* A <row-update> kept as text (see jsonrpc_msg's 'rows_deferred'): parses
+ * it into '*arenap' (created on first use, reset for each row) so that a
+ * big initial reply holds one row's tree at a time.  Returns the value
+ * (json_decref() it when '*arenap' is NULL: arenas not installed), or NULL
+ * if it does not parse. */
+static json_t *
+parse_row_text(const json_t *text, struct jsonarena **arenap)
+{
+    struct jsonarena *outer = jsonarena_suspend();
+    if (!*arenap) {
+        *arenap = jsonarena_begin();
+    } else {
+        jsonarena_reset(*arenap);
+        jsonarena_resume(*arenap);
+    }
+    char *error;
+    json_t *json = jsonparse(json_string_value(text), json_string_length(text), 0,
+                             &error);
+    jsonarena_end(*arenap);
+    jsonarena_resume(outer);
+    free(error);
+    return json;
+}
+
 static struct ovsdb_error *
 apply_updates(struct ovsdb_client *c, const json_t *updates, int version)
+{
+    struct jsonarena *arena = NULL;
+    struct ovsdb_error *error = apply_updates__(c, updates, version, &arena);
+    jsonarena_destroy(arena);
+    return error;
+}
+
+static struct ovsdb_error *
+apply_updates__(struct ovsdb_client *c, const json_t *updates, int version,
+                struct jsonarena **arenap)
 {
     const char *table_name;
     json_t *rows;
@@ -544,7 +588,23 @@ apply_updates(struct ovsdb_client *c, const json_t *updates, int version)
             if (!uuid_from_string(&u, uuid_s)) {
                 return ovsdb_syntax_error(rows, NULL, "bad row UUID %s", uuid_s);
             }
+            json_t *parsed = NULL;
+            if (json_is_string(update)) {
+                update = parsed = parse_row_text(update, arenap);
+                if (!update) {
+                    return ovsdb_syntax_error(NULL, NULL, "bad row update text");
+                }
+            }
             struct ovsdb_error *error = apply_row(c, t, &u, update, version);
+            if (!*arenap) {
+                json_decref(parsed);
+            }
+            if (parsed) {
+                /* Applied: free its text now, so that the replica grows
+                 * while the message shrinks (the message is ours). */
+                json_object_iter_set_new(rows, json_object_key_to_iter(uuid_s),
+                                         json_null());
+            }
             if (error) {
                 return error;
             }
@@ -1044,9 +1104,38 @@ on_connected(struct conn *conn, void *aux)
     }
 }
 
+/* A passive session's timer: first, a short pause before the first
+ * request (PASSIVE_START_MS), since a server that dialed us may not yet have
+ * seen its own connection complete and would drop what arrives before
+ * (seen with seam's conn.c: a message read before BEV_EVENT_CONNECTED has
+ * no owner yet); then a deadline for the sync (PASSIVE_SYNC_MS), after which
+ * the connection is dropped and the server dials again. */
+#define PASSIVE_START_MS 50
+#define PASSIVE_SYNC_MS 3000
+
+static void
+passive_timer(struct ovsdb_client *c)
+{
+    if (!c->conn) {
+        return;
+    }
+    if (c->state == S_CONNECTING) {
+        struct timeval tv = { PASSIVE_SYNC_MS / 1000, (PASSIVE_SYNC_MS % 1000) * 1000 };
+        on_connected(c->conn, c);
+        evtimer_add(c->timer, &tv);
+    } else if (c->state != S_SYNCED) {
+        client_disconnect(c, "the server did not answer in time");
+    }
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *aux)
 {
+    struct ovsdb_client *c = aux;
+    if (c->passive) {
+        passive_timer(c);
+        return;
+    }
     client_connect(aux);
 }
 
@@ -1054,6 +1143,9 @@ static void
 schedule_reconnect(struct ovsdb_client *c)
 {
     c->state = S_BACKOFF;
+    if (c->passive) {
+        return;                 /* The peer dials again, not us. */
+    }
     c->backoff_ms = c->backoff_ms ? MIN(c->backoff_ms * 2, c->max_backoff_ms)
                                   : c->min_backoff_ms;
     struct timeval tv = { c->backoff_ms / 1000, (c->backoff_ms % 1000) * 1000 };
@@ -1082,6 +1174,10 @@ connection_lost(struct ovsdb_client *c)
     free(c->old_monitor_id);
     c->old_monitor_id = NULL;
     c->remote_idx = (c->remote_idx + 1) % c->n_remotes;
+    if (c->passive) {
+        c->closed = true;
+        was_synced = true;      /* The owner is told even before a sync. */
+    }
     if (was_synced && c->cbs.state) {
         c->cbs.state(c->aux, false);
     }
@@ -1180,11 +1276,57 @@ ovsdb_client_create(struct event_base *base, const struct ovsdb_client_options *
     return c;
 }
 
+struct ovsdb_client *
+ovsdb_client_create_accepted(struct event_base *base, struct conn *conn,
+                             const struct ovsdb_client_options *o,
+                             const struct ovsdb_client_callbacks *cbs, void *aux)
+{
+    struct ovsdb_client *c = xzalloc(sizeof *c);
+    c->base = base;
+    c->db_name = xstrdup(o->db_name);
+    c->remotes = xmalloc(sizeof *c->remotes);
+    c->remotes[0] = xstrdup(conn_get_name(conn));
+    c->n_remotes = 1;
+    c->probe_ms = o->probe_ms;
+    c->min_backoff_ms = MAX(o->min_backoff_ms, 1);
+    c->max_backoff_ms = MAX(o->max_backoff_ms, c->min_backoff_ms);
+    c->leader_only = o->leader_only;
+    if (cbs) {
+        c->cbs = *cbs;
+    }
+    c->aux = aux;
+    c->best_method = 3;
+    c->passive = true;
+    hmap_init(&c->pending);
+    list_init(&c->locks);
+    list_init(&c->txns);
+    c->timer = evtimer_new(base, on_timer, c);
+    c->conn = conn;
+    conn_set_callbacks(conn, &client_conn_callbacks, c);
+    conn_use_arena(conn, true);
+    if (c->probe_ms > 0) {
+        conn_set_probe_interval(conn, c->probe_ms);
+    }
+    c->state = S_CONNECTING;
+    struct timeval tv = { 0, PASSIVE_START_MS * 1000 };
+    evtimer_add(c->timer, &tv);
+    return c;
+}
+
+bool
+ovsdb_client_is_closed(const struct ovsdb_client *c)
+{
+    return c->closed;
+}
+
 void
 ovsdb_client_destroy(struct ovsdb_client *c)
 {
     if (!c) {
         return;
+    }
+    if (c->passive) {
+        c->cbs.state = NULL;    /* Not told of its own end. */
     }
     struct conn *conn = c->conn;
     connection_lost(c);

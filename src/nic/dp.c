@@ -277,10 +277,12 @@ ring_slot(const struct rx_ring *r, uint32_t i)
 }
 
 /* Forwards the frames in the 'n' slots of port 'port''s ring from 'first'
- * on (all ready), then sends what they produced. */
-static void
+ * on (all ready), then sends what they produced.  Returns how many were
+ * consumed: fewer than 'n' when a VF's frame must wait for its rate
+ * ('*wait_ns' is then set). */
+static unsigned int
 forward_burst(struct nic_dp *dp, unsigned int port, uint32_t first,
-              unsigned int n, uint64_t now_ns)
+              unsigned int n, uint64_t now_ns, uint64_t *wait_ns)
 {
     struct nic_switch *sw = dp->sw;
     struct rx_ring *r = &dp->rings[port];
@@ -304,6 +306,16 @@ forward_burst(struct nic_dp *dp, unsigned int port, uint32_t first,
             in_c->drops[NIC_DROP_MALFORMED]++;
             continue;
         }
+        if (port < n_vfs && sw->vfs[port].cfg.max_tx_rate
+            && nic_switch_vf_link_up(sw, port)) {
+            uint64_t w = nic_switch_vf_tx_wait_ns(sw, port, f.wire_size,
+                                                  now_ns);
+            if (w) {
+                *wait_ns = w;
+                n = i;                  /* This one and the rest wait. */
+                break;
+            }
+        }
         if (unlikely(h->tp_status & TP_STATUS_CSUMNOTREADY)
             && !nic_frame_complete_csum((uint8_t *) f.rest, f.rest_size)) {
             in_c->csum_fixed++;
@@ -324,13 +336,16 @@ forward_burst(struct nic_dp *dp, unsigned int port, uint32_t first,
         }
     }
     tx_flush(dp);
+    return n;
 }
 
 unsigned int
-nic_dp_run_port(struct nic_dp *dp, unsigned int port, unsigned int max_bursts)
+nic_dp_run_port(struct nic_dp *dp, unsigned int port, unsigned int max_bursts,
+                uint64_t *wait_ns)
 {
     struct rx_ring *r = &dp->rings[port];
     unsigned int total = 0;
+    *wait_ns = 0;
     for (unsigned int b = 0; b < max_bursts; b++) {
         uint32_t first = r->head;
         unsigned int n = 0;
@@ -355,8 +370,10 @@ nic_dp_run_port(struct nic_dp *dp, unsigned int port, unsigned int max_bursts)
         }
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
-        forward_burst(dp, port, first, n, (uint64_t) ts.tv_sec * 1000000000ULL
-                                          + (uint64_t) ts.tv_nsec);
+        unsigned int ready = n;
+        n = forward_burst(dp, port, first, n,
+                          (uint64_t) ts.tv_sec * 1000000000ULL
+                          + (uint64_t) ts.tv_nsec, wait_ns);
         /* Sent (sendmmsg() copied them): the slots go back to the kernel. */
         for (unsigned int i = 0; i < n; i++) {
             __atomic_store_n(&ring_slot(r, (first + i) % r->n_slots)->tp_status,
@@ -364,9 +381,21 @@ nic_dp_run_port(struct nic_dp *dp, unsigned int port, unsigned int max_bursts)
         }
         r->head = (first + n) % r->n_slots;
         total += n;
-        if (n < NIC_DP_BURST) {
+        if (n < NIC_DP_BURST || n < ready) {
             break;
         }
     }
     return total;
+}
+
+uint64_t
+nic_dp_take_ring_drops(struct nic_dp *dp, unsigned int port)
+{
+    struct tpacket_stats st;
+    socklen_t len = sizeof st;
+    if (getsockopt(dp->fds[port], SOL_PACKET, PACKET_STATISTICS, &st,
+                   &len) < 0) {
+        return 0;
+    }
+    return st.tp_drops;
 }

@@ -45,8 +45,15 @@ void nic_dp_destroy(struct nic_dp *);
 int nic_dp_port_fd(const struct nic_dp *, unsigned int port);
 
 /* Forwards up to 'max_bursts' bursts read from port 'port'.  Returns the
- * number of frames read (0: nothing was waiting). */
+ * number of frames read (0: nothing was waiting).  When the next frame of
+ * a VF must wait for its max_tx_rate (nic_switch_vf_tx_wait_ns()), stops
+ * there, leaving it in the ring, and stores how long to wait in '*wait_ns'
+ * (else 0): the caller stops polling the port that long. */
 unsigned int nic_dp_run_port(struct nic_dp *, unsigned int port,
-                             unsigned int max_bursts);
+                             unsigned int max_bursts, uint64_t *wait_ns);
+
+/* The frames port 'port''s ring lost because it was full since the last
+ * call (the kernel's PACKET_STATISTICS tp_drops, reset by reading). */
+uint64_t nic_dp_take_ring_drops(struct nic_dp *, unsigned int port);
 
 #endif /* nic/dp.h */

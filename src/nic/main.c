@@ -58,8 +58,8 @@ usage(FILE *f)
 "  -h, --help            this help\n"
 "  --version             the version\n"
 "\n"
-"Drop reasons counted per VF and PF: spoof, vlan, rate, link_down, no_dst,\n"
-"malformed, tx_error.  SIGTERM or SIGINT: clean exit.\n",
+"Drop reasons counted per VF and PF: spoof, vlan, rate, link_down, overrun,\n"
+"no_dst, malformed, tx_error.  SIGTERM or SIGINT: clean exit.\n",
             NIC_MAX_VFS, NIC_DP_FRAME_MAX_DEFAULT);
 }
 

@@ -26,7 +26,9 @@ LOG_MODULE(nic);
 struct nic_port_event {
     struct nic *nic;
     unsigned int port;
-    struct event *ev;
+    struct event *ev;                   /* Readable. */
+    struct event *timer;                /* End of a max_tx_rate wait. */
+    bool throttled;                     /* 'ev' is off until 'timer'. */
 };
 
 struct nic_vf_if {
@@ -53,11 +55,53 @@ struct nic {
 
 static void apply_links(struct nic *);
 
+/* Adds what port 'p''s ring lost since the last look to its counters:
+ * "rate" when the port was held back by max_tx_rate (its queue
+ * overflowed), "overrun" otherwise. */
+static void
+count_ring_drops(struct nic *nic, unsigned int p)
+{
+    uint64_t n = nic_dp_take_ring_drops(nic->dp, p);
+    if (n) {
+        struct nic_counters *c = p < nic->n_vfs ? &nic->sw.vfs[p].c
+                                                : &nic->sw.pf;
+        c->drops[nic->port_evs[p].throttled ? NIC_DROP_RATE
+                                            : NIC_DROP_OVERRUN] += n;
+    }
+}
+
+static void
+port_run(struct nic_port_event *pe)
+{
+    uint64_t wait_ns;
+    nic_dp_run_port(pe->nic->dp, pe->port, MAX_BURSTS_PER_WAKEUP, &wait_ns);
+    if (wait_ns) {
+        /* The VF's next frame is over its rate: leave it in the ring (its
+         * TX queue) and look again when the tokens are there. */
+        struct timeval tv = {
+            .tv_sec = (time_t) (wait_ns / 1000000000ULL),
+            .tv_usec = (suseconds_t) ((wait_ns % 1000000000ULL + 999) / 1000),
+        };
+        event_del(pe->ev);
+        evtimer_add(pe->timer, &tv);
+        pe->throttled = true;
+    }
+}
+
 static void
 port_cb(evutil_socket_t fd, short what, void *aux)
 {
+    port_run(aux);
+}
+
+static void
+port_timer_cb(evutil_socket_t fd, short what, void *aux)
+{
     struct nic_port_event *pe = aux;
-    nic_dp_run_port(pe->nic->dp, pe->port, MAX_BURSTS_PER_WAKEUP);
+    count_ring_drops(pe->nic, pe->port);
+    pe->throttled = false;
+    event_add(pe->ev, NULL);
+    port_run(pe);
 }
 
 static void
@@ -302,6 +346,9 @@ show_json(struct nic *nic, struct ds *out)
 static int
 cmd_show(struct nic *nic, int argc, char **argv, struct ds *out)
 {
+    for (unsigned int p = 0; p <= nic->n_vfs; p++) {
+        count_ring_drops(nic, p);
+    }
     bool json = false;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
@@ -486,7 +533,8 @@ setup_events(struct nic *nic)
         pe->port = p;
         pe->ev = event_new(nic->base, nic_dp_port_fd(nic->dp, p),
                            EV_READ | EV_PERSIST, port_cb, pe);
-        if (!pe->ev || event_add(pe->ev, NULL)) {
+        pe->timer = evtimer_new(nic->base, port_timer_cb, pe);
+        if (!pe->ev || !pe->timer || event_add(pe->ev, NULL)) {
             log_err("port %u: cannot add to the event loop", p);
             return -ENOMEM;
         }
@@ -567,6 +615,9 @@ nic_destroy(struct nic *nic)
         for (unsigned int p = 0; p <= nic->n_vfs; p++) {
             if (nic->port_evs[p].ev) {
                 event_free(nic->port_evs[p].ev);
+            }
+            if (nic->port_evs[p].timer) {
+                event_free(nic->port_evs[p].timer);
             }
         }
         free(nic->port_evs);

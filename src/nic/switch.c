@@ -107,10 +107,9 @@ nic_switch_vf_link_up(const struct nic_switch *sw, unsigned int i)
     return sw->vfs[i].link_up;
 }
 
-/* Takes 'size' bytes from VF 'vf''s bucket at 'now_ns'; false if there are
- * not enough tokens (the frame is over the rate). */
-static bool
-bucket_take(struct nic_vf *vf, uint32_t size, uint64_t now_ns)
+/* Refills VF 'vf''s bucket up to 'now_ns'. */
+static void
+bucket_refill(struct nic_vf *vf, uint64_t now_ns)
 {
     uint64_t depth = bucket_depth(&vf->cfg);
     if (vf->last_ns && now_ns > vf->last_ns) {
@@ -124,13 +123,50 @@ bucket_take(struct nic_vf *vf, uint32_t size, uint64_t now_ns)
             vf->tokens = depth;
         }
     }
-    vf->last_ns = now_ns;
+    if (now_ns > vf->last_ns) {
+        vf->last_ns = now_ns;
+    }
+}
+
+/* The tokens a frame of 'size' bytes needs: its size, or the whole bucket
+ * when it is bigger than the bucket (so that it passes once, when full). */
+static uint64_t
+bucket_cost(const struct nic_vf *vf, uint32_t size)
+{
     uint64_t cost = (uint64_t) size * NS_PER_SEC;
+    uint64_t depth = bucket_depth(&vf->cfg);
+    return cost < depth ? cost : depth;
+}
+
+/* Takes a frame of 'size' bytes from VF 'vf''s bucket at 'now_ns'; false
+ * if there are not enough tokens (the frame is over the rate). */
+static bool
+bucket_take(struct nic_vf *vf, uint32_t size, uint64_t now_ns)
+{
+    bucket_refill(vf, now_ns);
+    uint64_t cost = bucket_cost(vf, size);
     if (vf->tokens < cost) {
         return false;
     }
     vf->tokens -= cost;
     return true;
+}
+
+uint64_t
+nic_switch_vf_tx_wait_ns(struct nic_switch *sw, unsigned int i, uint32_t size,
+                         uint64_t now_ns)
+{
+    struct nic_vf *vf = &sw->vfs[i];
+    if (!vf->cfg.max_tx_rate) {
+        return 0;
+    }
+    bucket_refill(vf, now_ns);
+    uint64_t cost = bucket_cost(vf, size);
+    if (vf->tokens >= cost) {
+        return 0;
+    }
+    uint64_t rate_bps = (uint64_t) vf->cfg.max_tx_rate * 125000;
+    return (cost - vf->tokens + rate_bps - 1) / rate_bps;
 }
 
 static bool

@@ -16,9 +16,13 @@
  *             disable; frames to or from a VF whose link is down are
  *             dropped ("link_down");
  *   max_tx_rate  Mbit/s, 0 = unlimited: a token bucket (depth 10 ms of the
- *             rate, at least 3000 bytes) polices what the VF sends
- *             ("rate").  Mbit/s is the unit of the kernel's IFLA_VF_RATE:
- *             finer (kbit/s) QoS cannot be expressed on a VF.
+ *             rate, at least 3000 bytes) shapes what the VF sends: the
+ *             datapath asks nic_switch_vf_tx_wait_ns() before each frame
+ *             and leaves it queued (in its receive ring, the VF's "TX
+ *             queue") until it fits; a frame that comes anyway without the
+ *             tokens is dropped ("rate"), as is what overflows the queue.
+ *             Mbit/s is the unit of the kernel's IFLA_VF_RATE: finer
+ *             (kbit/s) QoS cannot be expressed on a VF.
  *
  * The embedded switch (VEB): a unicast frame from a VF to the MAC of
  * another VF in the same VLAN is switched inside the NIC and never reaches
@@ -58,6 +62,7 @@ enum nic_link_state {
     X(VLAN, "vlan", "tagged by a VST VF, or of a VLAN that is not the VF's") \
     X(RATE, "rate", "over the VF's max_tx_rate")                           \
     X(LINK_DOWN, "link_down", "to or from a VF whose link is down")        \
+    X(OVERRUN, "overrun", "lost before the NIC read it (receive ring full)") \
     X(NO_DST, "no_dst", "unicast from the wire to a MAC no VF has")        \
     X(MALFORMED, "malformed", "runt, or bigger than the frame buffers")    \
     X(TX_ERROR, "tx_error", "the kernel refused to send it")
@@ -148,6 +153,12 @@ void nic_switch_set_vf_gone(struct nic_switch *sw, unsigned int vf);
 
 /* Whether VF 'vf''s link is up (its settings and the PF's carrier). */
 bool nic_switch_vf_link_up(const struct nic_switch *sw, unsigned int vf);
+
+/* How long VF 'vf' must wait, at monotonic time 'now_ns', before it may
+ * send a frame of 'size' bytes (0: now; always 0 without max_tx_rate).
+ * Takes no tokens. */
+uint64_t nic_switch_vf_tx_wait_ns(struct nic_switch *sw, unsigned int vf,
+                                  uint32_t size, uint64_t now_ns);
 
 /* Whether frames for VF 'vf' keep the class tag (VGT) rather than lose it. */
 static inline bool

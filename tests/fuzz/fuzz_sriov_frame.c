@@ -9,7 +9,8 @@
  * rule: a frame back to where it came from, a wire frame to the wire, a
  * VST VF's frame on the wire without its tag (VID, PCP, TPID), a tagged
  * frame accepted from a VST VF, a frame to a VF whose link is down or that
- * is not in the frame's VLAN, counters that do not add up. */
+ * is not in the frame's VLAN, counters that do not add up, a rate drop
+ * right after the shaper said the frame need not wait. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -121,7 +122,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (entry < N_VFS) {
         const struct nic_vf *vf = &sw.vfs[entry];
         uint64_t tx = vf->c.tx_packets;
+        uint64_t rate_drops = vf->c.drops[NIC_DROP_RATE];
+        /* The shaper's question, then the decision: no wait, no drop. */
+        uint64_t wait = nic_switch_vf_tx_wait_ns(&sw, entry, f.wire_size,
+                                                 now_ns);
         nic_switch_from_vf(&sw, entry, &f, now_ns, &v);
+        if (!wait && vf->c.drops[NIC_DROP_RATE] != rate_drops) {
+            abort();
+        }
         if (v.vf_mask & (UINT64_C(1) << entry)) {
             abort();
         }

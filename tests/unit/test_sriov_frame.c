@@ -481,6 +481,21 @@ test_max_tx_rate(void **state)
     }
     assert_int_equal(passed, 3);
     assert_int_equal(sw.vfs[0].c.drops[NIC_DROP_RATE], 7);
+    /* The shaper's question: 1000 bytes at 125000 B/s with the bucket at
+     * 0 is an 8 ms wait; half of it later, 4 ms; after it, none. */
+    assert_int_equal(nic_switch_vf_tx_wait_ns(&sw, 0, 1000, NS), 8000000);
+    assert_int_equal(nic_switch_vf_tx_wait_ns(&sw, 0, 1000, NS + 4000000),
+                     4000000);
+    assert_int_equal(nic_switch_vf_tx_wait_ns(&sw, 0, 1000, NS + 8000000), 0);
+    /* Asking takes nothing: the frame then passes. */
+    from_vf(&sw, 0, &t, NS + 8000000, &v);
+    assert_true(v.to_wire);
+    assert_int_equal(nic_switch_vf_tx_wait_ns(&sw, 0, 1000, NS + 8000000),
+                     8000000);
+    /* A frame bigger than the bucket passes when the bucket is full. */
+    assert_int_equal(nic_switch_vf_tx_wait_ns(&sw, 0, 9000, NS + 8000000),
+                     24000000);
+    assert_int_equal(nic_switch_vf_tx_wait_ns(&sw, 1, 9000, NS), 0);
     /* One second later: a full bucket again (not 125 frames' worth). */
     passed = 0;
     for (int i = 0; i < 10; i++) {

@@ -102,6 +102,8 @@ $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
 
 # Where seamd finds its NB schema unless told (--nb-schema).
 $(BUILD)/src/controller/config.o: CFLAGS_ALL += -DSEAM_NB_SCHEMA='"$(CURDIR)/schemas/seam_nb.ovsschema"'
+# The live page's files are embedded into ui.o (.incbin, see ui.c).
+$(BUILD)/src/controller/ui.o: $(wildcard src/controller/ui/*)
 ifneq ($(wildcard src/controller/reconcile.c),)
 $(BUILD)/src/controller/main.o: CFLAGS_ALL += -DSEAMD_HAVE_RECONCILE
 endif

@@ -1,0 +1,340 @@
+/* seam live topology page: polls GET /v2.0/seam/topology and redraws.
+ * Plain DOM, no framework.  Every value from the server goes in through
+ * textContent or setAttribute, never as HTML. */
+"use strict";
+
+(function () {
+  const POLL_MS = 1500;
+  const TOPOLOGY = "/v2.0/seam/topology";
+  const SVG = "http://www.w3.org/2000/svg";
+
+  let lastText = null;        // JSON text last drawn.
+  let lastOk = null;          // Date of the last good answer.
+
+  /* The API token the page was opened with (cookie set by seamd on
+   * /ui?token=...), or null. */
+  function token() {
+    for (const part of document.cookie.split(";")) {
+      const i = part.indexOf("=");
+      if (i > 0 && part.slice(0, i).trim() === "seam_token") {
+        return decodeURIComponent(part.slice(i + 1).trim());
+      }
+    }
+    return null;
+  }
+
+  /* h("td", {class: "x"}, child, "text", ...): a new element. */
+  function h(tag, attrs, ...children) {
+    const e = document.createElement(tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      if (v !== null && v !== undefined && v !== false) {
+        e.setAttribute(k, v === true ? "" : String(v));
+      }
+    }
+    for (const c of children.flat()) {
+      if (c === null || c === undefined || c === false) {
+        continue;
+      }
+      e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function s(tag, attrs, ...children) {
+    const e = document.createElementNS(SVG, tag);
+    for (const [k, v] of Object.entries(attrs || {})) {
+      e.setAttribute(k, String(v));
+    }
+    for (const c of children) {
+      e.appendChild(c instanceof Node ? c : document.createTextNode(String(c)));
+    }
+    return e;
+  }
+
+  function shortId(id) {
+    return id ? id.slice(0, 8) : "";
+  }
+
+  function badge(text, kind, field) {
+    return h("span", {class: "badge " + kind, "data-field": field}, text);
+  }
+
+  function sessionKind(state) {
+    return {connected: "ok", connecting: "warn"}[state] || "bad";
+  }
+
+  function portStatusKind(st) {
+    return {ACTIVE: "ok", DOWN: "warn", BUILD: "warn"}[st] || "bad";
+  }
+
+  function segmentText(seg) {
+    if (seg.network_type === "vxlan") {
+      return "vxlan " + seg.segmentation_id;
+    }
+    if (seg.network_type === "flat") {
+      return "flat " + (seg.physical_network || "");
+    }
+    return "vlan " + seg.segmentation_id + " " + (seg.physical_network || "");
+  }
+
+  function netName(nets, id) {
+    const n = nets.get(id);
+    return n ? (n.name || shortId(n.id)) : shortId(id);
+  }
+
+  function fill(tbody, rows) {
+    tbody.replaceChildren(...rows);
+  }
+
+  function empty(cols, text) {
+    return h("tr", {class: "empty"}, h("td", {colspan: cols}, text));
+  }
+
+  /* ---- Sections ---- */
+
+  function drawSummary(t) {
+    const connected = t.vteps.filter(v => v.connection_state === "connected").length;
+    const synced = t.vteps.filter(v => v.in_sync).length;
+    const byStatus = {};
+    for (const p of t.ports) {
+      byStatus[p.status] = (byStatus[p.status] || 0) + 1;
+    }
+    const tile = (label, value, sub, field) =>
+      h("div", {class: "tile", "data-field": field},
+        h("div", {class: "value"}, value), h("div", {class: "label"}, label),
+        h("div", {class: "sub"}, sub));
+    document.getElementById("summary").replaceChildren(
+      tile("VTEPs", t.vteps.length,
+           connected + " connected · " + synced + " in sync", "n-vteps"),
+      tile("tunnels", t.tunnels.length,
+           new Set(t.tunnels.flatMap(x => x.vnis)).size + " VNIs carried", "n-tunnels"),
+      tile("networks", t.networks.length,
+           t.networks.reduce((a, n) => a + n.segments.length, 0) + " segments",
+           "n-networks"),
+      tile("ports", t.ports.length,
+           Object.keys(byStatus).sort().map(k => byStatus[k] + " " + k).join(" · ") || "none",
+           "n-ports"));
+  }
+
+  function drawDiagram(t, nets) {
+    const box = document.getElementById("diagram");
+    const W = 960, H = t.vteps.length > 4 ? 420 : 330;
+    const svg = s("svg", {viewBox: "0 0 " + W + " " + H, role: "img",
+                          "aria-label": "VTEPs and tunnels"});
+    const n = t.vteps.length;
+    if (!n) {
+      box.replaceChildren(h("p", {class: "none"}, "No VTEPs yet (POST /v2.0/seam/vteps)."));
+      return;
+    }
+    /* VTEPs on an ellipse, the first at the top. */
+    const pos = new Map();
+    t.vteps.forEach((v, i) => {
+      const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
+      const rx = n === 1 ? 0 : W / 2 - 130, ry = n === 1 ? 0 : H / 2 - 55;
+      pos.set(v.name, {x: W / 2 + rx * Math.cos(a), y: H / 2 + ry * Math.sin(a) + (n === 2 ? 0 : 8)});
+    });
+    if (n === 2) {
+      pos.set(t.vteps[0].name, {x: 220, y: H / 2});
+      pos.set(t.vteps[1].name, {x: W - 220, y: H / 2});
+    }
+    const byName = new Map(t.vteps.map(v => [v.name, v]));
+    const lines = s("g", {class: "tunnels"});
+    const labels = s("g", {class: "tunnel-labels"});
+    for (const tun of t.tunnels) {
+      const [a, b] = tun.vteps;
+      if (!pos.has(a) || !pos.has(b)) {
+        continue;
+      }
+      const pa = pos.get(a), pb = pos.get(b);
+      const up = [a, b].every(x => byName.get(x).connection_state === "connected");
+      lines.appendChild(s("line", {x1: pa.x, y1: pa.y, x2: pb.x, y2: pb.y,
+                                   class: up ? "tunnel up" : "tunnel down",
+                                   "data-tunnel": a + "|" + b}));
+      const text = "VNI " + tun.vnis.join(", ");
+      const mx = (pa.x + pb.x) / 2, my = (pa.y + pb.y) / 2;
+      const w = 10 + text.length * 7.2;
+      labels.appendChild(s("g", {},
+        s("rect", {x: mx - w / 2, y: my - 11, width: w, height: 22, rx: 11, class: "tlabel"}),
+        s("text", {x: mx, y: my + 4, "text-anchor": "middle", class: "tlabel-text"}, text)));
+    }
+    const nodes = s("g", {class: "nodes"});
+    for (const v of t.vteps) {
+      const p = pos.get(v.name);
+      const kind = sessionKind(v.connection_state);
+      const g = s("g", {class: "node " + kind, "data-vtep": v.name});
+      g.appendChild(s("rect", {x: p.x - 105, y: p.y - 40, width: 210, height: 80, rx: 10,
+                               class: "node-box " + v.role}));
+      g.appendChild(s("circle", {cx: p.x - 86, cy: p.y - 20, r: 6, class: "dot " + kind}));
+      g.appendChild(s("text", {x: p.x - 74, y: p.y - 15, class: "node-name"}, v.name));
+      g.appendChild(s("text", {x: p.x + 96, y: p.y - 15, "text-anchor": "end",
+                               class: "node-role"}, v.role === "hypervisor" ? "HV" : "TOR"));
+      g.appendChild(s("text", {x: p.x - 92, y: p.y + 6, class: "node-sub"},
+                      (v.tunnel_ip || "no tunnel IP") + " · " +
+                      (v.connection_state || "unknown")));
+      g.appendChild(s("text", {x: p.x - 92, y: p.y + 26, class: "node-sub"},
+                      v.networks.length + " net · " + v.n_bindings + " bind · " +
+                      v.n_remote_macs + " MACs" + (v.in_sync ? " · ✓ sync" : "")));
+      nodes.appendChild(g);
+    }
+    svg.append(lines, labels, nodes);
+    box.replaceChildren(svg);
+  }
+
+  function drawVteps(t, nets) {
+    const rows = t.vteps.map(v => h("tr", {"data-id": v.id, "data-name": v.name},
+      h("td", {"data-field": "name"},
+        h("span", {class: "dot " + sessionKind(v.connection_state)}), " ",
+        h("strong", {}, v.name)),
+      h("td", {"data-field": "role"}, v.role,
+        v.role === "hypervisor" && v.host && v.host !== v.name ? " (" + v.host + ")" : ""),
+      h("td", {"data-field": "tunnel_ip", class: "mono"}, v.tunnel_ip || "—"),
+      h("td", {"data-field": "target", class: "mono"}, v.target || "dials in"),
+      h("td", {}, badge(v.connection_state || "unknown", sessionKind(v.connection_state),
+                        "connection_state")),
+      h("td", {}, badge(v.in_sync ? "yes" : "no", v.in_sync ? "ok" : "warn", "in_sync")),
+      h("td", {"data-field": "networks", title: v.networks.map(id => netName(nets, id)).join(", ")},
+        v.networks.length),
+      h("td", {"data-field": "n_bindings", class: "num"}, v.n_bindings),
+      h("td", {"data-field": "n_local_ports", class: "num"}, v.n_local_ports),
+      h("td", {"data-field": "n_remote_macs", class: "num"}, v.n_remote_macs),
+      h("td", {"data-field": "status_detail", class: "detail"}, v.status_detail)));
+    fill(document.querySelector("#vteps tbody"),
+         rows.length ? rows : [empty(11, "No VTEPs.")]);
+  }
+
+  function drawNetworks(t) {
+    const rows = t.networks.map(n => h("tr", {"data-id": n.id, "data-name": n.name},
+      h("td", {"data-field": "name"}, h("strong", {}, n.name || "(no name)"),
+        h("div", {class: "id"}, n.id)),
+      h("td", {"data-field": "vni", class: "num"}, n.vni),
+      h("td", {"data-field": "segments"},
+        n.segments.map(seg => h("span", {class: "chip " + seg.network_type,
+                                         "data-segment": segmentText(seg)},
+                                segmentText(seg)))),
+      h("td", {"data-field": "subnets", class: "mono"},
+        n.subnets.map(sn => h("div", {}, sn.cidr))),
+      h("td", {"data-field": "vteps"}, n.vteps.join(", ") || "—"),
+      h("td", {"data-field": "ports"},
+        Object.keys(n.port_status).sort().map(st =>
+          badge(n.port_status[st] + " " + st, portStatusKind(st), "port_status")),
+        n.n_ports ? null : "—"),
+      h("td", {"data-field": "n_macs", class: "num"}, n.n_macs),
+      h("td", {"data-field": "status"}, n.status)));
+    fill(document.querySelector("#networks tbody"),
+         rows.length ? rows : [empty(8, "No networks.")]);
+  }
+
+  function drawBindings(t, nets) {
+    const cards = t.vteps.map(v => {
+      const rows = [];
+      for (const p of v.ports) {
+        const links = p.host_links.map(l => l.host + " / " + l.physical_network +
+                                            (l.source === "lldp" ? " (lldp)" : ""));
+        const bs = p.bindings.length ? p.bindings : [null];
+        bs.forEach((b, i) => rows.push(h("tr", {"data-port": p.name,
+                                                 "data-vlan": b ? b.vlan : null},
+          i === 0 ? h("td", {rowspan: bs.length, class: "mono port"}, p.name) : null,
+          h("td", {class: "num"}, b ? (b.vlan === 0 ? "untagged" : b.vlan) : "—"),
+          h("td", {}, b ? netName(nets, b.network_id) : "—"),
+          h("td", {class: "src"}, b ? (b.source === "port" ? "port " : "l2gw ") +
+                                      (b.source_name || shortId(b.source_id)) : ""),
+          i === 0 ? h("td", {rowspan: bs.length, class: "links"}, links.join(", ") || "—")
+                  : null)));
+      }
+      return h("div", {class: "bcard", "data-vtep": v.name},
+        h("h3", {}, h("span", {class: "dot " + sessionKind(v.connection_state)}), " ",
+          v.name, h("small", {}, " " + v.role)),
+        rows.length
+          ? h("table", {class: "small"},
+              h("thead", {}, h("tr", {}, h("th", {}, "port"), h("th", {}, "VLAN"),
+                                h("th", {}, "network"), h("th", {}, "from"),
+                                h("th", {}, "host link"))),
+              h("tbody", {}, rows))
+          : h("p", {class: "none"}, "No bindings."));
+    });
+    document.getElementById("bindings").replaceChildren(
+      ...(cards.length ? cards : [h("p", {class: "none"}, "No VTEPs.")]));
+  }
+
+  function drawPorts(t, nets) {
+    const rows = t.ports.map(p => h("tr", {"data-id": p.id, "data-name": p.name},
+      h("td", {"data-field": "name"}, h("strong", {}, p.name || shortId(p.id)),
+        p.device_owner ? h("div", {class: "id"}, p.device_owner) : null),
+      h("td", {"data-field": "network"}, netName(nets, p.network_id)),
+      h("td", {"data-field": "mac_address", class: "mono"}, p.mac_address),
+      h("td", {"data-field": "fixed_ips", class: "mono"}, p.fixed_ips.map(ip => h("div", {}, ip))),
+      h("td", {"data-field": "vnic"}, p.binding_vnic_type),
+      h("td", {"data-field": "host"}, p.binding_host_id || "—"),
+      h("td", {"data-field": "bound", class: "mono"},
+        p.bound.length ? p.bound.map(b => h("div", {}, b.vtep + ":" + b.port +
+                                                   (b.vlan ? " vlan " + b.vlan : "")))
+                       : "—"),
+      h("td", {}, badge(p.status, portStatusKind(p.status), "status")),
+      h("td", {"data-field": "detail", class: "detail"}, p.status_detail || p.problem || "")));
+    fill(document.querySelector("#ports tbody"),
+         rows.length ? rows : [empty(9, "No ports.")]);
+  }
+
+  function drawController(c) {
+    const e = document.getElementById("controller");
+    e.replaceChildren(
+      badge(c.active ? "active" : "standby", c.active ? "ok" : "warn", "active"), " ",
+      badge(c.nb_synced ? "NB synced" : "NB not synced", c.nb_synced ? "ok" : "bad",
+            "nb_synced"));
+  }
+
+  function draw(t) {
+    const nets = new Map(t.networks.map(n => [n.id, n]));
+    drawController(t.controller);
+    drawSummary(t);
+    drawDiagram(t, nets);
+    drawVteps(t, nets);
+    drawNetworks(t);
+    drawBindings(t, nets);
+    drawPorts(t, nets);
+  }
+
+  function setStatus(state, text) {
+    const e = document.getElementById("status");
+    e.dataset.state = state;
+    e.textContent = text;
+    document.body.dataset.state = state;
+  }
+
+  function clock(d) {
+    return d.toLocaleTimeString([], {hour12: false});
+  }
+
+  async function poll() {
+    const headers = {"Accept": "application/json"};
+    const tok = token();
+    if (tok) {
+      headers["X-Auth-Token"] = tok;
+    }
+    try {
+      const r = await fetch(TOPOLOGY, {headers, cache: "no-store", credentials: "same-origin"});
+      if (r.status === 401) {
+        setStatus("error", "token refused: open /ui?token=TOKEN");
+      } else if (!r.ok) {
+        setStatus("error", "seamd answered " + r.status + (lastOk ? "; showing " + clock(lastOk) : ""));
+      } else {
+        const t = (await r.json()).topology;
+        /* time_ms changes with every answer: compare without it, and
+         * redraw only on a change (keeps hover and selection). */
+        const key = JSON.stringify(Object.assign({}, t, {time_ms: 0}));
+        if (key !== lastText) {
+          draw(t);
+          lastText = key;
+          document.body.dataset.draws = String(Number(document.body.dataset.draws || 0) + 1);
+        }
+        lastOk = new Date();
+        setStatus("live", "live · updated " + clock(lastOk));
+      }
+    } catch (err) {
+      setStatus("error", "seamd unreachable" + (lastOk ? " since " + clock(lastOk) : ""));
+    }
+    setTimeout(poll, POLL_MS);
+  }
+
+  poll();
+})();

@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include "controller/api.h"
 #include "controller/nb.h"
+#include "controller/ui.h"
 #include "lib/list.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -240,6 +241,9 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
+    if (ui_serve(req, s->nb, s->token)) {
+        return;                 /* The page and its data (ui.h: own auth). */
+    }
     if (!token_ok(s, req)) {
         send_json(req, 401, json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 401,
                                       "title", "Unauthorized", "message",

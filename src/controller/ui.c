@@ -206,10 +206,9 @@ port_entry(json_t *ports, const char *name)
  * uuid -> array of {vtep, port, vlan}). */
 static json_t *
 vtep_ports_json(const struct ovsdb_db *db, const char *name,
-                const struct desired_vtep *dv, json_t *bound, size_t *n_local)
+                const struct desired_vtep *dv, json_t *bound)
 {
     json_t *ports = json_object();
-    json_t *local = json_array();
 
     if (dv) {
         const struct desired_binding *b;
@@ -231,7 +230,6 @@ vtep_ports_json(const struct ovsdb_db *db, const char *name,
                 }
                 json_array_append_new(where, json_pack("{s:s,s:s,s:i}", "vtep", name,
                                                        "port", b->port, "vlan", b->vlan));
-                add_unique_str(local, id);
             }
             json_decref(src);
         }
@@ -262,8 +260,6 @@ vtep_ports_json(const struct ovsdb_db *db, const char *name,
         json_array_append(array, e);
     }
     json_decref(ports);
-    *n_local = json_array_size(local);
-    json_decref(local);
     static const char *const by_name[] = { "name", NULL };
     return sort_array(array, by_name);
 }
@@ -281,7 +277,7 @@ vteps_json(const struct ovsdb_db *db, const struct desired *d, json_t *bound)
         const char *name = dbrow_str(row, "name");
         const struct desired_vtep *dv = desired_find_vtep(d, name);
         json_t *networks = json_array();
-        size_t n_macs = 0, n_local = 0;
+        size_t n_macs = 0;
         if (dv) {
             const struct desired_ls *ls;
             HMAP_FOR_EACH (ls, node, &dv->switches) {
@@ -289,7 +285,7 @@ vteps_json(const struct ovsdb_db *db, const struct desired *d, json_t *bound)
                 n_macs += hmap_count(&ls->macs);
             }
         }
-        json_t *ports = vtep_ports_json(db, name, dv, bound, &n_local);
+        json_t *ports = vtep_ports_json(db, name, dv, bound);
         const char *ip = dv && dv->tunnel_ip ? dv->tunnel_ip : dbrow_str(row, "tunnel_ip");
         json_array_append_new(vteps, json_pack(
             "{s:o,s:s,s:s,s:o,s:o,s:o,s:s,s:b,s:s,s:o,s:i,s:i,s:i,s:o}",
@@ -305,7 +301,7 @@ vteps_json(const struct ovsdb_db *db, const struct desired *d, json_t *bound)
             "networks", sort_array(networks, NULL),
             "n_bindings", (int) (dv ? hmap_count(&dv->bindings) : 0),
             "n_remote_macs", (int) n_macs,
-            "n_local_ports", (int) n_local,
+            "n_local_ports", 0,     /* Counted by count_local_ports(). */
             "ports", ports));
     }
     static const char *const by_name[] = { "name", NULL };
@@ -492,6 +488,36 @@ networks_json(const struct ovsdb_db *db, const struct desired *d)
     return sort_array(array, by_creation);
 }
 
+/* Where port 'row' is bound when it is not the source of a binding itself:
+ * a binding is made once per (physical port, VLAN), so two SR-IOV ports of
+ * one host on one network share the binding of whichever came first.  Finds
+ * a bound port of the same host, network and vnic type, and returns its
+ * entry of 'bound' (borrowed), or NULL. */
+static json_t *
+shared_binding(const struct ovsdb_db *db, const struct ovsdb_row *row, json_t *bound)
+{
+    const char *host = dbrow_str(row, "binding_host_id");
+    const struct uuid *net = dbrow_uuid(row, "network");
+    const char *id;
+    json_t *where;
+    if (!host[0] || !net) {
+        return NULL;
+    }
+    json_object_foreach (bound, id, where) {
+        struct uuid u;
+        const struct ovsdb_row *other = uuid_from_string(&u, id)
+                                        ? dbrow_get(db, "Port", &u) : NULL;
+        const struct uuid *other_net = other ? dbrow_uuid(other, "network") : NULL;
+        if (other_net && uuid_equals(other_net, net)
+            && !strcmp(dbrow_str(other, "binding_host_id"), host)
+            && !strcmp(dbrow_str(other, "binding_vnic_type"),
+                       dbrow_str(row, "binding_vnic_type"))) {
+            return where;
+        }
+    }
+    return NULL;
+}
+
 /* The ports, with where seamd binds each ('bound': port id -> array of
  * {vtep, port, vlan}) and the VTEPs its MAC is published on. */
 static json_t *
@@ -517,6 +543,9 @@ ports_json(const struct ovsdb_db *db, const struct desired *d, json_t *bound)
         }
         json_t *id = row_id(row);
         json_t *where = json_object_get(bound, json_string_value(id));
+        if (!where) {
+            where = shared_binding(db, row, bound);
+        }
         const struct uuid *net = dbrow_uuid(row, "network");
         const char *st = dbrow_str(row, "status");
         json_array_append_new(ports, json_pack(
@@ -541,16 +570,39 @@ ports_json(const struct ovsdb_db *db, const struct desired *d, json_t *bound)
     return sort_array(ports, by_creation);
 }
 
+/* Sets each VTEP's "n_local_ports": the ports of 'ports' bound on it. */
+static void
+count_local_ports(json_t *vteps, const json_t *ports)
+{
+    size_t i, j, k;
+    json_t *v, *p, *b;
+    json_array_foreach (vteps, i, v) {
+        const char *name = json_string_value(json_object_get(v, "name"));
+        json_int_t n = 0;
+        json_array_foreach (ports, j, p) {
+            json_array_foreach (json_object_get(p, "bound"), k, b) {
+                if (!strcmp(json_string_value(json_object_get(b, "vtep")), name)) {
+                    n++;
+                    break;
+                }
+            }
+        }
+        json_object_set_new(v, "n_local_ports", json_integer(n));
+    }
+}
+
 json_t *
 ui_topology(const struct ovsdb_db *db)
 {
     struct desired *d = desired_compute(db, NULL, NULL);
     json_t *bound = json_object();
     json_t *vteps = vteps_json(db, d, bound);
+    json_t *ports = ports_json(db, d, bound);
+    count_local_ports(vteps, ports);
     json_t *topo = json_pack("{s:o,s:o,s:o,s:o}", "vteps", vteps,
                              "tunnels", tunnels_json(d),
                              "networks", networks_json(db, d),
-                             "ports", ports_json(db, d, bound));
+                             "ports", ports);
     json_decref(bound);
     desired_destroy(d);
     return topo;

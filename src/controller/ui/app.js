@@ -51,6 +51,10 @@
     return e;
   }
 
+  function plural(n, word) {
+    return n + " " + word + (n === 1 ? "" : "s");
+  }
+
   function shortId(id) {
     return id ? id.slice(0, 8) : "";
   }
@@ -107,9 +111,9 @@
       tile("VTEPs", t.vteps.length,
            connected + " connected · " + synced + " in sync", "n-vteps"),
       tile("tunnels", t.tunnels.length,
-           new Set(t.tunnels.flatMap(x => x.vnis)).size + " VNIs carried", "n-tunnels"),
+           plural(new Set(t.tunnels.flatMap(x => x.vnis)).size, "VNI") + " carried", "n-tunnels"),
       tile("networks", t.networks.length,
-           t.networks.reduce((a, n) => a + n.segments.length, 0) + " segments",
+           plural(t.networks.reduce((a, n) => a + n.segments.length, 0), "segment"),
            "n-networks"),
       tile("ports", t.ports.length,
            Object.keys(byStatus).sort().map(k => byStatus[k] + " " + k).join(" · ") || "none",
@@ -118,25 +122,25 @@
 
   function drawDiagram(t, nets) {
     const box = document.getElementById("diagram");
-    const W = 960, H = t.vteps.length > 4 ? 420 : 330;
-    const svg = s("svg", {viewBox: "0 0 " + W + " " + H, role: "img",
-                          "aria-label": "VTEPs and tunnels"});
     const n = t.vteps.length;
     if (!n) {
       box.replaceChildren(h("p", {class: "none"}, "No VTEPs yet (POST /v2.0/seam/vteps)."));
       return;
     }
-    /* VTEPs on an ellipse, the first at the top. */
+    /* VTEPs on an ellipse, the first at the top; the drawing is then cut
+     * to what it uses. */
+    const W = 960, RX = W / 2 - 140, RY = n > 6 ? 190 : 130;
     const pos = new Map();
     t.vteps.forEach((v, i) => {
       const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
-      const rx = n === 1 ? 0 : W / 2 - 130, ry = n === 1 ? 0 : H / 2 - 55;
-      pos.set(v.name, {x: W / 2 + rx * Math.cos(a), y: H / 2 + ry * Math.sin(a) + (n === 2 ? 0 : 8)});
+      pos.set(v.name, n === 1 ? {x: W / 2, y: 0}
+                     : n === 2 ? {x: W / 2 + (i ? 1 : -1) * (RX - 60), y: 0}
+                     : {x: W / 2 + RX * Math.cos(a), y: RY * Math.sin(a)});
     });
-    if (n === 2) {
-      pos.set(t.vteps[0].name, {x: 220, y: H / 2});
-      pos.set(t.vteps[1].name, {x: W - 220, y: H / 2});
-    }
+    const ys = [...pos.values()].map(p => p.y);
+    const top = Math.min(...ys) - 50, H = Math.max(...ys) + 50 - top;
+    const svg = s("svg", {viewBox: "0 " + top + " " + W + " " + H, role: "img",
+                          "aria-label": "VTEPs and tunnels"});
     const byName = new Map(t.vteps.map(v => [v.name, v]));
     const lines = s("g", {class: "tunnels"});
     const labels = s("g", {class: "tunnel-labels"});
@@ -162,18 +166,22 @@
       const p = pos.get(v.name);
       const kind = sessionKind(v.connection_state);
       const g = s("g", {class: "node " + kind, "data-vtep": v.name});
-      g.appendChild(s("rect", {x: p.x - 105, y: p.y - 40, width: 210, height: 80, rx: 10,
+      g.appendChild(s("rect", {x: p.x - 125, y: p.y - 40, width: 250, height: 80, rx: 10,
                                class: "node-box " + v.role}));
-      g.appendChild(s("circle", {cx: p.x - 86, cy: p.y - 20, r: 6, class: "dot " + kind}));
-      g.appendChild(s("text", {x: p.x - 74, y: p.y - 15, class: "node-name"}, v.name));
-      g.appendChild(s("text", {x: p.x + 96, y: p.y - 15, "text-anchor": "end",
+      g.appendChild(s("title", {}, v.name + ": " + (v.connection_state || "unknown") +
+                      (v.in_sync ? ", in sync" : ", not in sync") +
+                      (v.status_detail ? " (" + v.status_detail + ")" : "")));
+      g.appendChild(s("circle", {cx: p.x - 106, cy: p.y - 20, r: 6, class: "dot " + kind}));
+      g.appendChild(s("text", {x: p.x - 94, y: p.y - 15, class: "node-name"}, v.name));
+      g.appendChild(s("text", {x: p.x + 114, y: p.y - 15, "text-anchor": "end",
                                class: "node-role"}, v.role === "hypervisor" ? "HV" : "TOR"));
-      g.appendChild(s("text", {x: p.x - 92, y: p.y + 6, class: "node-sub"},
+      g.appendChild(s("text", {x: p.x - 112, y: p.y + 6, class: "node-sub"},
                       (v.tunnel_ip || "no tunnel IP") + " · " +
-                      (v.connection_state || "unknown")));
-      g.appendChild(s("text", {x: p.x - 92, y: p.y + 26, class: "node-sub"},
-                      v.networks.length + " net · " + v.n_bindings + " bind · " +
-                      v.n_remote_macs + " MACs" + (v.in_sync ? " · ✓ sync" : "")));
+                      (v.connection_state || "unknown") + (v.in_sync ? " · in sync" : "")));
+      g.appendChild(s("text", {x: p.x - 112, y: p.y + 26, class: "node-sub"},
+                      plural(v.networks.length, "net") + " · " +
+                      plural(v.n_bindings, "binding") + " · " +
+                      v.n_remote_macs + " rem. MACs"));
       nodes.appendChild(g);
     }
     svg.append(lines, labels, nodes);
@@ -234,9 +242,10 @@
         bs.forEach((b, i) => rows.push(h("tr", {"data-port": p.name,
                                                  "data-vlan": b ? b.vlan : null},
           i === 0 ? h("td", {rowspan: bs.length, class: "mono port"}, p.name) : null,
-          h("td", {class: "num"}, b ? (b.vlan === 0 ? "untagged" : b.vlan) : "—"),
-          h("td", {}, b ? netName(nets, b.network_id) : "—"),
-          h("td", {class: "src"}, b ? (b.source === "port" ? "port " : "l2gw ") +
+          h("td", {class: "num", "data-field": "vlan"},
+            b ? (b.vlan === 0 ? "untagged" : b.vlan) : "—"),
+          h("td", {"data-field": "network"}, b ? netName(nets, b.network_id) : "—"),
+          h("td", {class: "src", "data-field": "from"}, b ? (b.source === "port" ? "port " : "l2gw ") +
                                       (b.source_name || shortId(b.source_id)) : ""),
           i === 0 ? h("td", {rowspan: bs.length, class: "links"}, links.join(", ") || "—")
                   : null)));

@@ -193,8 +193,19 @@ filter_matches(const json_t *v, const char *q)
         }
         return false;
     }
+    case JSON_OBJECT: {
+        /* Neutron's "fixed_ips=ip_address=10.0.0.2" form: KEY=VALUE on an
+         * element of a list of objects. */
+        const char *eq = strchr(q, '=');
+        if (!eq) {
+            return false;
+        }
+        char *key = xstrndup(q, eq - q);
+        const json_t *e = json_object_get(v, key);
+        free(key);
+        return e && filter_matches(e, eq + 1);
+    }
     case JSON_REAL:
-    case JSON_OBJECT:
     default:
         return false;
     }
@@ -227,19 +238,100 @@ select_fields(json_t *obj, const json_t *fields)
     return out;
 }
 
+/* How a list is ordered: Neutron's sort_key/sort_dir pairs, then creation
+ * time and id (seam's default order). */
+struct sort_spec {
+    const json_t *keys;         /* Array of attribute names, or NULL. */
+    const json_t *dirs;         /* Array of "asc"/"desc", or NULL. */
+};
+
 static int
-compare_created(const void *a_, const void *b_)
+compare_values(const json_t *a, const json_t *b)
 {
-    json_t *a = *(json_t *const *) a_, *b = *(json_t *const *) b_;
-    const char *ca = json_string_value(json_object_get(a, "created_at"));
-    const char *cb = json_string_value(json_object_get(b, "created_at"));
-    int c = strcmp(ca ? ca : "", cb ? cb : "");
-    if (c) {
-        return c;
+    if (!a || !b) {
+        return !a - !b;
     }
-    const char *ia = json_string_value(json_object_get(a, "id"));
-    const char *ib = json_string_value(json_object_get(b, "id"));
-    return strcmp(ia ? ia : "", ib ? ib : "");
+    if (json_is_string(a) && json_is_string(b)) {
+        return strcmp(json_string_value(a), json_string_value(b));
+    }
+    if (json_is_number(a) && json_is_number(b)) {
+        double x = json_number_value(a), y = json_number_value(b);
+        return x < y ? -1 : x > y;
+    }
+    if (json_is_boolean(a) && json_is_boolean(b)) {
+        return json_is_true(a) - json_is_true(b);
+    }
+    return json_typeof(a) - json_typeof(b);
+}
+
+static int
+compare_items(const void *a_, const void *b_, void *spec_)
+{
+    const struct sort_spec *spec = spec_;
+    json_t *a = *(json_t *const *) a_, *b = *(json_t *const *) b_;
+    size_t i;
+    json_t *k;
+    json_array_foreach (spec->keys, i, k) {
+        const char *key = json_string_value(k);
+        const char *dir = json_string_value(json_array_get(spec->dirs, i));
+        int c = compare_values(json_object_get(a, key), json_object_get(b, key));
+        if (c) {
+            return dir && !strcmp(dir, "desc") ? -c : c;
+        }
+    }
+    const char *default_keys[] = { "created_at", "id" };
+    for (size_t d = 0; d < ARRAY_SIZE(default_keys); d++) {
+        int c = compare_values(json_object_get(a, default_keys[d]),
+                               json_object_get(b, default_keys[d]));
+        if (c) {
+            return c;
+        }
+    }
+    return 0;
+}
+
+static void
+url_encode(struct ds *out, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = *s;
+        if (isalnum(c) || strchr("-_.~:", c)) {
+            ds_put_char(out, c);
+        } else {
+            ds_put_format(out, "%%%02X", c);
+        }
+    }
+}
+
+/* The query string of 'params' without marker and page_reverse, then
+ * "marker=ID" (and "page_reverse=True" if 'reverse'): a pagination link. */
+static json_t *
+page_link(const struct api_ctx *ctx, const struct api_resource *r, const json_t *params,
+          const char *rel, const char *marker, bool reverse)
+{
+    struct ds q = DS_EMPTY_INITIALIZER;
+    const char *key;
+    json_t *values;
+    json_object_foreach ((json_t *) params, key, values) {
+        if (!strcmp(key, "marker") || !strcmp(key, "page_reverse")) {
+            continue;
+        }
+        size_t i;
+        json_t *v;
+        json_array_foreach (values, i, v) {
+            url_encode(&q, key);
+            ds_put_char(&q, '=');
+            url_encode(&q, json_string_value(v));
+            ds_put_char(&q, '&');
+        }
+    }
+    ds_put_format(&q, "marker=%s%s", marker, reverse ? "&page_reverse=True" : "");
+    char *href = xasprintf("%s/v2.0/%s?%s", ctx->req->base_url ? ctx->req->base_url : "",
+                           r->collection, ds_cstr(&q));
+    json_t *link = json_pack("{s:s,s:s}", "rel", rel, "href", href);
+    free(href);
+    ds_destroy(&q);
+    return link;
 }
 
 static void
@@ -249,6 +341,20 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     json_t *fields = json_object_get(params, "fields");
     const char *key;
     json_t *values;
+
+    long long limit = 0;
+    json_t *jlimit = json_array_get(json_object_get(params, "limit"), 0);
+    if (jlimit && (!api_to_int(ctx, "limit", jlimit, &limit) || limit < 0)) {
+        char *s = api_pystr(jlimit);
+        char *msg = xasprintf("Bad limit request: Limit must be an integer 0 or "
+                              "greater and not '%s'.", s);
+        reply_error(res, 400, "BadRequest", msg);
+        free(msg);
+        free(s);
+        return;
+    }
+    const char *marker = json_string_value(json_array_get(json_object_get(params,
+                                                                          "marker"), 0));
 
     const struct ovsdb_row *row;
     json_t **items = NULL;
@@ -279,15 +385,50 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         items = xgrow(items, &allocated, n + 1, sizeof *items);
         items[n++] = obj;
     }
+    struct sort_spec spec = { json_object_get(params, "sort_key"),
+                              json_object_get(params, "sort_dir") };
     if (n) {
-        qsort(items, n, sizeof *items, compare_created);
+        qsort_r(items, n, sizeof *items, compare_items, &spec);
     }
+    /* As Neutron: the page starts after the marker; an unknown marker gives
+     * an empty page. */
+    size_t start = marker ? n : 0;
+    for (size_t i = 0; marker && i < n; i++) {
+        if (!strcmp(json_string_value(json_object_get(items[i], "id")), marker)) {
+            start = i + 1;
+        }
+    }
+    size_t end = limit > 0 && start + limit < n ? start + limit : n;
     json_t *list = json_array();
+    json_t *links = json_array();
+    if (limit > 0 && end > start && end - start == (size_t) limit) {
+        json_array_append_new(links, page_link(ctx, r, params, "next",
+                              json_string_value(json_object_get(items[end - 1], "id")),
+                              false));
+    }
+    /* Neutron gives a "previous" link on every page of a limited list. */
+    if (limit > 0 && end > start) {
+        json_array_append_new(links, page_link(ctx, r, params, "previous",
+                              json_string_value(json_object_get(items[start], "id")),
+                              true));
+    }
     for (size_t i = 0; i < n; i++) {
-        json_array_append_new(list, select_fields(items[i], fields));
+        if (i >= start && i < end) {
+            json_array_append_new(list, select_fields(items[i], fields));
+        } else {
+            json_decref(items[i]);
+        }
     }
     free(items);
-    reply(res, 200, json_pack("{s:o}", r->plural_key, list));
+    json_t *body = json_pack("{s:o}", r->plural_key, list);
+    if (json_array_size(links)) {
+        char *k = xasprintf("%s_links", r->plural_key);
+        json_object_set_new(body, k, links);
+        free(k);
+    } else {
+        json_decref(links);
+    }
+    reply(res, 200, body);
 }
 
 /* neutron-lib's fill_post_defaults / convert_values / verify_attributes,
@@ -371,7 +512,7 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
             }
             break;
         case API_T_DICT:
-            if (!json_is_object(value)) {
+            if (!json_is_object(value) && !json_is_null(value)) {
                 ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
             }
             break;

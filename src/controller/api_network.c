@@ -87,6 +87,7 @@ network_render(struct api_ctx *ctx, const struct ovsdb_row *row)
     }
     const char *project = api_str(row, "project_id");
     const char *ps = api_map_get(row, "external_ids", "port_security_enabled");
+    const char *ext = api_map_get(row, "external_ids", "router:external");
     json_t *obj = json_pack("{s:o,s:s,s:s,s:b,s:o,s:s,s:o,s:b,s:s,s:b,s:b}",
                             "id", api_id_json(row),
                             "name", api_str(row, "name"),
@@ -99,7 +100,7 @@ network_render(struct api_ctx *ctx, const struct ovsdb_row *row)
                             "shared", api_bool(row, "shared"),
                             "project_id", project,
                             "port_security_enabled", !ps || !strcmp(ps, "true"),
-                            "router:external", false);
+                            "router:external", ext && !strcmp(ext, "true"));
     api_render_network_provider(ctx, row, obj);
     json_t *rest = json_pack("{s:[],s:[],s:n,s:n,s:s,s:b,s:[],s:s,s:s,s:I,s:I}",
                              "availability_zone_hints", "availability_zones",
@@ -227,6 +228,25 @@ error:
     return NULL;
 }
 
+/* Network.external_ids: the Neutron booleans seam stores but does not act
+ * on, from 'attrs' over those of 'row' (NULL for a new network). */
+static json_t *
+external_ids(const json_t *attrs, const struct ovsdb_row *row)
+{
+    static const char *const keys[][2] = {
+        { "port_security_enabled", "true" }, { "router:external", "false" },
+    };
+    json_t *pairs = json_array();
+    for (size_t i = 0; i < ARRAY_SIZE(keys); i++) {
+        const json_t *v = json_object_get(attrs, keys[i][0]);
+        const char *old = row ? api_map_get(row, "external_ids", keys[i][0]) : NULL;
+        const char *value = v ? (json_is_true(v) ? "true" : "false")
+                            : old ? old : keys[i][1];
+        json_array_append_new(pairs, json_pack("[s s]", keys[i][0], value));
+    }
+    return api_map_json(pairs);
+}
+
 static bool
 network_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
 {
@@ -266,7 +286,6 @@ network_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
     }
     const json_t *admin = json_object_get(attrs, "admin_state_up");
     const json_t *shared = json_object_get(attrs, "shared");
-    const json_t *ps = json_object_get(attrs, "port_security_enabled");
     const char *name = json_string_value(json_object_get(attrs, "name"));
     const char *descr = json_string_value(json_object_get(attrs, "description"));
     json_t *row = json_pack("{s:s,s:s,s:s,s:b,s:b,s:I,s:I,s:s,s:i,s:o}",
@@ -279,9 +298,7 @@ network_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
                             "vni", (json_int_t) vni,
                             "status", "ACTIVE",
                             "revision_number", 1,
-                            "external_ids", api_map_json(json_pack(
-                                "[[s s]]", "port_security_enabled",
-                                !ps || json_is_true(ps) ? "true" : "false")));
+                            "external_ids", external_ids(attrs, NULL));
     api_ts_now(row, ctx, true);
     api_op_insert(ctx, "Network", id, row);
     json_array_foreach (segs, i, seg) {
@@ -345,10 +362,9 @@ network_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
     if (mtu > 0) {
         json_object_set_new(u, "mtu", json_integer(mtu));
     }
-    json_t *ps = json_object_get(attrs, "port_security_enabled");
-    if (ps) {
-        json_object_set_new(u, "external_ids", api_map_json(json_pack(
-            "[[s s]]", "port_security_enabled", json_is_true(ps) ? "true" : "false")));
+    if (json_object_get(attrs, "port_security_enabled")
+        || json_object_get(attrs, "router:external")) {
+        json_object_set_new(u, "external_ids", external_ids(attrs, row));
     }
     json_object_set_new(u, "revision_number",
                         json_integer(api_int(row, "revision_number") + 1));
@@ -408,7 +424,7 @@ static const struct api_attr network_attrs[] = {
     { "subnets", 0, API_T_ANY },
     { "shared", API_POST | API_PUT, API_T_BOOL },
     { "port_security_enabled", API_POST | API_PUT, API_T_BOOL },
-    { "router:external", 0, API_T_BOOL },
+    { "router:external", API_POST | API_PUT, API_T_BOOL },
     { "provider:network_type", API_POST | API_PUT, API_T_ANY },
     { "provider:physical_network", API_POST | API_PUT, API_T_ANY },
     { "provider:segmentation_id", API_POST | API_PUT, API_T_ANY },

@@ -10,6 +10,7 @@
  * JSON text of binding:profile. */
 #include "controller/api-private.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "controller/ipam.h"
@@ -221,9 +222,38 @@ net_subnets(struct api_ctx *ctx, const struct uuid *net, size_t *n)
 
 /* Builds the fixed_ips map (a new OVSDB map ip -> subnet) from 'given'
  * (NULL: one address from the first IPv4 and the first IPv6 subnet). */
+/* Is 'subnet' one whose addresses hosts make themselves from their MAC
+ * (IPv6 SLAAC or DHCPv6-stateless)? */
+static bool
+is_slaac(const struct ovsdb_row *subnet)
+{
+    const char *mode = api_map_get(subnet, "external_ids", "ipv6_address_mode");
+    return mode && (!strcmp(mode, "slaac") || !strcmp(mode, "dhcpv6-stateless"));
+}
+
+/* The EUI-64 address of 'mac' in the /64 of 'subnet', into 'out'. */
+static bool
+eui64(const struct ovsdb_row *subnet, const char *mac_s, char out[64])
+{
+    struct ipam_prefix p;
+    uint8_t mac[6];
+    if (!ipam_prefix_parse(api_str(subnet, "cidr"), &p) || p.addr.version != 6
+        || p.plen > 64 || !ipam_mac_parse(mac_s, mac)) {
+        return false;
+    }
+    const uint8_t iid[8] = { mac[0] ^ 2, mac[1], mac[2], 0xff, 0xfe, mac[3], mac[4],
+                             mac[5] };
+    struct ipam_addr a = p.addr;
+    for (int i = 0; i < 8; i++) {
+        a.value |= (ipam_u128) iid[i] << (8 * (7 - i));
+    }
+    ipam_addr_format(&a, out);
+    return true;
+}
+
 static json_t *
 port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
-               const struct uuid *self)
+               const struct uuid *self, const char *mac)
 {
     json_t *pairs = json_array();
     json_t *taken = json_array();
@@ -233,9 +263,19 @@ port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
     const struct ovsdb_row **subs = net_subnets(ctx, net, &n_subs);
 
     if (!given || json_is_null(given)) {
+        /* As Neutron: an address of the first IPv4 subnet, of the first
+         * stateful IPv6 one, and of every SLAAC one. */
         bool v4 = false, v6 = false;
         for (size_t i = 0; i < n_subs; i++) {
             long long version = api_int(subs[i], "ip_version");
+            if (version == 6 && is_slaac(subs[i])) {
+                if (eui64(subs[i], mac, ip)) {
+                    json_array_append_new(taken, json_string(ip));
+                    json_array_append_new(pairs, json_pack("[s o]", ip,
+                                          api_uuid_json(ovsdb_row_get_uuid(subs[i]))));
+                }
+                continue;
+            }
             if ((version == 4 && v4) || (version == 6 && v6)) {
                 continue;
             }
@@ -336,7 +376,8 @@ port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
                           "already allocated in subnet %s", ip, sub_s);
                 goto error;
             }
-        } else if (!api_subnet_alloc_ip(ctx, sub, taken, ip)) {
+        } else if (is_slaac(sub) ? !eui64(sub, mac, ip)
+                   : !api_subnet_alloc_ip(ctx, sub, taken, ip)) {
             api_error(ctx, 409, "IpAddressGenerationFailure", "No more IP addresses "
                       "available on network %s.", net_s);
             goto error;
@@ -418,7 +459,8 @@ port_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
     if (!port_mac(ctx, net_uuid, json_object_get(attrs, "mac_address"), NULL, mac)) {
         return false;
     }
-    json_t *ips = port_fixed_ips(ctx, net_uuid, json_object_get(attrs, "fixed_ips"), NULL);
+    json_t *ips = port_fixed_ips(ctx, net_uuid, json_object_get(attrs, "fixed_ips"), NULL,
+                                 mac);
     if (!ips) {
         return false;
     }
@@ -473,8 +515,9 @@ port_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
             "[[s s]]", "port_security_enabled", json_is_true(ps) ? "true" : "false")));
     }
     json_t *jmac = json_object_get(attrs, "mac_address");
+    char mac[18];
+    snprintf(mac, sizeof mac, "%s", api_str(row, "mac_address"));
     if (jmac) {
-        char mac[18];
         if (json_is_null(jmac) || !port_mac(ctx, net, jmac, self, mac)) {
             if (json_is_null(jmac)) {
                 api_bad_attr(ctx, "mac_address", "'None' is not a valid MAC address");
@@ -486,7 +529,7 @@ port_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
     }
     json_t *jips = json_object_get(attrs, "fixed_ips");
     if (jips) {
-        json_t *ips = port_fixed_ips(ctx, net, jips, self);
+        json_t *ips = port_fixed_ips(ctx, net, jips, self, mac);
         if (!ips) {
             json_decref(u);
             return false;

@@ -144,7 +144,9 @@ subnet_render(struct api_ctx *ctx, const struct ovsdb_row *row)
     }
     const char *gw = api_opt_str(row, "gateway_ip");
     const char *project = api_str(row, "project_id");
-    json_t *obj = json_pack("{s:o,s:s,s:s,s:s,s:I,s:n,s:b,s:n,s:n,s:o,s:s,s:o}",
+    const char *ra = api_map_get(row, "external_ids", "ipv6_ra_mode");
+    const char *am = api_map_get(row, "external_ids", "ipv6_address_mode");
+    json_t *obj = json_pack("{s:o,s:s,s:s,s:s,s:I,s:n,s:b,s:o,s:o,s:o,s:s,s:o}",
                             "id", api_id_json(row),
                             "name", api_str(row, "name"),
                             "tenant_id", project,
@@ -152,7 +154,8 @@ subnet_render(struct api_ctx *ctx, const struct ovsdb_row *row)
                             "ip_version", (json_int_t) api_int(row, "ip_version"),
                             "subnetpool_id",
                             "enable_dhcp", api_bool(row, "enable_dhcp"),
-                            "ipv6_ra_mode", "ipv6_address_mode",
+                            "ipv6_ra_mode", ra ? json_string(ra) : json_null(),
+                            "ipv6_address_mode", am ? json_string(am) : json_null(),
                             "gateway_ip", gw ? json_string(gw) : json_null(),
                             "cidr", api_str(row, "cidr"),
                             "allocation_pools", jpools);
@@ -356,6 +359,29 @@ subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
         json_decref(pools);
         return false;
     }
+    json_t *ext = json_array();
+    const char *modes[] = { "ipv6_ra_mode", "ipv6_address_mode" };
+    for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+        const char *m = json_string_value(json_object_get(attrs, modes[i]));
+        if (!m) {
+            continue;
+        }
+        if (strcmp(m, "slaac") && strcmp(m, "dhcpv6-stateful")
+            && strcmp(m, "dhcpv6-stateless")) {
+            json_decref(ext);
+            json_decref(pools);
+            json_decref(dns);
+            return api_bad_attr(ctx, modes[i], "'%s' is not in ['dhcpv6-stateful', "
+                                "'dhcpv6-stateless', 'slaac', None]", m);
+        }
+        if (version != 6) {
+            json_decref(ext);
+            json_decref(pools);
+            json_decref(dns);
+            return api_invalid(ctx, "%s is not valid when ip_version is 4", modes[i]);
+        }
+        json_array_append_new(ext, json_pack("[s s]", modes[i], m));
+    }
     char g[64];
     ipam_addr_format(&gw, g);
     const json_t *dhcp = json_object_get(attrs, "enable_dhcp");
@@ -374,6 +400,7 @@ subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
                              "enable_dhcp", !dhcp || json_is_true(dhcp),
                              "dns_nameservers", dns,
                              "revision_number", 0);
+    json_object_set_new(srow, "external_ids", api_map_json(ext));
     api_ts_now(srow, ctx, true);
     api_op_insert(ctx, "Subnet", id, srow);
     return true;
@@ -476,8 +503,8 @@ static const struct api_attr subnet_attrs[] = {
     { "ip_version", API_POST | API_REQUIRED, API_T_ANY },
     { "subnetpool_id", API_POST, API_T_ANY },
     { "enable_dhcp", API_POST | API_PUT, API_T_BOOL },
-    { "ipv6_ra_mode", 0, API_T_ANY },
-    { "ipv6_address_mode", 0, API_T_ANY },
+    { "ipv6_ra_mode", API_POST, API_T_STRING_NULL },
+    { "ipv6_address_mode", API_POST, API_T_STRING_NULL },
     { "gateway_ip", API_POST | API_PUT, API_T_STRING_NULL },
     { "cidr", API_POST, API_T_STRING_NULL },
     { "allocation_pools", API_POST | API_PUT, API_T_LIST },

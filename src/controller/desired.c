@@ -28,6 +28,7 @@ struct located {
     char mac[18];
     const char *ip;                 /* Borrowed from the NB; "" for none. */
     struct vctx *where;
+    struct desired_port *port;      /* The port it belongs to. */
 };
 
 struct segment {
@@ -344,7 +345,8 @@ add_binding(struct net *n, struct vctx *v, const char *port, int vlan,
 }
 
 static void
-add_located(struct net *n, const char *mac, const char *ip, struct vctx *where)
+add_located(struct net *n, const char *mac, const char *ip, struct vctx *where,
+            struct desired_port *port)
 {
     char norm[18];
     if (!desired_normalize_mac(mac, norm)) {
@@ -355,6 +357,7 @@ add_located(struct net *n, const char *mac, const char *ip, struct vctx *where)
     memcpy(l->mac, norm, sizeof norm);
     l->ip = ip;
     l->where = where;
+    l->port = port;
 }
 
 /* The Host_Link of ('host', 'physnet'): static wins over lldp. */
@@ -436,7 +439,7 @@ place_sriov(struct compute *c, struct net *n, const struct ovsdb_row *port,
         add_binding(n, v, dbrow_str(link, "port"), net_vlan_on(n, s->physnet),
                     DESIRED_SRC_PORT, u);
         port_touches(p, v->dv->name);
-        add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v);
+        add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v, p);
         return;
     }
     set_problem(p, want ? xasprintf("no host link for host %s on physical network %s"
@@ -471,7 +474,7 @@ place_baremetal(struct compute *c, struct net *n, const struct ovsdb_row *port,
         add_binding(n, v, pname, 0, DESIRED_SRC_PORT, u);
         port_touches(p, v->dv->name);
         if (!placed) {
-            add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v);
+            add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v, p);
             placed = true;
         }
     }
@@ -511,7 +514,7 @@ place_vm(struct compute *c, struct net *n, const struct ovsdb_row *port,
     add_binding(n, v, name, 0, DESIRED_SRC_PORT, u);
     free(name);
     port_touches(p, v->dv->name);
-    add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v);
+    add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v, p);
 }
 
 static void
@@ -704,6 +707,11 @@ build_switches(struct compute *c)
         }
         for (size_t i = 0; i < n->n_macs; i++) {
             spread_mac(n, lss, n->macs[i].mac, n->macs[i].ip, n->macs[i].where);
+            /* A port is applied once its MAC is on every VTEP of its
+             * network too. */
+            for (size_t j = 0; j < n->n_members; j++) {
+                port_touches(n->macs[i].port, n->members[j]->dv->name);
+            }
         }
         for (size_t i = 0; i < n->n_members; i++) {
             if (n->members[i]->db) {

@@ -84,7 +84,9 @@ struct desired_vtep {
 struct desired_port {
     struct hmap_node node;          /* In desired.ports, by uuid. */
     struct uuid uuid;
-    char **vteps;                   /* Names of the VTEPs it touches. */
+    char **vteps;                   /* Names of the VTEPs it touches: where
+                                     * it is bound and where its MAC is
+                                     * published (its network's VTEPs). */
     size_t n_vteps;
     char *problem;                  /* Why it is not bound, or NULL. */
 };

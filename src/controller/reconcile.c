@@ -47,6 +47,7 @@ struct rvtep {
     char *refused_ops;              /* Ops the VTEP refused last, or NULL. */
     char *error;                    /* Its refusal, or NULL. */
     bool in_sync;                   /* Last diff was empty. */
+    bool dirty;                     /* Diff again on the next pass. */
     char *tunnel_ip;                /* Last known from its Physical_Switch. */
     struct rproblem *problems;
     size_t n_problems;
@@ -66,6 +67,8 @@ struct reconcile {
     struct ovsdb_client_txn *nb_txn;
     bool nb_txn_done;
     long long active_ms;            /* When it became active (time_msec()). */
+    struct desired *desired;        /* Cached between passes, or NULL. */
+    bool desired_dirty;             /* Recompute it on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
 };
 
@@ -90,9 +93,26 @@ schedule(struct reconcile *r)
     event_active(r->run_ev, EV_TIMEOUT, 0);
 }
 
+static struct rvtep *find_rvtep(const struct reconcile *, const char *name);
+
 static void
-sb_changed(void *r)
+set_desired_dirty(struct reconcile *r)
 {
+    r->desired_dirty = true;
+    schedule(r);
+}
+
+static void
+sb_changed(void *r_, const char *vtep, bool desired)
+{
+    struct reconcile *r = r_;
+    struct rvtep *v = find_rvtep(r, vtep);
+    if (v) {
+        v->dirty = true;
+    }
+    if (desired) {
+        r->desired_dirty = true;
+    }
     schedule(r);
 }
 
@@ -185,6 +205,7 @@ vtep_txn_done(void *v_, struct ovsdb_client_txn *txn)
         set_str(&v->error, NULL);
         set_str(&v->refused_ops, NULL);
     }
+    v->dirty = true;
     schedule(v->r);
 }
 
@@ -297,6 +318,10 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         v->in_sync = false;
         return;
     }
+    if (!v->dirty) {
+        return;                 /* Nothing it depends on changed. */
+    }
+    v->dirty = false;
     vtepdiff_compute(db, v->name, dv, keep, n_keep, &res);
     clear_problems(v);
     if (res.n_problems) {
@@ -560,16 +585,23 @@ run(struct reconcile *r)
     if (in_grace(r)) {
         return;
     }
-    struct desired *d = desired_compute(nb, vtep_info, r);
+    struct rvtep *v;
+    if (r->desired_dirty || !r->desired) {
+        desired_destroy(r->desired);
+        r->desired = desired_compute(nb, vtep_info, r);
+        r->desired_dirty = false;
+        HMAP_FOR_EACH (v, node, &r->vteps) {
+            v->dirty = true;
+        }
+    }
+    struct desired *d = r->desired;
     const char **keep;
     size_t n_keep = unknown_vteps(r, d, &keep);
-    struct rvtep *v;
     HMAP_FOR_EACH (v, node, &r->vteps) {
         sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep);
     }
     write_status(r, nb, d);
     free(keep);
-    desired_destroy(d);
 }
 
 /* Interface. */
@@ -619,6 +651,8 @@ deactivate(struct reconcile *r)
     r->sb = NULL;
     ovsdb_client_txn_destroy(r->nb_txn);
     r->nb_txn = NULL;
+    desired_destroy(r->desired);
+    r->desired = NULL;
 }
 
 void
@@ -670,5 +704,5 @@ void
 reconcile_nb_changed(struct reconcile *r)
 {
     ovsdb_client_clear_changes(r->nb);
-    schedule(r);
+    set_desired_dirty(r);
 }

@@ -77,11 +77,38 @@ struct sb {
 static void match_pending(struct sb *);
 
 static void
-notify(struct sb *sb)
+notify(struct sb *sb, const struct sb_session *s, bool desired)
 {
     if (sb->cbs.changed) {
-        sb->cbs.changed(sb->aux);
+        sb->cbs.changed(sb->aux, s->name, desired);
     }
+}
+
+bool
+sb_table_feeds_desired(const char *table)
+{
+    return !strcmp(table, "Ucast_Macs_Local") || !strcmp(table, "Physical_Switch")
+           || !strcmp(table, "Physical_Port") || !strcmp(table, "Logical_Switch");
+}
+
+static void
+count_change(void *n, enum ovsdb_client_change_kind kind, const struct ovsdb_row *row,
+             const unsigned long *changed)
+{
+    ++*(size_t *) n;
+}
+
+/* Did a table that feeds the desired state change in 'c''s replica? */
+static bool
+feeds_desired(const struct ovsdb_client *c)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(replicated) && !n; i++) {
+        if (sb_table_feeds_desired(replicated[i].table)) {
+            ovsdb_client_get_changes(c, replicated[i].table, count_change, &n);
+        }
+    }
+    return n > 0;
 }
 
 static void
@@ -116,10 +143,12 @@ static void
 conn_changed(void *c_)
 {
     struct sbconn *c = c_;
-    /* The reconciler reads whole replicas: no per-row tracking kept. */
+    /* The reconciler reads whole replicas: only whether what changed
+     * matters to others is kept. */
+    bool desired = c->session && feeds_desired(c->client);
     ovsdb_client_clear_changes(c->client);
     if (c->session) {
-        notify(c->sb);
+        notify(c->sb, c->session, desired);
     } else if (ovsdb_client_is_synced(c->client)) {
         match_pending(c->sb);
     }
@@ -145,7 +174,7 @@ conn_state(void *c_, bool synced)
         if (!ovsdb_client_is_closed(c->client)) {
             log_info("VTEP %s: session %s", s->name, synced ? "synced" : "lost");
         }
-        notify(c->sb);
+        notify(c->sb, s, true);
     }
 }
 
@@ -332,7 +361,7 @@ match_pending(struct sb *sb)
         list_init(&c->node);
         c->session = s;
         s->conn = c;
-        notify(sb);
+        notify(sb, s, true);
     }
 }
 

@@ -38,8 +38,15 @@ struct sb_options {
 };
 
 struct sb_callbacks {
-    void (*changed)(void *aux);
+    /* Something changed about the session of VTEP 'vtep': its replica
+     * ('desired' false when only rows that desired.c does not read changed,
+     * see sb_table_feeds_desired()) or its state ('desired' true). */
+    void (*changed)(void *aux, const char *vtep, bool desired);
 };
+
+/* Whether the rows of hardware_vtep table 'table' of a VTEP feed the
+ * desired state of others (learned MACs, tunnel IPs, port names). */
+bool sb_table_feeds_desired(const char *table);
 
 /* One VTEP the sessions should follow. */
 struct sb_vtep {

@@ -1049,9 +1049,38 @@ on_connected(struct conn *conn, void *aux)
     }
 }
 
+/* A passive session's timer: first, a short pause before the first
+ * request (PASSIVE_START_MS), since a server that dialed us may not yet have
+ * seen its own connection complete and would drop what arrives before
+ * (seen with seam's conn.c: a message read before BEV_EVENT_CONNECTED has
+ * no owner yet); then a deadline for the sync (PASSIVE_SYNC_MS), after which
+ * the connection is dropped and the server dials again. */
+#define PASSIVE_START_MS 50
+#define PASSIVE_SYNC_MS 3000
+
+static void
+passive_timer(struct ovsdb_client *c)
+{
+    if (!c->conn) {
+        return;
+    }
+    if (c->state == S_CONNECTING) {
+        struct timeval tv = { PASSIVE_SYNC_MS / 1000, (PASSIVE_SYNC_MS % 1000) * 1000 };
+        on_connected(c->conn, c);
+        evtimer_add(c->timer, &tv);
+    } else if (c->state != S_SYNCED) {
+        client_disconnect(c, "the server did not answer in time");
+    }
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *aux)
 {
+    struct ovsdb_client *c = aux;
+    if (c->passive) {
+        passive_timer(c);
+        return;
+    }
     client_connect(aux);
 }
 
@@ -1223,7 +1252,9 @@ ovsdb_client_create_accepted(struct event_base *base, struct conn *conn,
     if (c->probe_ms > 0) {
         conn_set_probe_interval(conn, c->probe_ms);
     }
-    on_connected(conn, c);
+    c->state = S_CONNECTING;
+    struct timeval tv = { 0, PASSIVE_START_MS * 1000 };
+    evtimer_add(c->timer, &tv);
     return c;
 }
 

@@ -88,7 +88,10 @@ void ovsdb_client_destroy(struct ovsdb_client *);
  * client never reconnects: when the connection ends (or a protocol error
  * drops it) the 'state' callback runs with 'synced' false, even if it never
  * synced, and ovsdb_client_is_closed() becomes true; the owner then
- * destroys it, from outside that callback.  Free it with
+ * destroys it, from outside that callback.  The first request waits 50 ms
+ * (a server that dialed may not know yet that its connection is up) and a
+ * session not synced 3 s later is dropped (the server dials again).  Free
+ * it with
  * ovsdb_client_destroy() (which does not call 'state'). */
 struct ovsdb_client *ovsdb_client_create_accepted(
     struct event_base *, struct conn *conn, const struct ovsdb_client_options *opts,

@@ -188,7 +188,7 @@ class SeamLab:
         d = self.dir("rc")
         argv = [vn.build_dir() / "tests" / "rcdriver", "--nb=" + self.nb.remote,
                 "--pidfile=%s" % (d / "rc.pid"), "--log-file=%s" % (d / "rc.log"),
-                "-d", "reconcile,sb"]
+                "-d", "reconcile,sb,client"]
         if listen:
             argv.append("--sb-listen=" + listen)
         p = vn.Process("rcdriver", self.u, d, argv, d / "rc.pid", d / "rc.log")
@@ -205,9 +205,10 @@ class SeamLab:
         p.died = "killed by the test"
         p.stderr.close()
 
-    def start_vtep(self, name, ns, tunnel_ip, ports, mode="tor", manager=None, dbdir=None):
+    def start_vtep(self, name, ns, tunnel_ip, ports, mode="tor", manager=None, dbdir=None,
+                   extra=()):
         d = dbdir or self.dir("vtep-" + name)
-        extra = ["--mode=" + mode]
+        extra = ["--mode=" + mode] + list(extra)
         if manager:
             extra.append("--manager=" + manager)
         v = vn.Vtep(ns, d, name, tunnel_ip, ports, extra=extra)
@@ -447,3 +448,157 @@ class SeamLab:
             return all(p["status"] == "ACTIVE" for p in self.nb.rows("Port"))
         vn.wait_until(ok, timeout, "every Port ACTIVE (%s)" % [
             (p["_uuid"][:8], p["status"], p["status_detail"]) for p in self.nb.rows("Port")])
+
+
+class OvsVtep:
+    """Open vSwitch's vtep emulator as one VTEP (peers/README.md §3):
+    ovsdb-server (Open_vSwitch + hardware_vtep), ovs-vswitchd on the
+    userspace datapath, ovs-vtep; the Physical_Switch is the OVS bridge
+    'name', the underlay IP on bridge br-phy (userspace tunnels route via an
+    OVS bridge)."""
+
+    def __init__(self, lab, ns, name, tunnel_ip, ports):
+        d = lab.dir("ovs-" + name)
+        run = d / "run"
+        run.mkdir()
+        self.env = {"OVS_RUNDIR": str(run), "OVS_DBDIR": str(d), "OVS_LOGDIR": str(d),
+                    "OVS_SYSCONFDIR": str(d)}
+        self.ns, self.name, self.dir = ns, name, d
+        self.sock = run / "db.sock"
+        self.remote = "unix:%s" % self.sock
+        vn.run(["ovsdb-tool", "create", d / "conf.db", "/usr/share/openvswitch/vswitch.ovsschema"])
+        vn.run(["ovsdb-tool", "create", d / "vtep.db", vn.VTEP_SCHEMA])
+
+        def start(pname, argv):
+            p = vn.Process(pname, ns, d, argv, run / (pname + ".pid"), d / (pname + ".log"),
+                           extra_env=self.env)
+            p.died = None
+            lab.procs.append(p)
+            p.wait_pidfile()
+            return p
+        start("ovsdb-server", ["ovsdb-server", "--no-chdir", "--pidfile=%s" % (run / "ovsdb-server.pid"),
+                               "--log-file=%s" % (d / "ovsdb-server.log"),
+                               "--unixctl=%s" % (run / "ovsdb-server.ctl"),
+                               "--remote=punix:%s" % self.sock,
+                               "--remote=db:hardware_vtep,Global,managers",
+                               d / "conf.db", d / "vtep.db"])
+        vn.wait_until(self.sock.exists, 10, "ovsdb-server socket")
+        self.vsctl("--no-wait", "init")
+        start("ovs-vswitchd", ["ovs-vswitchd", "--no-chdir",
+                               "--pidfile=%s" % (run / "ovs-vswitchd.pid"),
+                               "--log-file=%s" % (d / "ovs-vswitchd.log"), self.remote])
+        args = ["add-br", name, "--", "set", "Bridge", name, "datapath_type=netdev"]
+        for p in ports:
+            args += ["--", "add-port", name, p]
+        self.vsctl(*args)
+        lab.topo.ip(ns, "addr", "flush", "dev", "ul0")
+        self.vsctl("add-br", "br-phy", "--", "set", "Bridge", "br-phy", "datapath_type=netdev",
+                   "--", "add-port", "br-phy", "ul0")
+        lab.topo.ip(ns, "link", "set", "br-phy", "mtu", "1600")
+        lab.topo.ip(ns, "addr", "add", tunnel_ip + "/24", "dev", "br-phy")
+        lab.topo.ip(ns, "link", "set", "br-phy", "up")
+        self.ctl = vn.VtepCtl(self.remote)
+        self.ctl("add-ps", name, "--", "set", "Physical_Switch", name,
+                 "tunnel_ips=" + tunnel_ip)
+        start("ovs-vtep", ["/usr/bin/python3", "/usr/share/openvswitch/scripts/ovs-vtep",
+                           "--log-file=%s" % (d / "ovs-vtep.log"),
+                           "--pidfile=%s" % (run / "ovs-vtep.pid"), name])
+        vn.wait_until(lambda: {p["name"] for p in self.ctl.rows("Physical_Port")} >= set(ports),
+                      15, "ovs-vtep's Physical_Port rows")
+
+    def vsctl(self, *args):
+        return vn.run(["ovs-vsctl", "--db=" + self.remote, "--timeout=10"] + list(args),
+                      env=self.env).stdout
+
+
+def ovs_hypervisor(lab, ns, tap):
+    """build_usecases(hv1_impl=ovs_hypervisor): hv1 is the OVS emulator."""
+    lab.vteps["hv1"] = OvsVtep(lab, ns, "hv1", UNDERLAY + ".2", [tap])
+
+
+class NsSeamd:
+    """seamd (conftest.Seamd) run inside namespace 'ns'; its REST requests
+    are made from inside that namespace (a socket stays in the namespace it
+    was created in)."""
+
+    def __init__(self, ns, workdir, args):
+        from conftest import Seamd  # noqa: E402  (tests/controller/conftest.py)
+        outer = self
+
+        class _Seamd(Seamd):
+            def command(self):
+                return ["ip", "netns", "exec", outer.ns] + Seamd.command(self)
+
+            def request(self, *a, **kw):
+                with vn.in_netns(outer.ns):
+                    return Seamd.request(self, *a, **kw)
+        self.ns = ns
+        self.s = _Seamd(workdir, args=args, default_args=False, port=9696)
+        self.s.start()
+
+    def __getattr__(self, name):
+        return getattr(self.s, name)
+
+
+def build_usecases_rest(lab, passive_port):
+    """The use-case lab, with the intent written through seamd's REST API
+    (Neutron-shaped) instead of NB rows; seamd runs in the underlay
+    namespace and reaches the VTEPs over tcp: on the underlay."""
+    lab.underlay()
+    tor = lab.vtep_ns("tor", UNDERLAY + ".1")
+    hv1 = lab.vtep_ns("hv1", UNDERLAY + ".2")
+    hv2 = lab.vtep_ns("hv2", UNDERLAY + ".3")
+    lab.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
+                                       ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
+    lab.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
+    d = lab.dir("seamd")
+    api = NsSeamd(lab.u, d, ["--vni-ranges=5000:6000",
+                             "--network-vlan-ranges=physnet1:2900:2999,physnet2:2900:2999",
+                             "--sb-listen=ptcp:%d:%s.254" % (passive_port, UNDERLAY),
+                             "-d", "reconcile,sb"])
+    lab.seamd = api
+    for body in ({"name": "tor1", "target": "tcp:%s.1:6640" % UNDERLAY,
+                  "tunnel_ip": UNDERLAY + ".1", "role": "tor"},
+                 {"name": "hv1", "target": "tcp:%s.2:6640" % UNDERLAY,
+                  "tunnel_ip": UNDERLAY + ".2", "role": "hypervisor", "host": "compute1"},
+                 {"name": "hv2", "tunnel_ip": UNDERLAY + ".3", "role": "hypervisor",
+                  "host": "netnode"}):
+        api.create("seam/vteps", "vtep", body)
+    for host, pn, port in (("server1", "physnet1", "p1"), ("server2", "physnet2", "p2")):
+        api.create("seam/host-links", "host_link", {"host": host, "physical_network": pn,
+                                                    "vtep": "tor1", "port": port})
+    net = api.create("networks", "network", {"name": "net1", "segments": [
+        {"provider:network_type": "vxlan", "provider:segmentation_id": 5000},
+        {"provider:network_type": "vlan", "provider:physical_network": "physnet1",
+         "provider:segmentation_id": 2901},
+        {"provider:network_type": "vlan", "provider:physical_network": "physnet2",
+         "provider:segmentation_id": 2900}]})
+    api.create("subnets", "subnet", {"network_id": net["id"], "cidr": OVERLAY + ".0/24",
+                                     "ip_version": 4})
+    ids = {"net": net["id"]}
+    for vm, host, vnic, n, owner in (("vm1", "server1", "direct", 11, ""),
+                                     ("vm2", "server1", "direct", 12, ""),
+                                     ("vm3", "compute1", "normal", 13, "compute:nova"),
+                                     ("vm4", "server2", "direct", 14, ""),
+                                     ("dhcp", "netnode", "normal", 2, "network:dhcp")):
+        p = api.create("ports", "port", {
+            "network_id": net["id"], "mac_address": fixed_mac(5 if vm == "dhcp" else n - 10),
+            "fixed_ips": [{"ip_address": "%s.%d" % (OVERLAY, n)}], "binding:host_id": host,
+            "binding:vnic_type": vnic, "device_owner": owner})
+        ids[vm] = p["id"]
+    lab.ids = ids
+    # The hypervisors' taps are named after the port ids, as Nova names them.
+    lab.vm("vm3", hv1, tap_name(ids["vm3"]), fixed_mac(3), OVERLAY + ".13")
+    lab.vm("dhcp", hv2, tap_name(ids["dhcp"]), fixed_mac(5), OVERLAY + ".2")
+    for ns, ifs in ((tor, ("p1", "p2")), (hv1, (tap_name(ids["vm3"]),)),
+                    (hv2, (tap_name(ids["dhcp"]),))):
+        for i in ifs:
+            lab.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+
+    lab.start_vtep("tor1", tor, UNDERLAY + ".1", ["p1", "p2"],
+                   extra=["--remote=ptcp:6640:%s.1" % UNDERLAY])
+    lab.start_vtep("hv1", hv1, UNDERLAY + ".2", [tap_name(ids["vm3"])], mode="hypervisor",
+                   extra=["--remote=ptcp:6640:%s.2" % UNDERLAY])
+    lab.start_vtep("hv2", hv2, UNDERLAY + ".3", [tap_name(ids["dhcp"])], mode="hypervisor",
+                   manager="tcp:%s.254:%d" % (UNDERLAY, passive_port))
+    return ids

@@ -388,10 +388,13 @@ def test_token_auth(seamd_factory):
     s.token = None
     r = s.get("/v2.0/networks")
     assert r.status_code == 401
+    assert r.json()["error"]["code"] == 401
+    assert s.get("/").status_code == 200        # Version discovery is open.
+    assert s.post(NET, {"network": {"name": "x"}}).status_code == 401
     s.token = "s3cre"
     assert s.get("/v2.0/networks").status_code == 401
     s.token = "s3cret"
-    assert s.get("/v2.0/networks").status_code == 200
+    assert s.get("/v2.0/networks").json() == {"networks": []}
 
 
 def test_body_limit(seamd_factory):
@@ -408,3 +411,49 @@ def test_state_survives_restart(seamd_factory, tmp_path):
     assert s.stop() == 0
     s2 = seamd_factory.start("second", workdir=tmp_path / "state")
     assert s2.get(NET + "/" + n["id"]).json()["network"] == n
+
+
+def test_slaac_and_external(seamd):
+    n = seamd.create("networks", "network", {"name": "six", "router:external": True})
+    assert n["router:external"] is True
+    s = seamd.create("subnets", "subnet", {"network_id": n["id"], "cidr": "fd00:9::/64",
+                                           "ip_version": 6, "ipv6_ra_mode": "slaac",
+                                           "ipv6_address_mode": "slaac"})
+    assert s["ipv6_ra_mode"] == "slaac" and s["ipv6_address_mode"] == "slaac"
+    p = seamd.create("ports", "port", {"network_id": n["id"],
+                                       "mac_address": "fa:16:3e:12:34:56"})
+    assert p["fixed_ips"] == [{"subnet_id": s["id"], "ip_address": "fd00:9::f816:3eff:fe12:3456"}]
+    rejected(seamd, "POST", "/v2.0/subnets", {"subnet": {
+        "network_id": n["id"], "cidr": "10.9.0.0/24", "ip_version": 4,
+        "ipv6_ra_mode": "slaac"}}, 400, "InvalidInput", "ipv6_ra_mode is not valid")
+    r = seamd.put(NET + "/" + n["id"], {"network": {"router:external": False}})
+    assert r.json()["network"]["router:external"] is False
+
+
+def test_fixed_ips_filter(seamd):
+    n = seamd.create("networks", "network", {"name": "ff"})
+    s = seamd.create("subnets", "subnet", {"network_id": n["id"], "cidr": "10.8.0.0/24",
+                                           "ip_version": 4})
+    a = seamd.create("ports", "port", {"network_id": n["id"]})
+    seamd.create("ports", "port", {"network_id": n["id"]})
+    r = seamd.get("/v2.0/ports?fixed_ips=ip_address%3D10.8.0.2&fields=id").json()
+    assert r == {"ports": [{"id": a["id"]}]}
+    r = seamd.get("/v2.0/ports?fixed_ips=subnet_id%3D" + s["id"]).json()
+    assert len(r["ports"]) == 2
+
+
+def test_pagination_and_sorting(seamd):
+    for name in ("c", "a", "b"):
+        seamd.create("networks", "network", {"name": name})
+    r = seamd.get(NET + "?sort_key=name&sort_dir=desc&fields=name").json()
+    assert [n["name"] for n in r["networks"]] == ["c", "b", "a"]
+    r = seamd.get(NET + "?limit=2&sort_key=name&fields=name&fields=id").json()
+    assert [n["name"] for n in r["networks"]] == ["a", "b"]
+    nxt = [link for link in r["networks_links"] if link["rel"] == "next"][0]["href"]
+    assert nxt.startswith(seamd.url + "/v2.0/networks?")
+    r2 = seamd.get(nxt[len(seamd.url):]).json()
+    assert [n["name"] for n in r2["networks"]] == ["c"]
+    assert [link["rel"] for link in r2["networks_links"]] == ["previous"]
+    assert [link["rel"] for link in r["networks_links"]] == ["next", "previous"]
+    e = error(seamd.get(NET + "?limit=x"))
+    assert e["type"] == "BadRequest"

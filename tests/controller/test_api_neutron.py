@@ -52,6 +52,7 @@ def test_network_shapes(seamd, neutron, rnd):
              "provider:segmentation_id": vlan + 1}]},
         {"name": "flat", "provider:network_type": "flat",
          "provider:physical_network": "physnet1"},
+        {"name": "ext", "router:external": True, "shared": True, "mtu": 1400},
     ]:
         if attrs["name"] == "flat":
             # Only one flat network per physnet: free it on neutron first.
@@ -62,8 +63,8 @@ def test_network_shapes(seamd, neutron, rnd):
         assert sa == sb == 201, (attrs, a, b)
         assert keys(a["network"]) == keys(b["network"]), attrs
         checked = ["provider:network_type", "provider:physical_network", "segments", "mtu",
-                   "admin_state_up", "shared"]
-        if attrs["name"] != "plain":        # Else allocated: each its own.
+                   "admin_state_up", "shared", "router:external"]
+        if attrs["name"] not in ("plain", "ext"):     # Else allocated: each its own.
             checked.append("provider:segmentation_id")
         for k in checked:
             assert a["network"].get(k) == b["network"].get(k), (k, a, b)
@@ -133,18 +134,22 @@ def test_subnet_and_port_shapes(seamd, neutron):
         ids[api] = n["network"]["id"]
     for attrs in [{"cidr": "10.77.0.0/24", "ip_version": 4},
                   {"cidr": "fd77::/64", "ip_version": 6},
+                  {"cidr": "fd78::/64", "ip_version": 6, "ipv6_ra_mode": "slaac",
+                   "ipv6_address_mode": "slaac"},
                   {"cidr": "10.78.0.0/24", "ip_version": 4, "gateway_ip": "10.78.0.5"}]:
         sa, a = post(seamd, "subnets", "subnet", dict(attrs, network_id=ids[seamd]))
         sb, b = post(neutron, "subnets", "subnet", dict(attrs, network_id=ids[neutron]))
         assert sa == sb == 201
         assert keys(a["subnet"]) == keys(b["subnet"])
-        for k in ("gateway_ip", "cidr", "enable_dhcp", "ip_version"):
+        for k in ("gateway_ip", "cidr", "enable_dhcp", "ip_version", "ipv6_ra_mode",
+                  "ipv6_address_mode"):
             assert a["subnet"][k] == b["subnet"][k], k
         # Neutron lists the pools in no particular order.
         pools = lambda s: sorted(s["allocation_pools"], key=lambda p: p["start"])  # noqa
         assert pools(a["subnet"]) == pools(b["subnet"])
     for attrs in [{"cidr": "10.77.0.0/25", "ip_version": 4}, {"cidr": "bad", "ip_version": 4},
                   {"cidr": "10.79.0.0/24", "ip_version": 6}, {"cidr": "10.79.0.0/24"},
+                  {"cidr": "10.79.0.0/24", "ip_version": 4, "ipv6_ra_mode": "slaac"},
                   {"cidr": "10.79.0.0/24", "ip_version": 4,
                    "allocation_pools": [{"start": "10.79.0.10", "end": "10.79.1.20"}]}]:
         a = seamd.post("/v2.0/subnets", {"subnet": dict(attrs, network_id=ids[seamd])})
@@ -158,7 +163,7 @@ def test_subnet_and_port_shapes(seamd, neutron):
         sb, b = post(neutron, "ports", "port", dict(attrs, network_id=ids[neutron]))
         assert sa == sb == 201, (a, b)
         assert keys(a["port"]) == keys(b["port"])
-        assert len(a["port"]["fixed_ips"]) == len(b["port"]["fixed_ips"]) == 2
+        assert len(a["port"]["fixed_ips"]) == len(b["port"]["fixed_ips"]) == 3
         for k in ("binding:vnic_type", "binding:profile", "binding:host_id", "status",
                   "device_owner", "admin_state_up"):
             assert a["port"][k] == b["port"][k], k
@@ -225,3 +230,19 @@ def test_known_differences(seamd, neutron, body, neutron_status, seamd_status, w
     assert (b.status_code, a.status_code) == (neutron_status, seamd_status), why
     if b.status_code == 201:
         neutron.delete("/v2.0/networks/" + b.json()["network"]["id"])
+
+
+def test_pagination_matches(seamd, neutron):
+    for api in (seamd, neutron):
+        for name in ("pg1", "pg2"):
+            api.post("/v2.0/networks", {"network": {"name": name}})
+    a, b = same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=1&fields=id")
+    assert set(a.json()) == set(b.json()) == {"networks", "networks_links"}
+    assert [x["rel"] for x in a.json()["networks_links"]] == \
+        [x["rel"] for x in b.json()["networks_links"]] == ["next", "previous"]
+    for api in (seamd, neutron):
+        r = api.get("/v2.0/networks?limit=1&fields=id").json()
+        nxt = r["networks_links"][0]["href"]
+        r2 = api.get(nxt[len(api.url):]).json()
+        assert sorted(l["rel"] for l in r2["networks_links"]) == ["next", "previous"]
+    same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=x")

@@ -138,3 +138,25 @@ def test_restarts_converge_without_flapping(lab):
     assert took < 1.0, took
     lab.ping("vm1", "192.168.10.13")
     lab.ping("vm4", "192.168.10.13")
+
+
+def test_usecases_ovs_vtep_emulator(lab):
+    """The same intent with Open vSwitch's vtep emulator (ovs-vtep on the
+    userspace datapath) as the VXLAN VM's hypervisor VTEP hv1."""
+    for t in ("ovs-vswitchd", "ovsdb-tool", "vtep-ctl"):
+        if not shutil.which(t):
+            pytest.skip("%s not installed" % t)
+    ids = lab.build_usecases(passive_port=20000 + (os.getpid() + 13) % 20000,
+                             hv1_impl=seamns.ovs_hypervisor)
+    lab.wait_ports_active(timeout=30)
+    hv1 = lab.vteps["hv1"].ctl
+    ls = [r for r in hv1.rows("Logical_Switch") if r["name"] == ids["net"]]
+    assert ls and ls[0]["tunnel_key"] == 5000
+    tap = seamns.tap_name(ids["vm3"])
+    port = [p for p in hv1.rows("Physical_Port") if p["name"] == tap][0]
+    assert port["vlan_bindings"] == {0: ls[0]["_uuid"]}
+    # Traffic crosses the emulator both ways (ovs-vtep polls once a second).
+    lab.ping("vm3", "192.168.10.11", timeout=30)
+    lab.ping("vm1", "192.168.10.13")
+    lab.ping("vm4", "192.168.10.13")
+    assert lab.neigh("vm1", "192.168.10.13") == seamns.fixed_mac(3)

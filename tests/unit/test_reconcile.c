@@ -417,7 +417,7 @@ test_desired_usecase3(void **state)
     assert_true(uuid_from_string(&u, PSR));
     p = desired_find_port(d, &u);
     assert_non_null(p);
-    assert_int_equal(p->n_vteps, 1);
+    assert_int_equal(p->n_vteps, 3);            /* Bound on tor1, MAC on all. */
     assert_string_equal(p->vteps[0], "tor1");
     assert_null(p->problem);
     desired_destroy(d);

@@ -235,8 +235,8 @@ vtep_ports_json(const struct ovsdb_db *db, const char *name,
         }
     }
     const struct ovsdb_table *links = dbrow_table(db, "Host_Link");
-    const struct ovsdb_row *link;
     if (links) {
+        const struct ovsdb_row *link;
         HMAP_FOR_EACH (link, hmap_node, &links->rows) {
             if (!strcmp(dbrow_str(link, "vtep"), name)) {
                 json_array_append_new(

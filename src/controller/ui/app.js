@@ -128,8 +128,11 @@
       return;
     }
     /* VTEPs on an ellipse, the first at the top; the drawing is then cut
-     * to what it uses. */
-    const W = 960, RX = W / 2 - 140, RY = n > 6 ? 190 : 130;
+     * to what it uses.  Past 4 VTEPs, nodes are compact (name and tunnel
+     * IP) and tunnels carry their VNIs in a tooltip instead of a label. */
+    const compact = n > 4;
+    const W = 960, BW = compact ? 150 : 250, BH = compact ? 44 : 80;
+    const RX = W / 2 - BW / 2 - 15, RY = compact ? 60 + 18 * n : 130;
     const pos = new Map();
     t.vteps.forEach((v, i) => {
       const a = -Math.PI / 2 + (2 * Math.PI * i) / n;
@@ -138,7 +141,7 @@
                      : {x: W / 2 + RX * Math.cos(a), y: RY * Math.sin(a)});
     });
     const ys = [...pos.values()].map(p => p.y);
-    const top = Math.min(...ys) - 50, H = Math.max(...ys) + 50 - top;
+    const top = Math.min(...ys) - BH / 2 - 10, H = Math.max(...ys) + BH / 2 + 10 - top;
     const svg = s("svg", {viewBox: "0 " + top + " " + W + " " + H, role: "img",
                           "aria-label": "VTEPs and tunnels"});
     const byName = new Map(t.vteps.map(v => [v.name, v]));
@@ -151,11 +154,18 @@
       }
       const pa = pos.get(a), pb = pos.get(b);
       const up = [a, b].every(x => byName.get(x).connection_state === "connected");
+      const text = "VNI " + tun.vnis.join(", ");
       lines.appendChild(s("line", {x1: pa.x, y1: pa.y, x2: pb.x, y2: pb.y,
                                    class: up ? "tunnel up" : "tunnel down",
-                                   "data-tunnel": a + "|" + b}));
-      const text = "VNI " + tun.vnis.join(", ");
-      const mx = (pa.x + pb.x) / 2, my = (pa.y + pb.y) / 2;
+                                   "data-tunnel": a + "|" + b},
+                          s("title", {}, a + " ↔ " + b + ": " + text)));
+      if (compact) {
+        continue;
+      }
+      /* Lines through the middle cross there: their labels sit off it. */
+      const centre = Math.hypot((pa.x + pb.x) / 2 - W / 2, (pa.y + pb.y) / 2) < 40;
+      const f = centre ? 0.36 : 0.5;
+      const mx = pa.x + (pb.x - pa.x) * f, my = pa.y + (pb.y - pa.y) * f;
       const w = 10 + text.length * 7.2;
       labels.appendChild(s("g", {},
         s("rect", {x: mx - w / 2, y: my - 11, width: w, height: 22, rx: 11, class: "tlabel"}),
@@ -165,20 +175,28 @@
     for (const v of t.vteps) {
       const p = pos.get(v.name);
       const kind = sessionKind(v.connection_state);
+      const x0 = p.x - BW / 2, y0 = p.y - BH / 2;
       const g = s("g", {class: "node " + kind, "data-vtep": v.name});
-      g.appendChild(s("rect", {x: p.x - 125, y: p.y - 40, width: 250, height: 80, rx: 10,
+      g.appendChild(s("rect", {x: x0, y: y0, width: BW, height: BH, rx: 10,
                                class: "node-box " + v.role}));
       g.appendChild(s("title", {}, v.name + ": " + (v.connection_state || "unknown") +
                       (v.in_sync ? ", in sync" : ", not in sync") +
                       (v.status_detail ? " (" + v.status_detail + ")" : "")));
-      g.appendChild(s("circle", {cx: p.x - 106, cy: p.y - 20, r: 6, class: "dot " + kind}));
-      g.appendChild(s("text", {x: p.x - 94, y: p.y - 15, class: "node-name"}, v.name));
-      g.appendChild(s("text", {x: p.x + 114, y: p.y - 15, "text-anchor": "end",
+      const ny = compact ? 19 : 25;       /* Baseline of the name. */
+      g.appendChild(s("circle", {cx: x0 + 19, cy: y0 + ny - 5, r: 6, class: "dot " + kind}));
+      g.appendChild(s("text", {x: x0 + 31, y: y0 + ny, class: "node-name"}, v.name));
+      g.appendChild(s("text", {x: x0 + BW - 11, y: y0 + ny, "text-anchor": "end",
                                class: "node-role"}, v.role === "hypervisor" ? "HV" : "TOR"));
-      g.appendChild(s("text", {x: p.x - 112, y: p.y + 6, class: "node-sub"},
+      if (compact) {
+        g.appendChild(s("text", {x: x0 + 13, y: y0 + 36, class: "node-sub small"},
+                        v.tunnel_ip || "no tunnel IP"));
+        nodes.appendChild(g);
+        continue;
+      }
+      g.appendChild(s("text", {x: x0 + 13, y: y0 + 46, class: "node-sub"},
                       (v.tunnel_ip || "no tunnel IP") + " · " +
                       (v.connection_state || "unknown") + (v.in_sync ? " · in sync" : "")));
-      g.appendChild(s("text", {x: p.x - 112, y: p.y + 26, class: "node-sub"},
+      g.appendChild(s("text", {x: x0 + 13, y: y0 + 66, class: "node-sub"},
                       plural(v.networks.length, "net") + " · " +
                       plural(v.n_bindings, "binding") + " · " +
                       v.n_remote_macs + " rem. MACs"));

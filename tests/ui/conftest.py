@@ -135,7 +135,8 @@ def browser():
     opts.binary_location = CHROMIUM
     for a in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
               "--window-size=1400,1000", "--user-data-dir=%s" % profile,
-              "--no-first-run", "--disable-extensions", "--lang=en-US", "--hide-scrollbars"):
+              "--no-first-run", "--disable-extensions", "--lang=en-US", "--hide-scrollbars",
+              "--ignore-certificate-errors"):  # The HTTPS test's own certificate.
         opts.add_argument(a)
     driver = webdriver.Chrome(service=Service(CHROMEDRIVER, log_path=os.devnull),
                               options=opts)

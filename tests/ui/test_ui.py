@@ -13,15 +13,13 @@ SEAM_UI_SCREENSHOT=PATH also saves the page of the three-VTEP topology
 there (how docs/ui.png is made).
 """
 
-import json
 import os
 import shutil
+import subprocess
 import time
 
 import pytest
 import requests
-
-from conftest import seamd_fixtures
 
 TOKEN = "ui-token-%d" % os.getpid()
 ARGS = ["--vni-ranges=5000:6000",
@@ -342,3 +340,27 @@ def test_without_a_configured_token_the_page_is_open(seamd, browser):
     settle(lambda: [] if "open-net" in [n["name"] for n in
                                         browser.execute_script(READ_PAGE)["networks"]]
            else ["open-net not shown"])
+
+
+# seamd's fixtures talk to it without checking its certificate.
+@pytest.mark.filterwarnings("ignore::urllib3.exceptions.InsecureRequestWarning")
+def test_over_https_the_cookie_is_secure(seamd_factory, browser, tmp_path):
+    if not shutil.which("openssl"):
+        pytest.skip("no openssl tool")
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    s = seamd_factory.start(token=TOKEN, args=ARGS + ["--ssl-cert=%s" % cert,
+                                                      "--ssl-key=%s" % key],
+                            default_args=False)
+    s.create("networks", "network", {"name": "tls-net"})
+    r = requests.get(s.url + "/ui?token=" + TOKEN, allow_redirects=False,
+                     verify=str(cert), timeout=10)
+    assert r.status_code == 303
+    assert "; Secure" in r.headers["Set-Cookie"]
+    browser.get("%s/ui?token=%s" % (s.url, TOKEN))
+    settle(lambda: [] if "tls-net" in [n["name"] for n in
+                                       browser.execute_script(READ_PAGE)["networks"]]
+           else ["tls-net not shown: %s" % browser.execute_script(READ_PAGE)["status"]])

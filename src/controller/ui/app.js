@@ -111,7 +111,8 @@
       tile("VTEPs", t.vteps.length,
            connected + " connected · " + synced + " in sync", "n-vteps"),
       tile("tunnels", t.tunnels.length,
-           plural(new Set(t.tunnels.flatMap(x => x.vnis)).size, "VNI") + " carried", "n-tunnels"),
+           plural(new Set(t.tunnels.flatMap(x => x.vnis)).size, "VNI") + " carried",
+           "n-tunnels"),
       tile("networks", t.networks.length,
            plural(t.networks.reduce((a, n) => a + n.segments.length, 0), "segment"),
            "n-networks"),
@@ -218,7 +219,8 @@
       h("td", {}, badge(v.connection_state || "unknown", sessionKind(v.connection_state),
                         "connection_state")),
       h("td", {}, badge(v.in_sync ? "yes" : "no", v.in_sync ? "ok" : "warn", "in_sync")),
-      h("td", {"data-field": "networks", title: v.networks.map(id => netName(nets, id)).join(", ")},
+      h("td", {"data-field": "networks",
+               title: v.networks.map(id => netName(nets, id)).join(", ")},
         v.networks.length),
       h("td", {"data-field": "n_bindings", class: "num"}, v.n_bindings),
       h("td", {"data-field": "n_local_ports", class: "num"}, v.n_local_ports),
@@ -263,8 +265,9 @@
           h("td", {class: "num", "data-field": "vlan"},
             b ? (b.vlan === 0 ? "untagged" : b.vlan) : "—"),
           h("td", {"data-field": "network"}, b ? netName(nets, b.network_id) : "—"),
-          h("td", {class: "src", "data-field": "from"}, b ? (b.source === "port" ? "port " : "l2gw ") +
-                                      (b.source_name || shortId(b.source_id)) : ""),
+          h("td", {class: "src", "data-field": "from"},
+            b ? (b.source === "port" ? "port " : "l2gw ") +
+                (b.source_name || shortId(b.source_id)) : ""),
           i === 0 ? h("td", {rowspan: bs.length, class: "links"}, links.join(", ") || "—")
                   : null)));
       }
@@ -289,7 +292,8 @@
         p.device_owner ? h("div", {class: "id"}, p.device_owner) : null),
       h("td", {"data-field": "network"}, netName(nets, p.network_id)),
       h("td", {"data-field": "mac_address", class: "mono"}, p.mac_address),
-      h("td", {"data-field": "fixed_ips", class: "mono"}, p.fixed_ips.map(ip => h("div", {}, ip))),
+      h("td", {"data-field": "fixed_ips", class: "mono"},
+        p.fixed_ips.map(ip => h("div", {}, ip))),
       h("td", {"data-field": "vnic"}, p.binding_vnic_type),
       h("td", {"data-field": "host"}, p.binding_host_id || "—"),
       h("td", {"data-field": "bound", class: "mono"},
@@ -339,11 +343,13 @@
       headers["X-Auth-Token"] = tok;
     }
     try {
-      const r = await fetch(TOPOLOGY, {headers, cache: "no-store", credentials: "same-origin"});
+      const r = await fetch(TOPOLOGY, {headers, cache: "no-store",
+                                       credentials: "same-origin"});
       if (r.status === 401) {
         setStatus("error", "token refused: open /ui?token=TOKEN");
       } else if (!r.ok) {
-        setStatus("error", "seamd answered " + r.status + (lastOk ? "; showing " + clock(lastOk) : ""));
+        setStatus("error", "seamd answered " + r.status +
+                           (lastOk ? "; showing " + clock(lastOk) : ""));
       } else {
         const t = (await r.json()).topology;
         /* time_ms changes with every answer: compare without it, and

@@ -138,7 +138,7 @@ unit: $(UNIT)
 
 integration: all
 	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep) \
-	  $(wildcard tests/controller)
+	  $(wildcard tests/controller) $(wildcard tests/ui)
 
 deps:
 	@sh scripts/install-deps

@@ -5,11 +5,13 @@
 
 (function () {
   const POLL_MS = 1500;
+  const HIDDEN_POLL_MS = 10000;
   const TOPOLOGY = "/v2.0/seam/topology";
   const SVG = "http://www.w3.org/2000/svg";
 
   let lastText = null;        // JSON text last drawn.
   let lastOk = null;          // Date of the last good answer.
+  let timer = null;           // The next poll, while waiting for it.
 
   /* The API token the page was opened with (cookie set by seamd on
    * /ui?token=...), or null. */
@@ -314,6 +316,24 @@
             "nb_synced"));
   }
 
+  /* Marks the table rows of VTEPs, networks and ports that are new or
+   * changed since the last answer (not on the first one), for a moment. */
+  let seen = null;            // Map id -> JSON of the item, last answer.
+  function markChanges(t) {
+    const now = new Map();
+    for (const item of [...t.vteps, ...t.networks, ...t.ports]) {
+      now.set(item.id, JSON.stringify(item));
+    }
+    if (seen) {
+      for (const row of document.querySelectorAll("tr[data-id]")) {
+        if (seen.get(row.dataset.id) !== now.get(row.dataset.id)) {
+          row.classList.add("changed");
+        }
+      }
+    }
+    seen = now;
+  }
+
   function draw(t) {
     const nets = new Map(t.networks.map(n => [n.id, n]));
     drawController(t.controller);
@@ -323,6 +343,7 @@
     drawNetworks(t);
     drawBindings(t, nets);
     drawPorts(t, nets);
+    markChanges(t);
   }
 
   function setStatus(state, text) {
@@ -337,6 +358,7 @@
   }
 
   async function poll() {
+    timer = null;
     const headers = {"Accept": "application/json"};
     const tok = token();
     if (tok) {
@@ -366,8 +388,16 @@
     } catch (err) {
       setStatus("error", "seamd unreachable" + (lastOk ? " since " + clock(lastOk) : ""));
     }
-    setTimeout(poll, POLL_MS);
+    /* A hidden tab asks less often; showing it again asks at once. */
+    timer = setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
   }
 
+  document.addEventListener("visibilitychange", () => {
+    if (!document.hidden && timer !== null) {
+      clearTimeout(timer);
+      timer = null;
+      poll();
+    }
+  });
   poll();
 })();

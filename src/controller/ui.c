@@ -69,8 +69,8 @@ static const struct ui_file ui_files[] = {
 
 /* ---- The topology document (no I/O). ---- */
 
-/* qsort_r() comparison of two JSON values: strings, integers, booleans
- * compare by value; anything else is equal. */
+/* Comparison of two JSON values for sorting: strings and integers by
+ * value, null before anything else; other pairs are equal. */
 static int
 json_cmp(const json_t *a, const json_t *b)
 {

@@ -246,3 +246,29 @@ def test_pagination_matches(seamd, neutron):
         r2 = api.get(nxt[len(api.url):]).json()
         assert sorted(l["rel"] for l in r2["networks_links"]) == ["next", "previous"]
     same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=x")
+
+
+def test_bulk_matches(seamd, neutron):
+    body = {"networks": [{"name": "bulk1"}, {"name": "bulk2", "shared": True}]}
+    a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=body)
+    assert a.status_code == 201
+    assert [keys(n) for n in a.json()["networks"]] == [keys(n) for n in b.json()["networks"]]
+    for bad in ({"networks": []}, {"networks": [{"name": "ok"}, {"bogus": 1}]}):
+        before = seamd.snapshot()
+        a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=bad)
+        assert a.json()["NeutronError"]["message"] == b.json()["NeutronError"]["message"]
+        assert seamd.snapshot() == before
+
+
+def test_page_reverse_matches(seamd, neutron):
+    for api in (seamd, neutron):
+        for name in ("rv1", "rv2", "rv3"):
+            api.post("/v2.0/networks", {"network": {"name": name}})
+    for api in (seamd, neutron):
+        ids = [n["id"] for n in api.get("/v2.0/networks?limit=100").json()["networks"]]
+        last = ids[-1]
+        r = api.get("/v2.0/networks?limit=2&page_reverse=True&marker=" + last).json()
+        assert [n["id"] for n in r["networks"]] == ids[-3:-1]
+        assert sorted(link["rel"] for link in r["networks_links"]) == ["next", "previous"]
+    same_answer(seamd, neutron, "GET",
+                "/v2.0/networks?limit=2&marker=7143185a-cfe7-4d44-8b60-8d9080514909")

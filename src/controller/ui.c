@@ -281,8 +281,11 @@ vteps_json(const struct ovsdb_db *db, const struct desired *d, json_t *bound)
         if (dv) {
             const struct desired_ls *ls;
             HMAP_FOR_EACH (ls, node, &dv->switches) {
+                const struct desired_mac *m;
                 json_array_append_new(networks, json_string(ls->name));
-                n_macs += hmap_count(&ls->macs);
+                DESIRED_LS_FOR_EACH_MAC (m, ls) {
+                    n_macs++;
+                }
             }
         }
         json_t *ports = vtep_ports_json(db, name, dv, bound);

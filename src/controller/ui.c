@@ -173,19 +173,37 @@ opt_str(const struct ovsdb_row *row, const char *column)
     return s[0] ? json_string(s) : json_null();
 }
 
-/* "name" of the Port or L2_Gateway_Connection a binding comes from, for
- * the page to show (the port's name, else its id; the gateway's name). */
+/* The row a binding comes from: a Port or an L2_Gateway_Connection (NULL
+ * if it is gone). */
+static const struct ovsdb_row *
+source_row(const struct ovsdb_db *db, const struct desired_binding *b)
+{
+    return dbrow_get(db, b->kind == DESIRED_SRC_PORT ? "Port" : "L2_Gateway_Connection",
+                     &b->source);
+}
+
+/* The name the page shows for the source of 'b': the port's name, or the
+ * L2 gateway's; null if none. */
 static json_t *
 source_name(const struct ovsdb_db *db, const struct desired_binding *b)
 {
-    if (b->kind == DESIRED_SRC_PORT) {
-        const struct ovsdb_row *p = dbrow_get(db, "Port", &b->source);
-        return p ? opt_str(p, "name") : json_null();
+    const struct ovsdb_row *row = source_row(db, b);
+    if (row && b->kind == DESIRED_SRC_PORT) {
+        return opt_str(row, "name");
     }
-    const struct ovsdb_row *c = dbrow_get(db, "L2_Gateway_Connection", &b->source);
-    const struct ovsdb_row *g = c ? dbrow_get(db, "L2_Gateway",
-                                              dbrow_uuid(c, "gateway")) : NULL;
+    const struct ovsdb_row *g = row ? dbrow_get(db, "L2_Gateway",
+                                                dbrow_uuid(row, "gateway")) : NULL;
     return g ? opt_str(g, "name") : json_null();
+}
+
+/* The status the reconciler wrote on the source of 'b' ("ACTIVE", "DOWN",
+ * "ERROR"; "DOWN" until written). */
+static const char *
+source_status(const struct ovsdb_db *db, const struct desired_binding *b)
+{
+    const struct ovsdb_row *row = source_row(db, b);
+    const char *st = row ? dbrow_str(row, "status") : "";
+    return st[0] ? st : "DOWN";
 }
 
 /* The entry of physical port 'name' in 'ports' (object name -> entry),
@@ -216,11 +234,12 @@ vtep_ports_json(const struct ovsdb_db *db, const char *name,
             bool is_port = b->kind == DESIRED_SRC_PORT;
             json_t *src = uuid_json(&b->source);
             json_array_append_new(json_object_get(port_entry(ports, b->port), "bindings"),
-                                  json_pack("{s:i,s:s,s:s,s:O,s:o}", "vlan", b->vlan,
+                                  json_pack("{s:i,s:s,s:s,s:O,s:o,s:s}", "vlan", b->vlan,
                                             "network_id", b->ls, "source",
                                             is_port ? "port" : "l2gw_connection",
                                             "source_id", src,
-                                            "source_name", source_name(db, b)));
+                                            "source_name", source_name(db, b),
+                                            "status", source_status(db, b)));
             if (is_port) {
                 const char *id = json_string_value(src);
                 json_t *where = json_object_get(bound, id);

@@ -78,11 +78,24 @@ class FakeVtep:
                        "where": [["name", "==", self.name]],
                        "mutations": [["ports", "insert", ["set", [["named-uuid", "np"]]]]]})
 
-    def count(self, table):
+    def rows(self, table, *columns):
+        """The rows of 'table' as dicts of 'columns' (OVSDB JSON values)."""
         r = subprocess.run(["ovsdb-client", "dump", "-f", "json", "unix:%s" % self.sock,
-                            "hardware_vtep", table], check=True, capture_output=True,
-                           text=True)
-        return len(json.loads(r.stdout)["data"])
+                            "hardware_vtep", table] + list(columns), check=True,
+                           capture_output=True, text=True)
+        d = json.loads(r.stdout)
+        return [dict(zip(d["headings"], row)) for row in d["data"]]
+
+    def count(self, table):
+        return len(self.rows(table))
+
+    def vlan_bindings(self):
+        """{(port, vlan)} the VTEP holds."""
+        out = set()
+        for row in self.rows("Physical_Port", "name", "vlan_bindings"):
+            for vlan, _ in row["vlan_bindings"][1]:
+                out.add((row["name"], vlan))
+        return out
 
     def stop(self):
         if self.proc.poll() is None:

@@ -51,7 +51,7 @@ return {
     status: txt(r, 'status'), fixed_ips: txt(r, 'fixed_ips'), bound: txt(r, 'bound')})),
   bindings: rows('.bcard').flatMap(c => [...c.querySelectorAll('tr[data-port]')].map(r => ({
     vtep: c.dataset.vtep, port: r.dataset.port, vlan: txt(r, 'vlan'),
-    network: txt(r, 'network')}))),
+    network: txt(r, 'network'), from: txt(r, 'from'), status: txt(r, 'status')}))),
   tunnels: rows('[data-tunnel]').map(e => e.dataset.tunnel).sort(),
   diagram: rows('#diagram [data-vtep]').map(e => e.dataset.vtep).sort(),
 };
@@ -128,6 +128,10 @@ class Lab:
                                        "device_owner": "compute:nova",
                                        "binding:host_id": host,
                                        "binding:vnic_type": "direct"})
+        gw = a.create("l2-gateways", "l2_gateway", {"name": "legacy-gw", "devices": [
+            {"device_name": "tor1", "interfaces": [{"name": "swp5"}]}]})
+        a.create("l2-gateway-connections", "l2_gateway_connection", {
+            "l2_gateway_id": gw["id"], "network_id": nid, "segmentation_id": "100"})
         a.create("ports", "port", {"network_id": nid, "name": "bm1",
                                    "device_owner": "baremetal:none",
                                    "binding:host_id": "ironic",
@@ -150,6 +154,9 @@ class Lab:
                  if v["connection_state"] != "connected" or not v["in_sync"]]
         diffs += ["port %s: %s" % (p["name"], p["status"])
                   for p in listing(self.api, "ports") if p["status"] != "ACTIVE"]
+        diffs += ["l2gw connection %s: %s" % (c["id"], c.get("status"))
+                  for c in listing(self.api, "l2-gateway-connections")
+                  if c.get("status", "ACTIVE") != "ACTIVE"]
         return diffs
 
 
@@ -245,10 +252,20 @@ def test_page_shows_the_topology_and_follows_changes(lab, browser, tmp_path):
     # Tunnels: every pair of the three VTEPs shares tenant-net.
     assert page["tunnels"] == ["hv1|tor1", "hv1|tor2", "tor1|tor2"]
     # Bindings per physical port, as the reconciler derives them.
-    bindings = {(b["vtep"], b["port"], b["vlan"]): b["network"] for b in page["bindings"]}
-    assert bindings[("tor1", "swp2", "2901")] == "tenant-net"
-    assert bindings[("tor2", "swp3", "2900")] == "tenant-net"
-    assert bindings[("tor2", "swp7", "untagged")] == "tenant-net"
+    bindings = {(b["vtep"], b["port"], b["vlan"]): b for b in page["bindings"]}
+    for key, source in ((("tor1", "swp2", "2901"), "port vm"),
+                        (("tor1", "swp5", "100"), "l2gw legacy-gw"),
+                        (("tor2", "swp3", "2900"), "port vm4"),
+                        (("tor2", "swp7", "untagged"), "port bm1")):
+        b = bindings[key]
+        assert b["network"] == "tenant-net" and b["from"].startswith(source), b
+        assert b["status"] == "ACTIVE", b
+    # They are the VTEPs' own Vlan bindings.
+    for name, fake in lab.fake.items():
+        shown = {(b["port"], 0 if b["vlan"] == "untagged" else int(b["vlan"]))
+                 for b in page["bindings"] if b["vtep"] == name}
+        assert shown == fake.vlan_bindings(), name
+        assert len(shown) == 2
     ports = {p["name"]: p for p in page["ports"]}
     assert ports["vm2"]["bound"] == "tor1:swp2 vlan 2901"
     assert ports["vm1"]["bound"].startswith("hv1:tap")

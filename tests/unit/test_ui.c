@@ -166,7 +166,8 @@ test_vteps(void **state)
     json_t *tor1 = named(vteps, "tor1");
     testlib_assert_json_text(json_object_get(tor1, "ports"),
         "[{\"name\":\"p1\",\"bindings\":[{\"vlan\":2901,\"network_id\":\"" NET1 "\","
-        "\"source\":\"port\",\"source_id\":\"" PSR "\",\"source_name\":\"p-6666\"}],"
+        "\"source\":\"port\",\"source_id\":\"" PSR "\",\"source_name\":\"p-6666\","
+        "\"status\":\"ACTIVE\"}],"
         "\"host_links\":[{\"host\":\"server2\",\"physical_network\":\"physnet1\","
         "\"source\":\"static\"}]}]");
     assert_string_equal(json_string_value(json_object_get(tor1, "connection_state")),
@@ -185,12 +186,13 @@ test_vteps(void **state)
     assert_true(json_is_null(json_object_get(tor2, "target")));
     testlib_assert_json_text(json_object_get(tor2, "ports"),
         "[{\"name\":\"p3\",\"bindings\":[{\"vlan\":2900,\"network_id\":\"" NET1 "\","
-        "\"source\":\"port\",\"source_id\":\"" PSR3 "\",\"source_name\":\"p-8888\"}],"
+        "\"source\":\"port\",\"source_id\":\"" PSR3 "\",\"source_name\":\"p-8888\","
+        "\"status\":\"ACTIVE\"}],"
         "\"host_links\":[{\"host\":\"server3\",\"physical_network\":\"physnet2\","
         "\"source\":\"lldp\"}]},"
         "{\"name\":\"p5\",\"bindings\":[{\"vlan\":100,\"network_id\":\"" NET1 "\","
         "\"source\":\"l2gw_connection\",\"source_id\":\"" CONN "\","
-        "\"source_name\":\"gw\"}],\"host_links\":[]},"
+        "\"source_name\":\"gw\",\"status\":\"DOWN\"}],\"host_links\":[]},"
         "{\"name\":\"p9\",\"bindings\":[],\"host_links\":[{\"host\":\"server9\","
         "\"physical_network\":\"physnet1\",\"source\":\"static\"}]}]");
     assert_string_equal(json_string_value(json_object_get(named(vteps, "hv1"), "role")),

@@ -270,6 +270,7 @@
           h("td", {class: "src", "data-field": "from"},
             b ? (b.source === "port" ? "port " : "l2gw ") +
                 (b.source_name || shortId(b.source_id)) : ""),
+          h("td", {}, b ? badge(b.status, portStatusKind(b.status), "status") : null),
           i === 0 ? h("td", {rowspan: bs.length, class: "links"}, links.join(", ") || "—")
                   : null)));
       }
@@ -280,7 +281,7 @@
           ? h("table", {class: "small"},
               h("thead", {}, h("tr", {}, h("th", {}, "port"), h("th", {}, "VLAN"),
                                 h("th", {}, "network"), h("th", {}, "from"),
-                                h("th", {}, "host link"))),
+                                h("th", {}, "status"), h("th", {}, "host link"))),
               h("tbody", {}, rows))
           : h("p", {class: "none"}, "No bindings."));
     });

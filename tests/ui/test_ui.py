@@ -3,7 +3,8 @@
 A seamd with a token programs three VTEPs (ovsdb-servers holding a
 hardware_vtep database: two TORs and a hypervisor) for one network with a
 vxlan segment and two vlan segments (one per SR-IOV physical network), a
-subnet and ports of every kind (VM, DHCP, SR-IOV, bare metal).  The page is
+subnet, ports of every kind (VM, DHCP, SR-IOV, bare metal) and an L2
+gateway connection (a legacy VLAN behind a TOR port).  The page is
 opened with ?token=, and what it shows is checked against the REST API and
 against the VTEPs' own tables; then a network and a VTEP are added while
 the page is open and must appear without a reload.  Without the token, the

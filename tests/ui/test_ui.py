@@ -382,3 +382,29 @@ def test_over_https_the_cookie_is_secure(seamd_factory, browser, tmp_path):
     settle(lambda: [] if "tls-net" in [n["name"] for n in
                                        browser.execute_script(READ_PAGE)["networks"]]
            else ["tls-net not shown: %s" % browser.execute_script(READ_PAGE)["status"]])
+
+
+def test_the_page_says_when_seamd_is_gone_and_recovers(seamd_factory, browser):
+    s = seamd_factory.start("seamd", args=ARGS, default_args=False)
+    s.create("networks", "network", {"name": "kept-net"})
+    browser.get(s.url + "/ui")
+    settle(lambda: [] if "kept-net" in [n["name"] for n in
+                                        browser.execute_script(READ_PAGE)["networks"]]
+           else ["kept-net not shown"])
+    browser.execute_script("window.seamMarker = 'no reload';")
+    assert s.stop() == 0
+
+    def gone():
+        page = browser.execute_script(READ_PAGE)
+        return [] if page["state"] == "error" and "unreachable" in page["status"] \
+            else ["page state %s (%s)" % (page["state"], page["status"])]
+    settle(gone, what="the page to say seamd is gone")
+    # The last data stay on the page.
+    assert "kept-net" in [n["name"] for n in browser.execute_script(READ_PAGE)["networks"]]
+
+    s.start()                          # Same port, same NB file.
+    s.create("networks", "network", {"name": "after-net"})
+    settle(lambda: [] if browser.execute_script(READ_PAGE)["state"] == "live" and
+           "after-net" in [n["name"] for n in browser.execute_script(READ_PAGE)["networks"]]
+           else ["not back"], what="the page to come back")
+    assert browser.execute_script("return window.seamMarker") == "no reload"

@@ -300,6 +300,17 @@ def test_page_shows_the_topology_and_follows_changes(lab, browser, tmp_path):
     assert browser.execute_script("return window.seamMarker") == "no reload"
     assert int(browser.execute_script("return document.body.dataset.draws")) > draws
 
+    # Picking a network dims the VTEPs that do not carry it (tor3 has no
+    # binding of tenant-net); picking it again shows all.
+    def pick(name):
+        return browser.execute_script(
+            "document.querySelector('#networks tr[data-name=\"%s\"] td').click();"
+            "return [...document.querySelectorAll('#diagram .node.dim')]"
+            ".map(e => e.dataset.vtep).sort();" % name)
+    assert pick("tenant-net") == ["tor3"]
+    assert pick("tenant-net") == []
+    assert pick("live-net") == ["hv1", "tor1", "tor2", "tor3"]
+
 
 def save_screenshot(browser, path):
     """The whole page, at a desktop width."""

@@ -10,6 +10,8 @@
   const SVG = "http://www.w3.org/2000/svg";
 
   let lastText = null;        // JSON text last drawn.
+  let lastTopo = null;        // The topology last drawn.
+  let selected = null;        // Id of the network picked in the table, or null.
   let lastOk = null;          // Date of the last good answer.
   let timer = null;           // The next poll, while waiting for it.
 
@@ -158,8 +160,9 @@
       const pa = pos.get(a), pb = pos.get(b);
       const up = [a, b].every(x => byName.get(x).connection_state === "connected");
       const text = "VNI " + tun.vnis.join(", ");
+      const dim = selected && !tun.networks.includes(selected) ? " dim" : "";
       lines.appendChild(s("line", {x1: pa.x, y1: pa.y, x2: pb.x, y2: pb.y,
-                                   class: up ? "tunnel up" : "tunnel down",
+                                   class: (up ? "tunnel up" : "tunnel down") + dim,
                                    "data-tunnel": a + "|" + b},
                           s("title", {}, a + " ↔ " + b + ": " + text)));
       if (compact) {
@@ -170,7 +173,7 @@
       const f = centre ? 0.36 : 0.5;
       const mx = pa.x + (pb.x - pa.x) * f, my = pa.y + (pb.y - pa.y) * f;
       const w = 10 + text.length * 7.2;
-      labels.appendChild(s("g", {},
+      labels.appendChild(s("g", {class: dim},
         s("rect", {x: mx - w / 2, y: my - 11, width: w, height: 22, rx: 11, class: "tlabel"}),
         s("text", {x: mx, y: my + 4, "text-anchor": "middle", class: "tlabel-text"}, text)));
     }
@@ -179,7 +182,8 @@
       const p = pos.get(v.name);
       const kind = sessionKind(v.connection_state);
       const x0 = p.x - BW / 2, y0 = p.y - BH / 2;
-      const g = s("g", {class: "node " + kind, "data-vtep": v.name});
+      const dim = selected && !v.networks.includes(selected) ? " dim" : "";
+      const g = s("g", {class: "node " + kind + dim, "data-vtep": v.name});
       g.appendChild(s("rect", {x: x0, y: y0, width: BW, height: BH, rx: 10,
                                class: "node-box " + v.role}));
       g.appendChild(s("title", {}, v.name + ": " + (v.connection_state || "unknown") +
@@ -233,7 +237,9 @@
   }
 
   function drawNetworks(t) {
-    const rows = t.networks.map(n => h("tr", {"data-id": n.id, "data-name": n.name},
+    const rows = t.networks.map(n => h("tr", {"data-id": n.id, "data-name": n.name,
+                                               class: "pick" + (n.id === selected ? " picked" : ""),
+                                               title: "show this network in the fabric"},
       h("td", {"data-field": "name"}, h("strong", {}, n.name || "(no name)"),
         h("div", {class: "id"}, n.id)),
       h("td", {"data-field": "vni", class: "num"}, n.vni),
@@ -337,6 +343,10 @@
 
   function draw(t) {
     const nets = new Map(t.networks.map(n => [n.id, n]));
+    if (selected && !nets.has(selected)) {
+      selected = null;
+    }
+    lastTopo = t;
     drawController(t.controller);
     drawSummary(t);
     drawDiagram(t, nets);
@@ -392,6 +402,16 @@
     /* A hidden tab asks less often; showing it again asks at once. */
     timer = setTimeout(poll, document.hidden ? HIDDEN_POLL_MS : POLL_MS);
   }
+
+  /* Picking a network (click its row; again to drop it) dims the VTEPs
+   * and tunnels that do not carry it. */
+  document.querySelector("#networks tbody").addEventListener("click", ev => {
+    const row = ev.target.closest("tr[data-id]");
+    if (row && lastTopo) {
+      selected = selected === row.dataset.id ? null : row.dataset.id;
+      draw(lastTopo);
+    }
+  });
 
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && timer !== null) {

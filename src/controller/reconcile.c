@@ -4,12 +4,18 @@
  * which anything changed (the NB replica, a VTEP replica, a session, an
  * answered transaction):
  *   1. the sessions follow the NB's VTEP rows (sb.c);
- *   2. the desired rows of every VTEP are computed (desired.c);
+ *   2. the desired rows of every VTEP are recomputed (desired.c), if the NB
+ *      (beyond the status columns), a session or what a VTEP learned
+ *      changed, after a start-up grace for the sessions to sync;
  *   3. each synced VTEP without a transaction in flight gets the difference
- *      (vtepdiff.c) in one transaction, unless it is the very transaction
- *      the VTEP refused last time (no loop: a refusal waits for a change);
+ *      (vtepdiff.c) in one transaction: of the switches whose fingerprint
+ *      changed since they were last diffed, or of everything for a new
+ *      session, a change seamd did not make, a transaction that may not
+ *      have committed, and every 30 s; never the very transaction the VTEP
+ *      refused last time (no loop: a refusal waits for a change);
  *   4. the status columns of the NB (VTEP, Port, L2_Gateway_Connection) are
- *      written where they changed, in one transaction.
+ *      written where they changed, in one transaction, when something they
+ *      show may have changed.
  * Only the active controller does any of it. */
 #include "controller/reconcile.h"
 
@@ -94,6 +100,7 @@ struct reconcile {
     long long active_ms;            /* When it became active (time_msec()). */
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
+    bool status_dirty;              /* Write the NB status on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
     struct event *resync_ev;        /* Full diffs now and then. */
     struct topo *topo;              /* Host links from LLDP (topo.h). */
@@ -144,6 +151,7 @@ static void
 set_desired_dirty(struct reconcile *r)
 {
     r->desired_dirty = true;
+    r->status_dirty = true;
     schedule(r);
 }
 
@@ -160,6 +168,7 @@ sb_changed(void *r_, const char *vtep, unsigned int what)
     }
     if (what & (SB_CHANGED_STATE | SB_CHANGED_DESIRED)) {
         r->desired_dirty = true;
+        r->status_dirty = true;
     }
     schedule(r);
 }
@@ -383,6 +392,7 @@ vtep_txn_done(void *v_, struct ovsdb_client_txn *txn)
         names_move(&v->pending, &v->txn_scope);
     }
     names_clear(&v->txn_scope);
+    v->r->status_dirty = true;
     schedule(v->r);
 }
 
@@ -516,6 +526,9 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         return;                 /* Its answer schedules the next pass. */
     }
     if (!db) {
+        if (v->in_sync) {
+            r->status_dirty = true;
+        }
         v->in_sync = false;
         v->full = true;         /* When it is back. */
         return;
@@ -534,6 +547,7 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
     }
     v->full = false;
     names_clear(&v->pending);
+    r->status_dirty = true;
     struct vtepdiff_scope vs = { (const char *const *) scope.names, scope.n };
     vtepdiff_compute(db, v->name, dv, keep, n_keep, full ? NULL : &vs, &res);
     merge_problems(v, full ? NULL : &scope, &res);
@@ -588,6 +602,22 @@ put_if_changed(const struct ovsdb_row *row, json_t *cols, const char *column,
     const struct ovsdb_datum *d = dbrow_datum(row, column);
     if (!d) {
         json_decref(value);
+        return;
+    }
+    /* The usual cases without building JSON: scalar strings and booleans. */
+    if (d->n == 1 && json_is_string(value)) {
+        if (strcmp(dbrow_str(row, column), json_string_value(value))) {
+            json_object_set_new(cols, column, value);
+        } else {
+            json_decref(value);
+        }
+        return;
+    } else if (d->n == 1 && json_is_boolean(value)) {
+        if (dbrow_bool(row, column) != json_is_true(value)) {
+            json_object_set_new(cols, column, value);
+        } else {
+            json_decref(value);
+        }
         return;
     }
     const struct ovsdb_column *col
@@ -839,6 +869,7 @@ write_status(struct reconcile *r, const struct ovsdb_db *nb, const struct desire
         ovsdb_client_txn_destroy(r->nb_txn);
         r->nb_txn = NULL;
     }
+    r->status_dirty = false;
     write_vteps(r, nb, &txn);
     write_ports(r, nb, d, &txn);
     write_l2gw(r, nb, d, &txn);
@@ -897,7 +928,9 @@ run(struct reconcile *r)
     HMAP_FOR_EACH (v, node, &r->vteps) {
         sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep, keep_fp);
     }
-    write_status(r, nb, d);
+    if (r->status_dirty) {
+        write_status(r, nb, d);
+    }
     free(keep);
 }
 
@@ -1006,9 +1039,57 @@ reconcile_set_active(struct reconcile *r, bool active)
     schedule(r);
 }
 
+/* The columns the reconciler writes: changing only them changes no
+ * desired row. */
+static bool
+is_status_column(const char *table, const char *column)
+{
+    return (!strcmp(column, "status") || !strcmp(column, "status_detail")
+            || (!strcmp(table, "VTEP") && (!strcmp(column, "connection_state")
+                                           || !strcmp(column, "in_sync"))));
+}
+
+struct nb_change_check {
+    const char *table;
+    bool matters;
+};
+
+static void
+check_nb_change(void *c_, enum ovsdb_client_change_kind kind, const struct ovsdb_row *row,
+                const unsigned long *changed)
+{
+    struct nb_change_check *c = c_;
+    if (kind != OVSDB_CLIENT_MODIFIED || !changed) {
+        c->matters = true;
+        return;
+    }
+    const struct ovsdb_table_schema *ts = row->table->schema;
+    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns && !c->matters; i++) {
+        if (bitmap_is_set(changed, i) && !is_status_column(c->table, ts->columns[i]->name)) {
+            c->matters = true;
+        }
+    }
+}
+
+/* Did the NB change more than the status columns the reconciler writes? */
+static bool
+nb_changes_matter(const struct reconcile *r)
+{
+    const struct ovsdb_db *db = ovsdb_client_get_db(r->nb);
+    struct nb_change_check c = { NULL, false };
+    for (size_t i = 0; db && i < db->schema->n_tables && !c.matters; i++) {
+        c.table = db->schema->tables[i]->name;
+        ovsdb_client_get_changes(r->nb, c.table, check_nb_change, &c);
+    }
+    return c.matters;
+}
+
 void
 reconcile_nb_changed(struct reconcile *r)
 {
+    bool matters = nb_changes_matter(r);
     ovsdb_client_clear_changes(r->nb);
-    set_desired_dirty(r);
+    if (matters) {
+        set_desired_dirty(r);
+    }
 }

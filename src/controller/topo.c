@@ -377,8 +377,11 @@ topo_run(struct topo *t, const struct ovsdb_db *nb, topo_vtep_db_func *vtep_db,
     /* What the VTEPs hear now. */
     if (vteps) {
         HMAP_FOR_EACH (row, hmap_node, &vteps->rows) {
+            /* Only TOR ports face servers: a hypervisor VTEP's ports are
+             * VM taps, whose LLDP a tenant writes. */
             const char *name = dbrow_str(row, "name");
-            const struct ovsdb_db *db = name[0] ? vtep_db(aux, name) : NULL;
+            bool tor = !strcmp(dbrow_str(row, "role"), "tor");
+            const struct ovsdb_db *db = tor && name[0] ? vtep_db(aux, name) : NULL;
             if (db) {
                 observe_vtep(t, nb, db, name);
             }

@@ -13,6 +13,9 @@
  * (physical_device_mappings = physnet1:ens1f0,physnet2:ens2f0), given for
  * all hosts and per host (a host's own mappings replace the common ones).
  *
+ * Only VTEPs of role "tor" are read: a hypervisor VTEP's ports are VM taps,
+ * and a tenant must not be able to claim a host by sending LLDP.
+ *
  * Static Host_Links are never touched (and win over lldp ones in
  * desired.c).  A link whose neighbour is heard on another port moves at
  * once (a moved cable).  A link whose neighbour is gone is kept for the TTL

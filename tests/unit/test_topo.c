@@ -356,6 +356,21 @@ test_first_port_wins(void **state)
     assert_int_equal(pass(f, 10, NULL), 0);
 }
 
+/* A hypervisor VTEP's ports are VM taps: what a tenant sends there in LLDP
+ * never makes a host link. */
+static void
+test_hypervisor_ignored(void **state)
+{
+    struct fx *f = *state;
+    run_ok(f->nb, testlib_parse(
+        "[{\"op\":\"update\",\"table\":\"VTEP\",\"where\":[],"
+        "  \"row\":{\"role\":\"hypervisor\"}}]"));
+    set_keys(f->tor, "p2", "[[\"lldp:system_name\",\"server2\"],"
+             "[\"lldp:port_id\",\"ens2f0\"],[\"lldp:ttl\",\"4\"]]");
+    assert_int_equal(pass(f, 0, NULL), 0);
+    assert_links(f, "");
+}
+
 static void
 test_chassis_id(void **state)
 {
@@ -382,6 +397,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_static_and_unknown_vtep, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_first_port_wins, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hypervisor_ignored, setup, teardown),
         cmocka_unit_test_setup_teardown(test_chassis_id, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -215,7 +215,9 @@ vtep_ctl_create(struct event_base *base, const struct vtep_options *opts,
         goto error;
     }
 
-    if (opts->lldp_interval_s) {
+    /* LLDP on a TOR's ports (servers behind them); a hypervisor's ports are
+     * VM taps, where it would tell tenants about the VTEP. */
+    if (opts->lldp_interval_s && !strcmp(opts->mode, "tor")) {
         char *descr = xasprintf("%s (%s mode): VLAN-VXLAN hardware VTEP",
                                 VTEP_VERSION, opts->mode);
         struct lldp_glue_options lo = {

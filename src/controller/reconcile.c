@@ -829,6 +829,15 @@ write_vteps(struct reconcile *r, const struct ovsdb_db *nb, struct ovsdb_client_
     }
 }
 
+/* A host link topo keeps expires: write the NB again. */
+static void
+on_topo_timer(evutil_socket_t fd, short what, void *r_)
+{
+    struct reconcile *r = r_;
+    r->status_dirty = true;
+    run(r);
+}
+
 static const struct ovsdb_db *
 topo_vtep_db(void *r_, const char *name)
 {
@@ -958,7 +967,7 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->grace_ev = evtimer_new(base, on_run, r);
     r->resync_ev = event_new(base, -1, EV_PERSIST, on_resync, r);
     r->topo = topo_create(opts->device_mappings);
-    r->topo_ev = evtimer_new(base, on_run, r);
+    r->topo_ev = evtimer_new(base, on_topo_timer, r);
     hmap_init(&r->vteps);
 
     /* Check the listeners' names now, so that a bad one stops seamd at

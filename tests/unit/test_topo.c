@@ -20,6 +20,7 @@
 #include "controller/topo.h"
 #include "lib/ds.h"
 #include "lib/hmap.h"
+#include "lib/log.h"
 #include "lib/testlib.h"
 #include "lib/util.h"
 #include "ovsdb/db.h"
@@ -390,6 +391,7 @@ test_chassis_id(void **state)
 int
 main(void)
 {
+    log_set_level(LOG_LEVEL_WARN);      /* topo's info lines per link. */
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_mappings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_links_follow_neighbours, setup,

@@ -102,6 +102,8 @@ $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
 
 # Where seamd finds its NB schema unless told (--nb-schema).
 $(BUILD)/src/controller/config.o: CFLAGS_ALL += -DSEAM_NB_SCHEMA='"$(CURDIR)/schemas/seam_nb.ovsschema"'
+# The live page's files are embedded into ui.o (.incbin, see ui.c).
+$(BUILD)/src/controller/ui.o: $(wildcard src/controller/ui/*)
 ifneq ($(wildcard src/controller/reconcile.c),)
 $(BUILD)/src/controller/main.o: CFLAGS_ALL += -DSEAMD_HAVE_RECONCILE
 endif
@@ -134,9 +136,14 @@ unit: $(UNIT)
 	@fail=0; for t in $(UNIT); do echo "== $$t"; \
 	  SEAM_SRCDIR=$(CURDIR) ./$$t || fail=1; done; exit $$fail
 
+# One pytest run per suite: each suite has its own conftest.py, and tests
+# import helpers from it by that name, which one process cannot hold twice.
+SUITES := tests/interop $(wildcard tests/vtep tests/controller tests/cli tests/ui \
+          tests/nic tests/lldp tests/lab)
 integration: all
-	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep) \
-	  $(wildcard tests/controller)
+	@fail=0; for d in $(SUITES); do echo "== pytest $$d"; \
+	  SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q $$d || fail=1; \
+	done; exit $$fail
 
 deps:
 	@sh scripts/install-deps

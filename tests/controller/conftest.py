@@ -68,6 +68,7 @@ class Api:
 
     url = None
     token = None
+    verify = False              # Or the CA file of an HTTPS seamd.
 
     def request(self, method, path, body=None, raw=None, headers=None, **kw):
         h = {"Content-Type": "application/json"}
@@ -76,7 +77,7 @@ class Api:
         h.update(headers or {})
         data = raw if raw is not None else (None if body is None else json.dumps(body))
         kw.setdefault("timeout", 20)
-        kw.setdefault("verify", False)
+        kw.setdefault("verify", self.verify)
         return requests.request(method, self.url + path, data=data, headers=h, **kw)
 
     def get(self, path, **kw):
@@ -104,7 +105,7 @@ COLLECTIONS = ["networks", "segments", "subnets", "ports", "l2-gateways",
 
 class Seamd(Api):
     def __init__(self, workdir, token=None, args=(), nb=None, name="seamd", port=None,
-                 default_args=True):
+                 default_args=True, verify=False):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -113,6 +114,7 @@ class Seamd(Api):
         self.args = list(args)
         self.nb = nb
         self.default_args = default_args
+        self.verify = verify
         self.scheme = "https" if any(a.startswith("--ssl-cert") for a in args) else "http"
         self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         self.proc = None

@@ -79,6 +79,7 @@ struct rvtep {
     struct names txn_scope;         /* The scope of 'txn'. */
     bool txn_full;                  /* 'txn' came from a full diff. */
     uint64_t keep_fp;               /* The 'keep' of the last diff. */
+    unsigned long long desired_gen; /* 'r->desired_gen' when last compared. */
     char *tunnel_ip;                /* Last known from its Physical_Switch. */
     struct rproblem *problems;
     size_t n_problems;
@@ -100,6 +101,7 @@ struct reconcile {
     long long active_ms;            /* When it became active (time_msec()). */
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
+    unsigned long long desired_gen; /* Incremented at each recomputation. */
     bool status_dirty;              /* Write the NB status on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
     struct event *resync_ev;        /* Full diffs now and then. */
@@ -538,6 +540,10 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         v->keep_fp = keep_fp;
     }
     bool full = v->full;
+    if (!full && !v->pending.n && v->desired_gen == r->desired_gen) {
+        return;                 /* Nothing it depends on changed. */
+    }
+    v->desired_gen = r->desired_gen;
     if (!full) {
         changed_switches(v, dv, &scope);
         names_move(&scope, &v->pending);
@@ -926,6 +932,7 @@ run(struct reconcile *r)
         desired_destroy(r->desired);
         r->desired = desired_compute(nb, vtep_info, r);
         r->desired_dirty = false;
+        r->desired_gen++;
     }
     struct desired *d = r->desired;
     const char **keep;

@@ -8,6 +8,7 @@ namespace), built and parsed with scapy (/usr/bin/python3)."""
 
 import contextlib
 import ctypes
+import itertools
 import json
 import os
 import re
@@ -321,13 +322,22 @@ def report_counters(lab):
                 check=False, timeout=10)
         lines = r.stdout.splitlines()
         end = next((i for i, ln in enumerate(lines) if ln.startswith("port ")), len(lines))
+        # Its LLDP block too (after the ports): what it sent and heard.
+        lb = next((i for i, ln in enumerate(lines) if ln.startswith("lldp:")), None)
+        lldp = []
+        if lb is not None:
+            lldp = ["lldp: " + "; ".join(x.strip() for x in itertools.takewhile(
+                lambda x: x.startswith(" "), lines[lb + 1:]))]
         print("%s (seam-vtep dp/show):" % s.vtep["name"])
-        for ln in lines[1:end] if r.returncode == 0 else ["  (no answer) " + r.stderr.strip()]:
+        for ln in (lines[1:end] + lldp if r.returncode == 0
+                   else ["  (no answer) " + r.stderr.strip()]):
             print("  " + ln.strip())
     for s in lab.topo.nic_servers():
         r = run([build_dir() / "seam-sriov-nic", "ctl", lab.state_dir / s.name / "nic.ctl",
                  "show"], check=False, timeout=10)
-        print("%s NIC (seam-sriov-nic ctl show):" % s.name)
+        print("%s NIC (seam-sriov-nic ctl show)%s:" % (
+            s.name, "; the PF's vlan drops are mostly the TOR's LLDPDUs (untagged: for no VF; "
+            "lldpd reads them on the PF netdev)" if s in lab.topo.lldp_servers() else ""))
         for ln in (r.stdout.splitlines() if r.returncode == 0
                    else ["(no answer) " + r.stderr.strip()]):
             print("  " + ln.rstrip())

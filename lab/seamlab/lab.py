@@ -545,8 +545,11 @@ class Lab:
             print("  %-26s %s" % (n, "present" if n in have else "MISSING"))
         print("processes:")
         for p in self.procs():
-            print("  %-26s pid %-7d %-8s %s" % (p["name"], p["pid"],
-                                               "running" if self.alive(p) else "DEAD",
+            # A killed daemon whose leader is a zombie while its other
+            # threads still exit serves no more: DEAD already.
+            state = ("running" if self.serving(p) else
+                     "DEAD (exiting)" if self.alive(p) else "DEAD")
+            print("  %-26s pid %-7d %-8s %s" % (p["name"], p["pid"], state,
                                                self.ns(p["node"])))
         problems = self.health()
         seamd = self.proc("seamd")

@@ -322,6 +322,10 @@ def test_extended_topology(tmp_path):
                          r.stdout), r.stdout
         assert re.search(r"legacy trunk-tor p5 \(the wire\): 16 ICMP \+ \d+ ARP frames, VLAN 100;",
                          r.stdout), r.stdout
+        # After the TOR was replaced by a blank one and seamd restarted, the
+        # host links are still those LLDP found (the legacy trunk has none).
+        assert ("host links: server2 physnet2 -> tor1 p2 (lldp), "
+                "server3 physnet3 -> tor1 p3 (lldp)\n") in r.stdout, r.stdout
     finally:
         cli("down", check=False)
     assert not cli.namespaces()

@@ -144,6 +144,18 @@ def test_up_repairs_a_broken_lab(lab):
     st = lab.state_json()
     tor = next(p for p in st["procs"] if p["name"] == "seam-vtep-tor1")
     os.kill(tor["pid"], signal.SIGKILL)
+    # The crash must have happened before 'up' looks: SIGKILL is delivered
+    # when the target next runs, which on a busy machine takes a moment.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % tor["pid"]) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state in ("Z", "X"):
+            break
+        time.sleep(0.01)
     r = lab("up")
     assert "broken" in r.stdout and "lab up" in r.stdout, r.stdout
     st2 = lab.state_json()

@@ -177,11 +177,13 @@ def main(procs, res):
     procs.check_alive()
     res["setup_s"] = round(time.monotonic() - ts, 2)
     res["quiesce_before_a_s"] = procs.quiesce()
+    res["others_busy_cpus"] = sc.others_busy(procs)
     log("setup done in %.1f s" % res["setup_s"])
 
     # ======================================================== (a)
     w.expect(sc.write_json(T, "expect_a.json", expected(P)), P)
     cpu0 = procs.cpu()
+    ns0 = procs.cpu_ns()
     wcpu0 = w.cpu()
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
@@ -234,6 +236,7 @@ def main(procs, res):
     ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
     res["b"]["cpu_incl_tail"] = sc.dsub(cpu4, cpu3)
     res["cpu_a_plus_b"] = sc.dsub(cpu4, cpu0)
+    res["cpu_a_plus_b_schedstat"] = sc.dsub(procs.cpu_ns(), ns0)
     res["client_cpu_s"] = round(ru1.ru_utime + ru1.ru_stime -
                                 ru0.ru_utime - ru0.ru_stime, 2)
     res["watcher_cpu_s"] = round(w.cpu() - wcpu0, 2)
@@ -242,6 +245,7 @@ def main(procs, res):
     res["rss_end_mib"] = sc.kib_mib(procs.status("VmRSS"))
     res["total_cpu_s"] = round(sum(res["cpu_a_plus_b"][k] for k in CORE), 2)
     res["total_hwm_mib"] = round(sum(res["vmhwm_mib"][k] for k in CORE), 1)
+    res["n_core_procs"] = sum(1 for _, g, _ in procs.list if g in CORE)
     res["vtepdb_after_b"] = sc.agg_dump(w.dump())
     procs.check_alive()
 
@@ -250,7 +254,8 @@ if __name__ == "__main__":
     procs = sc.Procs(T)
     res = {"side": "ovn", "label": a.label, "V": V, "hosts": H,
            "networks": N, "ports": P, "nb_batch": a.nb_batch,
-           "sb_batch": a.sb_batch, "vtep_server": a.vtep_server}
+           "sb_batch": a.sb_batch, "vtep_server": a.vtep_server,
+           "loadavg_start": os.getloadavg()}
     try:
         res["versions"] = sc.run(["ovn-northd", "--version"]).split("\n")[0]
         main(procs, res)
@@ -260,6 +265,7 @@ if __name__ == "__main__":
         res["error"] = "%s: %s" % (type(e).__name__, e)
         log("FAILED:", res["error"])
     finally:
+        res["loadavg_end"] = os.getloadavg()
         w = res.pop("_watcher", None)
         if w:
             w.close()

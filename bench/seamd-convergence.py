@@ -114,6 +114,14 @@ class Procs(object):
             g[group] = g.get(group, 0.0) + pid_cpu(p.pid)
         return g
 
+    def cpu_ns(self):
+        """{group: CPU s from the schedstat of every live thread} (ns
+        precision, where /proc/PID/stat counts 10 ms ticks)."""
+        g = {}
+        for name, group, p in self.list:
+            g[group] = g.get(group, 0.0) + pid_sched_s(p.pid)
+        return g
+
     def status(self, field):
         """{group: sum of /proc/PID/status 'field' (kB)}."""
         g = {}
@@ -135,6 +143,22 @@ class Procs(object):
         return None
 
 
+def machine_busy_s():
+    """CPU s the whole machine has been busy since boot (/proc/stat)."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    return (sum(v) - v[3] - v[4]) / CLK_TCK       # minus idle, iowait
+
+
+def others_busy(procs, window=1.0):
+    """CPUs (0..nproc) kept busy by processes other than 'procs' during
+    'window' s: how loaded the shared machine is while our daemons idle."""
+    m0, o0 = machine_busy_s(), sum(procs.cpu_ns().values())
+    time.sleep(window)
+    m1, o1 = machine_busy_s(), sum(procs.cpu_ns().values())
+    return round(max(0.0, (m1 - m0) - (o1 - o0)) / window, 2)
+
+
 def pid_cpu(pid):
     try:
         with open("/proc/%d/stat" % pid) as f:
@@ -143,6 +167,20 @@ def pid_cpu(pid):
         return (int(rest[11]) + int(rest[12])) / CLK_TCK
     except (OSError, ValueError, IndexError):
         return 0.0
+
+
+def pid_sched_s(pid):
+    t = 0
+    try:
+        for tid in os.listdir("/proc/%d/task" % pid):
+            try:
+                with open("/proc/%d/task/%s/schedstat" % (pid, tid)) as f:
+                    t += int(f.read().split()[0])
+            except (OSError, ValueError):
+                pass
+    except OSError:
+        pass
+    return t / 1e9
 
 
 def pid_status(pid, field):
@@ -216,7 +254,8 @@ class Farm(object):
                  tcp=False):
         self.procs, self.tmp, self.n, self.server = procs, tmp, n, server
         self.ports = free_tcp_ports(n) if tcp else []
-        seam = seam_ovsdb or os.path.join(TOP, "build", "seam-ovsdb")
+        seam = os.path.abspath(seam_ovsdb or
+                               os.path.join(TOP, "build", "seam-ovsdb"))
         tmpl = os.path.join(tmp, "vtep.tmpl")
         if server == "seam":
             run([seam, "create", tmpl, VTEP_SCHEMA])
@@ -668,6 +707,7 @@ def seamd_main(argv):
     ap.add_argument("--out", help="append the JSON line here")
     ap.add_argument("--keep", help="copy logs to this directory")
     a = ap.parse_args(argv)
+    a.seamd = os.path.abspath(a.seamd)
     V, N, PPV = a.vteps, a.networks, a.ports_per_vtep
     P = V * PPV
     if V % N:
@@ -676,7 +716,7 @@ def seamd_main(argv):
     procs = Procs(tmp)
     watcher = None
     res = {"side": "seamd", "label": a.label, "V": V, "networks": N,
-           "ports": P, "batch": a.batch}
+           "ports": P, "batch": a.batch, "loadavg_start": os.getloadavg()}
 
     def log(*m):
         print("[%s seamd V=%d %s]" % (time.strftime("%H:%M:%S"), V, a.label),
@@ -737,6 +777,7 @@ def seamd_main(argv):
         res["setup_s"] = round(time.monotonic() - ts, 2)
         res["quiesce_before_a_s"] = procs.quiesce()
         res["rss_before_a_mib"] = kib_mib(procs.status("VmRSS"))
+        res["others_busy_cpus"] = others_busy(procs)
         log("setup done in %.1f s" % res["setup_s"])
 
         def expected(nports):
@@ -759,6 +800,7 @@ def seamd_main(argv):
         # ================================================== (a)
         watcher.expect(write_json(tmp, "expect_a.json", expected(P)))
         cpu0 = procs.cpu()
+        ns0 = procs.cpu_ns()
         wcpu0 = watcher.cpu()
         ccpu0 = resource_self()
         t0 = time.monotonic()
@@ -803,6 +845,7 @@ def seamd_main(argv):
         cpu4 = procs.cpu()
         res["b"]["cpu_incl_tail"] = dsub(cpu4, cpu3)
         res["cpu_a_plus_b"] = dsub(cpu4, cpu0)
+        res["cpu_a_plus_b_schedstat"] = dsub(procs.cpu_ns(), ns0)
         res["client_cpu_s"] = round(resource_self() - ccpu0, 2)
         res["watcher_cpu_s"] = round(watcher.cpu() - wcpu0, 2)
         res["cpu_since_start"] = {k: round(v, 2) for k, v in cpu4.items()}
@@ -810,6 +853,7 @@ def seamd_main(argv):
         res["rss_end_mib"] = kib_mib(procs.status("VmRSS"))
         res["total_cpu_s"] = res["cpu_a_plus_b"]["seamd"]
         res["total_hwm_mib"] = res["vmhwm_mib"]["seamd"]
+        res["n_core_procs"] = 1
         res["vtepdb_after_b"] = agg_dump(watcher.dump())
         st = {}
         for p in api.call("GET", "/v2.0/ports?fields=status")["ports"]:
@@ -829,6 +873,7 @@ def seamd_main(argv):
             except OSError:
                 pass
     finally:
+        res["loadavg_end"] = os.getloadavg()
         if watcher:
             watcher.close()
         procs.stop(["seamd", "vtepdb"])
@@ -985,8 +1030,115 @@ def mock_main(argv):
     http.server.HTTPServer((host, int(port)), H).serve_forever()
 
 
+def _med(xs):
+    xs = sorted(x for x in xs if x is not None)
+    if not xs:
+        return None
+    n = len(xs)
+    return xs[n // 2] if n % 2 else (xs[n // 2 - 1] + xs[n // 2]) / 2
+
+
+TABLE_ROWS = [
+    # (label, function of a run, format)
+    ("all ports: first REST/CLI call -> every VTEP has its rows, s",
+     lambda d: d["a"]["converge_s"], "%.2f"),
+    ("  of which the API/CLI calls, s",
+     lambda d: d["a"].get("rest_s", d["a"].get("nbctl_s", 0) +
+                          d["a"].get("nb_wait_sb_s", 0) +
+                          d["a"].get("sbctl_bind_s", 0)), "%.2f"),
+    ("  first VTEP complete, s", lambda d: d["a"]["first_vtep_s"], "%.2f"),
+    ("+1 port -> every VTEP of its network has it, s",
+     lambda d: d["b"]["latency_s"], "%.3f"),
+    ("CPU s of all daemons (t0 -> idle after +1 port)",
+     lambda d: d["total_cpu_s"], "%.2f"),
+    ("peak RSS MiB of all daemons (sum of VmHWM)",
+     lambda d: d["total_hwm_mib"], "%.0f"),
+    ("daemon processes", lambda d: d["n_core_procs"], "%d"),
+    ("VTEP servers: CPU s / peak RSS MiB (apart)",
+     lambda d: (d.get("cpu_a_plus_b_schedstat", d["cpu_a_plus_b"])["vtepdb"],
+                d["vmhwm_mib"]["vtepdb"]),
+     "%.2f / %.0f"),
+    ("API/CLI client processes: CPU s (apart)",
+     lambda d: d["client_cpu_s"], "%.2f"),
+    ("Ucast_Macs_Remote rows on all VTEPs (missing, extra)",
+     lambda d: (d["vtepdb_after_b"]["umr_total"],
+                d["vtepdb_after_b"]["missing_total"],
+                d["vtepdb_after_b"]["extra_total"]), "%d (%d, %d)"),
+    ("  of which with ipaddr (ARP suppression)",
+     lambda d: d["vtepdb_after_b"]["umr_with_ipaddr"], "%d"),
+    ("other processes' load before t0, CPUs busy (of %d)" % os.cpu_count(),
+     lambda d: d.get("others_busy_cpus"), "%.2f"),
+]
+
+
+def _cell(runs, fn, fmt):
+    vals = []
+    for d in runs:
+        try:
+            vals.append(fn(d))
+        except (KeyError, TypeError, IndexError):
+            pass
+    if not vals:
+        return "", None
+    if isinstance(vals[0], tuple):
+        m = tuple(_med([v[k] for v in vals]) for k in range(len(vals[0])))
+        return fmt % m, None
+    m = _med(vals)
+    if m is None:
+        return "", None
+    txt = fmt % m
+    if len(vals) > 1 and min(vals) != max(vals) and "%d" not in fmt:
+        txt += (" (" + fmt + "-" + fmt + ")") % (min(vals), max(vals))
+    return txt, m
+
+
 def table_main(argv):
-    raise SystemExit("not yet")
+    """Prints the side-by-side table (medians, min-max) of the JSON lines
+    in the files 'argv': one column per (side, VTEPs, ports), and
+    OVN/seamd when there is one of each."""
+    runs, failed = {}, []
+    for fn in argv:
+        with open(fn) as f:
+            for line in f:
+                if not line.startswith("{"):
+                    continue
+                d = json.loads(line)
+                if not d.get("ok"):
+                    failed.append(d)
+                    continue
+                key = (0 if d["side"] == "seamd" else 1, d["V"], d["ports"])
+                runs.setdefault(key, []).append(d)
+    keys = sorted(runs)
+    if not keys:
+        print("no successful run")
+    head = ["%s, %d VTEPs, %d ports (%d run%s)" % (
+        "seamd" if k[0] == 0 else "OVN", k[1], k[2], len(runs[k]),
+        "" if len(runs[k]) == 1 else "s") for k in keys]
+    ratio = len(keys) == 2 and keys[0][0] == 0 and keys[1][0] == 1
+    print("| | " + " | ".join(head) + (" | OVN/seamd |" if ratio else " |"))
+    print("|---" * (len(keys) + 1 + ratio) + "|")
+    verdict = {}
+    for label, fn, fmt in TABLE_ROWS:
+        cells = [_cell(runs[k], fn, fmt) for k in keys]
+        row = "| %s | %s" % (label, " | ".join(c[0] for c in cells))
+        if ratio:
+            a, b = cells[0][1], cells[1][1]
+            row += " | %s" % ("%.1fx" % (b / a) if a and b and
+                              "load" not in label and "processes" not in label else "")
+            verdict[label] = (a, b)
+        print(row + " |")
+    if ratio:
+        conv = verdict[TABLE_ROWS[0][0]]
+        mem = verdict[TABLE_ROWS[5][0]]
+        if conv[0] and conv[1] and mem[0] and mem[1]:
+            print("\nTarget (converge at least 2x faster than OVN, with "
+                  "less memory): %s (%.1fx faster, %.0f against %.0f MiB)" %
+                  ("met" if conv[1] >= 2 * conv[0] and mem[0] < mem[1]
+                   else "NOT met", conv[1] / conv[0], mem[0], mem[1]))
+    for d in failed:
+        print("\nFAILED run: %s V=%s %s: %s" % (d.get("side"), d.get("V"),
+                                              d.get("label"), d.get("error")))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

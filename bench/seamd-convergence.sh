@@ -1,0 +1,76 @@
+#!/bin/bash
+# bench/seamd-convergence.sh: seamd beside OVN, the same intent (1,000 ports
+# in 10 networks on 100 VTEPs, "bind one"), runs interleaved, medians side by
+# side.  See bench/README.md ("Convergence: seamd beside OVN").
+#   bash bench/seamd-convergence.sh              # RUNS=3, both sides, V=100
+#   SIDES=ovn RUNS=1 VTEPS=10 bash bench/seamd-convergence.sh
+#   BIG=1 ...                                    # + seamd at 100,000 MACs
+# Environment: RUNS (3), SIDES ("seamd ovn"), VTEPS (100), OVN_VTEPS
+# (= VTEPS), SEAMD (build/seamd), SEAM_OVSDB (build/seam-ovsdb), BATCH
+# (ports per POST, 1), SEAMD_ARGS (more seamd flags), OVN_VTEP_SERVER (seam
+# or ovs: the VTEP databases of the OVN side; seam by default, as on the
+# seamd side), BIG (0), BIG_ARGS (the 100,000-MAC run's options), OUT (a
+# file to append the raw JSON lines to), KEEP=1 (keep the logs).
+# Runs as the current user, everything under /tmp, unix sockets and
+# 127.0.0.1 ports; each process stopped by its pid.
+set -u
+cd "$(dirname "$0")/.."
+RUNS=${RUNS:-3}
+SIDES=${SIDES:-"seamd ovn"}
+VTEPS=${VTEPS:-100}
+OVN_VTEPS=${OVN_VTEPS:-$VTEPS}
+SEAMD=${SEAMD:-build/seamd}
+SEAM_OVSDB=${SEAM_OVSDB:-build/seam-ovsdb}
+BATCH=${BATCH:-1}
+SEAMD_ARGS=${SEAMD_ARGS:-}
+OVN_VTEP_SERVER=${OVN_VTEP_SERVER:-seam}
+BIG=${BIG:-0}
+BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --batch $BATCH"}
+PY=/usr/bin/python3
+TOP=$(mktemp -d /tmp/seam-convergence.XXXXXX)
+trap '[ "${KEEP:-0}" = 1 ] && echo "kept $TOP" >&2 || rm -rf "$TOP"' EXIT
+
+for b in ovsdb-server ovn-northd ovn-controller-vtep ovn-nbctl ovn-sbctl vtep-ctl; do
+    command -v $b >/dev/null || { echo "missing $b (Debian: ovn-central ovn-controller-vtep openvswitch-vtep)" >&2; exit 1; }
+done
+$PY -c 'import ovs.jsonrpc' || { echo "$PY has no ovs module (python3-openvswitch)" >&2; exit 1; }
+[ -x "$SEAM_OVSDB" ] || { echo "$SEAM_OVSDB not built: run make" >&2; exit 1; }
+case " $SIDES " in *" seamd "*)
+    if [ ! -x "$SEAMD" ]; then
+        echo "$SEAMD not built: the seamd side is skipped" >&2
+        SIDES=${SIDES//seamd/}
+    fi
+esac
+seamd_args=()
+for x in $SEAMD_ARGS; do seamd_args+=(--seamd-arg="$x"); done
+keep() { [ "${KEEP:-0}" = 1 ] && echo --keep="$TOP/logs-$1"; }
+
+echo "$(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
+     "$(dpkg-query -W -f '${Package} ${Version}, ' ovn-central ovn-controller-vtep openvswitch-common 2>/dev/null)" \
+     "seam $(git describe --always --dirty 2>/dev/null)" >&2
+fail=0
+for rep in $(seq 1 "$RUNS"); do
+    for side in $SIDES; do
+        case $side in
+        seamd) $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$BATCH" \
+                   --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" "${seamd_args[@]}" \
+                   --label "rep$rep" --out "$TOP/main.jsonl" $(keep seamd$rep) >/dev/null ;;
+        ovn)   $PY bench/ovn-convergence.py --vteps "$OVN_VTEPS" --vtep-server "$OVN_VTEP_SERVER" \
+                   --seam-ovsdb "$SEAM_OVSDB" --label "rep$rep" --out "$TOP/main.jsonl" \
+                   $(keep ovn$rep) >/dev/null ;;
+        esac || fail=$((fail+1))
+        tail -n 1 "$TOP/main.jsonl" >&2
+    done
+done
+if [ "$BIG" = 1 ] && [ -x "$SEAMD" ]; then
+    # shellcheck disable=SC2086
+    $PY bench/seamd-convergence.py run $BIG_ARGS --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" \
+        "${seamd_args[@]}" --label big --timeout 1200 --out "$TOP/big.jsonl" $(keep big) \
+        >/dev/null || fail=$((fail+1))
+    tail -n 1 "$TOP/big.jsonl" >&2
+fi
+[ -n "${OUT:-}" ] && cat "$TOP"/*.jsonl >>"$OUT"
+[ -s "$TOP/main.jsonl" ] && $PY bench/seamd-convergence.py table "$TOP/main.jsonl"
+if [ -s "$TOP/big.jsonl" ]; then echo; $PY bench/seamd-convergence.py table "$TOP/big.jsonl"; fi
+echo "failed runs: $fail"
+[ "$fail" -eq 0 ]

@@ -1106,16 +1106,28 @@ def table_main(argv):
                 if not d.get("ok"):
                     failed.append(d)
                     continue
-                key = (0 if d["side"] == "seamd" else 1, d["V"], d["ports"])
+                if d["side"] == "seamd":
+                    key = (0, d["V"], d["ports"], d["batch"], 0)
+                else:
+                    key = (1, d["V"], d["ports"], d["nb_batch"],
+                           d["sb_batch"])
                 runs.setdefault(key, []).append(d)
     keys = sorted(runs)
     if not keys:
         print("no successful run")
-    head = ["%s, %d VTEPs, %d ports (%d run%s)" % (
-        "seamd" if k[0] == 0 else "OVN", k[1], k[2], len(runs[k]),
-        "" if len(runs[k]) == 1 else "s") for k in keys]
-    ratio = len(keys) == 2 and keys[0][0] == 0 and keys[1][0] == 1
-    print("| | " + " | ".join(head) + (" | OVN/seamd |" if ratio else " |"))
+    head = []
+    for k in keys:
+        h = "%s, %d VTEPs, %d ports" % ("seamd" if k[0] == 0 else "OVN",
+                                        k[1], k[2])
+        if k[0] == 0 and k[3] > 1:
+            h += ", %d ports per POST" % k[3]
+        elif k[0] == 1 and (k[3], k[4]) != (100, 100):
+            h += ", ovn-nbctl/ovn-sbctl calls of %d/%d ports" % (k[3], k[4])
+        head.append(h + " (%d run%s)" % (len(runs[k]),
+                                         "" if len(runs[k]) == 1 else "s"))
+    ratio = len(keys) >= 2 and keys[0][0] == 0 and keys[1][0] == 1
+    print("| | " + " | ".join(head) +
+          (" | OVN/seamd (first two columns) |" if ratio else " |"))
     print("|---" * (len(keys) + 1 + ratio) + "|")
     verdict = {}
     for label, fn, fmt in TABLE_ROWS:

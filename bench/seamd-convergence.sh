@@ -9,7 +9,8 @@
 # (= VTEPS), SEAMD (build/seamd), SEAM_OVSDB (build/seam-ovsdb), BATCH
 # (ports per POST, 1), SEAMD_ARGS (more seamd flags), OVN_VTEP_SERVER (seam
 # or ovs: the VTEP databases of the OVN side; seam by default, as on the
-# seamd side), BIG (0), BIG_ARGS (the 100,000-MAC run's options), OUT (a
+# seamd side), OVN_ARGS (more ovn-convergence.py options, e.g.
+# "--nb-batch 1000 --sb-batch 1000": one ovn-nbctl and one ovn-sbctl call), BIG (0), BIG_ARGS (the 100,000-MAC run's options), OUT (a
 # file to append the raw JSON lines to), KEEP=1 (keep the logs).
 # Runs as the current user, everything under /tmp, unix sockets and
 # 127.0.0.1 ports; each process stopped by its pid.
@@ -24,6 +25,7 @@ SEAM_OVSDB=${SEAM_OVSDB:-build/seam-ovsdb}
 BATCH=${BATCH:-1}
 SEAMD_ARGS=${SEAMD_ARGS:-}
 OVN_VTEP_SERVER=${OVN_VTEP_SERVER:-seam}
+OVN_ARGS=${OVN_ARGS:-}
 BIG=${BIG:-0}
 BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --batch $BATCH"}
 PY=/usr/bin/python3
@@ -55,8 +57,9 @@ for rep in $(seq 1 "$RUNS"); do
         seamd) $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$BATCH" \
                    --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" "${seamd_args[@]}" \
                    --label "rep$rep" --out "$TOP/main.jsonl" $(keep seamd$rep) >/dev/null ;;
-        ovn)   $PY bench/ovn-convergence.py --vteps "$OVN_VTEPS" --vtep-server "$OVN_VTEP_SERVER" \
-                   --seam-ovsdb "$SEAM_OVSDB" --label "rep$rep" --out "$TOP/main.jsonl" \
+        ovn)   # shellcheck disable=SC2086
+               $PY bench/ovn-convergence.py --vteps "$OVN_VTEPS" --vtep-server "$OVN_VTEP_SERVER" \
+                   --seam-ovsdb "$SEAM_OVSDB" $OVN_ARGS --label "rep$rep" --out "$TOP/main.jsonl" \
                    $(keep ovn$rep) >/dev/null ;;
         esac || fail=$((fail+1))
         tail -n 1 "$TOP/main.jsonl" >&2

@@ -687,6 +687,40 @@ class Rest(object):
         return json.loads(text) if text else None
 
 
+def post_ports(api, port, a, nports, port_body):
+    """POSTs ports 0..nports-1: one per request (a.batch 1) or in bulk
+    requests of a.batch, over a.conns keep-alive connections at once (each
+    takes every a.conns-th request)."""
+    reqs = []
+    for b in range(0, nports, a.batch):
+        if a.batch == 1:
+            reqs.append({"port": port_body(b)})
+        else:
+            reqs.append({"ports": [port_body(j) for j in
+                                   range(b, min(nports, b + a.batch))]})
+    if a.conns == 1:
+        for r in reqs:
+            api.call("POST", "/v2.0/ports", r)
+        return
+    import threading
+    errors = []
+
+    def worker(k):
+        c = Rest(port, a.token)
+        try:
+            for r in reqs[k::a.conns]:
+                c.call("POST", "/v2.0/ports", r)
+        except Exception as e:      # noqa: B902 - reported by the caller
+            errors.append(e)
+    ts = [threading.Thread(target=worker, args=(k,)) for k in range(a.conns)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join()
+    if errors:
+        raise errors[0]
+
+
 def seamd_main(argv):
     ap = argparse.ArgumentParser(prog="seamd-convergence.py run")
     ap.add_argument("--vteps", type=int, default=100)
@@ -695,6 +729,8 @@ def seamd_main(argv):
     ap.add_argument("--batch", type=int, default=1,
                     help="ports per POST (>1: Neutron bulk create "
                          "{\"ports\": [...]})")
+    ap.add_argument("--conns", type=int, default=1,
+                    help="HTTP connections POSTing ports at once")
     ap.add_argument("--no-subnets", action="store_true")
     ap.add_argument("--seamd", default=os.path.join(TOP, "build", "seamd"))
     ap.add_argument("--seam-ovsdb",
@@ -716,7 +752,8 @@ def seamd_main(argv):
     procs = Procs(tmp)
     watcher = None
     res = {"side": "seamd", "label": a.label, "V": V, "networks": N,
-           "ports": P, "batch": a.batch, "loadavg_start": os.getloadavg()}
+           "ports": P, "batch": a.batch, "conns": a.conns,
+           "loadavg_start": os.getloadavg()}
 
     def log(*m):
         print("[%s seamd V=%d %s]" % (time.strftime("%H:%M:%S"), V, a.label),
@@ -804,12 +841,7 @@ def seamd_main(argv):
         wcpu0 = watcher.cpu()
         ccpu0 = resource_self()
         t0 = time.monotonic()
-        for b in range(0, P, a.batch):
-            if a.batch == 1:
-                api.call("POST", "/v2.0/ports", {"port": port_body(b)})
-            else:
-                api.call("POST", "/v2.0/ports", {"ports": [
-                    port_body(j) for j in range(b, min(P, b + a.batch))]})
+        post_ports(api, port, a, P, port_body)
         t_api = time.monotonic()
         t_last, t_first, info = watcher.done(a.timeout)
         cpu1 = procs.cpu()
@@ -924,6 +956,8 @@ def mock_main(argv):
     ap.add_argument("--log-file")
     a, _ = ap.parse_known_args(argv)
     host, port = a.listen.rsplit(":", 1)
+    import threading
+    lock = threading.Lock()
     vteps = {}          # host -> dict(name, target, tunnel_ip, sock, ...)
     nets = {}           # id -> dict(vni, vteps={host: ls uuid})
     ports = []
@@ -1010,6 +1044,10 @@ def mock_main(argv):
         def do_POST(self):
             body = json.loads(self.rfile.read(
                 int(self.headers["Content-Length"])))
+            with lock:
+                self.post(body)
+
+        def post(self, body):
             if self.path == "/v2.0/seam/vteps":
                 v = dict(body["vtep"])
                 vteps[v["host"]] = v
@@ -1027,7 +1065,7 @@ def mock_main(argv):
                                                   body["ports"]]})
             self.reply(201, {"port": place(body["port"])})
 
-    http.server.HTTPServer((host, int(port)), H).serve_forever()
+    http.server.ThreadingHTTPServer((host, int(port)), H).serve_forever()
 
 
 def _med(xs):
@@ -1066,6 +1104,12 @@ TABLE_ROWS = [
                 d["vtepdb_after_b"]["extra_total"]), "%d (%d, %d)"),
     ("  of which with ipaddr (ARP suppression)",
      lambda d: d["vtepdb_after_b"]["umr_with_ipaddr"], "%d"),
+    ("Mcast_Macs_Remote rows on all VTEPs (locators per row)",
+     lambda d: (d["vtepdb_after_b"]["mmr_total"],
+                (d["vtepdb_after_b"]["mmr_locator_counts"] or [0])[-1]),
+     "%d (%d)"),
+    ("ports ACTIVE at the end (seamd's status)",
+     lambda d: d["port_status"].get("ACTIVE", 0), "%d"),
     ("other processes' load before t0, CPUs busy (of %d)" % os.cpu_count(),
      lambda d: d.get("others_busy_cpus"), "%.2f"),
 ]
@@ -1135,8 +1179,9 @@ def table_main(argv):
         row = "| %s | %s" % (label, " | ".join(c[0] for c in cells))
         if ratio:
             a, b = cells[0][1], cells[1][1]
-            row += " | %s" % ("%.1fx" % (b / a) if a and b and
-                              "load" not in label and "processes" not in label else "")
+            row += " | %s" % ("%.1fx" % (b / a) if a and b and not any(
+                w in label for w in ("load", "processes", "rows", "ACTIVE"))
+                else "")
             verdict[label] = (a, b)
         print(row + " |")
     if ratio:

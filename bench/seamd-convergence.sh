@@ -7,7 +7,7 @@
 #   BIG=1 ...                                    # + seamd at 100,000 MACs
 # Environment: RUNS (3), SIDES ("seamd ovn"), VTEPS (100), OVN_VTEPS
 # (= VTEPS), SEAMD (build/seamd), SEAM_OVSDB (build/seam-ovsdb), BATCH
-# (ports per POST, 1), SEAMD_ARGS (more seamd flags), OVN_VTEP_SERVER (seam
+# (ports per POST, 1), CONNS (HTTP connections POSTing at once, 1), SEAMD_ARGS (more seamd flags), OVN_VTEP_SERVER (seam
 # or ovs: the VTEP databases of the OVN side; seam by default, as on the
 # seamd side), OVN_ARGS (more ovn-convergence.py options, e.g.
 # "--nb-batch 1000 --sb-batch 1000": one ovn-nbctl and one ovn-sbctl call), BIG (0), BIG_ARGS (the 100,000-MAC run's options), OUT (a
@@ -23,11 +23,12 @@ OVN_VTEPS=${OVN_VTEPS:-$VTEPS}
 SEAMD=${SEAMD:-build/seamd}
 SEAM_OVSDB=${SEAM_OVSDB:-build/seam-ovsdb}
 BATCH=${BATCH:-1}
+CONNS=${CONNS:-1}
 SEAMD_ARGS=${SEAMD_ARGS:-}
 OVN_VTEP_SERVER=${OVN_VTEP_SERVER:-seam}
 OVN_ARGS=${OVN_ARGS:-}
 BIG=${BIG:-0}
-BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --batch $BATCH"}
+BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --batch $BATCH --conns $CONNS"}
 PY=/usr/bin/python3
 TOP=$(mktemp -d /tmp/seam-convergence.XXXXXX)
 trap '[ "${KEEP:-0}" = 1 ] && echo "kept $TOP" >&2 || rm -rf "$TOP"' EXIT
@@ -54,7 +55,7 @@ fail=0
 for rep in $(seq 1 "$RUNS"); do
     for side in $SIDES; do
         case $side in
-        seamd) $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$BATCH" \
+        seamd) $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$BATCH" --conns "$CONNS" \
                    --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" "${seamd_args[@]}" \
                    --label "rep$rep" --out "$TOP/main.jsonl" $(keep seamd$rep) >/dev/null ;;
         ovn)   # shellcheck disable=SC2086

@@ -43,13 +43,21 @@ endif
 lib_src   := $(wildcard src/lib/*.c)
 ovsdb_src := $(wildcard src/ovsdb/*.c)
 vtep_src  := $(filter-out src/vtep/main.c,$(wildcard src/vtep/*.c))
+# seamd's library: the REST API and NB (core) and the reconciler (sb);
+# seamd, the tests and the fuzzers link it.
+controller_src := $(filter-out src/controller/main.c,$(wildcard src/controller/*.c))
+controller_obj := $(controller_src:%.c=$(BUILD)/%.o)
 lib_obj   := $(lib_src:%.c=$(BUILD)/%.o)
 ovsdb_obj := $(ovsdb_src:%.c=$(BUILD)/%.o)
 vtep_obj  := $(vtep_src:%.c=$(BUILD)/%.o)
-LIBS      := $(if $(vtep_src),$(BUILD)/libseam-vtep.a) $(BUILD)/libseam-ovsdb.a \
+LIBS      := $(if $(controller_src),$(BUILD)/libseam-controller.a) \
+             $(if $(vtep_src),$(BUILD)/libseam-vtep.a) $(BUILD)/libseam-ovsdb.a \
              $(BUILD)/libseam-lib.a
 
 PROGRAMS  := $(BUILD)/seam-ovsdb
+ifneq ($(wildcard src/controller/main.c),)
+PROGRAMS  += $(BUILD)/seamd
+endif
 ifneq ($(wildcard src/vtep/main.c),)
 PROGRAMS  += $(BUILD)/seam-vtep
 endif
@@ -57,6 +65,9 @@ ifneq ($(wildcard src/tools/seam-ovsdb-client.c),)
 ifneq ($(wildcard src/ovsdb/client.c),)
 PROGRAMS  += $(BUILD)/seam-ovsdb-client
 endif
+endif
+ifneq ($(controller_src),)
+PROGRAMS  += $(BUILD)/tests/rcdriver
 endif
 unit_src  := $(wildcard tests/unit/test_*.c)
 UNIT      := $(unit_src:tests/unit/%.c=$(BUILD)/tests/%)
@@ -78,6 +89,9 @@ $(BUILD)/libseam-lib.a: $(lib_obj)
 $(BUILD)/libseam-vtep.a: $(vtep_obj)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/libseam-controller.a: $(controller_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
 $(BUILD)/libseam-ovsdb.a: $(ovsdb_obj)
 	@$(if $(Q),echo "  AR      $@")
 	$(Q)rm -f $@ && ar rcs $@ $^
@@ -86,11 +100,26 @@ $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
+# Where seamd finds its NB schema unless told (--nb-schema).
+$(BUILD)/src/controller/config.o: CFLAGS_ALL += -DSEAM_NB_SCHEMA='"$(CURDIR)/schemas/seam_nb.ovsschema"'
+ifneq ($(wildcard src/controller/reconcile.c),)
+$(BUILD)/src/controller/main.o: CFLAGS_ALL += -DSEAMD_HAVE_RECONCILE
+endif
+$(BUILD)/seamd: $(BUILD)/src/controller/main.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
 $(BUILD)/seam-vtep: $(BUILD)/src/vtep/main.o $(LIBS)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
 $(BUILD)/seam-ovsdb-client: $(BUILD)/src/tools/seam-ovsdb-client.o $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+# The reconciler's test harness (tests/controller/rcdriver.c).
+$(BUILD)/tests/rcdriver: $(BUILD)/tests/controller/rcdriver.o $(LIBS)
+	@mkdir -p $(dir $@)
 	@$(if $(Q),echo "  LD      $@")
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
 
@@ -106,7 +135,8 @@ unit: $(UNIT)
 	  SEAM_SRCDIR=$(CURDIR) ./$$t || fail=1; done; exit $$fail
 
 integration: all
-	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep)
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep) \
+	  $(wildcard tests/controller)
 
 deps:
 	@sh scripts/install-deps
@@ -117,7 +147,8 @@ check:
 
 FUZZ_BUILD := build-fuzz
 FUZZ_FLAGS := -fsanitize=fuzzer,address,undefined -fno-omit-frame-pointer
-FUZZ_LIBS := $(if $(vtep_src),$(FUZZ_BUILD)/libseam-vtep.a) \
+FUZZ_LIBS := $(if $(controller_src),$(FUZZ_BUILD)/libseam-controller.a) \
+             $(if $(vtep_src),$(FUZZ_BUILD)/libseam-vtep.a) \
              $(FUZZ_BUILD)/libseam-ovsdb.a $(FUZZ_BUILD)/libseam-lib.a
 fuzz:
 	$(MAKE) BUILD=$(FUZZ_BUILD) CC=clang-14 CFLAGS="-fsanitize=fuzzer-no-link,address,undefined" \
@@ -147,6 +178,8 @@ bench: all
 clean:
 	rm -rf build build-san build-fuzz build-clang
 
--include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(wildcard $(BUILD)/tests/unit/*.d) \
+-include $(lib_obj:.o=.d) $(ovsdb_obj:.o=.d) $(vtep_obj:.o=.d) $(controller_obj:.o=.d) \
+         $(wildcard $(BUILD)/src/controller/main.d) $(wildcard $(BUILD)/tests/controller/*.d) \
+         $(wildcard $(BUILD)/tests/unit/*.d) \
          $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d) \
          $(wildcard $(BUILD)/src/vtep/main.d)

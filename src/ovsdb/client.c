@@ -114,6 +114,11 @@ struct ovsdb_client {
     struct list locks;              /* "struct client_lock"s. */
     struct list txns;               /* Committed, unanswered. */
     struct ovsdb_client_stats stats;
+
+    /* A passive session (ovsdb_client_create_accepted()): no reconnection;
+     * 'closed' once its connection is gone. */
+    bool passive;
+    bool closed;
 };
 
 struct ovsdb_client_txn {
@@ -1044,9 +1049,38 @@ on_connected(struct conn *conn, void *aux)
     }
 }
 
+/* A passive session's timer: first, a short pause before the first
+ * request (PASSIVE_START_MS), since a server that dialed us may not yet have
+ * seen its own connection complete and would drop what arrives before
+ * (seen with seam's conn.c: a message read before BEV_EVENT_CONNECTED has
+ * no owner yet); then a deadline for the sync (PASSIVE_SYNC_MS), after which
+ * the connection is dropped and the server dials again. */
+#define PASSIVE_START_MS 50
+#define PASSIVE_SYNC_MS 3000
+
+static void
+passive_timer(struct ovsdb_client *c)
+{
+    if (!c->conn) {
+        return;
+    }
+    if (c->state == S_CONNECTING) {
+        struct timeval tv = { PASSIVE_SYNC_MS / 1000, (PASSIVE_SYNC_MS % 1000) * 1000 };
+        on_connected(c->conn, c);
+        evtimer_add(c->timer, &tv);
+    } else if (c->state != S_SYNCED) {
+        client_disconnect(c, "the server did not answer in time");
+    }
+}
+
 static void
 on_timer(evutil_socket_t fd, short what, void *aux)
 {
+    struct ovsdb_client *c = aux;
+    if (c->passive) {
+        passive_timer(c);
+        return;
+    }
     client_connect(aux);
 }
 
@@ -1054,6 +1088,9 @@ static void
 schedule_reconnect(struct ovsdb_client *c)
 {
     c->state = S_BACKOFF;
+    if (c->passive) {
+        return;                 /* The peer dials again, not us. */
+    }
     c->backoff_ms = c->backoff_ms ? MIN(c->backoff_ms * 2, c->max_backoff_ms)
                                   : c->min_backoff_ms;
     struct timeval tv = { c->backoff_ms / 1000, (c->backoff_ms % 1000) * 1000 };
@@ -1082,6 +1119,10 @@ connection_lost(struct ovsdb_client *c)
     free(c->old_monitor_id);
     c->old_monitor_id = NULL;
     c->remote_idx = (c->remote_idx + 1) % c->n_remotes;
+    if (c->passive) {
+        c->closed = true;
+        was_synced = true;      /* The owner is told even before a sync. */
+    }
     if (was_synced && c->cbs.state) {
         c->cbs.state(c->aux, false);
     }
@@ -1180,11 +1221,57 @@ ovsdb_client_create(struct event_base *base, const struct ovsdb_client_options *
     return c;
 }
 
+struct ovsdb_client *
+ovsdb_client_create_accepted(struct event_base *base, struct conn *conn,
+                             const struct ovsdb_client_options *o,
+                             const struct ovsdb_client_callbacks *cbs, void *aux)
+{
+    struct ovsdb_client *c = xzalloc(sizeof *c);
+    c->base = base;
+    c->db_name = xstrdup(o->db_name);
+    c->remotes = xmalloc(sizeof *c->remotes);
+    c->remotes[0] = xstrdup(conn_get_name(conn));
+    c->n_remotes = 1;
+    c->probe_ms = o->probe_ms;
+    c->min_backoff_ms = MAX(o->min_backoff_ms, 1);
+    c->max_backoff_ms = MAX(o->max_backoff_ms, c->min_backoff_ms);
+    c->leader_only = o->leader_only;
+    if (cbs) {
+        c->cbs = *cbs;
+    }
+    c->aux = aux;
+    c->best_method = 3;
+    c->passive = true;
+    hmap_init(&c->pending);
+    list_init(&c->locks);
+    list_init(&c->txns);
+    c->timer = evtimer_new(base, on_timer, c);
+    c->conn = conn;
+    conn_set_callbacks(conn, &client_conn_callbacks, c);
+    conn_use_arena(conn, true);
+    if (c->probe_ms > 0) {
+        conn_set_probe_interval(conn, c->probe_ms);
+    }
+    c->state = S_CONNECTING;
+    struct timeval tv = { 0, PASSIVE_START_MS * 1000 };
+    evtimer_add(c->timer, &tv);
+    return c;
+}
+
+bool
+ovsdb_client_is_closed(const struct ovsdb_client *c)
+{
+    return c->closed;
+}
+
 void
 ovsdb_client_destroy(struct ovsdb_client *c)
 {
     if (!c) {
         return;
+    }
+    if (c->passive) {
+        c->cbs.state = NULL;    /* Not told of its own end. */
     }
     struct conn *conn = c->conn;
     connection_lost(c);

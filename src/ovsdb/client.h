@@ -39,6 +39,7 @@
 #include "lib/util.h"
 #include "lib/uuid.h"
 
+struct conn;
 struct event_base;
 struct ovsdb_client;
 struct ovsdb_client_txn;
@@ -78,6 +79,25 @@ struct ovsdb_client *ovsdb_client_create(struct event_base *,
                                          const struct ovsdb_client_callbacks *,
                                          void *aux);
 void ovsdb_client_destroy(struct ovsdb_client *);
+
+/* A passive session: returns a new client over 'conn', a connection that a
+ * listener accepted (conn.h listener_open()), e.g. an OVSDB server that
+ * dials its controller as a hardware VTEP's Manager row says.  Takes
+ * ownership of 'conn'.  Of 'opts' only 'db_name', 'probe_ms' and
+ * 'leader_only' count (no remotes, no SSL: the connection exists).  The
+ * client never reconnects: when the connection ends (or a protocol error
+ * drops it) the 'state' callback runs with 'synced' false, even if it never
+ * synced, and ovsdb_client_is_closed() becomes true; the owner then
+ * destroys it, from outside that callback.  The first request waits 50 ms
+ * (a server that dialed may not know yet that its connection is up) and a
+ * session not synced 3 s later is dropped (the server dials again).  Free
+ * it with
+ * ovsdb_client_destroy() (which does not call 'state'). */
+struct ovsdb_client *ovsdb_client_create_accepted(
+    struct event_base *, struct conn *conn, const struct ovsdb_client_options *opts,
+    const struct ovsdb_client_callbacks *, void *aux);
+/* A passive client whose connection is gone (always false for others). */
+bool ovsdb_client_is_closed(const struct ovsdb_client *);
 
 /* What to replicate: 'columns' (NULL-terminated names, NULL for all) of
  * 'table'.  Call before the first sync, or at any time (the monitor is then

@@ -4,14 +4,12 @@
 #include <errno.h>
 #include <event2/event.h>
 #include <getopt.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <openssl/ssl.h>
 #include "lib/log.h"
-#include "ovsdb/conn.h"
+#include "ovsdb/daemon.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/jsonarena.h"
@@ -71,13 +69,6 @@ enum {
     OPT_REMOTE = 256, OPT_PRIVATE_KEY, OPT_CERTIFICATE, OPT_CA_CERT,
     OPT_PIDFILE, OPT_LOG_FILE, OPT_LOG_LEVEL, OPT_MAX_BACKLOG, OPT_PROBE,
 };
-
-static void
-on_signal(evutil_socket_t sig, short what, void *base)
-{
-    log_info("%s received, exiting", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    event_base_loopbreak(base);
-}
 
 static int
 do_create(int argc, char *argv[])
@@ -166,11 +157,11 @@ main(int argc, char *argv[])
         return 2;
     }
 
-    signal(SIGPIPE, SIG_IGN);
     jsonarena_install();
     struct event_base *base = event_base_new();
+    struct daemon_signals *signals = daemon_signals_create(base);
     struct ovsdb_server *server = ovsdb_server_create(base);
-    SSL_CTX *ssl_ctx = NULL, *ssl_client_ctx = NULL;
+    struct daemon_ssl ssl = DAEMON_SSL_INITIALIZER;
     int status = 1;
 
     if (max_backlog > 0) {
@@ -181,89 +172,44 @@ main(int argc, char *argv[])
     }
     for (int i = optind; i < argc; i++) {
         struct ovsdb_db *db;
-        struct ovsdb_error *error = ovsdb_storage_open(argv[i], false, &db);
-        if (error) {
-            char *s = ovsdb_error_to_string(error);
-            log_err("%s: cannot open database: %s", argv[i], s);
-            free(s);
-            ovsdb_error_destroy(error);
+        if (daemon_db_open(argv[i], NULL, &db)) {
             goto out;
         }
         const char *name = db->schema->name;
         if (ovsdb_server_add_db(server, db)) {
             log_err("%s: a database named %s is already served", argv[i], name);
-            ovsdb_storage_close(db);
-            ovsdb_db_destroy(db);
+            daemon_db_close(db);
             goto out;
         }
     }
     bool want_ssl = false;
     for (size_t i = 0; i < n_remotes; i++) {
-        want_ssl = want_ssl || !strncmp(remotes[i], "pssl:", 5)
-                   || !strncmp(remotes[i], "ssl:", 4) || !strncmp(remotes[i], "db:", 3);
+        want_ssl = want_ssl || daemon_remote_is_ssl(remotes[i])
+                   || !strncmp(remotes[i], "db:", 3);
     }
-    if (want_ssl && private_key && certificate && ca_cert) {
-        char *msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, true,
-                                        &ssl_ctx);
-        if (!msg) {
-            msg = conn_ssl_ctx_create(private_key, certificate, ca_cert, false,
-                                      &ssl_client_ctx);
-        }
-        if (msg) {
-            log_err("SSL configuration: %s", msg);
-            free(msg);
-            goto out;
-        }
+    if (want_ssl && daemon_ssl_init(&ssl, private_key, certificate, ca_cert)) {
+        goto out;
     }
     for (size_t i = 0; i < n_remotes; i++) {
-        const char *name = remotes[i];
-        int err;
-        if (!strncmp(name, "db:", 3)) {
-            err = ovsdb_server_add_db_remote(server, name, ssl_ctx, ssl_client_ctx);
-        } else {
-            bool ssl = !strncmp(name, "pssl:", 5) || !strncmp(name, "ssl:", 4);
-            if (ssl && !ssl_ctx) {
-                log_err("%s: --private-key, --certificate and --ca-cert are "
-                        "required for SSL", name);
-                goto out;
-            }
-            err = ovsdb_server_add_remote(server, name, !strncmp(name, "pssl:", 5)
-                                          ? ssl_ctx : ssl ? ssl_client_ctx : NULL);
-        }
-        if (err) {
-            log_err("%s: cannot use this remote: %s", name, strerror(-err));
+        if (daemon_server_add_remote(server, remotes[i], &ssl)) {
             goto out;
         }
     }
-    if (pidfile) {
-        FILE *f = fopen(pidfile, "w");
-        if (!f) {
-            log_err("%s: cannot write pidfile: %s", pidfile, strerror(errno));
-            goto out;
-        }
-        fprintf(f, "%ld\n", (long) getpid());
-        fclose(f);
+    if (daemon_pidfile_write(pidfile)) {
+        goto out;
     }
 
-    struct event *sigterm = evsignal_new(base, SIGTERM, on_signal, base);
-    struct event *sigint = evsignal_new(base, SIGINT, on_signal, base);
-    event_add(sigterm, NULL);
-    event_add(sigint, NULL);
     log_info("seam-ovsdb %s serving %d database(s)", SEAM_VERSION, argc - optind);
     event_base_dispatch(base);
-    event_free(sigterm);
-    event_free(sigint);
     status = 0;
-    if (pidfile) {
-        unlink(pidfile);
-    }
+    daemon_pidfile_remove(pidfile);
 
 out:
     ovsdb_server_destroy(server);
     /* Let closed connections finish their deferred teardown. */
     event_base_loop(base, EVLOOP_NONBLOCK);
-    conn_ssl_ctx_destroy(ssl_ctx);
-    conn_ssl_ctx_destroy(ssl_client_ctx);
+    daemon_ssl_destroy(&ssl);
+    daemon_signals_destroy(signals);
     event_base_free(base);
     free(remotes);
     log_close();

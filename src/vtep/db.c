@@ -4,6 +4,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -288,26 +289,72 @@ vtep_db_startup_ops(const struct ovsdb_db *db, const struct vtep_db_identity *id
     }
     ps = find_by_str(db, "Physical_Switch", "name", id->ps_name);
 
-    /* Ports the switch lacks, by name. */
+    /* Ports the switch lacks, by name; the iface-id of those it has. */
+    const struct ovsdb_datum *ps_ports = ps ? get_col(ps, "ports") : &empty_datum;
     for (size_t i = 0; i < id->n_ports; i++) {
-        const struct ovsdb_datum *ports = ps ? get_col(ps, "ports") : &empty_datum;
-        bool have = false;
+        const char *iface_id = id->iface_ids ? id->iface_ids[i] : NULL;
+        const struct ovsdb_row *port = NULL;
+        bool dup = false;
 
-        for (size_t j = 0; j < i && !have; j++) {
-            have = !strcmp(id->ports[i], id->ports[j]);
+        for (size_t j = 0; j < i && !dup; j++) {
+            dup = !strcmp(id->ports[i], id->ports[j]);
         }
-        for (unsigned int j = 0; j < ports->n && !have; j++) {
-            const struct ovsdb_row *port = get_row(db, "Physical_Port",
-                                                   &ports->keys[j].uuid);
-            have = port && !strcmp(get_str(port, "name"), id->ports[i]);
+        for (unsigned int j = 0; j < ps_ports->n && !dup && !port; j++) {
+            port = get_row(db, "Physical_Port", &ps_ports->keys[j].uuid);
+            if (port && strcmp(get_str(port, "name"), id->ports[i])) {
+                port = NULL;
+            }
         }
-        if (!have) {
+        if (dup) {
+            continue;
+        } else if (!port) {
             char name[32];
             snprintf(name, sizeof name, "port%zu", i);
-            op_insert(ops, "Physical_Port",
-                      json_pack("{ss}", "name", id->ports[i]), name);
+            json_t *row = json_pack("{ss}", "name", id->ports[i]);
+            if (iface_id) {
+                json_object_set_new(row, "other_config",
+                                    json_pack("[s[[ss]]]", "map", "iface-id", iface_id));
+            }
+            op_insert(ops, "Physical_Port", row, name);
             json_array_append_new(new_ports, j_named(name));
+        } else if (iface_id) {
+            const struct ovsdb_datum *oc = get_col(port, "other_config");
+            union ovsdb_atom key = { .string = CONST_CAST(char *, "iface-id") };
+            unsigned int idx = ovsdb_datum_find_key(oc, &key, OVSDB_TYPE_STRING);
+            if (idx == UINT_MAX || strcmp(oc->values[idx].string, iface_id)) {
+                json_t *where = j_where_uuid(ovsdb_row_get_uuid(port));
+                op_mutate(ops, "Physical_Port", json_incref(where), "other_config",
+                          "delete", json_pack("[s[s]]", "set", "iface-id"));
+                op_mutate(ops, "Physical_Port", where, "other_config", "insert",
+                          json_pack("[s[[ss]]]", "map", "iface-id", iface_id));
+            }
         }
+    }
+
+    /* Ports of the switch that a pattern of 'id' claims but 'id' does not
+     * name any more: gone (not a root table: the row goes with the
+     * reference). */
+    json_t *gone_ports = json_array();
+    for (unsigned int j = 0; j < ps_ports->n && id->n_port_patterns; j++) {
+        const struct ovsdb_row *port = get_row(db, "Physical_Port",
+                                               &ps_ports->keys[j].uuid);
+        const char *name = port ? get_str(port, "name") : "";
+        bool claimed = false, named = false;
+        for (size_t k = 0; k < id->n_port_patterns && !claimed; k++) {
+            claimed = !fnmatch(id->port_patterns[k], name, 0);
+        }
+        for (size_t k = 0; k < id->n_ports && claimed && !named; k++) {
+            named = !strcmp(id->ports[k], name);
+        }
+        if (port && claimed && !named) {
+            json_array_append_new(gone_ports, j_uuid(ovsdb_row_get_uuid(port)));
+        }
+    }
+    if (ps && json_array_size(gone_ports)) {
+        op_mutate(ops, "Physical_Switch", j_where_uuid(ovsdb_row_get_uuid(ps)),
+                  "ports", "delete", j_set(gone_ports));
+    } else {
+        json_decref(gone_ports);
     }
 
     if (!ps) {

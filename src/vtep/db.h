@@ -51,6 +51,12 @@ struct vtep_db_identity {
     size_t n_tunnel_ips;
     const char *const *ports;           /* Physical_Port names (interfaces). */
     size_t n_ports;
+    const char *const *iface_ids;       /* NULL, or per port its
+                                         * other_config:iface-id (NULL: left
+                                         * as it is). */
+    const char *const *port_patterns;   /* fnmatch() patterns of the ports
+                                         * this VTEP adds and removes. */
+    size_t n_port_patterns;
     const char *const *managers;        /* Manager targets ("tcp:IP:PORT"). */
     size_t n_managers;
 };
@@ -60,8 +66,13 @@ struct vtep_db_identity {
  * Physical_Switch 'id->ps_name'; that switch created if absent, else its
  * description, management_ips and tunnel_ips updated where they differ;
  * one Physical_Port per name in 'id->ports' that the switch lacks, added to
- * its 'ports'.  Ports the switch has but 'id' does not name are left alone
- * (a controller may still have bindings on them).  Each target of
+ * its 'ports', with other_config:iface-id from 'id->iface_ids' (written
+ * also on a port that exists with another value or none).  Ports the
+ * switch has but 'id' does not name are left alone (a controller may still
+ * have bindings on them), except those whose name matches one of
+ * 'id->port_patterns': those are ports this VTEP follows (taps), and the
+ * interface is gone, so they are dropped from the switch's 'ports' (and
+ * the rows garbage-collected).  Each target of
  * 'id->managers' the Global row does not refer to gets a Manager row
  * (created unless one has that target) added to Global.managers; other
  * managers are left alone.  Idempotent: on a

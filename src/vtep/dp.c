@@ -1,6 +1,7 @@
 /* vtep dp: see dp.h. */
 #include "vtep/dp.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
@@ -8,6 +9,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <unistd.h>
 #include "lib/ds.h"
 #include "lib/log.h"
 #include "vtep/fwd.h"
@@ -28,28 +32,70 @@ LOG_MODULE(dp);
 
 enum { C_PKT_FROM, C_BYTES_FROM, C_PKT_TO, C_BYTES_TO, N_COUNTS };
 
+/* One port slot.  Allocated by the control thread the first time the slot
+ * is set and kept until vtep_dp_destroy(), so that counters survive an
+ * interface that goes and comes back. */
+struct dp_port {
+    /* Datapath thread only. */
+    struct port_io *io;             /* NULL: empty slot. */
+    bool broken;                    /* POLLERR seen: not polled any more. */
+    struct port_io_frame tx[MAX_ACTIONS];   /* Queued this burst. */
+    size_t n_tx;
+
+    /* Written by the datapath thread, read by the control thread. */
+    _Atomic bool broken_seen;       /* 'broken', for the control thread. */
+    uint64_t counts[VTEP_FWD_VLANS * N_COUNTS];   /* [vlan][N_COUNTS]. */
+
+    /* Control thread only. */
+    struct port_io *ctl_io;         /* Last set: what the datapath holds or
+                                     * will hold. */
+};
+
+/* A change of slot for the datapath thread. */
+struct dp_cmd {
+    size_t slot;
+    struct port_io *io;
+    bool fresh;                     /* Counters from 0. */
+};
+
 struct vtep_dp {
     pthread_t thread;
     bool started;
     atomic_bool stop;
     struct vtep_pipeline *pl;
-    struct port_io **ports;
-    size_t n_ports;
+    struct dp_port *ports[VTEP_DP_MAX_PORTS];   /* Control thread's: set
+                                                 * under 'mutex'. */
     struct vxlan_io *vx;
-    uint64_t *counts;               /* [port][vlan][N_COUNTS]. */
+    int wake_fd;                    /* eventfd: commands are waiting. */
+
+    /* Control thread -> datapath thread, under 'mutex'. */
+    pthread_mutex_t mutex;
+    _Atomic size_t n_cmds;          /* Read without the mutex, each turn. */
+    struct dp_cmd *cmds;
+    size_t allocated_cmds;
+    struct port_io **retired;       /* Let go of by the datapath thread:
+                                     * the control thread closes them. */
+    size_t n_retired, allocated_retired;
+
+    /* Datapath thread only. */
+    struct dp_port *dp_ports[VTEP_DP_MAX_PORTS];    /* 'ports' as of the
+                                                     * last commands. */
+    size_t active[VTEP_DP_MAX_PORTS];   /* Slots with a working port. */
+    size_t n_active;
+    size_t touched[VTEP_DP_MAX_PORTS];  /* Slots with frames queued. */
+    size_t n_touched;
+    bool poll_changed;              /* Rebuild the poll set. */
 
     /* Per burst (datapath thread only). */
     struct vtep_action actions[MAX_ACTIONS];
     uint8_t *pool_mem;
-    struct port_io_frame *port_tx;  /* [n_ports][MAX_ACTIONS] */
-    size_t *n_port_tx;
     struct vxlan_io_tx tunnel_tx[MAX_ACTIONS];
 };
 
 static inline uint64_t *
-counts_of(const struct vtep_dp *dp, size_t port, uint16_t vlan)
+counts_of(struct dp_port *port, uint16_t vlan)
 {
-    return &dp->counts[((port * VTEP_FWD_VLANS) + (vlan & VLAN_VID_MASK)) * N_COUNTS];
+    return &port->counts[(vlan & VLAN_VID_MASK) * N_COUNTS];
 }
 
 /* The VLAN a received frame is counted under (0: untagged).  The pipeline
@@ -73,14 +119,13 @@ vtep_dp_create(const struct vtep_dp_options *o, struct vtep_fwd_publisher *pub,
 
     *dpp = NULL;
     atomic_init(&dp->stop, false);
-    dp->ports = xcalloc(o->n_ports ? o->n_ports : 1, sizeof *dp->ports);
-    for (size_t i = 0; i < o->n_ports; i++) {
-        err = port_io_open(o->ports[i], NULL, &dp->ports[i]);
-        if (err) {
-            log_err("%s: cannot open port (%s)", o->ports[i], strerror(-err));
-            goto error;
-        }
-        dp->n_ports++;
+    atomic_init(&dp->n_cmds, 0);
+    pthread_mutex_init(&dp->mutex, NULL);
+    dp->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (dp->wake_fd < 0) {
+        err = -errno;
+        log_err("cannot create an eventfd (%s)", strerror(-err));
+        goto error;
     }
     struct vxlan_io_options vo = {
         .local_ip = o->tunnel_ip,
@@ -94,18 +139,101 @@ vtep_dp_create(const struct vtep_dp_options *o, struct vtep_fwd_publisher *pub,
     }
     struct vtep_pipeline_params pp = { .fdb_max_entries = o->max_macs };
     dp->pl = vtep_pipeline_create(pub, &pp);
-    dp->counts = xcalloc((size_t) (dp->n_ports ? dp->n_ports : 1) * VTEP_FWD_VLANS
-                         * N_COUNTS, sizeof *dp->counts);
     dp->pool_mem = xmalloc((size_t) POOL_BUFS * POOL_STRIDE);
-    dp->port_tx = xcalloc((dp->n_ports ? dp->n_ports : 1) * MAX_ACTIONS,
-                          sizeof *dp->port_tx);
-    dp->n_port_tx = xcalloc(dp->n_ports ? dp->n_ports : 1, sizeof *dp->n_port_tx);
     *dpp = dp;
     return 0;
 
 error:
     vtep_dp_destroy(dp);
     return err;
+}
+
+void
+vtep_dp_set_port(struct vtep_dp *dp, size_t slot, struct port_io *io, bool fresh)
+{
+    assert(slot < VTEP_DP_MAX_PORTS);
+    pthread_mutex_lock(&dp->mutex);
+    if (!dp->ports[slot]) {
+        dp->ports[slot] = xzalloc(sizeof *dp->ports[slot]);
+    }
+    dp->ports[slot]->ctl_io = io;
+    size_t n = atomic_load(&dp->n_cmds);
+    dp->cmds = xgrow(dp->cmds, &dp->allocated_cmds, n + 1, sizeof *dp->cmds);
+    dp->cmds[n] = (struct dp_cmd) { slot, io, fresh };
+    atomic_store(&dp->n_cmds, n + 1);
+    pthread_mutex_unlock(&dp->mutex);
+    uint64_t one = 1;
+    if (write(dp->wake_fd, &one, sizeof one) < 0) {
+        /* The counter is full, so the thread is being woken anyway. */
+    }
+}
+
+struct port_io *
+vtep_dp_get_port(const struct vtep_dp *dp, size_t slot)
+{
+    return slot < VTEP_DP_MAX_PORTS && dp->ports[slot] ? dp->ports[slot]->ctl_io : NULL;
+}
+
+size_t
+vtep_dp_run(struct vtep_dp *dp)
+{
+    pthread_mutex_lock(&dp->mutex);
+    struct port_io **retired = dp->retired;
+    size_t n = dp->n_retired;
+    dp->retired = NULL;
+    dp->n_retired = dp->allocated_retired = 0;
+    size_t waiting = atomic_load(&dp->n_cmds);
+    pthread_mutex_unlock(&dp->mutex);
+    for (size_t i = 0; i < n; i++) {
+        port_io_close(retired[i]);
+    }
+    free(retired);
+    return waiting;
+}
+
+bool
+vtep_dp_port_is_broken(const struct vtep_dp *dp, size_t slot)
+{
+    return (slot < VTEP_DP_MAX_PORTS && dp->ports[slot]
+            && atomic_load_explicit(&dp->ports[slot]->broken_seen,
+                                    memory_order_relaxed));
+}
+
+/* Datapath thread: applies the control thread's slot changes. */
+static void
+take_commands(struct vtep_dp *dp)
+{
+    uint64_t n_wakes;
+    if (read(dp->wake_fd, &n_wakes, sizeof n_wakes) < 0) {
+        /* Nothing to read: the commands came before the write. */
+    }
+    pthread_mutex_lock(&dp->mutex);
+    size_t n = atomic_load(&dp->n_cmds);
+    for (size_t i = 0; i < n; i++) {
+        struct dp_port *port = dp->ports[dp->cmds[i].slot];
+        dp->dp_ports[dp->cmds[i].slot] = port;
+        if (port->io) {
+            dp->retired = xgrow(dp->retired, &dp->allocated_retired,
+                                dp->n_retired + 1, sizeof *dp->retired);
+            dp->retired[dp->n_retired++] = port->io;
+        }
+        port->io = dp->cmds[i].io;
+        port->broken = false;
+        if (dp->cmds[i].fresh) {
+            memset(port->counts, 0, sizeof port->counts);
+        }
+        atomic_store_explicit(&port->broken_seen, false, memory_order_relaxed);
+    }
+    atomic_store(&dp->n_cmds, 0);
+    pthread_mutex_unlock(&dp->mutex);
+
+    dp->n_active = 0;
+    for (size_t s = 0; s < VTEP_DP_MAX_PORTS; s++) {
+        if (dp->dp_ports[s] && dp->dp_ports[s]->io && !dp->dp_ports[s]->broken) {
+            dp->active[dp->n_active++] = s;
+        }
+    }
+    dp->poll_changed = true;
 }
 
 /* Sends the actions of one burst: per port, then all tunnel copies. */
@@ -116,14 +244,18 @@ transmit(struct vtep_dp *dp, const struct vtep_out *out)
     for (size_t i = 0; i < out->n; i++) {
         const struct vtep_action *a = &out->actions[i];
         if (a->kind == VTEP_ACTION_TO_PORT) {
-            if (a->port >= dp->n_ports) {
+            struct dp_port *port = (a->port < VTEP_DP_MAX_PORTS
+                                    ? dp->dp_ports[a->port] : NULL);
+            if (!port || !port->io || port->broken) {
                 continue;
             }
-            struct port_io_frame *f = &dp->port_tx[a->port * MAX_ACTIONS
-                                                   + dp->n_port_tx[a->port]++];
+            if (!port->n_tx) {
+                dp->touched[dp->n_touched++] = a->port;
+            }
+            struct port_io_frame *f = &port->tx[port->n_tx++];
             f->data = a->data;
             f->size = a->size;
-            uint64_t *c = counts_of(dp, a->port, a->vlan);
+            uint64_t *c = counts_of(port, a->vlan);
             c[C_PKT_TO]++;
             c[C_BYTES_TO] += a->size;
         } else {
@@ -134,13 +266,12 @@ transmit(struct vtep_dp *dp, const struct vtep_out *out)
             t->src_port = a->udp_src_port;
         }
     }
-    for (size_t p = 0; p < dp->n_ports; p++) {
-        if (dp->n_port_tx[p]) {
-            port_io_tx_burst(dp->ports[p], &dp->port_tx[p * MAX_ACTIONS],
-                             dp->n_port_tx[p]);
-            dp->n_port_tx[p] = 0;
-        }
+    for (size_t i = 0; i < dp->n_touched; i++) {
+        struct dp_port *port = dp->dp_ports[dp->touched[i]];
+        port_io_tx_burst(port->io, port->tx, port->n_tx);
+        port->n_tx = 0;
     }
+    dp->n_touched = 0;
     if (n_tunnel) {
         vxlan_io_tx_burst(dp->vx, dp->tunnel_tx, n_tunnel);
     }
@@ -161,16 +292,17 @@ out_init(struct vtep_dp *dp, struct vtep_out *out, struct vtep_pool *pool)
 static bool
 poll_port(struct vtep_dp *dp, size_t p)
 {
+    struct dp_port *port = dp->dp_ports[p];
     struct port_io_frame in[VTEP_BURST_MAX];
     struct vtep_frame frames[VTEP_BURST_MAX];
-    size_t n = port_io_rx_burst(dp->ports[p], in, VTEP_BURST_MAX);
+    size_t n = port_io_rx_burst(port->io, in, VTEP_BURST_MAX);
     if (!n) {
         return false;
     }
     for (size_t i = 0; i < n; i++) {
         frames[i].data = in[i].data;
         frames[i].size = in[i].size;
-        uint64_t *c = counts_of(dp, p, frame_vlan(in[i].data, in[i].size));
+        uint64_t *c = counts_of(port, frame_vlan(in[i].data, in[i].size));
         c[C_PKT_FROM]++;
         c[C_BYTES_FROM] += in[i].size;
     }
@@ -179,7 +311,7 @@ poll_port(struct vtep_dp *dp, size_t p)
     out_init(dp, &out, &pool);
     vtep_pipeline_run_from_port(dp->pl, p, frames, n, &pool, &out);
     transmit(dp, &out);
-    port_io_rx_release(dp->ports[p]);
+    port_io_rx_release(port->io);
     return true;
 }
 
@@ -204,27 +336,76 @@ poll_tunnel(struct vtep_dp *dp)
     return true;
 }
 
+/* The poll set: the wake-up eventfd, the VXLAN socket, then the working
+ * ports in 'active' order. */
+enum { FD_WAKE, FD_TUNNEL, FD_PORTS };
+
+static size_t
+build_poll_set(struct vtep_dp *dp, struct pollfd *fds)
+{
+    fds[FD_WAKE] = (struct pollfd) { .fd = dp->wake_fd, .events = POLLIN };
+    fds[FD_TUNNEL] = (struct pollfd) { .fd = vxlan_io_fd(dp->vx), .events = POLLIN };
+    for (size_t i = 0; i < dp->n_active; i++) {
+        fds[FD_PORTS + i] = (struct pollfd) {
+            .fd = port_io_fd(dp->dp_ports[dp->active[i]]->io), .events = POLLIN,
+        };
+    }
+    dp->poll_changed = false;
+    return FD_PORTS + dp->n_active;
+}
+
+/* A port socket's pending error (ENETDOWN when its interface goes down or
+ * away) makes poll() return at once, every time, until it is read: read
+ * it.  The socket works again if the interface comes up; if the interface
+ * is gone, the control thread learns it from netlink and replaces the
+ * socket.  A socket that keeps reporting an error with none to read, or
+ * hangs up, leaves the poll set. */
+static void
+drop_broken(struct vtep_dp *dp, const struct pollfd *fds)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < dp->n_active; i++) {
+        struct dp_port *port = dp->dp_ports[dp->active[i]];
+        short revents = fds[FD_PORTS + i].revents;
+        if (revents & POLLERR && !(revents & (POLLHUP | POLLNVAL))) {
+            int err = 0;
+            socklen_t len = sizeof err;
+            if (!getsockopt(fds[FD_PORTS + i].fd, SOL_SOCKET, SO_ERROR, &err, &len)
+                && err) {
+                revents &= ~POLLERR;        /* Read: it will not come back. */
+            }
+        }
+        if (revents & (POLLERR | POLLHUP | POLLNVAL)) {
+            port->broken = true;
+            atomic_store_explicit(&port->broken_seen, true, memory_order_relaxed);
+            dp->poll_changed = true;
+        } else {
+            dp->active[n++] = dp->active[i];
+        }
+    }
+    dp->n_active = n;
+}
+
 static void *
 dp_main(void *dp_)
 {
     struct vtep_dp *dp = dp_;
-    size_t n_fds = dp->n_ports + 1;
-    struct pollfd *fds = xcalloc(n_fds, sizeof *fds);
+    struct pollfd *fds = xcalloc(FD_PORTS + VTEP_DP_MAX_PORTS, sizeof *fds);
+    size_t n_fds = build_poll_set(dp, fds);
     long long next_age = time_msec() + AGE_INTERVAL_MS;
 
-    for (size_t i = 0; i < dp->n_ports; i++) {
-        fds[i].fd = port_io_fd(dp->ports[i]);
-        fds[i].events = POLLIN;
-    }
-    fds[dp->n_ports].fd = vxlan_io_fd(dp->vx);
-    fds[dp->n_ports].events = POLLIN;
-
     while (!atomic_load_explicit(&dp->stop, memory_order_relaxed)) {
+        if (atomic_load_explicit(&dp->n_cmds, memory_order_acquire)) {
+            take_commands(dp);
+        }
+        if (dp->poll_changed) {
+            n_fds = build_poll_set(dp, fds);
+        }
         bool busy = false;
         long long now = time_msec();
         vtep_pipeline_set_time(dp->pl, now);
-        for (size_t p = 0; p < dp->n_ports; p++) {
-            busy |= poll_port(dp, p);
+        for (size_t i = 0; i < dp->n_active; i++) {
+            busy |= poll_port(dp, dp->active[i]);
         }
         busy |= poll_tunnel(dp);
         if (now >= next_age) {
@@ -235,7 +416,9 @@ dp_main(void *dp_)
             /* Nothing to do: sleep in poll(), offline for the snapshot
              * publisher so that it need not wait for us. */
             vtep_pipeline_offline(dp->pl);
-            poll(fds, n_fds, 100);
+            if (poll(fds, n_fds, 100) > 0) {
+                drop_broken(dp, fds);
+            }
             vtep_pipeline_online(dp->pl);
         }
     }
@@ -262,18 +445,33 @@ vtep_dp_destroy(struct vtep_dp *dp)
     }
     if (dp->started) {
         atomic_store(&dp->stop, true);
+        uint64_t one = 1;
+        if (write(dp->wake_fd, &one, sizeof one) < 0) {
+            /* Woken anyway: the counter is full. */
+        }
         pthread_join(dp->thread, NULL);
     }
     vtep_pipeline_destroy(dp->pl);
-    for (size_t i = 0; i < dp->n_ports; i++) {
-        port_io_close(dp->ports[i]);
+    /* The thread is gone: apply what it did not take, so that every port
+     * is either in its slot or let go of, once. */
+    if (dp->wake_fd >= 0 && atomic_load(&dp->n_cmds)) {
+        take_commands(dp);
+    }
+    vtep_dp_run(dp);
+    for (size_t s = 0; s < VTEP_DP_MAX_PORTS; s++) {
+        if (dp->ports[s]) {
+            port_io_close(dp->ports[s]->io);
+            free(dp->ports[s]);
+        }
     }
     vxlan_io_close(dp->vx);
-    free(dp->ports);
-    free(dp->counts);
+    if (dp->wake_fd >= 0) {
+        close(dp->wake_fd);
+    }
+    pthread_mutex_destroy(&dp->mutex);
+    free(dp->cmds);
+    free(dp->retired);
     free(dp->pool_mem);
-    free(dp->port_tx);
-    free(dp->n_port_tx);
     free(dp);
 }
 
@@ -289,21 +487,15 @@ vtep_dp_pipeline_stats(const struct vtep_dp *dp)
     return vtep_pipeline_stats(dp->pl);
 }
 
-bool
-vtep_dp_port_is_up(const struct vtep_dp *dp, size_t port)
-{
-    return port < dp->n_ports && port_io_is_up(dp->ports[port]);
-}
-
 void
 vtep_dp_binding_counts(const struct vtep_dp *dp, size_t port, uint16_t vlan,
                        struct vtep_dp_binding_counts *bc)
 {
     memset(bc, 0, sizeof *bc);
-    if (port >= dp->n_ports) {
+    if (port >= VTEP_DP_MAX_PORTS || !dp->ports[port]) {
         return;
     }
-    const uint64_t *c = counts_of(dp, port, vlan);
+    const uint64_t *c = counts_of(dp->ports[port], vlan);
     bc->packets_from_local = __atomic_load_n(&c[C_PKT_FROM], __ATOMIC_RELAXED);
     bc->bytes_from_local = __atomic_load_n(&c[C_BYTES_FROM], __ATOMIC_RELAXED);
     bc->packets_to_local = __atomic_load_n(&c[C_PKT_TO], __ATOMIC_RELAXED);
@@ -339,15 +531,20 @@ vtep_dp_format_stats(struct vtep_dp *dp, struct ds *out)
     }
     ds_put_cstr(out, total ? "\n" : " none\n");
 
-    for (size_t i = 0; i < dp->n_ports; i++) {
+    for (size_t s = 0; s < VTEP_DP_MAX_PORTS; s++) {
+        struct port_io *io = vtep_dp_get_port(dp, s);
+        if (!io) {
+            continue;
+        }
         struct port_io_stats st;
-        port_io_get_stats(dp->ports[i], &st);
+        port_io_get_stats(io, &st);
         ds_put_format(out, "port %s (%s):\n"
                       "  rx: packets %"PRIu64", bytes %"PRIu64", ring drops %"PRIu64
                       ", truncated %"PRIu64"\n"
                       "  tx: packets %"PRIu64", bytes %"PRIu64", errors %"PRIu64"\n",
-                      port_io_name(dp->ports[i]),
-                      port_io_is_up(dp->ports[i]) ? "up" : "down",
+                      port_io_name(io),
+                      vtep_dp_port_is_broken(dp, s) ? "gone"
+                      : port_io_is_up(io) ? "up" : "down",
                       st.rx_packets, st.rx_bytes, st.rx_ring_drops,
                       st.rx_truncated, st.tx_packets, st.tx_bytes, st.tx_errors);
     }

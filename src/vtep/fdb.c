@@ -138,3 +138,27 @@ vtep_fdb_age(struct vtep_fdb *fdb, uint64_t now_ms, uint64_t max_age_ms,
     }
     return removed;
 }
+
+size_t
+vtep_fdb_remove_if(struct vtep_fdb *fdb,
+                   bool (*pred)(void *aux, const struct vtep_fdb_entry *),
+                   vtep_fdb_aged_cb *cb, void *aux)
+{
+    size_t removed = 0;
+    /* A removal shifts the following entries back by one: look at the same
+     * slot again.  An entry that wraps around to the end is looked at
+     * twice, which is harmless. */
+    for (size_t i = 0; i < vtep_fdb_slots(fdb) && fdb->n; ) {
+        struct vtep_fdb_entry *e = &fdb->entries[i];
+        if (e->vni != UINT32_MAX && pred(aux, e)) {
+            if (cb) {
+                cb(aux, e);
+            }
+            remove_slot(fdb, (uint32_t) i);
+            removed++;
+            continue;
+        }
+        i++;
+    }
+    return removed;
+}

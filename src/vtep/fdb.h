@@ -6,9 +6,9 @@
  * 32-byte entries, a power of two at least twice 'max_entries', allocated
  * once; deletion shifts the following entries back (no tombstones).
  * Keyed by VNI rather than switch index because the VNI of a switch stays
- * the same across config snapshots; the port index does not, so the
- * pipeline empties the table (reporting every MAC aged) when the port list
- * changes.
+ * the same across config snapshots; a port index can change meaning (a
+ * tap gone, another in its slot), so the pipeline forgets the entries of
+ * the ports whose name changed (reporting them aged).
  *
  * Aging is an incremental sweep: vtep_fdb_age() visits a bounded number of
  * slots per call from a cursor, so a datapath thread can run it between
@@ -96,6 +96,13 @@ typedef void vtep_fdb_aged_cb(void *aux, const struct vtep_fdb_entry *);
  * Returns the number removed. */
 size_t vtep_fdb_age(struct vtep_fdb *, uint64_t now_ms, uint64_t max_age_ms,
                     size_t budget, vtep_fdb_aged_cb *cb, void *aux);
+
+/* Removes every entry for which 'pred' returns true, calling 'cb' (may be
+ * NULL) for each before it goes; one full sweep.  Returns the number
+ * removed. */
+size_t vtep_fdb_remove_if(struct vtep_fdb *,
+                          bool (*pred)(void *aux, const struct vtep_fdb_entry *),
+                          vtep_fdb_aged_cb *cb, void *aux);
 
 /* Capacity in slots (for a full sweep: vtep_fdb_age(..., slots, ...)). */
 static inline size_t

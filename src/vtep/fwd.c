@@ -84,6 +84,10 @@ vtep_fwd_create(const struct vtep_config *c)
                         ? c->tunnel_mtu - VXLAN_OVERHEAD_IPV4 : 0;
     f->n_ports = (uint32_t) c->n_ports;
     f->ports_hash = hash_port_names(c);
+    f->port_ids = xcalloc(c->n_ports ? c->n_ports : 1, sizeof *f->port_ids);
+    for (size_t i = 0; i < c->n_ports; i++) {
+        f->port_ids[i] = c->ports[i].name ? hash_string(c->ports[i].name, 0) | 1 : 0;
+    }
     size_t n_sw = MIN(c->n_switches, (size_t) VTEP_FWD_MAX_SWITCHES);
     f->n_switches = (uint32_t) n_sw;
     f->switches = xcalloc(n_sw ? n_sw : 1, sizeof *f->switches);
@@ -208,6 +212,7 @@ vtep_fwd_destroy(struct vtep_fwd *f)
         return;
     }
     free(f->switches);
+    free(f->port_ids);
     free(f->port_vlan_sw);
     free(f->vnis.entries);
     free(f->ucast.entries);

@@ -86,8 +86,12 @@ struct vtep_fwd {
                                          * Ethernet frame a tunnel takes. */
     uint32_t n_ports;
     uint64_t ports_hash;                /* Of the port names, in order: a
-                                         * change invalidates learned MACs'
-                                         * port indexes. */
+                                         * change says to compare
+                                         * 'port_ids'. */
+    uint32_t *port_ids;                 /* [port]: a hash of its name, never
+                                         * 0; 0 for a free slot.  Learned
+                                         * MACs of a port whose id changed
+                                         * are forgotten. */
     uint32_t n_switches;
     struct vtep_fwd_switch *switches;
     uint16_t *port_vlan_sw;             /* [port * 4096 + vlan] -> switch. */

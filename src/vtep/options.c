@@ -15,7 +15,7 @@
 #include "lib/log.h"
 
 enum setting_id {
-    S_CONFIG, S_NAME, S_TUNNEL_IP, S_PORT, S_MODE, S_VXLAN_PORT, S_TUNNEL_MTU,
+    S_CONFIG, S_NAME, S_TUNNEL_IP, S_PORT, S_PORT_MATCH, S_MODE, S_VXLAN_PORT, S_TUNNEL_MTU,
     S_MAC_AGING, S_MAX_MACS, S_TUNNEL_TX, S_DB, S_SCHEMA, S_REMOTE, S_DB_REMOTE,
     S_MANAGER, S_PRIVATE_KEY, S_CERTIFICATE, S_CA_CERT, S_PIDFILE, S_UNIXCTL, S_LOG_FILE,
     S_LOG_LEVEL, S_DEBUG, S_HELP, S_VERSION,
@@ -34,6 +34,7 @@ static const struct setting settings[] = {
     { "name", S_NAME, true, true, 0 },
     { "tunnel-ip", S_TUNNEL_IP, true, true, 0 },
     { "port", S_PORT, true, true, 0 },
+    { "port-match", S_PORT_MATCH, true, true, 0 },
     { "mode", S_MODE, true, true, 0 },
     { "vxlan-port", S_VXLAN_PORT, true, true, 0 },
     { "tunnel-mtu", S_TUNNEL_MTU, true, true, 0 },
@@ -99,6 +100,7 @@ vtep_options_destroy(struct vtep_options *o)
     free(o->config);
     free(o->name);
     free_strings(o->ports, o->n_ports);
+    free_strings(o->port_matches, o->n_port_matches);
     free(o->db);
     free(o->schema);
     free(o->db_remote);
@@ -269,6 +271,13 @@ apply(struct vtep_options *o, const struct setting *s, const char *value)
             return error;
         }
         append_string(&o->ports, &o->n_ports, value);
+        break;
+    case S_PORT_MATCH:
+        if (!value[0] || strlen(value) > VTEP_OPTIONS_MAX_PATTERN_LEN) {
+            return xasprintf("\"%s\" is not a pattern of 1..%d characters",
+                             value, VTEP_OPTIONS_MAX_PATTERN_LEN);
+        }
+        append_string(&o->port_matches, &o->n_port_matches, value);
         break;
     case S_MODE:
         if (!strcmp(value, "tor")) {
@@ -600,8 +609,8 @@ vtep_options_check(const struct vtep_options *o)
     if (!o->has_tunnel_ip) {
         MISSING("--tunnel-ip");
     }
-    if (!o->n_ports) {
-        MISSING("--port (at least one)");
+    if (!o->n_ports && !o->n_port_matches) {
+        MISSING("--port or --port-match (at least one)");
     }
     if (!o->db && !o->db_remote) {
         MISSING("--db or --db-remote");

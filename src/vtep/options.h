@@ -8,7 +8,7 @@
  * are ignored.  "--config FILE" names the file: its settings are applied
  * first, then those of the command line, so a flag overrides a single-valued
  * setting of the file (the last one wins, as with repeated flags) and the
- * repeatable ones (port, remote, manager, debug) accumulate.
+ * repeatable ones (port, port-match, remote, manager, debug) accumulate.
  *
  * Errors are returned as messages (a new string; free it with free()), to
  * be printed after "seam-vtep: ": they name the setting and the bad value,
@@ -27,6 +27,7 @@
 #define VTEP_OPTIONS_MAX_FILE_SIZE (1024 * 1024)   /* Bytes of --config. */
 #define VTEP_OPTIONS_MAX_MAC_AGING_S 1000000        /* About 11.5 days. */
 #define VTEP_OPTIONS_MAX_MACS (1u << 24)            /* --max-macs bound. */
+#define VTEP_OPTIONS_MAX_PATTERN_LEN 64             /* --port-match length. */
 
 /* Strings and arrays are owned by the struct (vtep_options_destroy()). */
 struct vtep_options {
@@ -38,6 +39,10 @@ struct vtep_options {
     struct in_addr tunnel_ip;           /* A unicast IPv4 address. */
     char **ports;                       /* Interface names, in order. */
     size_t n_ports;
+    char **port_matches;                /* --port-match fnmatch() patterns:
+                                         * matching interfaces come and go
+                                         * as ports. */
+    size_t n_port_matches;
     const char *mode;                   /* "tor" (default) or "hypervisor";
                                          * a static string. */
     uint16_t vxlan_port;                /* 1..65535 (4789). */
@@ -102,7 +107,7 @@ char *vtep_options_parse_args(struct vtep_options *o, int argc,
                               char *argv[]) WARN_UNUSED;
 
 /* Checks what the settings need together: a name, a tunnel IP, at least
- * one port and exactly one of db and db-remote; managers and remotes only
+ * one port or port-match and exactly one of db and db-remote; managers and remotes only
  * with db.  Returns NULL or a new message naming every missing setting or
  * the conflict. */
 char *vtep_options_check(const struct vtep_options *o) WARN_UNUSED;

@@ -34,6 +34,8 @@ struct vtep_pipeline {
     uint64_t now_ms;
     uint64_t ports_hash;                /* Of the snapshot last used. */
     bool have_ports_hash;
+    uint32_t *port_ids;                 /* Its port_ids (fwd.h). */
+    uint32_t n_ports;
 };
 
 /* A validated frame. */
@@ -103,6 +105,7 @@ vtep_pipeline_destroy(struct vtep_pipeline *pl)
     vtep_fwd_thread_unregister(pl->thread);
     vtep_fdb_destroy(pl->fdb);
     vtep_ring_destroy(pl->ring);
+    free(pl->port_ids);
     free(pl);
 }
 
@@ -165,11 +168,16 @@ burst_begin(struct vtep_pipeline *pl)
 {
     const struct vtep_fwd *fwd = vtep_fwd_get(pl->pub);
     if (fwd && (!pl->have_ports_hash || fwd->ports_hash != pl->ports_hash)) {
-        /* Port indexes changed meaning: learned ports are stale (rare: a
-         * port added or removed, not a MAC or binding change). */
+        /* Ports came or went (rare: not a MAC or binding change): the MACs
+         * learned on a port index that now means another port, or none,
+         * are stale. */
         if (pl->have_ports_hash) {
             forget_learned(pl, fwd);
         }
+        free(pl->port_ids);
+        pl->port_ids = xmemdup(fwd->port_ids, (fwd->n_ports ? fwd->n_ports : 1)
+                                              * sizeof *fwd->port_ids);
+        pl->n_ports = fwd->n_ports;
         pl->ports_hash = fwd->ports_hash;
         pl->have_ports_hash = true;
     }
@@ -784,16 +792,25 @@ aged_cb(void *aux, const struct vtep_fdb_entry *e)
                e->vlan, e->ip);
 }
 
-/* Empties the learned table, with an AGED event for each MAC so that the
- * control thread drops its Ucast_Macs_Local rows too (events beyond the
- * ring's room are counted as ring drops). */
+/* Whether learned entry 'e' is on a port whose index means another port
+ * (or none) in 'ctx->fwd' than in the snapshot before ('ctx->pl's ids). */
+static bool
+port_changed(void *ctx_, const struct vtep_fdb_entry *e)
+{
+    const struct age_ctx *ctx = ctx_;
+    uint32_t old = e->port < ctx->pl->n_ports ? ctx->pl->port_ids[e->port] : 0;
+    uint32_t new = e->port < ctx->fwd->n_ports ? ctx->fwd->port_ids[e->port] : 0;
+    return !old || old != new;
+}
+
+/* Forgets the learned MACs of the ports that changed, with an AGED event
+ * for each so that the control thread drops its Ucast_Macs_Local rows too
+ * (events beyond the ring's room are counted as ring drops). */
 static void
 forget_learned(struct vtep_pipeline *pl, const struct vtep_fwd *fwd)
 {
     struct age_ctx ctx = { pl, fwd };
-    vtep_fdb_age(pl->fdb, UINT64_MAX, 0, vtep_fdb_slots(pl->fdb), aged_cb,
-                 &ctx);
-    vtep_fdb_flush(pl->fdb);
+    vtep_fdb_remove_if(pl->fdb, port_changed, aged_cb, &ctx);
 }
 
 size_t

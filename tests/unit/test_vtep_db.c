@@ -469,6 +469,95 @@ test_startup_empty_db(void **state)
     free(after);
 }
 
+/* The iface-id of a port's row ("other_config":{"iface-id": ...}) as JSON
+ * text, "null" if none, "absent" without such a port (new). */
+static char *
+port_iface_id(struct ovsdb_db *db, const char *name)
+{
+    char *where = xasprintf("[[\"name\",\"==\",\"%s\"]]", name);
+    json_t *rows = select_rows(db, "Physical_Port", where);
+    free(where);
+    char *s;
+    if (!json_array_size(rows)) {
+        s = xstrdup("absent");
+    } else {
+        json_t *oc = json_object_get(json_array_get(rows, 0), "other_config");
+        json_t *pairs = json_array_get(oc, 1);
+        s = xstrdup("null");
+        for (size_t i = 0; i < json_array_size(pairs); i++) {
+            json_t *pair = json_array_get(pairs, i);
+            if (!strcmp(json_string_value(json_array_get(pair, 0)), "iface-id")) {
+                free(s);
+                s = xstrdup(json_string_value(json_array_get(pair, 1)));
+            }
+        }
+    }
+    json_decref(rows);
+    return s;
+}
+
+static void
+assert_iface_id(struct ovsdb_db *db, const char *name, const char *want)
+{
+    char *got = port_iface_id(db, name);
+    assert_string_equal(got, want);
+    free(got);
+}
+
+/* Ports that come and go (--port-match): rows with their iface-id, the
+ * iface-id rewritten when it changes, rows of matching names that are not
+ * named any more removed; a port of another name is left alone. */
+static void
+test_startup_port_patterns(void **state)
+{
+    struct fixture *f = *state;
+    struct vtep_db_identity id = ps0_identity;
+    const char *legacy[] = { "legacy" };
+    id.ports = legacy;
+    id.n_ports = 1;
+    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+
+    const char *ports[] = { "p0", "tapa", "tapb" };
+    const char *ids[] = { NULL, "port-a", NULL };
+    const char *patterns[] = { "tap*" };
+    id.ports = ports;
+    id.n_ports = 3;
+    id.iface_ids = ids;
+    id.port_patterns = patterns;
+    id.n_port_patterns = 1;
+    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    assert_int_equal(count_rows(f->db, "Physical_Port"), 4);
+    assert_iface_id(f->db, "tapa", "port-a");
+    assert_iface_id(f->db, "tapb", "null");
+    json_t *ops = vtep_db_startup_ops(f->db, &id);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+
+    const char *ids2[] = { NULL, "port-a2", "port-b" };
+    id.iface_ids = ids2;
+    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    assert_iface_id(f->db, "tapa", "port-a2");
+    assert_iface_id(f->db, "tapb", "port-b");
+    ops = vtep_db_startup_ops(f->db, &id);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+
+    /* tapa gone: its row too; "legacy" and p0 stay. */
+    const char *ports3[] = { "p0", "tapb" };
+    const char *ids3[] = { NULL, "port-b" };
+    id.ports = ports3;
+    id.n_ports = 2;
+    id.iface_ids = ids3;
+    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    assert_int_equal(count_rows(f->db, "Physical_Port"), 3);
+    assert_iface_id(f->db, "tapa", "absent");
+    assert_iface_id(f->db, "legacy", "null");
+    assert_iface_id(f->db, "tapb", "port-b");
+    ops = vtep_db_startup_ops(f->db, &id);
+    assert_int_equal(json_array_size(ops), 0);
+    json_decref(ops);
+}
+
 static void
 test_startup_vtepctl_db(void **state)
 {
@@ -869,6 +958,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_startup_empty_db, setup_empty, teardown),
         cmocka_unit_test_setup_teardown(test_startup_vtepctl_db, setup_vtepctl, teardown),
         cmocka_unit_test_setup_teardown(test_startup_managers, setup_empty, teardown),
+        cmocka_unit_test_setup_teardown(test_startup_port_patterns, setup_empty,
+                                        teardown),
         cmocka_unit_test_setup_teardown(test_fault_ops, setup_vtepctl, teardown),
         cmocka_unit_test_setup_teardown(test_local_macs, setup_vtepctl, teardown),
         cmocka_unit_test_setup_teardown(test_event_from_learn, setup_vtepctl, teardown),

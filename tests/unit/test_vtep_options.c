@@ -77,6 +77,9 @@ test_good_file(void **state)
     assert_string_equal(o.ports[1], "eth2");
     assert_string_equal(o.ports[2], "eth3");            /* Tabs around. */
     assert_string_equal(o.mode, "hypervisor");
+    assert_int_equal(o.n_port_matches, 2);
+    assert_string_equal(o.port_matches[0], "tap*");     /* Comment cut. */
+    assert_string_equal(o.port_matches[1], "vnet[0-9]*");
     assert_int_equal(o.vxlan_port, 4790);
     assert_int_equal(o.tunnel_mtu, 9000);
     assert_int_equal(o.mac_aging_s, 60);
@@ -335,8 +338,8 @@ test_check(void **state)
     struct vtep_options o;
 
     vtep_options_init(&o, SCHEMA);
-    assert_error(vtep_options_check(&o), "missing --name, --tunnel-ip, --port (at least "
-                 "one), --db or --db-remote (see --help)");
+    assert_error(vtep_options_check(&o), "missing --name, --tunnel-ip, --port or "
+                 "--port-match (at least one), --db or --db-remote (see --help)");
     assert_error(parse_argv(&o, "--name=a", "--port=p0", NULL), NULL);
     assert_error(vtep_options_check(&o),
                  "missing --tunnel-ip, --db or --db-remote (see --help)");
@@ -356,6 +359,22 @@ test_check(void **state)
                             "--db-remote=unix:/s", "--remote=punix:/t", NULL), NULL);
     assert_error(vtep_options_check(&o), "--remote needs --db (an external "
                  "ovsdb-server has its own remotes)");
+    vtep_options_destroy(&o);
+
+    /* --port-match alone is enough: a hypervisor's taps come later. */
+    vtep_options_init(&o, SCHEMA);
+    assert_error(parse_argv(&o, "--name=a", "--port-match=tap*", "--port-match=vnet?",
+                            "--tunnel-ip=192.0.2.1", "--db=x.db", NULL), NULL);
+    assert_error(vtep_options_check(&o), NULL);
+    assert_int_equal(o.n_port_matches, 2);
+    assert_string_equal(o.port_matches[1], "vnet?");
+    char long_pattern[66];
+    memset(long_pattern, '*', 65);
+    long_pattern[65] = '\0';
+    char *want = xasprintf("\"%s\" is not a pattern of 1..64 characters", long_pattern);
+    assert_error(vtep_options_set(&o, "port-match", long_pattern), want);
+    free(want);
+    assert_int_equal(o.n_port_matches, 2);
     vtep_options_destroy(&o);
 }
 

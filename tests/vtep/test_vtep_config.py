@@ -218,7 +218,7 @@ def test_bad_settings_exit_2(bad_dir):
         (["--config", conf, "--log-level=loud"], '--log-level: "loud" is not a log level'),
         (["--config", conf, "--frobnicate"], 'unknown option "--frobnicate"'),
         (["--config", conf, "--port"], "--port: a value is required"),
-        (["--name=br0"], "missing --tunnel-ip, --port (at least one), --db or --db-remote"),
+        (["--name=br0"], "missing --tunnel-ip, --port or --port-match (at least one), --db or --db-remote"),
         (["--name=br0", "--tunnel-ip=10.99.0.1", "--port=p0", "--db=%s" % (d / "vtep.db"),
           "--db-remote=unix:/nonexistent"], "--db and --db-remote exclude each other"),
     ]

@@ -1,0 +1,134 @@
+/* desired: what every VTEP should hold, computed from the northbound
+ * database (seam_nb) and what the VTEPs report (their learned MACs), sans
+ * I/O.  The reconciler (reconcile.c) computes a 'struct desired' whenever
+ * the intent or a VTEP changes and hands each VTEP's part to vtepdiff.c,
+ * which turns the difference with that VTEP's replica into operations.
+ *
+ * The rules (PLAN.md "NB conventions", docs/seamd.md):
+ *  - A VTEP touches a network when something of the network is bound on it:
+ *    an L2 gateway connection (L2_Gateway_Interface.device_name = the VTEP
+ *    name), an SR-IOV port (vnic_type direct, macvtap, direct-physical)
+ *    through the Host_Link of its host on a physical network of the
+ *    network's vlan/flat segments (static links win over lldp), a bare-metal
+ *    port through its local_link_information (switch_info or switch_id = the
+ *    VTEP name), or a VM port (any other vnic_type) on the hypervisor VTEP
+ *    whose 'host' (default: its name) is the port's binding_host_id.
+ *  - On each VTEP: one Logical_Switch per network it touches, named by the
+ *    network's UUID, tunnel_key = Network.vni; the VLAN bindings above (VM
+ *    ports and bare metal on VLAN 0, on the Physical_Port named "tap" + the
+ *    first 11 characters of the port id, or whose other_config:iface-id is
+ *    the port id); a remote MAC for every MAC of the network located on
+ *    another VTEP (NB ports first, with their IPv4 address for ARP
+ *    suppression, then the other VTEPs' Ucast_Macs_Local); and unknown-dst
+ *    flooding to the tunnel IP of every other VTEP of the network.
+ *
+ * Ownership: desired_compute() returns a new 'struct desired'; free it with
+ * desired_destroy().  Everything in it is owned by it. */
+#ifndef SEAM_CONTROLLER_DESIRED_H
+#define SEAM_CONTROLLER_DESIRED_H 1
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include "lib/hmap.h"
+#include "lib/uuid.h"
+
+struct ovsdb_db;
+
+/* Where a desired row comes from, to put a VTEP's refusal on the right NB
+ * rows. */
+enum desired_source_kind {
+    DESIRED_SRC_PORT,               /* A Port. */
+    DESIRED_SRC_L2GW_CONN           /* An L2_Gateway_Connection. */
+};
+
+/* One remote MAC of a switch. */
+struct desired_mac {
+    struct hmap_node node;          /* In desired_ls.macs, by hash of 'mac'. */
+    char mac[18];                   /* "aa:bb:cc:dd:ee:ff", lower case. */
+    char *ipaddr;                   /* "" for none. */
+    char *locator;                  /* Tunnel IPv4 of the VTEP holding it. */
+};
+
+/* One Logical_Switch of a VTEP. */
+struct desired_ls {
+    struct hmap_node node;          /* In desired_vtep.switches, by name. */
+    char name[UUID_LEN + 1];        /* The network's UUID. */
+    struct uuid network;
+    int64_t tunnel_key;             /* The network's VNI. */
+    char **flood;                   /* Tunnel IPs of the other VTEPs of the */
+    size_t n_flood;                 /* network: sorted, unique. */
+    struct hmap macs;               /* "struct desired_mac"s. */
+};
+
+/* One (Physical_Port, VLAN) -> switch binding. */
+struct desired_binding {
+    struct hmap_node node;          /* In desired_vtep.bindings. */
+    char *port;                     /* Physical_Port name. */
+    int vlan;                       /* 0..4095; 0 = untagged. */
+    char ls[UUID_LEN + 1];          /* Switch (network UUID). */
+    enum desired_source_kind kind;
+    struct uuid source;             /* The NB row it comes from. */
+};
+
+struct desired_vtep {
+    struct hmap_node node;          /* In desired.vteps, by name. */
+    char *name;                     /* VTEP.name = Physical_Switch name. */
+    struct uuid nb_uuid;            /* Its VTEP row. */
+    char *tunnel_ip;                /* NULL if unknown. */
+    struct hmap switches;           /* "struct desired_ls"s. */
+    struct hmap bindings;           /* "struct desired_binding"s. */
+};
+
+/* What the reconciler writes back on a Port. */
+struct desired_port {
+    struct hmap_node node;          /* In desired.ports, by uuid. */
+    struct uuid uuid;
+    char **vteps;                   /* Names of the VTEPs it touches: where
+                                     * it is bound and where its MAC is
+                                     * published (its network's VTEPs). */
+    size_t n_vteps;
+    char *problem;                  /* Why it is not bound, or NULL. */
+};
+
+struct desired {
+    struct hmap vteps;              /* "struct desired_vtep"s. */
+    struct hmap ports;              /* "struct desired_port"s, every Port. */
+};
+
+/* What desired_compute() needs to know of a VTEP's session. */
+struct desired_vtep_info {
+    /* The VTEP's replica when its session is synced, else NULL: learned
+     * MACs, its Physical_Switch tunnel_ips (when the NB has no tunnel_ip)
+     * and its ports' other_config:iface-id are read from it. */
+    const struct ovsdb_db *db;
+    /* Its last known tunnel IP (from an earlier session) or NULL. */
+    const char *tunnel_ip;
+};
+typedef void desired_vtep_info_func(void *aux, const char *vtep_name,
+                                    struct desired_vtep_info *);
+
+/* Returns a new 'struct desired' computed from 'nb' (a seam_nb database)
+ * for every VTEP row of 'nb'; 'info' (may be NULL) tells what each VTEP's
+ * session knows. */
+struct desired *desired_compute(const struct ovsdb_db *nb,
+                                desired_vtep_info_func *info, void *aux);
+void desired_destroy(struct desired *);
+
+struct desired_vtep *desired_find_vtep(const struct desired *, const char *name);
+struct desired_ls *desired_find_ls(const struct desired_vtep *, const char *name);
+struct desired_mac *desired_find_mac(const struct desired_ls *, const char *mac);
+struct desired_binding *desired_find_binding(const struct desired_vtep *,
+                                             const char *port, int vlan);
+struct desired_port *desired_find_port(const struct desired *, const struct uuid *);
+
+/* The Physical_Switch of 'vtep_name' in a hardware_vtep database: the one of
+ * that name, else the only one; NULL if none fits. */
+const struct ovsdb_row *desired_physical_switch(const struct ovsdb_db *vtep,
+                                                const char *vtep_name);
+
+/* Lower-cases 'mac' into 'out' if it is a MAC address "xx:xx:xx:xx:xx:xx";
+ * returns false (and leaves 'out' unspecified) otherwise. */
+bool desired_normalize_mac(const char *mac, char out[18]);
+
+#endif /* controller/desired.h */

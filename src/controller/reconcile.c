@@ -1,0 +1,708 @@
+/* reconcile: see reconcile.h.
+ *
+ * One pass (run()) does everything, and runs once per event-loop turn in
+ * which anything changed (the NB replica, a VTEP replica, a session, an
+ * answered transaction):
+ *   1. the sessions follow the NB's VTEP rows (sb.c);
+ *   2. the desired rows of every VTEP are computed (desired.c);
+ *   3. each synced VTEP without a transaction in flight gets the difference
+ *      (vtepdiff.c) in one transaction, unless it is the very transaction
+ *      the VTEP refused last time (no loop: a refusal waits for a change);
+ *   4. the status columns of the NB (VTEP, Port, L2_Gateway_Connection) are
+ *      written where they changed, in one transaction.
+ * Only the active controller does any of it. */
+#include "controller/reconcile.h"
+
+#include <event2/event.h>
+#include <stdlib.h>
+#include <string.h>
+#include "controller/dbrow.h"
+#include "controller/desired.h"
+#include "controller/sb.h"
+#include "controller/vtepdiff.h"
+#include "lib/ds.h"
+#include "lib/hmap.h"
+#include "lib/log.h"
+#include "ovsdb/client.h"
+#include "ovsdb/datum.h"
+#include "ovsdb/db.h"
+
+LOG_MODULE(reconcile);
+
+/* A binding the VTEP cannot take, kept for the status of its source. */
+struct rproblem {
+    struct uuid source;
+    char *text;
+};
+
+/* What the reconciler knows of one VTEP between passes. */
+struct rvtep {
+    struct hmap_node node;          /* In reconcile->vteps, by name. */
+    struct reconcile *r;
+    char *name;
+    bool seen;
+    struct ovsdb_client_txn *txn;   /* In flight, or answered (reaped next). */
+    bool txn_done;
+    char *txn_ops;                  /* The ops of 'txn' (JSON text). */
+    char *refused_ops;              /* Ops the VTEP refused last, or NULL. */
+    char *error;                    /* Its refusal, or NULL. */
+    bool in_sync;                   /* Last diff was empty. */
+    bool dirty;                     /* Diff again on the next pass. */
+    char *tunnel_ip;                /* Last known from its Physical_Switch. */
+    struct rproblem *problems;
+    size_t n_problems;
+};
+
+struct reconcile {
+    struct event_base *base;
+    struct ovsdb_client *nb;
+    char **listen;                  /* NULL-terminated copy. */
+    SSL_CTX *ssl_server, *ssl_client;
+    int probe_ms;
+
+    bool active;
+    struct sb *sb;                  /* Non-null while active. */
+    struct event *run_ev;
+    struct hmap vteps;              /* "struct rvtep"s. */
+    struct ovsdb_client_txn *nb_txn;
+    bool nb_txn_done;
+    long long active_ms;            /* When it became active (time_msec()). */
+    struct desired *desired;        /* Cached between passes, or NULL. */
+    bool desired_dirty;             /* Recompute it on the next pass. */
+    struct event *grace_ev;         /* Ends the start-up grace. */
+};
+
+/* After becoming active, VTEPs are written only once every session is
+ * synced, or this long after: a VTEP whose session is not up yet may hold
+ * learned MACs and a tunnel IP that the others' rows depend on, and
+ * guessing them would rewrite rows that are right (a controller restart must
+ * not touch the VTEPs). */
+#define RECONCILE_GRACE_MS 3000
+
+static void run(struct reconcile *);
+
+static void
+on_run(evutil_socket_t fd, short what, void *r)
+{
+    run(r);
+}
+
+static void
+schedule(struct reconcile *r)
+{
+    event_active(r->run_ev, EV_TIMEOUT, 0);
+}
+
+static struct rvtep *find_rvtep(const struct reconcile *, const char *name);
+
+static void
+set_desired_dirty(struct reconcile *r)
+{
+    r->desired_dirty = true;
+    schedule(r);
+}
+
+static void
+sb_changed(void *r_, const char *vtep, bool desired)
+{
+    struct reconcile *r = r_;
+    struct rvtep *v = find_rvtep(r, vtep);
+    if (v) {
+        v->dirty = true;
+    }
+    if (desired) {
+        r->desired_dirty = true;
+    }
+    schedule(r);
+}
+
+/* VTEP state. */
+
+static struct rvtep *
+find_rvtep(const struct reconcile *r, const char *name)
+{
+    struct rvtep *v;
+    HMAP_FOR_EACH_WITH_HASH (v, node, hash_string(name, 0), &r->vteps) {
+        if (!strcmp(v->name, name)) {
+            return v;
+        }
+    }
+    return NULL;
+}
+
+static struct rvtep *
+get_rvtep(struct reconcile *r, const char *name)
+{
+    struct rvtep *v = find_rvtep(r, name);
+    if (!v) {
+        v = xzalloc(sizeof *v);
+        v->r = r;
+        v->name = xstrdup(name);
+        hmap_insert(&r->vteps, &v->node, hash_string(name, 0));
+    }
+    return v;
+}
+
+static void
+clear_problems(struct rvtep *v)
+{
+    for (size_t i = 0; i < v->n_problems; i++) {
+        free(v->problems[i].text);
+    }
+    free(v->problems);
+    v->problems = NULL;
+    v->n_problems = 0;
+}
+
+static void
+drop_txn(struct rvtep *v)
+{
+    ovsdb_client_txn_destroy(v->txn);
+    v->txn = NULL;
+    v->txn_done = false;
+    free(v->txn_ops);
+    v->txn_ops = NULL;
+}
+
+static void
+rvtep_destroy(struct rvtep *v)
+{
+    drop_txn(v);
+    clear_problems(v);
+    free(v->refused_ops);
+    free(v->error);
+    free(v->tunnel_ip);
+    free(v->name);
+    free(v);
+}
+
+static void
+set_str(char **p, const char *s)
+{
+    free(*p);
+    *p = s ? xstrdup(s) : NULL;
+}
+
+/* The answer of a VTEP transaction: the replica shows a success; a refusal
+ * is remembered so that the same transaction is not sent again. */
+static void
+vtep_txn_done(void *v_, struct ovsdb_client_txn *txn)
+{
+    struct rvtep *v = v_;
+    enum ovsdb_client_txn_status st = ovsdb_client_txn_get_status(txn);
+    v->txn_done = true;
+    if (st == OVSDB_CLIENT_TXN_ERROR) {
+        const char *e = ovsdb_client_txn_get_error(txn);
+        if (!v->error || strcmp(v->error, e ? e : "")) {
+            log_warn("VTEP %s refused seamd's transaction: %s; not retrying "
+                     "until something changes", v->name, e ? e : "error");
+        }
+        set_str(&v->error, e ? e : "error");
+        free(v->refused_ops);
+        v->refused_ops = v->txn_ops;
+        v->txn_ops = NULL;
+    } else if (st == OVSDB_CLIENT_TXN_SUCCESS) {
+        set_str(&v->error, NULL);
+        set_str(&v->refused_ops, NULL);
+    }
+    v->dirty = true;
+    schedule(v->r);
+}
+
+static void
+nb_txn_done(void *r_, struct ovsdb_client_txn *txn)
+{
+    struct reconcile *r = r_;
+    enum ovsdb_client_txn_status st = ovsdb_client_txn_get_status(txn);
+    r->nb_txn_done = true;
+    if (st == OVSDB_CLIENT_TXN_ERROR) {
+        static struct log_rl rl = LOG_RL_INIT(5, 5);
+        log_warn_rl(&rl, "writing status into the NB failed: %s",
+                    ovsdb_client_txn_get_error(txn));
+    }
+    schedule(r);
+}
+
+/* Reaps answered transactions; true if one is still in flight. */
+static bool
+txn_busy(struct reconcile *r, struct rvtep *v)
+{
+    if (v->txn && v->txn_done) {
+        drop_txn(v);
+    }
+    return v->txn != NULL;
+}
+
+/* Step 1: sessions. */
+
+static void
+follow_vteps(struct reconcile *r, const struct ovsdb_db *nb)
+{
+    const struct ovsdb_table *t = dbrow_table(nb, "VTEP");
+    size_t n = t ? hmap_count(&t->rows) : 0, k = 0;
+    struct sb_vtep *vteps = xcalloc(n ? n : 1, sizeof *vteps);
+    const struct ovsdb_row *row;
+    struct rvtep *v;
+
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        v->seen = false;
+    }
+    if (t) {
+        HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+            const char *name = dbrow_str(row, "name");
+            if (name[0]) {
+                vteps[k].name = name;
+                vteps[k].target = dbrow_str(row, "target");
+                k++;
+                get_rvtep(r, name)->seen = true;
+            }
+        }
+    }
+    sb_set_vteps(r->sb, vteps, k);
+    free(vteps);
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        if (!v->seen) {
+            hmap_remove(&r->vteps, &v->node);
+            rvtep_destroy(v);
+        }
+    }
+}
+
+static void
+vtep_info(void *r_, const char *name, struct desired_vtep_info *info)
+{
+    struct reconcile *r = r_;
+    struct sb_session *s = sb_find(r->sb, name);
+    struct rvtep *v = find_rvtep(r, name);
+    info->db = s ? sb_session_db(s) : NULL;
+    if (v && info->db) {
+        const struct ovsdb_row *ps = desired_physical_switch(info->db, name);
+        const char *ip = ps ? dbrow_str(ps, "tunnel_ips") : "";
+        if (ip[0] && (!v->tunnel_ip || strcmp(v->tunnel_ip, ip))) {
+            set_str(&v->tunnel_ip, ip);
+        }
+    }
+    info->tunnel_ip = v ? v->tunnel_ip : NULL;
+}
+
+/* Step 3: one VTEP. */
+
+/* Tunnel IPs of the VTEPs whose learned MACs are unknown now. */
+static size_t
+unknown_vteps(struct reconcile *r, const struct desired *d, const char ***ips)
+{
+    struct desired_vtep *dv;
+    size_t n = 0;
+    *ips = xcalloc(hmap_count(&d->vteps) + 1, sizeof **ips);
+    HMAP_FOR_EACH (dv, node, &d->vteps) {
+        struct sb_session *s = sb_find(r->sb, dv->name);
+        if (dv->tunnel_ip && !(s && sb_session_is_synced(s))) {
+            (*ips)[n++] = dv->tunnel_ip;
+        }
+    }
+    return n;
+}
+
+static void
+sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
+          const char **keep, size_t n_keep)
+{
+    struct sb_session *s = sb_find(r->sb, v->name);
+    const struct ovsdb_db *db = s ? sb_session_db(s) : NULL;
+    struct vtepdiff_result res;
+
+    if (txn_busy(r, v)) {
+        return;                 /* Its answer schedules the next pass. */
+    }
+    if (!db) {
+        v->in_sync = false;
+        return;
+    }
+    if (!v->dirty) {
+        return;                 /* Nothing it depends on changed. */
+    }
+    v->dirty = false;
+    vtepdiff_compute(db, v->name, dv, keep, n_keep, &res);
+    clear_problems(v);
+    if (res.n_problems) {
+        v->problems = xcalloc(res.n_problems, sizeof *v->problems);
+        for (size_t i = 0; i < res.n_problems; i++) {
+            v->problems[i].source = res.problems[i].binding->source;
+            v->problems[i].text = xstrdup(res.problems[i].text);
+        }
+        v->n_problems = res.n_problems;
+    }
+    if (!json_array_size(res.ops)) {
+        if (!v->in_sync) {
+            log_info("VTEP %s: in sync", v->name);
+        }
+        v->in_sync = true;
+        set_str(&v->error, NULL);
+        set_str(&v->refused_ops, NULL);
+        vtepdiff_result_destroy(&res);
+        return;
+    }
+    v->in_sync = false;
+    char *text = json_dumps(res.ops, JSON_COMPACT | JSON_SORT_KEYS);
+    if (v->refused_ops && !strcmp(text, v->refused_ops)) {
+        free(text);             /* Refused before: wait for a change. */
+        vtepdiff_result_destroy(&res);
+        return;
+    }
+    log_debug("VTEP %s: %zu row changes", v->name, res.n_changes);
+    struct ovsdb_client_txn *txn = ovsdb_client_txn_create(sb_session_client(s));
+    size_t i;
+    json_t *o;
+    json_array_foreach (res.ops, i, o) {
+        ovsdb_client_txn_add_op(txn, json_incref(o));
+    }
+    ovsdb_client_txn_add_comment(txn, "seamd reconcile");
+    v->txn = txn;
+    v->txn_done = false;
+    v->txn_ops = text;
+    ovsdb_client_txn_commit(txn, vtep_txn_done, v);
+    if (v->txn_done) {
+        schedule(r);            /* Refused at once (not connected). */
+    }
+    vtepdiff_result_destroy(&res);
+}
+
+/* Step 4: status write-back. */
+
+static void
+put_if_changed(const struct ovsdb_row *row, json_t *cols, const char *column,
+               json_t *value)
+{
+    const struct ovsdb_datum *d = dbrow_datum(row, column);
+    if (!d) {
+        json_decref(value);
+        return;
+    }
+    const struct ovsdb_column *col
+        = ovsdb_table_schema_find_column(row->table->schema, column);
+    json_t *cur = ovsdb_datum_to_json(d, &col->type);
+    if (!json_equal(cur, value)) {
+        json_object_set_new(cols, column, value);
+    } else {
+        json_decref(value);
+    }
+    json_decref(cur);
+}
+
+static void
+update_row(struct ovsdb_client_txn **txn, struct reconcile *r, const char *table,
+           const struct ovsdb_row *row, json_t *cols)
+{
+    if (json_object_size(cols)) {
+        if (!*txn) {
+            *txn = ovsdb_client_txn_create(r->nb);
+        }
+        ovsdb_client_txn_update(*txn, table, ovsdb_row_get_uuid(row), cols);
+    } else {
+        json_decref(cols);
+    }
+}
+
+/* The status of something bound on 'n' VTEPs: "ACTIVE", "DOWN" or "ERROR",
+ * and why in '*detail' (a new string). */
+static const char *
+bound_status(struct reconcile *r, const struct uuid *source, char *const *vteps,
+             size_t n, char **detail)
+{
+    for (size_t i = 0; i < n; i++) {
+        struct rvtep *v = find_rvtep(r, vteps[i]);
+        if (v && v->error) {
+            *detail = xasprintf("VTEP %s refused: %s", v->name, v->error);
+            return "ERROR";
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct rvtep *v = find_rvtep(r, vteps[i]);
+        for (size_t j = 0; v && j < v->n_problems; j++) {
+            if (uuid_equals(&v->problems[j].source, source)) {
+                *detail = xstrdup(v->problems[j].text);
+                return "DOWN";
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct rvtep *v = find_rvtep(r, vteps[i]);
+        if (!v || !v->in_sync) {
+            *detail = xasprintf("not yet applied on VTEP %s", vteps[i]);
+            return "DOWN";
+        }
+    }
+    *detail = xstrdup("");
+    return "ACTIVE";
+}
+
+static void
+write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired *d,
+            struct ovsdb_client_txn **txn)
+{
+    const struct ovsdb_table *t = dbrow_table(nb, "Port");
+    const struct ovsdb_row *row;
+    if (!t) {
+        return;
+    }
+    HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+        struct desired_port *p = desired_find_port(d, ovsdb_row_get_uuid(row));
+        const char *status = "DOWN";
+        char *detail;
+        if (!p || !p->n_vteps) {
+            detail = xstrdup(p && p->problem ? p->problem : "");
+        } else {
+            status = bound_status(r, &p->uuid, p->vteps, p->n_vteps, &detail);
+        }
+        json_t *cols = json_object();
+        put_if_changed(row, cols, "status", json_string(status));
+        put_if_changed(row, cols, "status_detail", json_string(detail));
+        free(detail);
+        update_row(txn, r, "Port", row, cols);
+    }
+}
+
+static void
+write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired *d,
+           struct ovsdb_client_txn **txn)
+{
+    const struct ovsdb_table *t = dbrow_table(nb, "L2_Gateway_Connection");
+    const struct ovsdb_row *row;
+    if (!t) {
+        return;
+    }
+    HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+        const struct uuid *u = ovsdb_row_get_uuid(row);
+        char **vteps = NULL;
+        size_t n = 0;
+        struct desired_vtep *dv;
+        HMAP_FOR_EACH (dv, node, &d->vteps) {
+            struct desired_binding *b;
+            HMAP_FOR_EACH (b, node, &dv->bindings) {
+                if (b->kind == DESIRED_SRC_L2GW_CONN && uuid_equals(&b->source, u)) {
+                    vteps = xrealloc(vteps, (n + 1) * sizeof *vteps);
+                    vteps[n++] = dv->name;
+                    break;
+                }
+            }
+        }
+        const char *status = "DOWN";
+        char *detail;
+        if (n) {
+            status = bound_status(r, u, vteps, n, &detail);
+        } else {
+            detail = xstrdup("no interface of the gateway is on a known VTEP");
+        }
+        free(vteps);
+        json_t *cols = json_object();
+        put_if_changed(row, cols, "status", json_string(status));
+        put_if_changed(row, cols, "status_detail", json_string(detail));
+        free(detail);
+        update_row(txn, r, "L2_Gateway_Connection", row, cols);
+    }
+}
+
+static void
+write_vteps(struct reconcile *r, const struct ovsdb_db *nb, struct ovsdb_client_txn **txn)
+{
+    const struct ovsdb_table *t = dbrow_table(nb, "VTEP");
+    const struct ovsdb_row *row;
+    if (!t) {
+        return;
+    }
+    HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+        const char *name = dbrow_str(row, "name");
+        struct sb_session *s = sb_find(r->sb, name);
+        struct rvtep *v = find_rvtep(r, name);
+        struct ds detail = DS_EMPTY_INITIALIZER;
+        if (v && v->error) {
+            ds_put_format(&detail, "refused: %s", v->error);
+        } else if (v && v->n_problems) {
+            ds_put_cstr(&detail, v->problems[0].text);
+            if (v->n_problems > 1) {
+                ds_put_format(&detail, " (and %zu more)", v->n_problems - 1);
+            }
+        }
+        json_t *cols = json_object();
+        put_if_changed(row, cols, "connection_state",
+                       json_string(s ? sb_session_state(s) : "disconnected"));
+        put_if_changed(row, cols, "in_sync", json_boolean(v && v->in_sync));
+        put_if_changed(row, cols, "status_detail", json_string(ds_cstr(&detail)));
+        ds_destroy(&detail);
+        update_row(txn, r, "VTEP", row, cols);
+    }
+}
+
+static void
+write_status(struct reconcile *r, const struct ovsdb_db *nb, const struct desired *d)
+{
+    struct ovsdb_client_txn *txn = NULL;
+    if (r->nb_txn) {
+        if (!r->nb_txn_done) {
+            return;             /* Its answer schedules the next pass. */
+        }
+        ovsdb_client_txn_destroy(r->nb_txn);
+        r->nb_txn = NULL;
+    }
+    write_vteps(r, nb, &txn);
+    write_ports(r, nb, d, &txn);
+    write_l2gw(r, nb, d, &txn);
+    if (txn) {
+        r->nb_txn = txn;
+        r->nb_txn_done = false;
+        ovsdb_client_txn_commit(txn, nb_txn_done, r);
+    }
+}
+
+/* Still in the start-up grace (and some session is not synced)? */
+static bool
+in_grace(struct reconcile *r)
+{
+    long long left = r->active_ms + RECONCILE_GRACE_MS - time_msec();
+    if (left <= 0) {
+        return false;
+    }
+    struct rvtep *v;
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        struct sb_session *s = sb_find(r->sb, v->name);
+        if (!s || !sb_session_is_synced(s)) {
+            struct timeval tv = { left / 1000, (left % 1000) * 1000 };
+            evtimer_add(r->grace_ev, &tv);
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+run(struct reconcile *r)
+{
+    const struct ovsdb_db *nb = ovsdb_client_get_db(r->nb);
+    if (!r->active || !r->sb || !nb || !ovsdb_client_is_synced(r->nb)) {
+        return;
+    }
+    follow_vteps(r, nb);
+    if (in_grace(r)) {
+        return;
+    }
+    struct rvtep *v;
+    if (r->desired_dirty || !r->desired) {
+        desired_destroy(r->desired);
+        r->desired = desired_compute(nb, vtep_info, r);
+        r->desired_dirty = false;
+        HMAP_FOR_EACH (v, node, &r->vteps) {
+            v->dirty = true;
+        }
+    }
+    struct desired *d = r->desired;
+    const char **keep;
+    size_t n_keep = unknown_vteps(r, d, &keep);
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep);
+    }
+    write_status(r, nb, d);
+    free(keep);
+}
+
+/* Interface. */
+
+struct reconcile *
+reconcile_create(struct event_base *base, struct ovsdb_client *nb,
+                 const struct reconcile_options *opts)
+{
+    struct reconcile *r = xzalloc(sizeof *r);
+    size_t n = 0;
+    for (const char *const *l = opts->listen; l && *l; l++) {
+        n++;
+    }
+    r->listen = xcalloc(n + 1, sizeof *r->listen);
+    for (size_t i = 0; i < n; i++) {
+        r->listen[i] = xstrdup(opts->listen[i]);
+    }
+    r->ssl_server = opts->ssl_server;
+    r->ssl_client = opts->ssl_client;
+    r->probe_ms = opts->probe_ms;
+    r->base = base;
+    r->nb = nb;
+    r->run_ev = event_new(base, -1, 0, on_run, r);
+    r->grace_ev = evtimer_new(base, on_run, r);
+    hmap_init(&r->vteps);
+
+    /* Check the listeners now, so that a bad one stops seamd at start. */
+    struct sb *probe;
+    struct sb_options so = { (const char *const *) r->listen, r->ssl_server,
+                             r->ssl_client, r->probe_ms };
+    if (sb_create(base, &so, NULL, NULL, &probe)) {
+        reconcile_destroy(r);
+        return NULL;
+    }
+    sb_destroy(probe);
+    return r;
+}
+
+static void
+deactivate(struct reconcile *r)
+{
+    struct rvtep *v;
+    HMAP_FOR_EACH_POP (v, node, &r->vteps) {
+        rvtep_destroy(v);
+    }
+    sb_destroy(r->sb);
+    r->sb = NULL;
+    ovsdb_client_txn_destroy(r->nb_txn);
+    r->nb_txn = NULL;
+    desired_destroy(r->desired);
+    r->desired = NULL;
+}
+
+void
+reconcile_destroy(struct reconcile *r)
+{
+    if (!r) {
+        return;
+    }
+    deactivate(r);
+    hmap_destroy(&r->vteps);
+    event_free(r->run_ev);
+    event_free(r->grace_ev);
+    for (char **l = r->listen; *l; l++) {
+        free(*l);
+    }
+    free(r->listen);
+    free(r);
+}
+
+void
+reconcile_set_active(struct reconcile *r, bool active)
+{
+    if (active == r->active) {
+        return;
+    }
+    r->active = active;
+    if (!active) {
+        log_info("inactive: closing the southbound sessions");
+        deactivate(r);
+        return;
+    }
+    struct sb_options so = { (const char *const *) r->listen, r->ssl_server,
+                             r->ssl_client, r->probe_ms };
+    static const struct sb_callbacks cbs = { .changed = sb_changed };
+    if (sb_create(r->base, &so, &cbs, r, &r->sb)) {
+        log_err("active, but the southbound listeners cannot open; "
+                "only the VTEPs with a target are reached");
+        so.listen = NULL;
+        if (sb_create(r->base, &so, &cbs, r, &r->sb)) {
+            r->sb = NULL;
+        }
+    }
+    log_info("active: reconciling");
+    r->active_ms = time_msec();
+    schedule(r);
+}
+
+void
+reconcile_nb_changed(struct reconcile *r)
+{
+    ovsdb_client_clear_changes(r->nb);
+    set_desired_dirty(r);
+}

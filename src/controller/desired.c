@@ -283,7 +283,9 @@ index_networks(struct compute *c)
     }
     struct net *n;
     HMAP_FOR_EACH (n, node, &c->nets) {
-        qsort(n->segs, n->n_segs, sizeof *n->segs, cmp_segment);
+        if (n->n_segs > 1) {
+            qsort(n->segs, n->n_segs, sizeof *n->segs, cmp_segment);
+        }
     }
 }
 

@@ -116,6 +116,10 @@ main(int argc, char *argv[])
 
     reconcile_destroy(d.r);
     ovsdb_client_destroy(nb);
+    /* Closed connections are freed from the loop: let it run them. */
+    for (int i = 0; i < 3; i++) {
+        event_base_loop(base, EVLOOP_NONBLOCK);
+    }
     event_free(sigterm);
     event_free(sigint);
     event_base_free(base);

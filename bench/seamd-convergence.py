@@ -39,6 +39,7 @@ import errno
 import http.client
 import json
 import os
+import re
 import select
 import shutil
 import signal
@@ -887,10 +888,16 @@ def seamd_main(argv):
         res["total_hwm_mib"] = res["vmhwm_mib"]["seamd"]
         res["n_core_procs"] = 1
         res["vtepdb_after_b"] = agg_dump(watcher.dump())
-        st = {}
-        for p in api.call("GET", "/v2.0/ports?fields=status")["ports"]:
+        st, why = {}, {}
+        for p in api.call("GET", "/v2.0/ports?fields=status&"
+                          "fields=status_detail")["ports"]:
             st[p.get("status")] = st.get(p.get("status"), 0) + 1
+            if p.get("status_detail"):
+                k = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+", "N",
+                           p["status_detail"])[:200]
+                why[k] = why.get(k, 0) + 1
         res["port_status"] = st
+        res["port_status_detail"] = why
         procs.check_alive()
         res["ok"] = True
     except BaseException as e:      # noqa: B902 - record every failure

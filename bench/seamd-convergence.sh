@@ -28,7 +28,9 @@ SEAMD_ARGS=${SEAMD_ARGS:-}
 OVN_VTEP_SERVER=${OVN_VTEP_SERVER:-seam}
 OVN_ARGS=${OVN_ARGS:-}
 BIG=${BIG:-0}
-BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --batch $BATCH --conns $CONNS"}
+# 100,000 ports in 50 networks of 2 VTEPs: 1,000 remote MACs per VTEP, 100,000
+# in all; the ports written straight into seamd's NB, 10,000 per transaction
+BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --nb-direct 10000"}
 PY=/usr/bin/python3
 TOP=$(mktemp -d /tmp/seam-convergence.XXXXXX)
 trap '[ "${KEEP:-0}" = 1 ] && echo "kept $TOP" >&2 || rm -rf "$TOP"' EXIT

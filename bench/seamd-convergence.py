@@ -1160,7 +1160,7 @@ TABLE_ROWS = [
     # (label, function of a run, format)
     ("all ports: first REST/CLI call -> every VTEP has its rows, s",
      lambda d: d["a"]["converge_s"], "%.2f"),
-    ("  of which the API/CLI calls, s",
+    ("  of which the API/CLI calls (or NB writes), s",
      lambda d: d["a"].get("rest_s", d["a"].get("nbctl_s", 0) +
                           d["a"].get("nb_wait_sb_s", 0) +
                           d["a"].get("sbctl_bind_s", 0)), "%.2f"),
@@ -1235,10 +1235,11 @@ def table_main(argv):
                     failed.append(d)
                     continue
                 if d["side"] == "seamd":
-                    key = (0, d["V"], d["ports"], d["batch"], 0)
+                    key = (0, d["V"], d["ports"], d["batch"],
+                           d.get("nb_direct", 0), d.get("conns", 1))
                 else:
                     key = (1, d["V"], d["ports"], d["nb_batch"],
-                           d["sb_batch"])
+                           d["sb_batch"], 0)
                 runs.setdefault(key, []).append(d)
     keys = sorted(runs)
     if not keys:
@@ -1247,8 +1248,12 @@ def table_main(argv):
     for k in keys:
         h = "%s, %d VTEPs, %d ports" % ("seamd" if k[0] == 0 else "OVN",
                                         k[1], k[2])
-        if k[0] == 0 and k[3] > 1:
+        if k[0] == 0 and k[4]:
+            h += ", written into the NB, %d per transaction" % k[4]
+        elif k[0] == 0 and k[3] > 1:
             h += ", %d ports per POST" % k[3]
+        if k[0] == 0 and k[5] > 1:
+            h += ", %d connections" % k[5]
         elif k[0] == 1 and (k[3], k[4]) != (100, 100):
             h += ", ovn-nbctl/ovn-sbctl calls of %d/%d ports" % (k[3], k[4])
         head.append(h + " (%d run%s)" % (len(runs[k]),

@@ -14,6 +14,8 @@
 #include "lib/ds.h"
 #include "lib/util.h"
 #include "ovsdb/db.h"
+#include "ovsdb/execution.h"
+#include "ovsdb/schema.h"
 
 /* The most rows a list answers (a bound on the reply's size). */
 #define API_MAX_LIST 100000
@@ -100,7 +102,8 @@ api_result_destroy(struct api_result *res)
     if (res) {
         json_decref(res->body);
         json_decref(res->ops);
-        res->body = res->ops = NULL;
+        json_decref(res->ids_);
+        res->body = res->ops = res->ids_ = NULL;
     }
 }
 
@@ -619,6 +622,116 @@ do_member(struct api_ctx *ctx, const struct api_resource *r, const char *method,
     }
 }
 
+/* Executes 'ops' on 'db'; true if every operation succeeded. */
+static bool
+execute(struct ovsdb_db *db, const json_t *ops)
+{
+    long long timeout;
+    json_t *result = NULL;
+    bool ok = ovsdb_execute(db, NULL, ops, 0, &timeout, &result);
+    size_t i;
+    json_t *r;
+    json_array_foreach (result, i, r) {
+        ok = ok && !json_object_get(r, "error");
+    }
+    json_decref(result);
+    return ok;
+}
+
+/* Returns a new in-memory copy of 'db' (every row, the same UUIDs), or
+ * NULL.  Free it with ovsdb_db_destroy(). */
+static struct ovsdb_db *
+scratch_copy(const struct ovsdb_db *db)
+{
+    struct ovsdb_db *copy = ovsdb_db_create(ovsdb_schema_clone(db->schema));
+    json_t *ops = json_array();
+    for (size_t t = 0; t < db->schema->n_tables; t++) {
+        const struct ovsdb_table *table = &db->tables[t];
+        const struct ovsdb_row *row;
+        HMAP_FOR_EACH (row, hmap_node, &table->rows) {
+            char id[UUID_LEN + 1];
+            uuid_to_string(ovsdb_row_get_uuid(row), id);
+            json_t *r = ovsdb_row_to_json(row, NULL, 0);
+            json_object_del(r, "_uuid");
+            json_object_del(r, "_version");
+            json_array_append_new(ops, json_pack("{s:s,s:s,s:s,s:o}", "op", "insert",
+                                                 "table", table->schema->name,
+                                                 "uuid", id, "row", r));
+        }
+    }
+    bool ok = execute(copy, ops);
+    json_decref(ops);
+    if (!ok) {
+        ovsdb_db_destroy(copy);
+        return NULL;
+    }
+    return copy;
+}
+
+/* Neutron's bulk create, {"networks": [{...}, ...]}: all or nothing, in one
+ * transaction.  Each item is checked against a private copy of the NB into
+ * which the previous items were written, so that they see what those
+ * allocated (VNIs, VLANs, MACs, addresses) and what they made in use. */
+static void
+do_bulk(struct api_ctx *ctx, const struct api_resource *r, const json_t *items,
+        struct api_result *res)
+{
+    if (!json_array_size(items)) {
+        reply_error(res, 400, "HTTPBadRequest", "Resources required");
+        return;
+    }
+    struct ovsdb_db *scratch = ctx->db ? scratch_copy(ctx->db) : NULL;
+    if (!scratch) {
+        reply_error(res, 500, "InternalError", "Request Failed: internal server error "
+                    "while processing your request.");
+        return;
+    }
+    json_t *ops = json_array();
+    json_t *ids = json_array();
+    size_t i;
+    json_t *item;
+    json_array_foreach (items, i, item) {
+        struct api_ctx one = *ctx;
+        one.db = scratch;
+        one.ops = json_array();
+        one.error = NULL;
+        struct uuid id;
+        uuid_generate(&id);
+        if (!json_is_object(item)) {
+            api_error(&one, 400, "HTTPBadRequest", "Object '%s' contains invalid data",
+                      r->plural_key);
+        } else if (check_attrs(&one, r, item, true)) {
+            r->create(&one, item, &id);
+        }
+        if (!one.error && !execute(scratch, one.ops)) {
+            api_error(&one, 409, "Conflict", "Item %zu of the request conflicts with "
+                      "an earlier one.", i);
+        }
+        if (one.error) {
+            ctx->status = one.status;
+            ctx->error = one.error;
+            json_decref(one.ops);
+            break;
+        }
+        json_array_extend(ops, one.ops);
+        json_decref(one.ops);
+        char s[UUID_LEN + 1];
+        uuid_to_string(&id, s);
+        json_array_append_new(ids, json_string(s));
+    }
+    ovsdb_db_destroy(scratch);
+    if (ctx->error) {
+        json_decref(ops);
+        json_decref(ids);
+        reply(res, ctx->status, json_incref(ctx->error));
+        return;
+    }
+    res->ops = ops;
+    res->ids_ = ids;
+    res->resource_ = r;
+    res->ok_status_ = 201;
+}
+
 static void
 do_collection(struct api_ctx *ctx, const struct api_resource *r, const char *method,
               json_t *params, struct api_result *res)
@@ -626,6 +739,15 @@ do_collection(struct api_ctx *ctx, const struct api_resource *r, const char *met
     if (!strcmp(method, "GET")) {
         do_list(ctx, r, params, res);
     } else if (!strcmp(method, "POST")) {
+        json_t *whole = json_loadb(ctx->req->body ? ctx->req->body : "",
+                                   ctx->req->body_size, JSON_DECODE_ANY, NULL);
+        const json_t *items = json_object_get(whole, r->plural_key);
+        if (json_is_array(items) && !json_object_get(whole, r->member)) {
+            do_bulk(ctx, r, items, res);
+            json_decref(whole);
+            return;
+        }
+        json_decref(whole);
         json_t *body;
         json_t *attrs = parse_body(ctx, r, &body);
         struct uuid id;
@@ -813,6 +935,20 @@ api_finish(const struct ovsdb_db *db, struct api_result *res, const char *error)
     struct api_request req = { .method = "GET" };
     struct api_ctx ctx = { .cfg = &cfg, .db = db, .req = &req };
     const struct api_resource *r = res->resource_;
+    if (res->ids_) {
+        json_t *list = json_array();
+        size_t i;
+        json_t *id;
+        json_array_foreach (res->ids_, i, id) {
+            const struct ovsdb_row *row = api_find_row(&ctx, r->table,
+                                                       json_string_value(id));
+            if (row) {
+                json_array_append_new(list, r->render(&ctx, row));
+            }
+        }
+        reply(res, 201, json_pack("{s:o}", r->plural_key, list));
+        return;
+    }
     const struct ovsdb_row *row = api_get_row(&ctx, r->table, &res->uuid_);
     if (!row) {
         reply_error(res, 500, "InternalError", "Request Failed: the written row "

@@ -81,6 +81,7 @@ struct api_result {
     /* Private to api.c: what to answer once committed. */
     const struct api_resource *resource_;
     struct uuid uuid_;
+    json_t *ids_;               /* A bulk create's ids (strings), or NULL. */
     int ok_status_;
 };
 

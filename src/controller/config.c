@@ -50,6 +50,9 @@ seamd_config_destroy(struct seamd_config *c)
     free(c->nb);
     free_list(c->nb_remotes, c->n_nb_remotes);
     free(c->nb_schema);
+    free(c->nb_ssl_key_file);
+    free(c->nb_ssl_cert_file);
+    free(c->nb_ssl_ca_file);
     free_list(c->sb_listen, c->n_sb_listen);
     free(c->sb_ssl_key_file);
     free(c->sb_ssl_cert_file);
@@ -253,6 +256,12 @@ seamd_config_set(struct seamd_config *c, const char *section, const char *key,
             add_list(&c->nb_remotes, &c->n_nb_remotes, value, false);
         } else if (!strcmp(key, "nb_schema")) {
             set_str(&c->nb_schema, value);
+        } else if (!strcmp(key, "nb_ssl_key_file")) {
+            set_str(&c->nb_ssl_key_file, value);
+        } else if (!strcmp(key, "nb_ssl_cert_file")) {
+            set_str(&c->nb_ssl_cert_file, value);
+        } else if (!strcmp(key, "nb_ssl_ca_file")) {
+            set_str(&c->nb_ssl_ca_file, value);
         } else if (!strcmp(key, "max_body_size")) {
             if (!parse_uint(value, 1ULL << 30, &u) || u < 1024) {
                 return fail(errorp, where, "max_body_size \"%s\": want bytes, 1024 to "
@@ -382,6 +391,8 @@ usage(void)
 "  --nb=REMOTES               use an external NB instead (comma-separated,\n"
 "                             e.g. the members of a Raft cluster); several\n"
 "                             seamd then share it, one active (lock \"seamd\")\n"
+"  --nb-ssl-key=FILE --nb-ssl-cert=FILE --nb-ssl-ca=FILE  for ssl: NB remotes\n"
+"                             and pssl: --nb-remote listeners\n"
 "Allocation:\n"
 "  --vni-ranges=A:B[,C:D]     VNIs for networks (default 1:16777215)\n"
 "  --network-vlan-ranges=P[:A:B],...  physical networks and their VLANs\n"
@@ -404,7 +415,7 @@ enum {
     OPT_CONFIG = 256, OPT_LISTEN, OPT_TOKEN, OPT_SSL_CERT, OPT_SSL_KEY, OPT_MAX_BODY,
     OPT_STATE_DIR, OPT_RUN_DIR, OPT_NB_SCHEMA, OPT_NB_REMOTE, OPT_NB, OPT_VNI,
     OPT_VLAN, OPT_BASE_MAC, OPT_SB_LISTEN, OPT_SB_KEY, OPT_SB_CERT, OPT_SB_CA,
-    OPT_PIDFILE, OPT_LOG_FILE, OPT_LOG_LEVEL,
+    OPT_PIDFILE, OPT_LOG_FILE, OPT_LOG_LEVEL, OPT_NB_KEY, OPT_NB_CERT, OPT_NB_CA,
 };
 
 static const struct option options[] = {
@@ -419,6 +430,9 @@ static const struct option options[] = {
     { "nb-schema", required_argument, NULL, OPT_NB_SCHEMA },
     { "nb-remote", required_argument, NULL, OPT_NB_REMOTE },
     { "nb", required_argument, NULL, OPT_NB },
+    { "nb-ssl-key", required_argument, NULL, OPT_NB_KEY },
+    { "nb-ssl-cert", required_argument, NULL, OPT_NB_CERT },
+    { "nb-ssl-ca", required_argument, NULL, OPT_NB_CA },
     { "vni-ranges", required_argument, NULL, OPT_VNI },
     { "network-vlan-ranges", required_argument, NULL, OPT_VLAN },
     { "base-mac", required_argument, NULL, OPT_BASE_MAC },
@@ -449,6 +463,9 @@ static const struct {
     { OPT_NB_SCHEMA, "DEFAULT", "nb_schema" },
     { OPT_NB_REMOTE, "DEFAULT", "nb_remote" },
     { OPT_NB, "DEFAULT", "nb" },
+    { OPT_NB_KEY, "DEFAULT", "nb_ssl_key_file" },
+    { OPT_NB_CERT, "DEFAULT", "nb_ssl_cert_file" },
+    { OPT_NB_CA, "DEFAULT", "nb_ssl_ca_file" },
     { OPT_VNI, "ml2_type_vxlan", "vni_ranges" },
     { OPT_VLAN, "ml2_type_vlan", "network_vlan_ranges" },
     { OPT_BASE_MAC, "seam", "base_mac" },

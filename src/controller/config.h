@@ -5,6 +5,7 @@
  *
  *   [DEFAULT]          bind_host, bind_port, auth_token, ssl_cert_file,
  *                      ssl_key_file, state_dir, run_dir, nb, nb_remote,
+ *                      nb_ssl_key_file, nb_ssl_cert_file, nb_ssl_ca_file,
  *                      max_body_size, pidfile, log_file, log_level
  *   [ml2_type_vxlan]   vni_ranges = 5000:6000[,A:B]
  *   [ml2_type_vlan]    network_vlan_ranges = physnet1:2900:2999[,physnet2]
@@ -33,6 +34,9 @@ struct seamd_config {
     char **nb_remotes;          /* Extra listeners of the embedded NB. */
     size_t n_nb_remotes;
     char *nb_schema;            /* Path of seam_nb.ovsschema. */
+    char *nb_ssl_key_file;      /* For ssl: NB remotes and pssl: listeners. */
+    char *nb_ssl_cert_file;
+    char *nb_ssl_ca_file;
     char **sb_listen;           /* NULL-terminated passive southbound remotes. */
     size_t n_sb_listen;
     char *sb_ssl_key_file, *sb_ssl_cert_file, *sb_ssl_ca_file;

@@ -31,6 +31,7 @@ struct pending {
     struct http_server *server;
     struct evhttp_request *req;
     char *method, *path, *query, *body, *project;
+    char *base_url;                 /* scheme://Host of the request. */
     size_t body_size;
     struct api_result res;
     struct ovsdb_client_txn *txn;   /* While committing. */
@@ -104,6 +105,7 @@ pending_destroy(struct pending *p)
         free(p->query);
         free(p->body);
         free(p->project);
+        free(p->base_url);
         free(p);
     }
 }
@@ -115,7 +117,8 @@ fill_request(const struct http_server *s, const struct pending *p,
     *r = (struct api_request) {
         .method = p->method, .path = p->path, .query = p->query,
         .body = p->body, .body_size = p->body_size, .project_id = p->project,
-        .base_url = s->base_url, .now_ms = time_wall_msec(),
+        .base_url = p->base_url ? p->base_url : s->base_url,
+        .now_ms = time_wall_msec(),
     };
 }
 
@@ -242,15 +245,18 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
-    if (!token_ok(s, req)) {
+    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
+    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
+    /* Version discovery is open, as in neutron-server's paste pipeline. */
+    bool versions = evhttp_request_get_command(req) == EVHTTP_REQ_GET
+                    && (!raw_path || !*raw_path || !strcmp(raw_path, "/"));
+    if (!versions && !token_ok(s, req)) {
         send_json(req, 401, json_pack("{s:{s:i,s:s,s:s}}", "error", "code", 401,
                                       "title", "Unauthorized", "message",
                                       "The request you have made requires "
                                       "authentication."));
         return;
     }
-    const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
-    const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
     char *path = evhttp_uridecode(raw_path && *raw_path ? raw_path : "/", 0, NULL);
     const char *query = uri ? evhttp_uri_get_query(uri) : NULL;
     const char *method = method_name(evhttp_request_get_command(req));
@@ -275,6 +281,11 @@ on_request(struct evhttp_request *req, void *s_)
     const char *project = evhttp_find_header(evhttp_request_get_input_headers(req),
                                              "X-Project-Id");
     p->project = project ? xstrdup(project) : NULL;
+    /* Links name the host the client asked for, as Neutron's do. */
+    const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+    if (host && *host && !strpbrk(host, "/?#@ \"")) {
+        p->base_url = xasprintf("%s://%s", s->ssl_ctx ? "https" : "http", host);
+    }
 
     if (!strcmp(p->method, "GET")) {
         /* Reads never write: answer from the replica now. */

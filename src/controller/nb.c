@@ -23,6 +23,7 @@ struct nb {
     struct ovsdb_client *client;
     struct nb_callbacks cbs;
     void *aux;
+    struct daemon_ssl ssl;          /* For ssl:/pssl: NB remotes. */
     bool active;
     bool stopping;                  /* In nb_destroy(): say nothing. */
 };
@@ -92,11 +93,10 @@ start_embedded(struct nb *nb, struct event_base *base, const struct seamd_config
     nb->socket_path = xasprintf("%s/seamd-nb.sock", cfg->run_dir);
     unlink(nb->socket_path);
     char *remote = xasprintf("punix:%s", nb->socket_path);
-    struct daemon_ssl no_ssl = DAEMON_SSL_INITIALIZER;
-    err = daemon_server_add_remote(nb->server, remote, &no_ssl);
+    err = daemon_server_add_remote(nb->server, remote, &nb->ssl);
     free(remote);
     for (size_t i = 0; !err && i < cfg->n_nb_remotes; i++) {
-        err = daemon_server_add_remote(nb->server, cfg->nb_remotes[i], &no_ssl);
+        err = daemon_server_add_remote(nb->server, cfg->nb_remotes[i], &nb->ssl);
     }
     if (err) {
         *errorp = xstrdup("cannot serve the NB on its remotes (see above)");
@@ -113,6 +113,13 @@ nb_create(struct event_base *base, const struct seamd_config *cfg,
     struct nb *nb = xzalloc(sizeof *nb);
     nb->cbs = *cbs;
     nb->aux = aux;
+    nb->ssl = (struct daemon_ssl) DAEMON_SSL_INITIALIZER;
+    if (daemon_ssl_init(&nb->ssl, cfg->nb_ssl_key_file, cfg->nb_ssl_cert_file,
+                        cfg->nb_ssl_ca_file)) {
+        *errorp = xstrdup("cannot load the NB SSL files (see above)");
+        nb_destroy(nb);
+        return NULL;
+    }
 
     char **remotes = NULL;
     size_t n = 0;
@@ -143,6 +150,7 @@ nb_create(struct event_base *base, const struct seamd_config *cfg,
     ovsdb_client_options_init(&o);
     o.db_name = "seam_nb";
     o.remotes = (const char *const *) remotes;
+    o.ssl_ctx = nb->ssl.client;
     o.max_backoff_ms = 1000;
     o.probe_ms = 2000;
     struct ovsdb_client_callbacks ccbs = {
@@ -176,6 +184,7 @@ nb_destroy(struct nb *nb)
         unlink(nb->socket_path);
         free(nb->socket_path);
     }
+    daemon_ssl_destroy(&nb->ssl);
     free(nb);
 }
 

@@ -388,10 +388,13 @@ def test_token_auth(seamd_factory):
     s.token = None
     r = s.get("/v2.0/networks")
     assert r.status_code == 401
+    assert r.json()["error"]["code"] == 401
+    assert s.get("/").status_code == 200        # Version discovery is open.
+    assert s.post(NET, {"network": {"name": "x"}}).status_code == 401
     s.token = "s3cre"
     assert s.get("/v2.0/networks").status_code == 401
     s.token = "s3cret"
-    assert s.get("/v2.0/networks").status_code == 200
+    assert s.get("/v2.0/networks").json() == {"networks": []}
 
 
 def test_body_limit(seamd_factory):
@@ -454,3 +457,32 @@ def test_pagination_and_sorting(seamd):
     assert [link["rel"] for link in r["networks_links"]] == ["next", "previous"]
     e = error(seamd.get(NET + "?limit=x"))
     assert e["type"] == "BadRequest"
+
+
+def test_bulk_create(seamd):
+    r = seamd.post(NET, {"networks": [{"name": "b1"}, {"name": "b2"}, {
+        "name": "b3", "provider:network_type": "vlan", "provider:physical_network": "physnet1"}]})
+    assert r.status_code == 201, r.text
+    nets = r.json()["networks"]
+    assert [n["name"] for n in nets] == ["b1", "b2", "b3"]
+    assert [n["seam:vni"] for n in nets] == [5000, 5001, 5002]   # Each sees the previous.
+    nid = nets[0]["id"]
+    seamd.create("subnets", "subnet", {"network_id": nid, "cidr": "10.5.0.0/24",
+                                       "ip_version": 4})
+    r = seamd.post("/v2.0/ports", {"ports": [{"network_id": nid} for _ in range(20)]})
+    assert r.status_code == 201, r.text
+    ports = r.json()["ports"]
+    assert len({p["mac_address"] for p in ports}) == 20
+    assert sorted(p["fixed_ips"][0]["ip_address"] for p in ports) == \
+        sorted("10.5.0.%d" % i for i in range(2, 22))
+    # One bad item: nothing is written.
+    rejected(seamd, "POST", "/v2.0/ports", {"ports": [
+        {"network_id": nid}, {"network_id": nid, "fixed_ips": [{"ip_address": "10.5.0.2"}]}]},
+        409, "IpAddressAlreadyAllocated")
+    rejected(seamd, "POST", NET, {"networks": [
+        {"provider:network_type": "vxlan", "provider:segmentation_id": 5900},
+        {"provider:network_type": "vxlan", "provider:segmentation_id": 5900}]},
+        409, "TunnelIdInUse")
+    rejected(seamd, "POST", NET, {"networks": []}, 400, "HTTPBadRequest")
+    rejected(seamd, "POST", NET, {"networks": [{"name": "ok"}, {"bogus": 1}]}, 400,
+             "HTTPBadRequest", "Unrecognized attribute(s) 'bogus'")

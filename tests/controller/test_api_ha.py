@@ -5,6 +5,7 @@ within 5 s of the active one dying."""
 
 import shutil
 import signal
+import subprocess
 import sys
 import tempfile
 import time
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, wait_until
+from conftest import ROOT, free_port, wait_until
 
 sys.path.insert(0, str(ROOT / "tests" / "interop"))
 import raftcluster  # noqa: E402
@@ -78,3 +79,52 @@ def test_raft_leader_dies(cluster, seamd_factory):
     wait_until(write, 20, "a write after the Raft leader died", interval=0.2)
     names = sorted(n["name"] for n in s.get("/v2.0/networks").json()["networks"])
     assert names[:2] == ["after", "before"]
+
+
+def openssl(*args):
+    subprocess.run(["openssl"] + [str(a) for a in args], check=True, capture_output=True,
+                   timeout=30)
+
+
+@pytest.mark.skipif(not shutil.which("openssl"), reason="needs openssl")
+def test_external_nb_over_ssl(seamd_factory, tmp_path):
+    """--nb=ssl:... to ovsdb-server's pssl: with the --nb-ssl-* files; and the
+    embedded NB served on pssl: for another seamd (an NB that is seamd)."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    openssl("req", "-x509", *ec, "-keyout", tmp_path / "ca.key", "-out", tmp_path / "ca.crt",
+            "-days", "2", "-subj", "/CN=seamd test ca")
+    for name in ("server", "client"):
+        openssl("req", *ec, "-keyout", tmp_path / ("%s.key" % name),
+                "-out", tmp_path / ("%s.csr" % name), "-subj", "/CN=%s" % name)
+        openssl("x509", "-req", "-in", tmp_path / ("%s.csr" % name), "-CA", tmp_path / "ca.crt",
+                "-CAkey", tmp_path / "ca.key", "-CAcreateserial", "-out",
+                tmp_path / ("%s.crt" % name), "-days", "2")
+    db = tmp_path / "nb.db"
+    subprocess.run(["ovsdb-tool", "create", str(db), str(NB_SCHEMA)], check=True)
+    port = free_port()
+    srv = subprocess.Popen(["ovsdb-server", "--no-chdir", "--remote=pssl:%d:127.0.0.1" % port,
+                            "--private-key=%s" % (tmp_path / "server.key"),
+                            "--certificate=%s" % (tmp_path / "server.crt"),
+                            "--ca-cert=%s" % (tmp_path / "ca.crt"),
+                            "--unixctl=%s" % (tmp_path / "ctl"),
+                            "--log-file=%s" % (tmp_path / "ovsdb.log"), str(db)],
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        ssl_args = ["--nb-ssl-key=%s" % (tmp_path / "client.key"),
+                    "--nb-ssl-cert=%s" % (tmp_path / "client.crt"),
+                    "--nb-ssl-ca=%s" % (tmp_path / "ca.crt")]
+        s = seamd_factory.start("ssl", nb="ssl:127.0.0.1:%d" % port, args=ssl_args)
+        n = s.create("networks", "network", {"name": "over-tls"})
+        assert s.controller()["nb_remote"] == "ssl:127.0.0.1:%d" % port
+        # An embedded NB served on pssl: to a second seamd.
+        port2 = free_port()
+        e = seamd_factory.start("embedded", args=ssl_args + [
+            "--nb-remote=pssl:%d:127.0.0.1" % port2])
+        e.create("networks", "network", {"name": "in-embedded"})
+        f = seamd_factory.start("follower", nb="ssl:127.0.0.1:%d" % port2, args=ssl_args)
+        assert [x["name"] for x in f.get("/v2.0/networks").json()["networks"]] == \
+            ["in-embedded"]
+        assert s.get("/v2.0/networks/" + n["id"]).status_code == 200
+    finally:
+        srv.terminate()
+        srv.wait(10)

@@ -246,3 +246,15 @@ def test_pagination_matches(seamd, neutron):
         r2 = api.get(nxt[len(api.url):]).json()
         assert sorted(l["rel"] for l in r2["networks_links"]) == ["next", "previous"]
     same_answer(seamd, neutron, "GET", "/v2.0/networks?limit=x")
+
+
+def test_bulk_matches(seamd, neutron):
+    body = {"networks": [{"name": "bulk1"}, {"name": "bulk2", "shared": True}]}
+    a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=body)
+    assert a.status_code == 201
+    assert [keys(n) for n in a.json()["networks"]] == [keys(n) for n in b.json()["networks"]]
+    for bad in ({"networks": []}, {"networks": [{"name": "ok"}, {"bogus": 1}]}):
+        before = seamd.snapshot()
+        a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=bad)
+        assert a.json()["NeutronError"]["message"] == b.json()["NeutronError"]["message"]
+        assert seamd.snapshot() == before

@@ -26,7 +26,7 @@
 #include "ovsdb/schema.h"
 
 #define FUZZ_MAX_INPUT (64 * 1024)
-#define MAX_ROWS 5000
+#define MAX_ROWS 1000
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -8,6 +8,7 @@
 
 #include <ctype.h>
 #include <jansson.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "controller/dbrow.h"
@@ -724,6 +725,47 @@ build_switches(struct compute *c)
     }
 }
 
+/* Fingerprints: the sum of a 64-bit hash of each row, so that the order of
+ * the hash maps does not matter. */
+static uint64_t
+fp_strings(const char *const *s, size_t n, uint32_t basis)
+{
+    uint32_t a = basis, b = basis ^ 0x9e3779b9;
+    for (size_t i = 0; i < n; i++) {
+        a = hash_string(s[i] ? s[i] : "", a);
+        b = hash_string(s[i] ? s[i] : "", b);
+    }
+    return ((uint64_t) hash_finish(a, (uint32_t) n) << 32) | hash_finish(b, (uint32_t) n);
+}
+
+static void
+fingerprint_vtep(struct desired_vtep *v)
+{
+    uint64_t fp = 0;
+    struct desired_ls *ls;
+    HMAP_FOR_EACH (ls, node, &v->switches) {
+        char key[24];
+        snprintf(key, sizeof key, "%lld", (long long) ls->tunnel_key);
+        const char *head[] = { ls->name, key };
+        fp += fp_strings(head, 2, 1) + fp_strings((const char *const *) ls->flood,
+                                                  ls->n_flood, 2);
+        struct desired_mac *m;
+        HMAP_FOR_EACH (m, node, &ls->macs) {
+            const char *row[] = { ls->name, m->mac, m->ipaddr, m->locator };
+            fp += fp_strings(row, 4, 3);
+        }
+    }
+    struct desired_binding *b;
+    HMAP_FOR_EACH (b, node, &v->bindings) {
+        char vlan[8];
+        snprintf(vlan, sizeof vlan, "%d", b->vlan);
+        const char *row[] = { b->port, vlan, b->ls };
+        fp += fp_strings(row, 3, 4);
+    }
+    v->fingerprint = fp ^ ((uint64_t) hmap_count(&v->switches) << 48)
+                        ^ ((uint64_t) hmap_count(&v->bindings) << 32);
+}
+
 struct desired *
 desired_compute(const struct ovsdb_db *nb, desired_vtep_info_func *info, void *aux)
 {
@@ -748,6 +790,10 @@ desired_compute(const struct ovsdb_db *nb, desired_vtep_info_func *info, void *a
     }
     hmap_destroy(&c.nets);
     free(c.vtx);
+    struct desired_vtep *v;
+    HMAP_FOR_EACH (v, node, &c.d->vteps) {
+        fingerprint_vtep(v);
+    }
     return c.d;
 }
 

@@ -78,6 +78,10 @@ struct desired_vtep {
     char *tunnel_ip;                /* NULL if unknown. */
     struct hmap switches;           /* "struct desired_ls"s. */
     struct hmap bindings;           /* "struct desired_binding"s. */
+    /* A hash of everything above that vtepdiff reads: equal fingerprints
+     * mean (all but certainly) equal desired rows, so a VTEP whose
+     * fingerprint and replica did not change need not be diffed again. */
+    uint64_t fingerprint;
 };
 
 /* What the reconciler writes back on a Port. */

@@ -48,6 +48,8 @@ struct rvtep {
     char *error;                    /* Its refusal, or NULL. */
     bool in_sync;                   /* Last diff was empty. */
     bool dirty;                     /* Diff again on the next pass. */
+    uint64_t diffed_fp;             /* Fingerprint of the desired rows and
+                                     * 'keep' of the last diff. */
     char *tunnel_ip;                /* Last known from its Physical_Switch. */
     struct rproblem *problems;
     size_t n_problems;
@@ -590,13 +592,24 @@ run(struct reconcile *r)
         desired_destroy(r->desired);
         r->desired = desired_compute(nb, vtep_info, r);
         r->desired_dirty = false;
-        HMAP_FOR_EACH (v, node, &r->vteps) {
-            v->dirty = true;
-        }
     }
     struct desired *d = r->desired;
     const char **keep;
     size_t n_keep = unknown_vteps(r, d, &keep);
+    uint64_t keep_fp = 0;
+    for (size_t i = 0; i < n_keep; i++) {
+        keep_fp += hash_string(keep[i], 7);
+    }
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        /* A new desired state concerns only the VTEPs whose rows in it
+         * changed. */
+        struct desired_vtep *dv = desired_find_vtep(d, v->name);
+        uint64_t fp = (dv ? dv->fingerprint : 0) ^ keep_fp;
+        if (fp != v->diffed_fp) {
+            v->dirty = true;
+            v->diffed_fp = fp;
+        }
+    }
     HMAP_FOR_EACH (v, node, &r->vteps) {
         sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep);
     }
@@ -628,7 +641,9 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->grace_ev = evtimer_new(base, on_run, r);
     hmap_init(&r->vteps);
 
-    /* Check the listeners now, so that a bad one stops seamd at start. */
+    /* Check the listeners' names now, so that a bad one stops seamd at
+     * start (an address in use is only retried: the active seamd may hold
+     * it). */
     struct sb *probe;
     struct sb_options so = { (const char *const *) r->listen, r->ssl_server,
                              r->ssl_client, r->probe_ms };
@@ -688,9 +703,7 @@ reconcile_set_active(struct reconcile *r, bool active)
                              r->ssl_client, r->probe_ms };
     static const struct sb_callbacks cbs = { .changed = sb_changed };
     if (sb_create(r->base, &so, &cbs, r, &r->sb)) {
-        log_err("active, but the southbound listeners cannot open; "
-                "only the VTEPs with a target are reached");
-        so.listen = NULL;
+        so.listen = NULL;       /* Checked by reconcile_create(): cannot be. */
         if (sb_create(r->base, &so, &cbs, r, &r->sb)) {
             r->sb = NULL;
         }

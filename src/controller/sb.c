@@ -65,8 +65,10 @@ struct sb {
     struct sb_options opts;         /* 'listen' not kept. */
     struct sb_callbacks cbs;
     void *aux;
-    struct listener **listeners;
-    size_t n_listeners;
+    char **listen;                  /* Passive remotes, 'n_listen' of them. */
+    struct listener **listeners;    /* Same order; NULL: not open (yet). */
+    size_t n_listen;
+    struct event *relisten;         /* Retries the listeners not open. */
     struct hmap sessions;           /* "struct sb_session"s. */
     struct list pending;            /* "struct sbconn"s. */
     struct sbconn **dead;           /* Closed, to destroy from 'reap'. */
@@ -380,6 +382,45 @@ on_accept(struct conn *conn, void *sb_)
     replicate(c->client);
 }
 
+/* Opens the listeners not open yet; schedules another try in 1 s for
+ * those that cannot (the address is in use, e.g. by the seamd that was
+ * active before on this host).  Returns -EINVAL for a bad remote name. */
+static int
+open_listeners(struct sb *sb)
+{
+    bool missing = false;
+    for (size_t i = 0; i < sb->n_listen; i++) {
+        if (sb->listeners[i]) {
+            continue;
+        }
+        int err = listener_open(sb->base, sb->listen[i], sb->opts.ssl_server, on_accept,
+                                sb, &sb->listeners[i]);
+        if (err == -EINVAL) {
+            log_err("southbound: cannot listen on %s (bad remote)", sb->listen[i]);
+            return err;
+        } else if (err) {
+            static struct log_rl rl = LOG_RL_INIT(2, 1);
+            log_warn_rl(&rl, "southbound: cannot listen on %s (%s); trying again "
+                        "every second", sb->listen[i], strerror(-err));
+            sb->listeners[i] = NULL;
+            missing = true;
+        } else {
+            log_info("southbound: listening on %s", listener_get_name(sb->listeners[i]));
+        }
+    }
+    if (missing) {
+        struct timeval tv = { 1, 0 };
+        evtimer_add(sb->relisten, &tv);
+    }
+    return 0;
+}
+
+static void
+on_relisten(evutil_socket_t fd, short what, void *sb)
+{
+    open_listeners(sb);
+}
+
 int
 sb_create(struct event_base *base, const struct sb_options *opts,
           const struct sb_callbacks *cbs, void *aux, struct sb **sbp)
@@ -395,20 +436,20 @@ sb_create(struct event_base *base, const struct sb_options *opts,
     hmap_init(&sb->sessions);
     list_init(&sb->pending);
     sb->reap = event_new(base, -1, 0, on_reap, sb);
-    *sbp = NULL;
+    sb->relisten = evtimer_new(base, on_relisten, sb);
     for (const char *const *l = opts->listen; l && *l; l++) {
-        struct listener *lst;
-        int err = listener_open(base, *l, opts->ssl_server, on_accept, sb, &lst);
-        if (err) {
-            log_err("southbound: cannot listen on %s (%s)", *l,
-                    err == -EINVAL ? "bad remote" : strerror(-err));
-            sb_destroy(sb);
-            return err;
-        }
-        sb->listeners = xrealloc(sb->listeners,
-                                 (sb->n_listeners + 1) * sizeof *sb->listeners);
-        sb->listeners[sb->n_listeners++] = lst;
-        log_info("southbound: listening on %s", listener_get_name(lst));
+        sb->n_listen++;
+    }
+    sb->listen = xcalloc(sb->n_listen + 1, sizeof *sb->listen);
+    sb->listeners = xcalloc(sb->n_listen + 1, sizeof *sb->listeners);
+    for (size_t i = 0; i < sb->n_listen; i++) {
+        sb->listen[i] = xstrdup(opts->listen[i]);
+    }
+    *sbp = NULL;
+    int err = open_listeners(sb);
+    if (err) {
+        sb_destroy(sb);
+        return err;
     }
     *sbp = sb;
     return 0;
@@ -420,10 +461,15 @@ sb_destroy(struct sb *sb)
     if (!sb) {
         return;
     }
-    for (size_t i = 0; i < sb->n_listeners; i++) {
-        listener_close(sb->listeners[i]);
+    for (size_t i = 0; i < sb->n_listen; i++) {
+        if (sb->listeners[i]) {
+            listener_close(sb->listeners[i]);
+        }
+        free(sb->listen[i]);
     }
     free(sb->listeners);
+    free(sb->listen);
+    event_free(sb->relisten);
     struct sb_session *s;
     HMAP_FOR_EACH (s, node, &sb->sessions) {
         session_destroy(sb, s);

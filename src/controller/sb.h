@@ -55,7 +55,9 @@ struct sb_vtep {
 };
 
 /* Opens the listeners of 'opts' and returns 0 and a new sb in '*sbp' (free
- * it with sb_destroy()), or -errno after logging which remote failed. */
+ * it with sb_destroy()), or -EINVAL after logging which remote name is bad.
+ * A listener that cannot open (address in use: the seamd that was active
+ * before, on the same host) is logged and tried again every second. */
 int sb_create(struct event_base *, const struct sb_options *,
               const struct sb_callbacks *, void *aux, struct sb **sbp) WARN_UNUSED;
 /* Closes every session and listener.  NULL is a no-op. */

@@ -521,7 +521,7 @@ class NsSeamd:
     are made from inside that namespace (a socket stays in the namespace it
     was created in)."""
 
-    def __init__(self, ns, workdir, args):
+    def __init__(self, ns, workdir, args, port=9696, nb=None, name="seamd", wait_synced=True):
         from conftest import Seamd  # noqa: E402  (tests/controller/conftest.py)
         outer = self
 
@@ -533,14 +533,14 @@ class NsSeamd:
                 with vn.in_netns(outer.ns):
                     return Seamd.request(self, *a, **kw)
         self.ns = ns
-        self.s = _Seamd(workdir, args=args, default_args=False, port=9696)
-        self.s.start()
+        self.s = _Seamd(workdir, args=args, default_args=False, port=port, nb=nb, name=name)
+        self.s.start(wait_synced=wait_synced)
 
     def __getattr__(self, name):
         return getattr(self.s, name)
 
 
-def build_usecases_rest(lab, passive_port):
+def build_usecases_rest(lab, passive_port, nb=None):
     """The use-case lab, with the intent written through seamd's REST API
     (Neutron-shaped) instead of NB rows; seamd runs in the underlay
     namespace and reaches the VTEPs over tcp: on the underlay."""
@@ -551,12 +551,13 @@ def build_usecases_rest(lab, passive_port):
     lab.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
                                        ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
     lab.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
-    d = lab.dir("seamd")
-    api = NsSeamd(lab.u, d, ["--vni-ranges=5000:6000",
-                             "--network-vlan-ranges=physnet1:2900:2999,physnet2:2900:2999",
-                             "--sb-listen=ptcp:%d:%s.254" % (passive_port, UNDERLAY),
-                             "-d", "reconcile,sb"])
+    lab.seamd_args = ["--vni-ranges=5000:6000",
+                      "--network-vlan-ranges=physnet1:2900:2999,physnet2:2900:2999",
+                      "--sb-listen=ptcp:%d:%s.254" % (passive_port, UNDERLAY),
+                      "-d", "reconcile,sb"]
+    api = NsSeamd(lab.u, lab.dir("seamd"), lab.seamd_args, nb=nb)
     lab.seamd = api
+    lab.seamds = [api]
     for body in ({"name": "tor1", "target": "tcp:%s.1:6640" % UNDERLAY,
                   "tunnel_ip": UNDERLAY + ".1", "role": "tor"},
                  {"name": "hv1", "target": "tcp:%s.2:6640" % UNDERLAY,

@@ -27,8 +27,7 @@ def lab(tmp_path):
     lab = seamns.SeamLab(tmp_path, tag="sr")
     yield lab
     problems = lab.teardown()
-    s = getattr(lab, "seamd", None)
-    if s is not None:
+    for s in getattr(lab, "seamds", []):
         problems += s.problems()
     if problems:
         pytest.fail("\n\n".join(problems), pytrace=False)
@@ -119,3 +118,68 @@ def test_seamd_kill9_and_restart(lab):
     for name, m in mons.items():
         for kind in ("delete", "insert", "new"):
             assert m.since(marks[name], kind) == [], (name, kind, m.since(marks[name], kind))
+
+
+def test_ha_standby_takes_over_the_vteps(lab, tmp_path):
+    """Two seamd on a 3-member ovsdb-server Raft cluster holding the NB:
+    kill -9 the active one during a ping: traffic keeps flowing, the standby
+    takes over the VTEP sessions (the passive one dials it) and converges
+    without deleting, re-adding or modifying any row."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    if not shutil.which("ovsdb-server"):
+        pytest.skip("ovsdb-server not installed")
+    sys.path.insert(0, str(seamns.REPO / "tests" / "interop"))
+    import raftcluster
+    cdir = tmp_path / "raft"
+    cdir.mkdir()
+    cluster = raftcluster.Cluster(cdir, schema=str(seamns.NB_SCHEMA), db="seam_nb").start()
+    try:
+        nb = ",".join(cluster.remotes)
+        seamns.build_usecases_rest(lab, 20000 + (os.getpid() + 37) % 20000, nb=nb)
+        a = lab.seamd
+        b = seamns.NsSeamd(lab.u, lab.dir("seamd-b"), lab.seamd_args, port=9697, nb=nb,
+                           name="seamd-b")
+        lab.seamds.append(b)
+        vn.wait_until(lambda: a.controller()["active"] and not b.controller()["active"], 10,
+                      "a active, b standby")
+        vn.wait_until(lambda: all(p["status"] == "ACTIVE"
+                                  for p in a.get("/v2.0/ports").json()["ports"]),
+                      30, "every port ACTIVE")
+        lab.ping("vm3", "192.168.10.11")
+        assert "in sync" not in b.logfile.read_text()       # A standby writes nothing.
+        mons = {n: lab.monitor(v.remote, n) for n, v in lab.vteps.items()}
+        for n, m in mons.items():
+            vn.wait_until(lambda: {"Logical_Switch", "Ucast_Macs_Remote"}
+                          <= {t for t, _ in m.kinds("initial")}, 10, "monitor of %s" % n)
+        marks = {n: m.mark() for n, m in mons.items()}
+
+        ping = subprocess.Popen(["ip", "netns", "exec", lab.vms["vm3"]["ns"], "ping",
+                                 "-c", "40", "-i", "0.1", "-W", "1", "192.168.10.11"],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        time.sleep(0.5)
+        a.s.expect_rc = None
+        t0 = time.monotonic()
+        a.proc.send_signal(signal.SIGKILL)
+        a.proc.wait(5)
+        vn.wait_until(lambda: b.logfile.read_text().count(": in sync") >= 3, 15,
+                      "the standby's reconciler in sync with the 3 VTEPs")
+        print("standby in sync with every VTEP %.2f s after the kill" % (time.monotonic() - t0))
+        out = ping.communicate(timeout=30)[0]
+        assert " 0% packet loss" in out, out
+        assert b.controller()["active"]
+        vteps = {v["name"]: v for v in b.get("/v2.0/seam/vteps").json()["vteps"]}
+        vn.wait_until(lambda: all(v["connection_state"] == "connected" for v in
+                                  b.get("/v2.0/seam/vteps").json()["vteps"]), 10,
+                      "every VTEP connected to b (%s)" % vteps)
+        lab.ping("vm1", "192.168.10.13")
+        time.sleep(0.5)
+        for name, m in mons.items():
+            for kind in ("delete", "insert", "new"):
+                assert m.since(marks[name], kind) == [], (name, kind,
+                                                          m.since(marks[name], kind))
+    finally:
+        problems = cluster.stop()
+        assert not problems, problems

@@ -160,3 +160,70 @@ def test_usecases_ovs_vtep_emulator(lab):
     lab.ping("vm1", "192.168.10.13")
     lab.ping("vm4", "192.168.10.13")
     assert lab.neigh("vm1", "192.168.10.13") == seamns.fixed_mac(3)
+
+
+def test_vm_taps_come_and_go(lab):
+    """A hypervisor VTEP following its taps (seam-vtep --port-match=tap*):
+    the port is created in the NB, then Nova plugs the VM (the tap appears):
+    bound within a second and traffic flows; the VM is unplugged: the port
+    goes DOWN; the port deleted: its MAC leaves the TOR."""
+    import time
+    import uuid as uuidmod
+    lab.underlay()
+    tor = lab.vtep_ns("tor", seamns.UNDERLAY + ".1")
+    hv1 = lab.vtep_ns("hv1", seamns.UNDERLAY + ".2")
+    lab.sriov_server("s1", tor, "p1", [("vm1", seamns.fixed_mac(1), "192.168.10.11", 2901)])
+    lab.topo.exec(tor, "ethtool", "-K", "p1", "tx", "off", check=False)
+    nb = lab.start_nb()
+    lab.start_vtep("tor1", tor, seamns.UNDERLAY + ".1", ["p1"])
+    lab.start_vtep("hv1", hv1, seamns.UNDERLAY + ".2", [], mode="hypervisor",
+                   extra=["--port-match=tap*"])
+    nb.insert("VTEP", {"name": "tor1", "target": lab.vteps["tor1"].remote,
+                       "tunnel_ip": seamns.UNDERLAY + ".1", "role": "tor"})
+    nb.insert("VTEP", {"name": "hv1", "target": lab.vteps["hv1"].remote,
+                       "tunnel_ip": seamns.UNDERLAY + ".2", "role": "hypervisor",
+                       "host": "compute1"})
+    net = nb.insert("Network", {"name": "n", "vni": 5000})
+    nb.insert("Segment", {"network": ["uuid", net], "network_type": "vlan",
+                          "physical_network": "physnet1", "segmentation_id": 2901,
+                          "segment_index": 1})
+    nb.insert("Host_Link", {"host": "server1", "physical_network": "physnet1",
+                            "vtep": "tor1", "port": "p1", "source": "static"})
+    nb.insert("Port", {"network": ["uuid", net], "mac_address": seamns.fixed_mac(1),
+                       "binding_host_id": "server1", "binding_vnic_type": "direct"})
+    vm3 = str(uuidmod.uuid4())
+    nb.insert("Port", {"network": ["uuid", net], "mac_address": seamns.fixed_mac(3),
+                       "binding_host_id": "compute1", "binding_vnic_type": "normal",
+                       "fixed_ips": ["map", []]}, vm3)
+    lab.start_controller()
+
+    def port_status(u):
+        r = nb.row("Port", u)
+        return r["status"], r["status_detail"]
+    vn.wait_until(lambda: port_status(vm3)[0] == "DOWN" and "no port tap" in port_status(vm3)[1],
+                  10, "vm3's port DOWN, its tap missing (%s)" % (port_status(vm3),))
+    # Nova plugs the VM.
+    tap = seamns.tap_name(vm3)
+    t0 = time.monotonic()
+    lab.vm("vm3", hv1, tap, seamns.fixed_mac(3), "192.168.10.13")
+    lab.topo.exec(hv1, "ethtool", "-K", tap, "tx", "off", check=False)
+    hvctl = lab.vteps["hv1"].ctl
+
+    def bound():
+        return [p for p in hvctl.rows("Physical_Port") if p["name"] == tap and p["vlan_bindings"]]
+    vn.wait_until(bound, 5, "the new tap bound")
+    took = time.monotonic() - t0
+    print("tap bound %.2f s after it appeared" % took)
+    assert took < 1.5, took
+    vn.wait_until(lambda: port_status(vm3)[0] == "ACTIVE", 5, "vm3's port ACTIVE")
+    lab.ping("vm3", "192.168.10.11")
+    # Nova unplugs it.
+    lab.topo.ip(hv1, "link", "del", tap)
+    vn.wait_until(lambda: port_status(vm3)[0] == "DOWN", 5, "vm3's port DOWN again")
+    # The port deleted: its MAC leaves the TOR (vm3 sent traffic, but its
+    # VTEP no longer has the network, so its learned MACs went with it).
+    nb.delete("Port", vm3)
+    torctl = lab.vteps["tor1"].ctl
+    vn.wait_until(lambda: not any(r["MAC"] == seamns.fixed_mac(3)
+                                  for r in torctl.rows("Ucast_Macs_Remote")),
+                  5, "vm3's MAC gone from tor1")

@@ -5,7 +5,9 @@
 #   bash bench/seamd-convergence.sh              # RUNS=3, both sides, V=100
 #   SIDES=ovn RUNS=1 VTEPS=10 bash bench/seamd-convergence.sh
 #   BIG=1 ...                                    # + seamd at 100,000 MACs
-# Environment: RUNS (3), SIDES ("seamd ovn"), VTEPS (100), OVN_VTEPS
+# Environment: RUNS (3), SIDES ("seamd seamd:100 ovn": seamd with one port
+# per POST, seamd with 100 ports per POST (bulk create, as OVN's 100 ports per
+# ovn-nbctl call), OVN), VTEPS (100), OVN_VTEPS
 # (= VTEPS), SEAMD (build/seamd), SEAM_OVSDB (build/seam-ovsdb), BATCH
 # (ports per POST, 1), CONNS (HTTP connections POSTing at once, 1), SEAMD_ARGS (more seamd flags), OVN_VTEP_SERVER (seam
 # or ovs: the VTEP databases of the OVN side; seam by default, as on the
@@ -17,7 +19,7 @@
 set -u
 cd "$(dirname "$0")/.."
 RUNS=${RUNS:-3}
-SIDES=${SIDES:-"seamd ovn"}
+SIDES=${SIDES:-"seamd seamd:100 ovn"}
 VTEPS=${VTEPS:-100}
 OVN_VTEPS=${OVN_VTEPS:-$VTEPS}
 SEAMD=${SEAMD:-build/seamd}
@@ -40,12 +42,10 @@ for b in ovsdb-server ovn-northd ovn-controller-vtep ovn-nbctl ovn-sbctl vtep-ct
 done
 $PY -c 'import ovs.jsonrpc' || { echo "$PY has no ovs module (python3-openvswitch)" >&2; exit 1; }
 [ -x "$SEAM_OVSDB" ] || { echo "$SEAM_OVSDB not built: run make" >&2; exit 1; }
-case " $SIDES " in *" seamd "*)
-    if [ ! -x "$SEAMD" ]; then
-        echo "$SEAMD not built: the seamd side is skipped" >&2
-        SIDES=${SIDES//seamd/}
-    fi
-esac
+if [ ! -x "$SEAMD" ] && [[ " $SIDES" == *" seamd"* ]]; then
+    echo "$SEAMD not built: the seamd side is skipped" >&2
+    SIDES=$(printf '%s\n' $SIDES | grep -v '^seamd' | tr '\n' ' ')
+fi
 seamd_args=()
 for x in $SEAMD_ARGS; do seamd_args+=(--seamd-arg="$x"); done
 keep() { [ "${KEEP:-0}" = 1 ] && echo --keep="$TOP/logs-$1"; }
@@ -57,9 +57,11 @@ fail=0
 for rep in $(seq 1 "$RUNS"); do
     for side in $SIDES; do
         case $side in
-        seamd) $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$BATCH" --conns "$CONNS" \
+        seamd|seamd:*)      # seamd:N = N ports per POST (bulk create)
+               b=$BATCH; [ "$side" = seamd ] || b=${side#seamd:}
+               $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$b" --conns "$CONNS" \
                    --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" "${seamd_args[@]}" \
-                   --label "rep$rep" --out "$TOP/main.jsonl" $(keep seamd$rep) >/dev/null ;;
+                   --label "rep$rep" --out "$TOP/main.jsonl" $(keep seamd$b-$rep) >/dev/null ;;
         ovn)   # shellcheck disable=SC2086
                $PY bench/ovn-convergence.py --vteps "$OVN_VTEPS" --vtep-server "$OVN_VTEP_SERVER" \
                    --seam-ovsdb "$SEAM_OVSDB" $OVN_ARGS --label "rep$rep" --out "$TOP/main.jsonl" \

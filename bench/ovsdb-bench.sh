@@ -154,6 +154,13 @@ if rows:
     print("load: %d rows, batch %s, window %s, locators %s, %s transactions; live monitor "
           "timed from the first send" % (r0["rows"], r0["batch"] or "all", r0["window"],
                                          r0["locators"], r0.get("transactions")))
+if rows and not rows[0]["batch"] and "rss_peak_kib" in ratios \
+        and "server_cpu_insert_s" in ratios:
+    ok = ratios["rss_peak_kib"] <= 0.5 and ratios["server_cpu_insert_s"] < 1 / 3.
+    print("one-transaction target (peak RSS <= 0.5x ovsdb-server's, insert CPU < 1/3 of "
+          "its): %s (%.2fx peak RSS, %.2fx CPU)" % ("MET" if ok else "NOT MET",
+                                                   ratios["rss_peak_kib"],
+                                                   ratios["server_cpu_insert_s"]))
 if "rows_per_s" in ratios and "rss_after_monitor_kib" in ratios:
     ok = ratios["rows_per_s"] >= 2 and ratios["rss_after_monitor_kib"] <= 1
     print("target (>= 2x ovsdb-server's rows/s, RSS no more than ovsdb-server's): %s "

@@ -19,6 +19,8 @@
 
 /* The most rows a list answers (a bound on the reply's size). */
 #define API_MAX_LIST 100000
+/* The most items of one bulk create (each is checked against the NB). */
+#define API_MAX_BULK 1000
 
 static const struct api_resource *const resources[] = {
     &api_network_resource, &api_segment_resource, &api_subnet_resource,
@@ -393,24 +395,48 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     if (n) {
         qsort_r(items, n, sizeof *items, compare_items, &spec);
     }
-    /* As Neutron: the page starts after the marker; an unknown marker gives
-     * an empty page. */
-    size_t start = marker ? n : 0;
+    /* As Neutron (api_common.py): a page starts after the marker, or with
+     * page_reverse ends before it; an unknown marker is not found (404);
+     * "next" unless a forward page is short, "previous" unless a reverse
+     * page is short. */
+    const char *rev = json_string_value(json_array_get(json_object_get(params,
+                                                                       "page_reverse"), 0));
+    bool reverse = rev && !strcasecmp(rev, "true");
+    size_t at = reverse ? n : 0;
+    bool found = !marker;
     for (size_t i = 0; marker && i < n; i++) {
         if (!strcmp(json_string_value(json_object_get(items[i], "id")), marker)) {
-            start = i + 1;
+            at = reverse ? i : i + 1;
+            found = true;
         }
     }
-    size_t end = limit > 0 && start + limit < n ? start + limit : n;
+    if (!found) {
+        /* Neutron looks the marker up first. */
+        for (size_t i = 0; i < n; i++) {
+            json_decref(items[i]);
+        }
+        free(items);
+        api_not_found(ctx, r, marker);
+        reply(res, ctx->status, json_incref(ctx->error));
+        return;
+    }
+    size_t start, end;
+    if (reverse) {
+        end = at;
+        start = limit > 0 && (size_t) limit < end ? end - limit : 0;
+    } else {
+        start = at;
+        end = limit > 0 && start + limit < n ? start + limit : n;
+    }
     json_t *list = json_array();
     json_t *links = json_array();
-    if (limit > 0 && end > start && end - start == (size_t) limit) {
+    bool is_short = limit > 0 && end - start < (size_t) limit;
+    if (limit > 0 && end > start && !(is_short && !reverse)) {
         json_array_append_new(links, page_link(ctx, r, params, "next",
                               json_string_value(json_object_get(items[end - 1], "id")),
                               false));
     }
-    /* Neutron gives a "previous" link on every page of a limited list. */
-    if (limit > 0 && end > start) {
+    if (limit > 0 && end > start && !(is_short && reverse)) {
         json_array_append_new(links, page_link(ctx, r, params, "previous",
                               json_string_value(json_object_get(items[start], "id")),
                               true));
@@ -680,6 +706,13 @@ do_bulk(struct api_ctx *ctx, const struct api_resource *r, const json_t *items,
         reply_error(res, 400, "HTTPBadRequest", "Resources required");
         return;
     }
+    if (json_array_size(items) > API_MAX_BULK) {
+        char *msg = xasprintf("A bulk request may create at most %d %s.", API_MAX_BULK,
+                              r->plural_key);
+        reply_error(res, 400, "HTTPBadRequest", msg);
+        free(msg);
+        return;
+    }
     struct ovsdb_db *scratch = ctx->db ? scratch_copy(ctx->db) : NULL;
     if (!scratch) {
         reply_error(res, 500, "InternalError", "Request Failed: internal server error "
@@ -906,6 +939,29 @@ out:
         /* Nothing to write (e.g. an update that changes nothing). */
         api_finish(db, res, NULL);
     }
+}
+
+bool
+api_result_visible(const struct ovsdb_db *db, const struct api_result *res)
+{
+    const struct api_resource *r = res->resource_;
+    const struct ovsdb_table *t = r && db ? ovsdb_db_find_table(db, r->table) : NULL;
+    if (!t) {
+        return true;
+    }
+    if (res->ids_) {
+        size_t i;
+        json_t *id;
+        json_array_foreach (res->ids_, i, id) {
+            struct uuid u;
+            if (uuid_from_string(&u, json_string_value(id)) && !ovsdb_table_get_row(t, &u)) {
+                return false;
+            }
+        }
+        return true;
+    }
+    bool present = ovsdb_table_get_row(t, &res->uuid_) != NULL;
+    return res->ok_status_ == 204 ? !present : present;
 }
 
 void

@@ -94,6 +94,11 @@ void api_handle(const struct api_config *cfg, const struct ovsdb_db *db,
  * Clears 'res->ops'. */
 void api_finish(const struct ovsdb_db *db, struct api_result *res, const char *error);
 void api_result_destroy(struct api_result *);
+/* Does 'db' show what the committed transaction of 'res' did (the created
+ * or updated rows present, a deleted row gone)?  A replica normally does
+ * by the time the transaction is answered (the server sends the update
+ * first); the caller waits for the next change if not. */
+bool api_result_visible(const struct ovsdb_db *db, const struct api_result *res);
 
 /* Returns a new NeutronError body {"NeutronError": {"type", "message",
  * "detail": ""}}. */

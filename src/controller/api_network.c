@@ -8,6 +8,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 
 static const char *const provider_keys[] = {
     "provider:network_type", "provider:physical_network", "provider:segmentation_id",
@@ -381,24 +382,20 @@ network_remove(struct api_ctx *ctx, const struct ovsdb_row *row)
     char s[UUID_LEN + 1];
 
     /* Ports that Neutron would not delete itself keep the network. */
-    struct { char *ids; } in_use = { NULL };
-    size_t n_in_use = 0;
+    struct ds in_use = DS_EMPTY_INITIALIZER;
     API_FOR_EACH_ROW (r, api_table(ctx, "Port")) {
         if (api_refers(r, "network", id)
             && strncmp(api_str(r, "device_owner"), "network:", 8)) {
             api_uuid_str(r, s);
-            char *prev = in_use.ids;
-            in_use.ids = xasprintf("%s%s%s", prev ? prev : "", prev ? "," : "", s);
-            free(prev);
-            n_in_use++;
+            ds_put_format(&in_use, "%s%s", in_use.length ? ", " : "", s);
         }
     }
-    if (n_in_use) {
+    if (in_use.length) {
         api_uuid_str(row, s);
         api_error(ctx, 409, "NetworkInUse", "Unable to complete operation on network "
                   "%s. There are one or more ports still in use on the network, id "
-                  "for these ports is: %s.", s, in_use.ids);
-        free(in_use.ids);
+                  "for these ports is: %s.", s, ds_cstr(&in_use));
+        ds_destroy(&in_use);
         return false;
     }
     const char *tables[] = { "Port", "L2_Gateway_Connection", "Subnet", "Segment" };

@@ -266,8 +266,8 @@ api_segment_parse(struct api_ctx *ctx, const json_t *attrs, const char *prefix,
     if (jseg && !json_is_null(jseg) && !api_to_int(ctx, k_seg, jseg, &seg_id)) {
         return NULL;
     }
-    if (seg_id < -1) {
-        seg_id = -2;            /* Negative: out of range below. */
+    if (jseg && !json_is_null(jseg) && seg_id < 0) {
+        seg_id = -2;            /* Given and negative: out of range below. */
     }
     const char *type = json_string_value(jtype);
     const char *physnet = json_string_value(jphys);

@@ -110,9 +110,9 @@ struct desired_mac *
 desired_find_mac(const struct desired_ls *ls, const char *mac)
 {
     struct desired_mac *m;
-    HMAP_FOR_EACH_WITH_HASH (m, node, hash_string(mac, 0), &ls->macs) {
+    HMAP_FOR_EACH_WITH_HASH (m, node, hash_string(mac, 0), &ls->net->macs) {
         if (!strcmp(m->mac, mac)) {
-            return m;
+            return m->where != ls->vtep ? m : NULL;
         }
     }
     return NULL;
@@ -609,64 +609,97 @@ cmp_member(const void *a_, const void *b_)
 }
 
 static void
-add_mac(struct desired_ls *ls, const char *mac, const char *ip, const char *locator)
+add_mac(struct desired_net *dn, const char *mac, const char *ip, const struct vctx *where)
 {
-    if (desired_find_mac(ls, mac)) {
-        return;
+    struct desired_mac *m;
+    HMAP_FOR_EACH_WITH_HASH (m, node, hash_string(mac, 0), &dn->macs) {
+        if (!strcmp(m->mac, mac)) {
+            return;             /* First come keeps it: NB ports first. */
+        }
     }
-    struct desired_mac *m = xzalloc(sizeof *m);
+    m = xzalloc(sizeof *m);
     memcpy(m->mac, mac, sizeof m->mac);
     m->ipaddr = xstrdup(ip ? ip : "");
-    m->locator = xstrdup(locator);
-    hmap_insert(&ls->macs, &m->node, hash_string(mac, 0));
+    m->locator = xstrdup(where->dv->tunnel_ip);
+    m->where = where->dv;
+    hmap_insert(&dn->macs, &m->node, hash_string(mac, 0));
 }
 
-/* A MAC 'mac' at VTEP 'where' becomes a remote MAC on every other member. */
+/* The Ucast_Macs_Local of VTEP 'v' in its switch of network 'dn'. */
 static void
-spread_mac(struct net *n, struct desired_ls **lss, const char *mac, const char *ip,
-           const struct vctx *where)
+add_learned(struct desired_net *dn, const struct vctx *v)
 {
-    if (!where->dv->tunnel_ip) {
-        return;
-    }
-    for (size_t i = 0; i < n->n_members; i++) {
-        if (n->members[i] != where) {
-            add_mac(lss[i], mac, ip, where->dv->tunnel_ip);
-        }
-    }
-}
-
-static bool
-net_knows_mac(const struct net *n, const char *mac)
-{
-    for (size_t i = 0; i < n->n_macs; i++) {
-        if (!strcmp(n->macs[i].mac, mac)) {
-            return true;
-        }
-    }
-    return false;
-}
-
-/* The Ucast_Macs_Local of VTEP 'v' in its switch of network 'n'. */
-static void
-spread_learned(struct net *n, struct desired_ls **lss, const struct vctx *v,
-               const char *ls_name)
-{
-    const struct ovsdb_row *ls = dbrow_find_str(v->db, "Logical_Switch", "name", ls_name);
+    const struct ovsdb_row *ls = dbrow_find_str(v->db, "Logical_Switch", "name", dn->name);
     const struct ovsdb_table *t = dbrow_table(v->db, "Ucast_Macs_Local");
     const struct ovsdb_row *row;
-    if (!ls || !t) {
+    if (!ls || !t || !v->dv->tunnel_ip) {
         return;
     }
     HMAP_FOR_EACH (row, hmap_node, &t->rows) {
         const struct uuid *u = dbrow_uuid(row, "logical_switch");
         char mac[18];
         if (u && uuid_equals(u, ovsdb_row_get_uuid(ls))
-            && desired_normalize_mac(dbrow_str(row, "MAC"), mac)
-            && !net_knows_mac(n, mac)) {
-            spread_mac(n, lss, mac, dbrow_str(row, "ipaddr"), v);
+            && desired_normalize_mac(dbrow_str(row, "MAC"), mac)) {
+            add_mac(dn, mac, dbrow_str(row, "ipaddr"), v);
         }
     }
+}
+
+static uint64_t fp_strings(const char *const *s, size_t n, uint32_t basis);
+
+static void
+fingerprint_net(struct desired_net *dn)
+{
+    uint64_t fp = 0;
+    struct desired_mac *m;
+    HMAP_FOR_EACH (m, node, &dn->macs) {
+        const char *row[] = { m->mac, m->ipaddr, m->locator };
+        fp += fp_strings(row, 3, 5);
+    }
+    dn->fingerprint = fp ^ hmap_count(&dn->macs);
+}
+
+/* The network's MACs, members and tunnel IPs, once. */
+static struct desired_net *
+build_net(struct compute *c, struct net *n)
+{
+    struct desired_net *dn = xzalloc(sizeof *dn);
+    uuid_to_string(&n->uuid, dn->name);
+    hmap_init(&dn->macs);
+    dn->members = xcalloc(n->n_members, sizeof *dn->members);
+    dn->ips = xcalloc(n->n_members, sizeof *dn->ips);
+    for (size_t i = 0; i < n->n_members; i++) {
+        struct desired_vtep *dv = n->members[i]->dv;
+        dn->members[dn->n_members++] = dv->name;
+        if (dv->tunnel_ip) {
+            dn->ips[dn->n_ips++] = dv->tunnel_ip;
+        }
+    }
+    qsort(dn->ips, dn->n_ips, sizeof *dn->ips, cmp_str);
+    size_t k = 0;
+    for (size_t i = 0; i < dn->n_ips; i++) {
+        if (!k || strcmp(dn->ips[k - 1], dn->ips[i])) {
+            dn->ips[k++] = dn->ips[i];
+        }
+    }
+    dn->n_ips = k;
+    hmap_insert(&c->d->nets, &dn->node, hash_string(dn->name, 0));
+
+    for (size_t i = 0; i < n->n_macs; i++) {
+        struct located *l = &n->macs[i];
+        if (l->where->dv->tunnel_ip) {
+            add_mac(dn, l->mac, l->ip, l->where);
+        }
+        /* The port is applied once its MAC is on every VTEP of dn too. */
+        l->port->net = dn;
+    }
+    for (size_t i = 0; i < n->n_members; i++) {
+        if (n->members[i]->db) {
+            add_learned(dn, n->members[i]);
+        }
+    }
+    fingerprint_net(dn);
+    return dn;
 }
 
 static void
@@ -678,50 +711,23 @@ build_switches(struct compute *c)
             continue;
         }
         qsort(n->members, n->n_members, sizeof *n->members, cmp_member);
-        struct desired_ls **lss = xcalloc(n->n_members, sizeof *lss);
-        char name[UUID_LEN + 1];
-        uuid_to_string(&n->uuid, name);
+        struct desired_net *dn = build_net(c, n);
         for (size_t i = 0; i < n->n_members; i++) {
+            struct desired_vtep *dv = n->members[i]->dv;
             struct desired_ls *ls = xzalloc(sizeof *ls);
-            memcpy(ls->name, name, sizeof name);
+            memcpy(ls->name, dn->name, sizeof ls->name);
             ls->network = n->uuid;
             ls->tunnel_key = n->vni;
-            hmap_init(&ls->macs);
-            ls->flood = xcalloc(n->n_members, sizeof *ls->flood);
-            const char *own = n->members[i]->dv->tunnel_ip;
-            for (size_t j = 0; j < n->n_members; j++) {
-                const char *ip = n->members[j]->dv->tunnel_ip;
-                if (j != i && ip && (!own || strcmp(ip, own))) {
-                    ls->flood[ls->n_flood++] = xstrdup(ip);
+            ls->net = dn;
+            ls->vtep = dv;
+            ls->flood = xcalloc(dn->n_ips + 1, sizeof *ls->flood);
+            for (size_t j = 0; j < dn->n_ips; j++) {
+                if (!dv->tunnel_ip || strcmp(dn->ips[j], dv->tunnel_ip)) {
+                    ls->flood[ls->n_flood++] = dn->ips[j];
                 }
             }
-            qsort(ls->flood, ls->n_flood, sizeof *ls->flood, cmp_str);
-            size_t k = 0;
-            for (size_t j = 0; j < ls->n_flood; j++) {
-                if (k && !strcmp(ls->flood[k - 1], ls->flood[j])) {
-                    free(ls->flood[j]);
-                } else {
-                    ls->flood[k++] = ls->flood[j];
-                }
-            }
-            ls->n_flood = k;
-            hmap_insert(&n->members[i]->dv->switches, &ls->node, hash_string(name, 0));
-            lss[i] = ls;
+            hmap_insert(&dv->switches, &ls->node, hash_string(ls->name, 0));
         }
-        for (size_t i = 0; i < n->n_macs; i++) {
-            spread_mac(n, lss, n->macs[i].mac, n->macs[i].ip, n->macs[i].where);
-            /* A port is applied once its MAC is on every VTEP of its
-             * network too. */
-            for (size_t j = 0; j < n->n_members; j++) {
-                port_touches(n->macs[i].port, n->members[j]->dv->name);
-            }
-        }
-        for (size_t i = 0; i < n->n_members; i++) {
-            if (n->members[i]->db) {
-                spread_learned(n, lss, n->members[i], name);
-            }
-        }
-        free(lss);
     }
 }
 
@@ -741,29 +747,24 @@ fp_strings(const char *const *s, size_t n, uint32_t basis)
 static void
 fingerprint_vtep(struct desired_vtep *v)
 {
-    uint64_t fp = 0;
     struct desired_ls *ls;
     HMAP_FOR_EACH (ls, node, &v->switches) {
         char key[24];
         snprintf(key, sizeof key, "%lld", (long long) ls->tunnel_key);
         const char *head[] = { ls->name, key };
-        fp += fp_strings(head, 2, 1) + fp_strings((const char *const *) ls->flood,
-                                                  ls->n_flood, 2);
-        struct desired_mac *m;
-        HMAP_FOR_EACH (m, node, &ls->macs) {
-            const char *row[] = { ls->name, m->mac, m->ipaddr, m->locator };
-            fp += fp_strings(row, 4, 3);
-        }
+        ls->fingerprint = fp_strings(head, 2, 1) + fp_strings(ls->flood, ls->n_flood, 2)
+                          + ls->net->fingerprint * 0x9e3779b97f4a7c15ULL;
     }
     struct desired_binding *b;
     HMAP_FOR_EACH (b, node, &v->bindings) {
         char vlan[8];
         snprintf(vlan, sizeof vlan, "%d", b->vlan);
         const char *row[] = { b->port, vlan, b->ls };
-        fp += fp_strings(row, 3, 4);
+        ls = desired_find_ls(v, b->ls);
+        if (ls) {
+            ls->fingerprint += fp_strings(row, 3, 4);
+        }
     }
-    v->fingerprint = fp ^ ((uint64_t) hmap_count(&v->switches) << 48)
-                        ^ ((uint64_t) hmap_count(&v->bindings) << 32);
 }
 
 struct desired *
@@ -773,6 +774,7 @@ desired_compute(const struct ovsdb_db *nb, desired_vtep_info_func *info, void *a
     c.d = xzalloc(sizeof *c.d);
     hmap_init(&c.d->vteps);
     hmap_init(&c.d->ports);
+    hmap_init(&c.d->nets);
     hmap_init(&c.nets);
 
     index_vteps(&c, info, aux);
@@ -800,18 +802,23 @@ desired_compute(const struct ovsdb_db *nb, desired_vtep_info_func *info, void *a
 static void
 ls_destroy(struct desired_ls *ls)
 {
+    free(ls->flood);            /* The strings are the network's. */
+    free(ls);
+}
+
+static void
+net_destroy(struct desired_net *dn)
+{
     struct desired_mac *m;
-    HMAP_FOR_EACH_POP (m, node, &ls->macs) {
+    HMAP_FOR_EACH_POP (m, node, &dn->macs) {
         free(m->ipaddr);
         free(m->locator);
         free(m);
     }
-    hmap_destroy(&ls->macs);
-    for (size_t i = 0; i < ls->n_flood; i++) {
-        free(ls->flood[i]);
-    }
-    free(ls->flood);
-    free(ls);
+    hmap_destroy(&dn->macs);
+    free(dn->members);
+    free(dn->ips);
+    free(dn);
 }
 
 void
@@ -848,5 +855,10 @@ desired_destroy(struct desired *d)
         free(p);
     }
     hmap_destroy(&d->ports);
+    struct desired_net *dn;
+    HMAP_FOR_EACH_POP (dn, node, &d->nets) {
+        net_destroy(dn);
+    }
+    hmap_destroy(&d->nets);
     free(d);
 }

@@ -42,12 +42,31 @@ enum desired_source_kind {
     DESIRED_SRC_L2GW_CONN           /* An L2_Gateway_Connection. */
 };
 
-/* One remote MAC of a switch. */
+struct desired_vtep;
+
+/* A MAC of a network and the VTEP where it is: a remote MAC on every other
+ * VTEP of the network. */
 struct desired_mac {
-    struct hmap_node node;          /* In desired_ls.macs, by hash of 'mac'. */
+    struct hmap_node node;          /* In desired_net.macs, by hash of 'mac'. */
     char mac[18];                   /* "aa:bb:cc:dd:ee:ff", lower case. */
     char *ipaddr;                   /* "" for none. */
     char *locator;                  /* Tunnel IPv4 of the VTEP holding it. */
+    const struct desired_vtep *where;
+};
+
+/* A network that some VTEP touches.  Its MACs are kept once, not once per
+ * VTEP: the remote MACs of a VTEP's switch are those whose 'where' is
+ * another VTEP (desired_find_mac(), DESIRED_LS_FOR_EACH_MAC). */
+struct desired_net {
+    struct hmap_node node;          /* In desired.nets, by name. */
+    char name[UUID_LEN + 1];        /* The network's UUID. */
+    struct hmap macs;               /* "struct desired_mac"s: NB ports first,
+                                     * then learned; one location each. */
+    const char **members;           /* Names of the VTEPs touching it */
+    size_t n_members;               /* (borrowed from their desired_vtep). */
+    const char **ips;               /* Their tunnel IPs: sorted, unique, */
+    size_t n_ips;                   /* borrowed. */
+    uint64_t fingerprint;           /* Of 'macs'. */
 };
 
 /* One Logical_Switch of a VTEP. */
@@ -56,10 +75,23 @@ struct desired_ls {
     char name[UUID_LEN + 1];        /* The network's UUID. */
     struct uuid network;
     int64_t tunnel_key;             /* The network's VNI. */
-    char **flood;                   /* Tunnel IPs of the other VTEPs of the */
-    size_t n_flood;                 /* network: sorted, unique. */
-    struct hmap macs;               /* "struct desired_mac"s. */
+    const char **flood;             /* Tunnel IPs of the other VTEPs of the */
+    size_t n_flood;                 /* network: sorted, unique (borrowed
+                                     * from 'net'). */
+    const struct desired_net *net;  /* Its MACs. */
+    const struct desired_vtep *vtep;    /* The VTEP it is on. */
+    /* A hash of what vtepdiff reads for this switch (itself, its flood
+     * list, its network's MACs, the VTEP's bindings to it): equal
+     * fingerprints mean (all but certainly) equal desired rows, so a
+     * switch whose fingerprint did not change need not be diffed again. */
+    uint64_t fingerprint;
 };
+
+/* Iterates over the remote MACs of switch 'LS' (a 'struct desired_mac *'
+ * in 'M'). */
+#define DESIRED_LS_FOR_EACH_MAC(M, LS)                                        \
+    HMAP_FOR_EACH (M, node, &(LS)->net->macs)                                \
+        if ((M)->where != (LS)->vtep)
 
 /* One (Physical_Port, VLAN) -> switch binding. */
 struct desired_binding {
@@ -78,26 +110,24 @@ struct desired_vtep {
     char *tunnel_ip;                /* NULL if unknown. */
     struct hmap switches;           /* "struct desired_ls"s. */
     struct hmap bindings;           /* "struct desired_binding"s. */
-    /* A hash of everything above that vtepdiff reads: equal fingerprints
-     * mean (all but certainly) equal desired rows, so a VTEP whose
-     * fingerprint and replica did not change need not be diffed again. */
-    uint64_t fingerprint;
 };
 
 /* What the reconciler writes back on a Port. */
 struct desired_port {
     struct hmap_node node;          /* In desired.ports, by uuid. */
     struct uuid uuid;
-    char **vteps;                   /* Names of the VTEPs it touches: where
-                                     * it is bound and where its MAC is
-                                     * published (its network's VTEPs). */
+    char **vteps;                   /* Names of the VTEPs where it is bound. */
     size_t n_vteps;
+    /* The network its MAC is published in, or NULL: it touches the VTEPs
+     * of that network too ('net->members'). */
+    const struct desired_net *net;
     char *problem;                  /* Why it is not bound, or NULL. */
 };
 
 struct desired {
     struct hmap vteps;              /* "struct desired_vtep"s. */
     struct hmap ports;              /* "struct desired_port"s, every Port. */
+    struct hmap nets;               /* "struct desired_net"s. */
 };
 
 /* What desired_compute() needs to know of a VTEP's session. */

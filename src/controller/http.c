@@ -25,6 +25,9 @@
 
 LOG_MODULE(http);
 
+/* The most writes waiting for their turn; more are answered 503. */
+#define HTTP_MAX_QUEUED 1000
+
 /* A write waiting for its turn, or in flight. */
 struct pending {
     struct list node;               /* In 'server->queue'. */
@@ -35,6 +38,7 @@ struct pending {
     size_t body_size;
     struct api_result res;
     struct ovsdb_client_txn *txn;   /* While committing. */
+    bool committed;                 /* Waiting for the replica to show it. */
 };
 
 struct http_server {
@@ -48,9 +52,15 @@ struct http_server {
     char *base_url;
     int port;
     struct list queue;              /* "struct pending"s, head in flight. */
+    size_t n_queued;                /* Length of 'queue'. */
     bool busy;                      /* The head is committing. */
     struct event *kick;             /* Runs the queue from the loop. */
+    struct event *wait_timer;       /* Bounds the wait for the replica. */
 };
+
+/* How long a committed write waits for the replica to show it before it is
+ * answered anyway. */
+#define HTTP_VISIBLE_WAIT_MS 5000
 
 static const char *
 reason(int status)
@@ -124,6 +134,51 @@ fill_request(const struct http_server *s, const struct pending *p,
 
 static void run_queue(struct http_server *);
 
+/* Answers the head of the queue, 'p', and lets the next write go. */
+static void
+answer_head(struct http_server *s, struct pending *p)
+{
+    send_json(p->req, p->res.status, json_incref(p->res.body));
+    list_remove(&p->node);
+    s->n_queued--;
+    s->busy = false;
+    event_del(s->wait_timer);
+    pending_destroy(p);
+    event_active(s->kick, 0, 0);
+}
+
+static void
+finish_committed(struct http_server *s, struct pending *p)
+{
+    api_finish(nb_get_db(s->nb), &p->res, NULL);
+    answer_head(s, p);
+}
+
+static void
+on_wait_timeout(evutil_socket_t fd, short what, void *s_)
+{
+    struct http_server *s = s_;
+    if (s->busy && !list_is_empty(&s->queue)) {
+        struct pending *p = container_of(s->queue.next, struct pending, node);
+        if (p->committed) {
+            log_warn("%s %s: committed, but the NB replica did not show it within "
+                     "%d ms", p->method, p->path, HTTP_VISIBLE_WAIT_MS);
+            finish_committed(s, p);
+        }
+    }
+}
+
+void
+http_server_nb_changed(struct http_server *s)
+{
+    if (s && s->busy && !list_is_empty(&s->queue)) {
+        struct pending *p = container_of(s->queue.next, struct pending, node);
+        if (p->committed && api_result_visible(nb_get_db(s->nb), &p->res)) {
+            finish_committed(s, p);
+        }
+    }
+}
+
 static void
 on_txn_done(void *p_, struct ovsdb_client_txn *txn)
 {
@@ -132,6 +187,13 @@ on_txn_done(void *p_, struct ovsdb_client_txn *txn)
     enum ovsdb_client_txn_status st = ovsdb_client_txn_get_status(txn);
 
     if (st == OVSDB_CLIENT_TXN_SUCCESS) {
+        if (!api_result_visible(nb_get_db(s->nb), &p->res)) {
+            p->committed = true;
+            struct timeval tv = { HTTP_VISIBLE_WAIT_MS / 1000,
+                                  HTTP_VISIBLE_WAIT_MS % 1000 * 1000 };
+            event_add(s->wait_timer, &tv);
+            return;
+        }
         api_finish(nb_get_db(s->nb), &p->res, NULL);
     } else if (st == OVSDB_CLIENT_TXN_TRY_AGAIN) {
         api_result_destroy(&p->res);
@@ -146,11 +208,7 @@ on_txn_done(void *p_, struct ovsdb_client_txn *txn)
                     e ? e : "?");
         api_finish(nb_get_db(s->nb), &p->res, e ? e : "error");
     }
-    send_json(p->req, p->res.status, json_incref(p->res.body));
-    list_remove(&p->node);
-    s->busy = false;
-    pending_destroy(p);       /* Destroys 'txn' too: the library allows it here. */
-    event_active(s->kick, 0, 0);
+    answer_head(s, p);      /* Destroys 'txn' too: the library allows it here. */
 }
 
 /* Handles queued writes until one is committing. */
@@ -163,6 +221,7 @@ run_queue(struct http_server *s)
             send_error(p->req, 503, "ServiceUnavailable", "The northbound database is "
                        "not connected.");
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
             continue;
         }
@@ -172,6 +231,7 @@ run_queue(struct http_server *s)
         if (!p->res.ops) {
             send_json(p->req, p->res.status, json_incref(p->res.body));
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
             continue;
         }
@@ -191,6 +251,7 @@ run_queue(struct http_server *s)
             send_error(p->req, 503, "ServiceUnavailable", "The northbound database "
                        "is not connected.");
             list_remove(&p->node);
+            s->n_queued--;
             pending_destroy(p);
         }
     }
@@ -301,7 +362,14 @@ on_request(struct evhttp_request *req, void *s_)
         pending_destroy(p);
         return;
     }
+    if (s->n_queued >= HTTP_MAX_QUEUED) {
+        send_error(req, 503, "ServiceUnavailable", "Too many requests are waiting; "
+                   "try again later.");
+        pending_destroy(p);
+        return;
+    }
     list_push_back(&s->queue, &p->node);
+    s->n_queued++;
     run_queue(s);
 }
 
@@ -348,6 +416,7 @@ http_server_create(struct event_base *base, const struct http_options *o,
     s->token = o->token ? xstrdup(o->token) : NULL;
     list_init(&s->queue);
     s->kick = event_new(base, -1, 0, on_kick, s);
+    s->wait_timer = evtimer_new(base, on_wait_timeout, s);
     s->http = evhttp_new(base);
     evhttp_set_max_body_size(s->http, o->max_body_size);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST
@@ -400,6 +469,7 @@ http_server_destroy(struct http_server *s)
     }
     evhttp_free(s->http);
     event_free(s->kick);
+    event_free(s->wait_timer);
     SSL_CTX_free(s->ssl_ctx);
     free(s->token);
     free(s->base_url);

@@ -36,5 +36,8 @@ struct http_server *http_server_create(struct event_base *, const struct http_op
  * no-op. */
 void http_server_destroy(struct http_server *);
 int http_server_get_port(const struct http_server *);
+/* The NB replica changed: a committed write waiting to see its rows may be
+ * answered now.  NULL is a no-op. */
+void http_server_nb_changed(struct http_server *);
 
 #endif /* controller/http.h */

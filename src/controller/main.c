@@ -30,8 +30,9 @@ struct seamd {
 static void
 on_nb_changed(void *d_)
 {
-#ifdef SEAMD_HAVE_RECONCILE
     struct seamd *d = d_;
+    http_server_nb_changed(d->http);
+#ifdef SEAMD_HAVE_RECONCILE
     if (d->reconcile) {
         reconcile_nb_changed(d->reconcile);
     }

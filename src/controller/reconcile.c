@@ -32,7 +32,21 @@ LOG_MODULE(reconcile);
 /* A binding the VTEP cannot take, kept for the status of its source. */
 struct rproblem {
     struct uuid source;
+    char ls[UUID_LEN + 1];          /* The switch of the binding. */
     char *text;
+};
+
+/* The fingerprint of a switch as last diffed on a VTEP. */
+struct rls {
+    struct hmap_node node;          /* In rvtep->diffed, by name. */
+    char name[UUID_LEN + 1];
+    uint64_t fp;
+};
+
+/* A set of switch names (a scope of vtepdiff). */
+struct names {
+    char **names;
+    size_t n;
 };
 
 /* What the reconciler knows of one VTEP between passes. */
@@ -47,9 +61,17 @@ struct rvtep {
     char *refused_ops;              /* Ops the VTEP refused last, or NULL. */
     char *error;                    /* Its refusal, or NULL. */
     bool in_sync;                   /* Last diff was empty. */
-    bool dirty;                     /* Diff again on the next pass. */
-    uint64_t diffed_fp;             /* Fingerprint of the desired rows and
-                                     * 'keep' of the last diff. */
+    /* What to diff on the next pass: everything ('full': a new session, a
+     * change seamd did not make, a transaction that may not have
+     * committed), else the switches whose fingerprint changed since
+     * 'diffed' and those in 'pending' (a committed transaction's, to see
+     * that they are in sync now). */
+    bool full;
+    struct hmap diffed;             /* "struct rls"s. */
+    struct names pending;
+    struct names txn_scope;         /* The scope of 'txn'. */
+    bool txn_full;                  /* 'txn' came from a full diff. */
+    uint64_t keep_fp;               /* The 'keep' of the last diff. */
     char *tunnel_ip;                /* Last known from its Physical_Switch. */
     struct rproblem *problems;
     size_t n_problems;
@@ -72,7 +94,12 @@ struct reconcile {
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
+    struct event *resync_ev;        /* Full diffs now and then. */
 };
+
+/* Every VTEP gets a full diff this often, in case a change to its rows
+ * slipped by while a transaction of ours was in flight. */
+#define RECONCILE_RESYNC_MS 30000
 
 /* After becoming active, VTEPs are written only once every session is
  * synced, or this long after: a VTEP whose session is not up yet may hold
@@ -82,6 +109,8 @@ struct reconcile {
 #define RECONCILE_GRACE_MS 3000
 
 static void run(struct reconcile *);
+static void names_clear(struct names *);
+static void clear_diffed(struct rvtep *);
 
 static void
 on_run(evutil_socket_t fd, short what, void *r)
@@ -98,6 +127,17 @@ schedule(struct reconcile *r)
 static struct rvtep *find_rvtep(const struct reconcile *, const char *name);
 
 static void
+on_resync(evutil_socket_t fd, short what, void *r_)
+{
+    struct reconcile *r = r_;
+    struct rvtep *v;
+    HMAP_FOR_EACH (v, node, &r->vteps) {
+        v->full = true;
+    }
+    schedule(r);
+}
+
+static void
 set_desired_dirty(struct reconcile *r)
 {
     r->desired_dirty = true;
@@ -105,14 +145,17 @@ set_desired_dirty(struct reconcile *r)
 }
 
 static void
-sb_changed(void *r_, const char *vtep, bool desired)
+sb_changed(void *r_, const char *vtep, unsigned int what)
 {
     struct reconcile *r = r_;
     struct rvtep *v = find_rvtep(r, vtep);
-    if (v) {
-        v->dirty = true;
+    if (v && ((what & SB_CHANGED_STATE) || ((what & SB_CHANGED_OWNED) && !v->txn))) {
+        /* A new session, or rows that seamd writes changed by someone else
+         * (while a transaction of ours is in flight, the changes are its
+         * own: its switches are diffed again once it is answered). */
+        v->full = true;
     }
-    if (desired) {
+    if (what & (SB_CHANGED_STATE | SB_CHANGED_DESIRED)) {
         r->desired_dirty = true;
     }
     schedule(r);
@@ -140,6 +183,8 @@ get_rvtep(struct reconcile *r, const char *name)
         v = xzalloc(sizeof *v);
         v->r = r;
         v->name = xstrdup(name);
+        v->full = true;
+        hmap_init(&v->diffed);
         hmap_insert(&r->vteps, &v->node, hash_string(name, 0));
     }
     return v;
@@ -170,6 +215,10 @@ static void
 rvtep_destroy(struct rvtep *v)
 {
     drop_txn(v);
+    clear_diffed(v);
+    hmap_destroy(&v->diffed);
+    names_clear(&v->pending);
+    names_clear(&v->txn_scope);
     clear_problems(v);
     free(v->refused_ops);
     free(v->error);
@@ -183,6 +232,123 @@ set_str(char **p, const char *s)
 {
     free(*p);
     *p = s ? xstrdup(s) : NULL;
+}
+
+static void
+names_add(struct names *ns, const char *name)
+{
+    for (size_t i = 0; i < ns->n; i++) {
+        if (!strcmp(ns->names[i], name)) {
+            return;
+        }
+    }
+    ns->names = xrealloc(ns->names, (ns->n + 1) * sizeof *ns->names);
+    ns->names[ns->n++] = xstrdup(name);
+}
+
+static bool
+names_has(const struct names *ns, const char *name)
+{
+    for (size_t i = 0; i < ns->n; i++) {
+        if (!strcmp(ns->names[i], name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void
+names_clear(struct names *ns)
+{
+    for (size_t i = 0; i < ns->n; i++) {
+        free(ns->names[i]);
+    }
+    free(ns->names);
+    ns->names = NULL;
+    ns->n = 0;
+}
+
+static void
+names_move(struct names *dst, struct names *src)
+{
+    for (size_t i = 0; i < src->n; i++) {
+        names_add(dst, src->names[i]);
+    }
+    names_clear(src);
+}
+
+static struct rls *
+find_rls(const struct rvtep *v, const char *name)
+{
+    struct rls *x;
+    HMAP_FOR_EACH_WITH_HASH (x, node, hash_string(name, 0), &v->diffed) {
+        if (!strcmp(x->name, name)) {
+            return x;
+        }
+    }
+    return NULL;
+}
+
+static void
+clear_diffed(struct rvtep *v)
+{
+    struct rls *x;
+    HMAP_FOR_EACH_POP (x, node, &v->diffed) {
+        free(x);
+    }
+}
+
+/* Records the fingerprints of the switches of 'scope' (NULL: all) as
+ * diffed. */
+static void
+record_diffed(struct rvtep *v, const struct desired_vtep *dv, const struct names *scope)
+{
+    struct desired_ls *ls;
+    struct rls *x;
+    if (!scope) {
+        clear_diffed(v);
+    } else {
+        for (size_t i = 0; i < scope->n; i++) {
+            x = find_rls(v, scope->names[i]);
+            if (x) {
+                hmap_remove(&v->diffed, &x->node);
+                free(x);
+            }
+        }
+    }
+    if (!dv) {
+        return;
+    }
+    HMAP_FOR_EACH (ls, node, &dv->switches) {
+        if (!scope || names_has(scope, ls->name)) {
+            x = xzalloc(sizeof *x);
+            memcpy(x->name, ls->name, sizeof x->name);
+            x->fp = ls->fingerprint;
+            hmap_insert(&v->diffed, &x->node, hash_string(x->name, 0));
+        }
+    }
+}
+
+/* The switches of 'dv' whose rows changed since 'v' last diffed them, and
+ * those diffed that are no longer desired, into 'scope'. */
+static void
+changed_switches(const struct rvtep *v, const struct desired_vtep *dv, struct names *scope)
+{
+    struct desired_ls *ls;
+    struct rls *x;
+    if (dv) {
+        HMAP_FOR_EACH (ls, node, &dv->switches) {
+            x = find_rls(v, ls->name);
+            if (!x || x->fp != ls->fingerprint) {
+                names_add(scope, ls->name);
+            }
+        }
+    }
+    HMAP_FOR_EACH (x, node, &v->diffed) {
+        if (!dv || !desired_find_ls(dv, x->name)) {
+            names_add(scope, x->name);
+        }
+    }
 }
 
 /* The answer of a VTEP transaction: the replica shows a success; a refusal
@@ -207,7 +373,13 @@ vtep_txn_done(void *v_, struct ovsdb_client_txn *txn)
         set_str(&v->error, NULL);
         set_str(&v->refused_ops, NULL);
     }
-    v->dirty = true;
+    if (st == OVSDB_CLIENT_TXN_TRY_AGAIN || v->txn_full) {
+        v->full = true;
+    } else {
+        /* Diff its switches again: in sync now, or the same refusal. */
+        names_move(&v->pending, &v->txn_scope);
+    }
+    names_clear(&v->txn_scope);
     schedule(v->r);
 }
 
@@ -305,35 +477,64 @@ unknown_vteps(struct reconcile *r, const struct desired *d, const char ***ips)
     return n;
 }
 
+/* Replaces the problems of the switches of 'scope' (NULL: all) with those
+ * of 'res'. */
+static void
+merge_problems(struct rvtep *v, const struct names *scope, const struct vtepdiff_result *res)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < v->n_problems; i++) {
+        if (scope && !names_has(scope, v->problems[i].ls)) {
+            v->problems[k++] = v->problems[i];
+        } else {
+            free(v->problems[i].text);
+        }
+    }
+    v->problems = xrealloc(v->problems, (k + res->n_problems + 1) * sizeof *v->problems);
+    for (size_t i = 0; i < res->n_problems; i++) {
+        struct rproblem *p = &v->problems[k++];
+        p->source = res->problems[i].binding->source;
+        memcpy(p->ls, res->problems[i].binding->ls, sizeof p->ls);
+        p->text = xstrdup(res->problems[i].text);
+    }
+    v->n_problems = k;
+}
+
 static void
 sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
-          const char **keep, size_t n_keep)
+          const char **keep, size_t n_keep, uint64_t keep_fp)
 {
     struct sb_session *s = sb_find(r->sb, v->name);
     const struct ovsdb_db *db = s ? sb_session_db(s) : NULL;
     struct vtepdiff_result res;
+    struct names scope = { NULL, 0 };
 
     if (txn_busy(r, v)) {
         return;                 /* Its answer schedules the next pass. */
     }
     if (!db) {
         v->in_sync = false;
+        v->full = true;         /* When it is back. */
         return;
     }
-    if (!v->dirty) {
-        return;                 /* Nothing it depends on changed. */
+    if (keep_fp != v->keep_fp) {
+        v->full = true;         /* Which remote MACs may go changed. */
+        v->keep_fp = keep_fp;
     }
-    v->dirty = false;
-    vtepdiff_compute(db, v->name, dv, keep, n_keep, &res);
-    clear_problems(v);
-    if (res.n_problems) {
-        v->problems = xcalloc(res.n_problems, sizeof *v->problems);
-        for (size_t i = 0; i < res.n_problems; i++) {
-            v->problems[i].source = res.problems[i].binding->source;
-            v->problems[i].text = xstrdup(res.problems[i].text);
+    bool full = v->full;
+    if (!full) {
+        changed_switches(v, dv, &scope);
+        names_move(&scope, &v->pending);
+        if (!scope.n) {
+            return;             /* Nothing it depends on changed. */
         }
-        v->n_problems = res.n_problems;
     }
+    v->full = false;
+    names_clear(&v->pending);
+    struct vtepdiff_scope vs = { (const char *const *) scope.names, scope.n };
+    vtepdiff_compute(db, v->name, dv, keep, n_keep, full ? NULL : &vs, &res);
+    merge_problems(v, full ? NULL : &scope, &res);
+    record_diffed(v, dv, full ? NULL : &scope);
     if (!json_array_size(res.ops)) {
         if (!v->in_sync) {
             log_info("VTEP %s: in sync", v->name);
@@ -341,17 +542,16 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         v->in_sync = true;
         set_str(&v->error, NULL);
         set_str(&v->refused_ops, NULL);
-        vtepdiff_result_destroy(&res);
-        return;
+        goto out;
     }
     v->in_sync = false;
     char *text = json_dumps(res.ops, JSON_COMPACT | JSON_SORT_KEYS);
     if (v->refused_ops && !strcmp(text, v->refused_ops)) {
         free(text);             /* Refused before: wait for a change. */
-        vtepdiff_result_destroy(&res);
-        return;
+        goto out;
     }
-    log_debug("VTEP %s: %zu row changes", v->name, res.n_changes);
+    log_debug("VTEP %s: %zu row changes (%s)", v->name, res.n_changes,
+              full ? "full diff" : "changed switches");
     struct ovsdb_client_txn *txn = ovsdb_client_txn_create(sb_session_client(s));
     size_t i;
     json_t *o;
@@ -362,10 +562,17 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
     v->txn = txn;
     v->txn_done = false;
     v->txn_ops = text;
+    v->txn_full = full;
+    names_clear(&v->txn_scope);
+    v->txn_scope = scope;
+    scope.names = NULL;
+    scope.n = 0;
     ovsdb_client_txn_commit(txn, vtep_txn_done, v);
     if (v->txn_done) {
         schedule(r);            /* Refused at once (not connected). */
     }
+out:
+    names_clear(&scope);
     vtepdiff_result_destroy(&res);
 }
 
@@ -405,26 +612,17 @@ update_row(struct ovsdb_client_txn **txn, struct reconcile *r, const char *table
     }
 }
 
-/* The status of something bound on 'n' VTEPs: "ACTIVE", "DOWN" or "ERROR",
- * and why in '*detail' (a new string). */
+/* The status of 'n' VTEPs for what they carry: "ERROR" if one refused our
+ * transaction, "DOWN" if one is not in sync, else "ACTIVE"; why in
+ * '*detail' (a new string). */
 static const char *
-bound_status(struct reconcile *r, const struct uuid *source, char *const *vteps,
-             size_t n, char **detail)
+vteps_status(struct reconcile *r, const char *const *vteps, size_t n, char **detail)
 {
     for (size_t i = 0; i < n; i++) {
         struct rvtep *v = find_rvtep(r, vteps[i]);
         if (v && v->error) {
             *detail = xasprintf("VTEP %s refused: %s", v->name, v->error);
             return "ERROR";
-        }
-    }
-    for (size_t i = 0; i < n; i++) {
-        struct rvtep *v = find_rvtep(r, vteps[i]);
-        for (size_t j = 0; v && j < v->n_problems; j++) {
-            if (uuid_equals(&v->problems[j].source, source)) {
-                *detail = xstrdup(v->problems[j].text);
-                return "DOWN";
-            }
         }
     }
     for (size_t i = 0; i < n; i++) {
@@ -438,12 +636,60 @@ bound_status(struct reconcile *r, const struct uuid *source, char *const *vteps,
     return "ACTIVE";
 }
 
+/* The status of what NB row 'source' binds on 'n' VTEPs: vteps_status(),
+ * but "DOWN" with the problem when a VTEP cannot take its binding. */
+static const char *
+bound_status(struct reconcile *r, const struct uuid *source, const char *const *vteps,
+             size_t n, char **detail)
+{
+    const char *st = vteps_status(r, vteps, n, detail);
+    if (!strcmp(st, "ERROR")) {
+        return st;
+    }
+    for (size_t i = 0; i < n; i++) {
+        struct rvtep *v = find_rvtep(r, vteps[i]);
+        for (size_t j = 0; v && j < v->n_problems; j++) {
+            if (uuid_equals(&v->problems[j].source, source)) {
+                free(*detail);
+                *detail = xstrdup(v->problems[j].text);
+                return "DOWN";
+            }
+        }
+    }
+    return st;
+}
+
+/* vteps_status() of a network's VTEPs, computed once per pass. */
+struct net_status {
+    struct hmap_node node;
+    const struct desired_net *net;
+    const char *status;
+    char *detail;
+};
+
+static const struct net_status *
+net_status(struct reconcile *r, struct hmap *cache, const struct desired_net *dn)
+{
+    struct net_status *ns;
+    HMAP_FOR_EACH_WITH_HASH (ns, node, hash_uint64((uintptr_t) dn, 0), cache) {
+        if (ns->net == dn) {
+            return ns;
+        }
+    }
+    ns = xzalloc(sizeof *ns);
+    ns->net = dn;
+    ns->status = vteps_status(r, dn->members, dn->n_members, &ns->detail);
+    hmap_insert(cache, &ns->node, hash_uint64((uintptr_t) dn, 0));
+    return ns;
+}
+
 static void
 write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired *d,
             struct ovsdb_client_txn **txn)
 {
     const struct ovsdb_table *t = dbrow_table(nb, "Port");
     const struct ovsdb_row *row;
+    struct hmap cache = HMAP_INITIALIZER(&cache);
     if (!t) {
         return;
     }
@@ -454,7 +700,16 @@ write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired
         if (!p || !p->n_vteps) {
             detail = xstrdup(p && p->problem ? p->problem : "");
         } else {
-            status = bound_status(r, &p->uuid, p->vteps, p->n_vteps, &detail);
+            /* Bound where it is, and its MAC on every VTEP of its network. */
+            status = bound_status(r, &p->uuid, (const char *const *) p->vteps,
+                                  p->n_vteps, &detail);
+            const struct net_status *ns = p->net ? net_status(r, &cache, p->net) : NULL;
+            if (ns && strcmp(status, "ERROR") && strcmp(ns->status, "ACTIVE")
+                && (!strcmp(ns->status, "ERROR") || !strcmp(status, "ACTIVE"))) {
+                status = ns->status;
+                free(detail);
+                detail = xstrdup(ns->detail);
+            }
         }
         json_t *cols = json_object();
         put_if_changed(row, cols, "status", json_string(status));
@@ -462,6 +717,12 @@ write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired
         free(detail);
         update_row(txn, r, "Port", row, cols);
     }
+    struct net_status *ns;
+    HMAP_FOR_EACH_POP (ns, node, &cache) {
+        free(ns->detail);
+        free(ns);
+    }
+    hmap_destroy(&cache);
 }
 
 static void
@@ -475,7 +736,7 @@ write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired 
     }
     HMAP_FOR_EACH (row, hmap_node, &t->rows) {
         const struct uuid *u = ovsdb_row_get_uuid(row);
-        char **vteps = NULL;
+        const char **vteps = NULL;
         size_t n = 0;
         struct desired_vtep *dv;
         HMAP_FOR_EACH (dv, node, &d->vteps) {
@@ -601,17 +862,7 @@ run(struct reconcile *r)
         keep_fp += hash_string(keep[i], 7);
     }
     HMAP_FOR_EACH (v, node, &r->vteps) {
-        /* A new desired state concerns only the VTEPs whose rows in it
-         * changed. */
-        struct desired_vtep *dv = desired_find_vtep(d, v->name);
-        uint64_t fp = (dv ? dv->fingerprint : 0) ^ keep_fp;
-        if (fp != v->diffed_fp) {
-            v->dirty = true;
-            v->diffed_fp = fp;
-        }
-    }
-    HMAP_FOR_EACH (v, node, &r->vteps) {
-        sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep);
+        sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep, keep_fp);
     }
     write_status(r, nb, d);
     free(keep);
@@ -639,6 +890,7 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->nb = nb;
     r->run_ev = event_new(base, -1, 0, on_run, r);
     r->grace_ev = evtimer_new(base, on_run, r);
+    r->resync_ev = event_new(base, -1, EV_PERSIST, on_resync, r);
     hmap_init(&r->vteps);
 
     /* Check the listeners' names now, so that a bad one stops seamd at
@@ -658,6 +910,7 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
 static void
 deactivate(struct reconcile *r)
 {
+    event_del(r->resync_ev);
     struct rvtep *v;
     HMAP_FOR_EACH_POP (v, node, &r->vteps) {
         rvtep_destroy(v);
@@ -680,6 +933,7 @@ reconcile_destroy(struct reconcile *r)
     hmap_destroy(&r->vteps);
     event_free(r->run_ev);
     event_free(r->grace_ev);
+    event_free(r->resync_ev);
     for (char **l = r->listen; *l; l++) {
         free(*l);
     }
@@ -710,6 +964,8 @@ reconcile_set_active(struct reconcile *r, bool active)
     }
     log_info("active: reconciling");
     r->active_ms = time_msec();
+    struct timeval tv = { RECONCILE_RESYNC_MS / 1000, 0 };
+    event_add(r->resync_ev, &tv);
     schedule(r);
 }
 

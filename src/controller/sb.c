@@ -79,10 +79,10 @@ struct sb {
 static void match_pending(struct sb *);
 
 static void
-notify(struct sb *sb, const struct sb_session *s, bool desired)
+notify(struct sb *sb, const struct sb_session *s, unsigned int what)
 {
     if (sb->cbs.changed) {
-        sb->cbs.changed(sb->aux, s->name, desired);
+        sb->cbs.changed(sb->aux, s->name, what);
     }
 }
 
@@ -100,17 +100,24 @@ count_change(void *n, enum ovsdb_client_change_kind kind, const struct ovsdb_row
     ++*(size_t *) n;
 }
 
-/* Did a table that feeds the desired state change in 'c''s replica? */
-static bool
-feeds_desired(const struct ovsdb_client *c)
+/* What changed in 'c''s replica: SB_CHANGED_DESIRED, SB_CHANGED_OWNED. */
+static unsigned int
+what_changed(const struct ovsdb_client *c)
 {
-    size_t n = 0;
-    for (size_t i = 0; i < ARRAY_SIZE(replicated) && !n; i++) {
-        if (sb_table_feeds_desired(replicated[i].table)) {
-            ovsdb_client_get_changes(c, replicated[i].table, count_change, &n);
+    unsigned int what = 0;
+    for (size_t i = 0; i < ARRAY_SIZE(replicated); i++) {
+        const char *t = replicated[i].table;
+        size_t n = 0;
+        ovsdb_client_get_changes(c, t, count_change, &n);
+        if (n && sb_table_feeds_desired(t)) {
+            what |= SB_CHANGED_DESIRED;
+        }
+        if (n && strcmp(t, "Ucast_Macs_Local") && strcmp(t, "Mcast_Macs_Local")
+            && strcmp(t, "Physical_Switch")) {
+            what |= SB_CHANGED_OWNED;
         }
     }
-    return n > 0;
+    return what;
 }
 
 static void
@@ -147,10 +154,12 @@ conn_changed(void *c_)
     struct sbconn *c = c_;
     /* The reconciler reads whole replicas: only whether what changed
      * matters to others is kept. */
-    bool desired = c->session && feeds_desired(c->client);
+    unsigned int what = c->session ? what_changed(c->client) : 0;
     ovsdb_client_clear_changes(c->client);
     if (c->session) {
-        notify(c->sb, c->session, desired);
+        if (what) {
+            notify(c->sb, c->session, what);
+        }
     } else if (ovsdb_client_is_synced(c->client)) {
         match_pending(c->sb);
     }
@@ -176,7 +185,7 @@ conn_state(void *c_, bool synced)
         if (!ovsdb_client_is_closed(c->client)) {
             log_info("VTEP %s: session %s", s->name, synced ? "synced" : "lost");
         }
-        notify(c->sb, s, true);
+        notify(c->sb, s, SB_CHANGED_STATE | SB_CHANGED_DESIRED);
     }
 }
 
@@ -363,7 +372,7 @@ match_pending(struct sb *sb)
         list_init(&c->node);
         c->session = s;
         s->conn = c;
-        notify(sb, s, true);
+        notify(sb, s, SB_CHANGED_STATE | SB_CHANGED_DESIRED);
     }
 }
 

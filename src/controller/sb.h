@@ -37,11 +37,18 @@ struct sb_options {
     int probe_ms;                   /* Inactivity probe; 0 off. */
 };
 
+/* What changed about a session (a bitmap). */
+enum {
+    SB_CHANGED_STATE = 1 << 0,      /* Synced, lost, replaced. */
+    SB_CHANGED_DESIRED = 1 << 1,    /* Rows desired.c reads (learned MACs,
+                                     * ports, tunnel IPs, switches). */
+    SB_CHANGED_OWNED = 1 << 2       /* Rows of the tables seamd writes. */
+};
+
 struct sb_callbacks {
-    /* Something changed about the session of VTEP 'vtep': its replica
-     * ('desired' false when only rows that desired.c does not read changed,
-     * see sb_table_feeds_desired()) or its state ('desired' true). */
-    void (*changed)(void *aux, const char *vtep, bool desired);
+    /* Something changed about the session of VTEP 'vtep': 'what' is a
+     * bitmap of SB_CHANGED_*. */
+    void (*changed)(void *aux, const char *vtep, unsigned int what);
 };
 
 /* Whether the rows of hardware_vtep table 'table' of a VTEP feed the

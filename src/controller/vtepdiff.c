@@ -23,6 +23,7 @@ struct lsx {
     const struct ovsdb_row *row;    /* NULL: created by this transaction. */
     const struct desired_ls *want;  /* NULL: not wanted. */
     bool owned;
+    bool in_scope;
     json_t *ref;                    /* ["uuid", ..] or ["named-uuid", ..]. */
 };
 
@@ -43,6 +44,7 @@ struct diff {
     const struct desired_vtep *want;
     const char *const *keep;
     size_t n_keep;
+    const struct vtepdiff_scope *scope;
     struct vtepdiff_result *r;
     struct hmap switches;           /* "struct lsx"s. */
     struct hmap by_uuid;            /* The same, replica rows only, by uuid. */
@@ -165,6 +167,20 @@ add_problem(struct diff *d, const struct desired_binding *b, char *text)
     r->n_problems++;
 }
 
+static bool
+in_scope(const struct diff *d, const char *name)
+{
+    if (!d->scope) {
+        return true;
+    }
+    for (size_t i = 0; i < d->scope->n; i++) {
+        if (!strcmp(d->scope->names[i], name)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Index. */
 
 static struct lsx *
@@ -212,6 +228,7 @@ index_switches(struct diff *d)
         x->row = row;
         x->want = d->want ? desired_find_ls(d->want, name) : NULL;
         x->owned = x->want || dbrow_map_str(row, "other_config", VTEPDIFF_OWNER_KEY);
+        x->in_scope = in_scope(d, name);
         x->ref = j_uuid(ovsdb_row_get_uuid(row));
         hmap_insert(&d->switches, &x->node, hash_string(name, 0));
         struct lsx_uuid *xu = xmalloc(sizeof *xu);
@@ -278,6 +295,9 @@ diff_switches(struct diff *d)
         return;
     }
     HMAP_FOR_EACH (ls, node, &d->want->switches) {
+        if (!in_scope(d, ls->name)) {
+            continue;
+        }
         struct lsx *x = find_lsx(d, ls->name);
         if (!x) {
             char *name = new_name(d, "ls");
@@ -285,6 +305,7 @@ diff_switches(struct diff *d)
             x->name = ls->name;
             x->want = ls;
             x->owned = true;
+            x->in_scope = true;
             x->ref = op_insert(d, "Logical_Switch",
                                json_pack("{s s s I s s s [s [[s s]]]}", "name", ls->name,
                                          "tunnel_key", (json_int_t) ls->tunnel_key,
@@ -324,7 +345,7 @@ diff_ucast(struct diff *d)
     if (t) {
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
             struct lsx *x = lsx_by_uuid(d, dbrow_uuid(row, "logical_switch"));
-            if (!x || !x->owned) {
+            if (!x || !x->owned || !x->in_scope) {
                 continue;
             }
             const char *ip = locator_ip(d, dbrow_uuid(row, "locator"));
@@ -356,10 +377,10 @@ diff_ucast(struct diff *d)
     struct lsx *x;
     HMAP_FOR_EACH (x, node, &d->switches) {
         struct desired_mac *m;
-        if (!x->want) {
+        if (!x->want || !x->in_scope) {
             continue;
         }
-        HMAP_FOR_EACH (m, node, &x->want->macs) {
+        DESIRED_LS_FOR_EACH_MAC (m, x->want) {
             if (!was_seen(d, m)) {
                 op(d, json_pack("{s s s s s {s s s O s o s s}}", "op", "insert",
                                 "table", "Ucast_Macs_Remote", "row", "MAC", m->mac,
@@ -374,7 +395,7 @@ diff_ucast(struct diff *d)
 
 static bool
 set_matches(const struct diff *d, const struct ovsdb_row *set,
-            char *const *ips, size_t n)
+            const char *const *ips, size_t n)
 {
     const struct ovsdb_datum *locs = set ? dbrow_datum(set, "locators") : NULL;
     if (!locs || locs->n != n) {
@@ -395,7 +416,7 @@ set_matches(const struct diff *d, const struct ovsdb_row *set,
 
 /* Returns a new reference to a Physical_Locator_Set of exactly 'ips'. */
 static json_t *
-locator_set_ref(struct diff *d, char *const *ips, size_t n)
+locator_set_ref(struct diff *d, const char *const *ips, size_t n)
 {
     const struct ovsdb_table *t = dbrow_table(d->db, "Physical_Locator_Set");
     const struct ovsdb_row *row;
@@ -425,7 +446,8 @@ diff_mcast(struct diff *d)
     if (t) {
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
             struct lsx *x = lsx_by_uuid(d, dbrow_uuid(row, "logical_switch"));
-            if (!x || !x->owned || strcmp(dbrow_str(row, "MAC"), "unknown-dst")) {
+            if (!x || !x->owned || !x->in_scope
+                || strcmp(dbrow_str(row, "MAC"), "unknown-dst")) {
                 continue;
             }
             if (!x->want || !x->want->n_flood || !mark_seen(d, x)) {
@@ -443,7 +465,7 @@ diff_mcast(struct diff *d)
     }
     struct lsx *x;
     HMAP_FOR_EACH (x, node, &d->switches) {
-        if (x->want && x->want->n_flood && !was_seen(d, x)) {
+        if (x->want && x->in_scope && x->want->n_flood && !was_seen(d, x)) {
             op(d, json_pack("{s s s s s {s s s O s o}}", "op", "insert",
                             "table", "Mcast_Macs_Remote", "row", "MAC", "unknown-dst",
                             "logical_switch", x->ref, "locator_set",
@@ -480,22 +502,27 @@ diff_port_bindings(struct diff *d, const struct ovsdb_row *port)
         struct lsx *x = lsx_by_uuid(d, &vb->values[i].uuid);
         const struct desired_binding *b = d->want
                                           ? desired_find_binding(d->want, pname, vlan) : NULL;
+        bool b_in = b && in_scope(d, b->ls);
         if (x && x->owned) {
             if (b && !strcmp(b->ls, x->name) && x->want) {
                 mark_seen(d, b);
-            } else {
+            } else if (x->in_scope || b_in) {
                 json_array_append_new(remove, json_integer(vlan));
+            } else if (b) {
+                mark_seen(d, b);        /* Another scope's change. */
             }
         } else if (b) {
             mark_seen(d, b);
-            add_problem(d, b, xasprintf("VLAN %d of port %s is bound to a logical "
-                                        "switch seamd does not own", vlan, pname));
+            if (b_in) {
+                add_problem(d, b, xasprintf("VLAN %d of port %s is bound to a logical "
+                                            "switch seamd does not own", vlan, pname));
+            }
         }
     }
     if (d->want) {
         struct desired_binding *b;
         HMAP_FOR_EACH (b, node, &d->want->bindings) {
-            if (strcmp(b->port, pname) || was_seen(d, b)) {
+            if (strcmp(b->port, pname) || was_seen(d, b) || !in_scope(d, b->ls)) {
                 continue;
             }
             mark_seen(d, b);
@@ -534,7 +561,7 @@ diff_bindings(struct diff *d, const char *vtep_name)
     }
     struct desired_binding *b;
     HMAP_FOR_EACH (b, node, &d->want->bindings) {
-        if (!was_seen(d, b) && !find_port(d, ports, b->port)) {
+        if (!was_seen(d, b) && in_scope(d, b->ls) && !find_port(d, ports, b->port)) {
             add_problem(d, b, xasprintf("VTEP %s has no port %s", vtep_name, b->port));
         }
     }
@@ -563,7 +590,7 @@ delete_switches(struct diff *d)
 {
     struct lsx *x;
     HMAP_FOR_EACH (x, node, &d->switches) {
-        if (x->row && x->owned && !x->want) {
+        if (x->row && x->owned && x->in_scope && !x->want) {
             delete_refs(d, "Ucast_Macs_Local", x);
             delete_refs(d, "Mcast_Macs_Local", x);
             op_delete(d, "Logical_Switch", x->row);
@@ -574,9 +601,11 @@ delete_switches(struct diff *d)
 void
 vtepdiff_compute(const struct ovsdb_db *vtep, const char *vtep_name,
                  const struct desired_vtep *want, const char *const *keep,
-                 size_t n_keep, struct vtepdiff_result *r)
+                 size_t n_keep, const struct vtepdiff_scope *scope,
+                 struct vtepdiff_result *r)
 {
-    struct diff d = { .db = vtep, .want = want, .keep = keep, .n_keep = n_keep, .r = r };
+    struct diff d = { .db = vtep, .want = want, .keep = keep, .n_keep = n_keep,
+                      .scope = scope, .r = r };
     memset(r, 0, sizeof *r);
     r->ops = json_array();
     hmap_init(&d.switches);

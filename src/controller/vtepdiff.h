@@ -50,13 +50,23 @@ struct vtepdiff_result {
     size_t n_problems;
 };
 
+/* Limits a diff to the switches named in 'names' (of seamd's, desired or
+ * not): their rows, remote MACs, flooding and the bindings to them.  A
+ * diff without a scope covers every switch. */
+struct vtepdiff_scope {
+    const char *const *names;
+    size_t n;
+};
+
 /* Computes what turns 'vtep' (the hardware_vtep database of the VTEP named
  * 'vtep_name') into 'want' (NULL: the VTEP should hold nothing of seamd's)
  * into 'result' (free its contents with vtepdiff_result_destroy()).
- * 'keep' holds 'n_keep' tunnel IPs whose remote MACs must not be deleted. */
+ * 'keep' holds 'n_keep' tunnel IPs whose remote MACs must not be deleted.
+ * 'scope' (NULL: all) limits it to some switches. */
 void vtepdiff_compute(const struct ovsdb_db *vtep, const char *vtep_name,
                       const struct desired_vtep *want,
                       const char *const *keep, size_t n_keep,
+                      const struct vtepdiff_scope *scope,
                       struct vtepdiff_result *result);
 void vtepdiff_result_destroy(struct vtepdiff_result *);
 

@@ -22,6 +22,8 @@
 #include "ovsdb/datum.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
+#include "ovsdb/jsonarena.h"
+#include "ovsdb/jsonparse.h"
 #include "ovsdb/jsonrpc.h"
 #include "ovsdb/schema.h"
 
@@ -527,8 +529,45 @@ apply_row(struct ovsdb_client *c, struct ovsdb_table *t, const struct uuid *u,
     return ovsdb_syntax_error(update, NULL, "unknown row update \"%s\"", key);
 }
 
+static struct ovsdb_error *apply_updates__(struct ovsdb_client *, const json_t *updates,
+                                           int version, struct jsonarena **);
+
+/* A <row-update> kept as text (see jsonrpc_msg's 'rows_deferred'): parses
+ * it into '*arenap' (created on first use, reset for each row) so that a
+ * big initial reply holds one row's tree at a time.  Returns the value
+ * (json_decref() it when '*arenap' is NULL: arenas not installed), or NULL
+ * if it does not parse. */
+static json_t *
+parse_row_text(const json_t *text, struct jsonarena **arenap)
+{
+    struct jsonarena *outer = jsonarena_suspend();
+    if (!*arenap) {
+        *arenap = jsonarena_begin();
+    } else {
+        jsonarena_reset(*arenap);
+        jsonarena_resume(*arenap);
+    }
+    char *error;
+    json_t *json = jsonparse(json_string_value(text), json_string_length(text), 0,
+                             &error);
+    jsonarena_end(*arenap);
+    jsonarena_resume(outer);
+    free(error);
+    return json;
+}
+
 static struct ovsdb_error *
 apply_updates(struct ovsdb_client *c, const json_t *updates, int version)
+{
+    struct jsonarena *arena = NULL;
+    struct ovsdb_error *error = apply_updates__(c, updates, version, &arena);
+    jsonarena_destroy(arena);
+    return error;
+}
+
+static struct ovsdb_error *
+apply_updates__(struct ovsdb_client *c, const json_t *updates, int version,
+                struct jsonarena **arenap)
 {
     const char *table_name;
     json_t *rows;
@@ -549,7 +588,23 @@ apply_updates(struct ovsdb_client *c, const json_t *updates, int version)
             if (!uuid_from_string(&u, uuid_s)) {
                 return ovsdb_syntax_error(rows, NULL, "bad row UUID %s", uuid_s);
             }
+            json_t *parsed = NULL;
+            if (json_is_string(update)) {
+                update = parsed = parse_row_text(update, arenap);
+                if (!update) {
+                    return ovsdb_syntax_error(NULL, NULL, "bad row update text");
+                }
+            }
             struct ovsdb_error *error = apply_row(c, t, &u, update, version);
+            if (!*arenap) {
+                json_decref(parsed);
+            }
+            if (parsed) {
+                /* Applied: free its text now, so that the replica grows
+                 * while the message shrinks (the message is ours). */
+                json_object_iter_set_new(rows, json_object_key_to_iter(uuid_s),
+                                         json_null());
+            }
             if (error) {
                 return error;
             }

@@ -106,30 +106,27 @@ clause_from_json(const struct ovsdb_table_schema *ts, const json_t *json,
         }
         type.n_min = 1;
         break;
-    case OVSDB_F_INCLUDES: case OVSDB_F_EXCLUDES:
-        type.n_min = 0;
-        type.n_max = UINT_MAX;
+    case OVSDB_F_INCLUDES:
+        /* RFC 7047 relaxes only the minimum, and ovsdb-server only for a
+         * column that is not a scalar. */
+        if (!ovsdb_type_is_scalar(&type)) {
+            type.n_min = 0;
+        }
+        break;
+    case OVSDB_F_EXCLUDES:
+        if (!ovsdb_type_is_scalar(&type)) {
+            type.n_min = 0;
+            type.n_max = UINT_MAX;
+        }
         break;
     case OVSDB_F_EQ: case OVSDB_F_NE:
     case OVSDB_F_TRUE: case OVSDB_F_FALSE:
         break;
     }
-    /* The argument need not satisfy the column's constraints. */
-    struct ovsdb_error *error = ovsdb_datum_from_json_unbounded(
+    /* As ovsdb-server: the element count is checked first, then each atom
+     * (with the column's constraints), then duplicates. */
+    struct ovsdb_error *error = ovsdb_datum_from_json(
         &clause->arg, &type, json_array_get(json, 2), symtab);
-    if (!error && (clause->arg.n < type.n_min || clause->arg.n > type.n_max)) {
-        /* ovsdb-server's datum parser wording. */
-        const char *class = ovsdb_type_is_map(&type) ? "map" : "set";
-        error = type.n_min == 1 && type.n_max == 1
-            ? ovsdb_syntax_error(json_array_get(json, 2), NULL,
-                                 "%s must have exactly one member but %u are "
-                                 "present", class, clause->arg.n)
-            : ovsdb_syntax_error(json_array_get(json, 2), NULL,
-                                 "%s must have %u to %u members but %u are "
-                                 "present", class, type.n_min, type.n_max,
-                                 clause->arg.n);
-        ovsdb_datum_destroy(&clause->arg, &type);
-    }
     if (error) {
         ovsdb_type_destroy(&type);
         return error;

@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -92,7 +93,17 @@ struct listener {
     char *unix_path;            /* To unlink on close, or NULL. */
     conn_accept_func *accept_cb;
     void *aux;
+
+    /* Out of descriptors: accepting pauses for ACCEPT_PAUSE_MS at a time
+     * (instead of libevent retrying at once, forever) until an accept
+     * succeeds again; one warning per such episode. */
+    struct event *resume;       /* Re-enables accepting. */
+    bool starved;               /* In an episode. */
+    long long starved_since_ms; /* When it began (monotonic). */
+    unsigned long long n_pauses;    /* Pauses in this episode. */
 };
+
+#define ACCEPT_PAUSE_MS 100
 
 static struct log_rl rl = LOG_RL_INIT(5, 5);
 static const struct timeval tv_zero = { 0, 0 };
@@ -964,6 +975,12 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
         return;
     }
 
+    if (l->starved) {
+        log_info("%s: accepting connections again after %lld ms without "
+                 "file descriptors (%llu pauses)", l->name,
+                 time_msec() - l->starved_since_ms, l->n_pauses);
+        l->starved = false;
+    }
     struct conn *c = conn_create(l->base, bev, l->kind, name);
     c->connected = true;
     log_debug("%s: accepted %s", l->name, name);
@@ -974,13 +991,65 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
 }
 
 static void
+listener_resume_cb(evutil_socket_t fd, short what, void *l_)
+{
+    struct listener *l = l_;
+    evconnlistener_enable(l->evl);
+}
+
+static void
 listener_error_cb(struct evconnlistener *evl, void *l_)
 {
     struct listener *l = l_;
     int error = EVUTIL_SOCKET_ERROR();
 
-    /* Usually EMFILE: accept() is retried on the next readiness. */
-    log_err_rl(&rl, "%s: accept failed (%s)", l->name, strerror(error));
+    if (error != EMFILE && error != ENFILE && error != ENOBUFS && error != ENOMEM) {
+        log_err_rl(&rl, "%s: accept failed (%s)", l->name, strerror(error));
+        return;
+    }
+    /* The pending connection stays in the backlog, so the socket stays
+     * readable: retrying now would spin.  Wait for descriptors to free. */
+    if (!l->starved) {
+        struct rlimit rlim;
+        unsigned long long limit = getrlimit(RLIMIT_NOFILE, &rlim) ? 0 : rlim.rlim_cur;
+        log_warn("%s: cannot accept connections: %s (open-file limit %llu); "
+                 "retrying every %d ms until descriptors free up", l->name,
+                 strerror(error), limit, ACCEPT_PAUSE_MS);
+        l->starved = true;
+        l->starved_since_ms = time_msec();
+        l->n_pauses = 0;
+    }
+    l->n_pauses++;
+    evconnlistener_disable(l->evl);
+    struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
+    evtimer_add(l->resume, &tv);
+}
+
+int
+conn_raise_fd_limit(void)
+{
+    struct rlimit rlim;
+    if (getrlimit(RLIMIT_NOFILE, &rlim)) {
+        return -errno;
+    }
+    rlim_t old = rlim.rlim_cur;
+    if (rlim.rlim_cur == rlim.rlim_max) {
+        return 0;
+    }
+    rlim.rlim_cur = rlim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &rlim)) {
+        /* An unlimited hard limit is above the kernel's nr_open. */
+        rlim.rlim_cur = MAX(old, (rlim_t) 1 << 20);
+        while (rlim.rlim_cur > old && setrlimit(RLIMIT_NOFILE, &rlim)) {
+            rlim.rlim_cur /= 2;
+        }
+        if (rlim.rlim_cur <= old) {
+            return -errno;
+        }
+    }
+    log_info("raised the open-file limit from %llu to %llu",
+             (unsigned long long) old, (unsigned long long) rlim.rlim_cur);
+    return 0;
 }
 
 /* Listens on 'name' (see conn.h). */
@@ -1034,6 +1103,7 @@ listener_open(struct event_base *base, const char *name, SSL_CTX *ssl_ctx,
         return error;
     }
     evconnlistener_set_error_cb(l->evl, listener_error_cb);
+    l->resume = evtimer_new(base, listener_resume_cb, l);
 
     if (kind == CONN_UNIX) {
         l->unix_path = xstrdup(name + 6);
@@ -1066,6 +1136,7 @@ listener_close(struct listener *l)
 {
     if (l) {
         evconnlistener_free(l->evl);
+        event_free(l->resume);
         if (l->unix_path) {
             unlink(l->unix_path);
             free(l->unix_path);

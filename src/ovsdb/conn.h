@@ -88,4 +88,8 @@ void conn_set_callbacks(struct conn *, const struct conn_callbacks *, void *aux)
 const char *listener_get_name(const struct listener *);
 void listener_close(struct listener *);
 
+/* Raises this process's soft open-file limit to its hard limit (a server
+ * holds a descriptor per client).  Returns 0 or -errno. */
+int conn_raise_fd_limit(void);
+
 #endif /* ovsdb/conn.h */

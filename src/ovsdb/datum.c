@@ -185,8 +185,13 @@ json_to_int64(const json_t *json, int64_t *value)
         return true;
     }
     if (json_is_real(json)) {
+        /* An integral real ("1e2") as ovsdb-server's lexer reads it, but
+         * not -2^63 itself: an integer literal beyond the 64-bit range is a
+         * real that rounds to it (-9223372036854775809 and the next
+         * thousand values), and -2^63 written as an integer never gets
+         * here. */
         double d = json_real_value(json);
-        if (d >= -9223372036854775808.0 && d < 9223372036854775808.0
+        if (d > -9223372036854775808.0 && d < 9223372036854775808.0
             && d == (double) (int64_t) d) {
             *value = (int64_t) d;
             return true;

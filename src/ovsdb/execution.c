@@ -5,12 +5,15 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include "lib/ds.h"
 #include "lib/log.h"
 #include "ovsdb/condition.h"
 #include "ovsdb/db.h"
 #include "ovsdb/error.h"
 #include "ovsdb/parser.h"
 #include "ovsdb/jsonarena.h"
+#include "ovsdb/jsonparse.h"
+#include "ovsdb/jsonw.h"
 #include "ovsdb/monitor.h"
 #include "ovsdb/mutation.h"
 #include "ovsdb/storage.h"
@@ -81,11 +84,92 @@ parse_table_where(struct ovsdb_parser *p, struct exec_ctx *x,
     return table;
 }
 
-/* Calls 'cb' for each row of 'table' that matches 'cond' (all clauses),
- * looking up a single row when the condition names its _uuid.  'cb' may
- * replace or delete the row it is given. */
+/* Calls 'cb' for each row of 'table' that matches 'cond' (all clauses).
+ * 'cb' may replace or delete the row it is given. */
 typedef struct ovsdb_error *row_cb(struct exec_ctx *, struct ovsdb_row *, void *aux);
 
+#define MAX_INDEX_LOOKUP_COLUMNS 8
+
+/* If 'cond' has an "==" clause on each column of an index of 'ts', returns
+ * the index and stores the clauses' values, in the index's column order,
+ * in 'args'; else returns NULL. */
+static const struct ovsdb_index_schema *
+find_index(const struct ovsdb_table_schema *ts, const struct ovsdb_condition *cond,
+           const struct ovsdb_datum *args[MAX_INDEX_LOOKUP_COLUMNS])
+{
+    for (size_t i = 0; i < ts->n_indexes; i++) {
+        const struct ovsdb_index_schema *index = &ts->indexes[i];
+        size_t j;
+        if (index->n_columns > MAX_INDEX_LOOKUP_COLUMNS) {
+            continue;
+        }
+        for (j = 0; j < index->n_columns; j++) {
+            args[j] = NULL;
+            for (size_t k = 0; k < cond->n_clauses && !args[j]; k++) {
+                const struct ovsdb_clause *c = &cond->clauses[k];
+                if (c->function == OVSDB_F_EQ && c->column == index->columns[j]) {
+                    args[j] = &c->arg;
+                }
+            }
+            if (!args[j]) {
+                break;
+            }
+        }
+        if (j == index->n_columns) {
+            return index;
+        }
+    }
+    return NULL;
+}
+
+/* The rows of the transaction's view of 'table' whose 'index' columns hold
+ * 'args' and that match 'cond': the committed rows from the index that the
+ * transaction has not touched (the index is updated only at commit), and
+ * the rows the transaction inserted or changed.  Returns them in a new
+ * array (free it), their number in '*np'. */
+static struct ovsdb_row **
+index_lookup(struct exec_ctx *x, struct ovsdb_table *table,
+             const struct ovsdb_index_schema *index,
+             const struct ovsdb_datum *args[], const struct ovsdb_condition *cond,
+             size_t *np)
+{
+    const struct ovsdb_table_schema *ts = table->schema;
+    size_t i = index - ts->indexes, n = 0, allocated = 4;
+    struct ovsdb_row **rows = xmalloc(allocated * sizeof *rows);
+    uint32_t hash = 0;
+    for (size_t j = 0; j < index->n_columns; j++) {
+        hash = ovsdb_datum_hash(args[j], &index->columns[j]->type, hash);
+    }
+    struct ovsdb_index_node *in;
+    HMAP_FOR_EACH_WITH_HASH (in, node, hash, &table->indexes[i]) {
+        if (!in->row->txn_row && ovsdb_condition_match_all(in->row, cond)) {
+            if (n == allocated) {
+                allocated *= 2;
+                rows = xrealloc(rows, allocated * sizeof *rows);
+            }
+            rows[n++] = in->row;
+        }
+    }
+    const struct ovsdb_txn_table *tt = x->txn->by_index[ts->index];
+    if (tt) {
+        const struct ovsdb_txn_row *tr;
+        LIST_FOR_EACH (tr, list_node, &tt->rows) {
+            if (tr->new && ovsdb_condition_match_all(tr->new, cond)) {
+                if (n == allocated) {
+                    allocated *= 2;
+                rows = xrealloc(rows, allocated * sizeof *rows);
+                }
+                rows[n++] = tr->new;
+            }
+        }
+    }
+    *np = n;
+    return rows;
+}
+
+/* Finds the matching rows without a scan when it can: one hash lookup for
+ * "_uuid == U", an index lookup for "==" on the columns of a schema index
+ * (as the IDLs and seamd query: by name, by MAC); other conditions scan. */
 static struct ovsdb_error *
 for_each_match(struct exec_ctx *x, struct ovsdb_table *table,
                const struct ovsdb_condition *cond, row_cb *cb, void *aux)
@@ -94,6 +178,19 @@ for_each_match(struct exec_ctx *x, struct ovsdb_table *table,
     if (uuid) {
         struct ovsdb_row *row = ovsdb_table_get_row(table, uuid);
         return row && ovsdb_condition_match_all(row, cond) ? cb(x, row, aux) : NULL;
+    }
+    const struct ovsdb_datum *args[MAX_INDEX_LOOKUP_COLUMNS];
+    const struct ovsdb_index_schema *index = find_index(table->schema, cond, args);
+    if (index) {
+        /* Collected first: 'cb' may add transaction rows. */
+        size_t n;
+        struct ovsdb_row **rows = index_lookup(x, table, index, args, cond, &n);
+        struct ovsdb_error *error = NULL;
+        for (size_t i = 0; i < n && !error; i++) {
+            error = cb(x, rows[i], aux);
+        }
+        free(rows);
+        return error;
     }
     struct ovsdb_row *row;
     HMAP_FOR_EACH (row, hmap_node, &table->rows) {
@@ -365,10 +462,15 @@ execute_update(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     struct ovsdb_condition cond;
     struct ovsdb_row *values = NULL;
     unsigned long *changed = NULL;
-    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
+    /* ovsdb-server reads "row" before "where": of two faults, the row's
+     * is reported. */
+    struct ovsdb_table *table = parse_table(p, x);
+    const json_t *where = ovsdb_parser_member(p, "where", OP_ARRAY);
     const json_t *row_json = ovsdb_parser_member(p, "row", OP_OBJECT);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
-    if (perror || error) {
+    ovsdb_condition_init_empty(&cond);
+    error = NULL;
+    if (perror) {
         goto out;
     }
     const struct ovsdb_table_schema *ts = table->schema;
@@ -386,6 +488,10 @@ execute_update(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
                                        "table %s.", ts->columns[i]->name, ts->name);
             goto out;
         }
+    }
+    error = ovsdb_condition_from_json(ts, where, &x->symtab, &cond);
+    if (error) {
+        goto out;
     }
     struct update_aux aux = { values, changed, NULL, 0 };
     error = x->db->read_only ? reserved_db_error("update", x->db)
@@ -415,14 +521,21 @@ execute_mutate(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     struct ovsdb_error *error;
     struct ovsdb_condition cond;
     struct ovsdb_mutation_set mutations = { NULL, 0 };
-    struct ovsdb_table *table = parse_table_where(p, x, &cond, &error);
+    /* "mutations" before "where", as in ovsdb-server. */
+    struct ovsdb_table *table = parse_table(p, x);
+    const json_t *where = ovsdb_parser_member(p, "where", OP_ARRAY);
     const json_t *mutations_json = ovsdb_parser_member(p, "mutations", OP_ARRAY);
     struct ovsdb_error *perror = ovsdb_parser_finish(p);
-    if (perror || error) {
+    ovsdb_condition_init_empty(&cond);
+    error = NULL;
+    if (perror) {
         goto out;
     }
     error = ovsdb_mutation_set_from_json(table->schema, mutations_json, &x->symtab,
                                          &mutations);
+    if (!error) {
+        error = ovsdb_condition_from_json(table->schema, where, &x->symtab, &cond);
+    }
     if (error) {
         goto out;
     }
@@ -466,14 +579,31 @@ execute_delete(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     return op_error(perror, error);
 }
 
+/* "wait" compares the rows as sets, as ovsdb-server does: the distinct
+ * projections (on "columns") of the rows "where" selects against the
+ * distinct rows of "rows". */
+struct wait_row {
+    struct hmap_node node;          /* In 'wait_aux->expected', by projection. */
+    struct ovsdb_row *row;
+    bool matched;                   /* Some selected row equals it. */
+};
+
 struct wait_aux {
-    struct ovsdb_row **expected;
-    size_t n_expected;
-    bool *matched;
+    struct hmap expected;           /* Distinct "struct wait_row"s. */
     const struct ovsdb_column **columns;
     size_t n_columns;
-    bool mismatch;
+    bool mismatch;                  /* A selected row is not in "rows". */
 };
+
+static uint32_t
+hash_columns(const struct ovsdb_row *row, const struct ovsdb_column **columns, size_t n)
+{
+    uint32_t hash = 0;
+    for (size_t i = 0; i < n; i++) {
+        hash = ovsdb_datum_hash(&row->fields[columns[i]->index], &columns[i]->type, hash);
+    }
+    return hash;
+}
 
 static bool
 rows_equal_columns(const struct ovsdb_row *a, const struct ovsdb_row *b,
@@ -488,18 +618,40 @@ rows_equal_columns(const struct ovsdb_row *a, const struct ovsdb_row *b,
     return true;
 }
 
+static struct wait_row *
+wait_find(const struct wait_aux *aux, const struct ovsdb_row *row, uint32_t hash)
+{
+    struct wait_row *wr;
+    HMAP_FOR_EACH_WITH_HASH (wr, node, hash, &aux->expected) {
+        if (rows_equal_columns(wr->row, row, aux->columns, aux->n_columns)) {
+            return wr;
+        }
+    }
+    return NULL;
+}
+
+static void
+wait_aux_destroy(struct wait_aux *aux)
+{
+    struct wait_row *wr;
+    HMAP_FOR_EACH_POP (wr, node, &aux->expected) {
+        ovsdb_row_destroy(wr->row);
+        free(wr);
+    }
+    hmap_destroy(&aux->expected);
+}
+
 static struct ovsdb_error *
 wait_cb(struct exec_ctx *x, struct ovsdb_row *row, void *aux_)
 {
     struct wait_aux *aux = aux_;
-    for (size_t i = 0; i < aux->n_expected; i++) {
-        if (!aux->matched[i]
-            && rows_equal_columns(row, aux->expected[i], aux->columns, aux->n_columns)) {
-            aux->matched[i] = true;
-            return NULL;
-        }
+    struct wait_row *wr = wait_find(aux, row, hash_columns(row, aux->columns,
+                                                           aux->n_columns));
+    if (wr) {
+        wr->matched = true;
+    } else {
+        aux->mismatch = true;
     }
-    aux->mismatch = true;
     return NULL;
 }
 
@@ -512,6 +664,7 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
     struct wait_aux aux;
 
     memset(&aux, 0, sizeof aux);
+    hmap_init(&aux.expected);
     ovsdb_condition_init_empty(&cond);
     if (!error && table) {
         error = parse_where(p, x, table, &cond);
@@ -547,26 +700,32 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
         }
         aux.n_columns = ts->n_columns;
     }
-    aux.n_expected = json_array_size(rows);
-    aux.expected = xcalloc(aux.n_expected ? aux.n_expected : 1, sizeof *aux.expected);
-    aux.matched = xcalloc(aux.n_expected ? aux.n_expected : 1, sizeof *aux.matched);
-    for (size_t i = 0; i < aux.n_expected; i++) {
-        const json_t *r = json_array_get(rows, i);
-        aux.expected[i] = ovsdb_row_create(table);
-        error = ovsdb_row_from_json(aux.expected[i], r, &x->symtab, NULL);
+    for (size_t i = 0; i < json_array_size(rows); i++) {
+        struct ovsdb_row *r = ovsdb_row_create(table);
+        error = ovsdb_row_from_json(r, json_array_get(rows, i), &x->symtab, NULL);
         /* Columns of "rows" not in "columns" are parsed but not compared
          * (ovsdb-server does not reject them). */
         if (error) {
+            ovsdb_row_destroy(r);
             goto out;
         }
+        uint32_t hash = hash_columns(r, aux.columns, aux.n_columns);
+        if (wait_find(&aux, r, hash)) {
+            ovsdb_row_destroy(r);
+            continue;
+        }
+        struct wait_row *wr = xzalloc(sizeof *wr);
+        wr->row = r;
+        hmap_insert(&aux.expected, &wr->node, hash);
     }
     error = for_each_match(x, table, &cond, wait_cb, &aux);
     if (error) {
         goto out;
     }
     bool equal = !aux.mismatch;
-    for (size_t i = 0; i < aux.n_expected; i++) {
-        equal = equal && aux.matched[i];
+    struct wait_row *wr;
+    HMAP_FOR_EACH (wr, node, &aux.expected) {
+        equal = equal && wr->matched;
     }
     if (equal == want_equal) {
         *resultp = json_object();
@@ -581,11 +740,7 @@ execute_wait(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
         *resultp = NULL;
     }
 out:
-    for (size_t i = 0; i < aux.n_expected; i++) {
-        ovsdb_row_destroy(aux.expected[i]);
-    }
-    free(aux.expected);
-    free(aux.matched);
+    wait_aux_destroy(&aux);
     free(aux.columns);
     ovsdb_condition_destroy(&cond);
     return op_error(perror, error);
@@ -626,6 +781,10 @@ static struct ovsdb_error *
 execute_assert(struct ovsdb_parser *p, struct exec_ctx *x, json_t **resultp)
 {
     const json_t *lock = ovsdb_parser_member(p, "lock", OP_STRING);
+    /* ovsdb-server parses "lock" as an <id>. */
+    if (lock && !ovsdb_id_is_valid(json_string_value(lock))) {
+        ovsdb_parser_raise(p, "Type mismatch for member 'lock'.");
+    }
     struct ovsdb_error *error = ovsdb_parser_finish(p);
     if (error) {
         return error;
@@ -657,16 +816,66 @@ static const struct {
     { "assert", execute_assert, false },
 };
 
-bool
-ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
-              const json_t *ops, long long elapsed_ms, long long *timeout_msp,
-              json_t **resultp)
+/* Where results go: a JSON array, or (text mode) the text of one. */
+struct results {
+    json_t *array;              /* Or NULL in text mode. */
+    struct ds *text;            /* Text mode: "[r1,r2" so far. */
+    size_t n;
+};
+
+static void
+results_add(struct results *r, json_t *result)
+{
+    if (r->array) {
+        json_array_append_new(r->array, result);
+    } else {
+        ds_put_char(r->text, r->n ? ',' : '[');
+        jsonw_json(r->text, result);
+        if (!jsonarena_is_active()) {
+            json_decref(result);    /* Else it goes with its arena. */
+        }
+    }
+    r->n++;
+}
+
+/* Parses operation text 'op' (see ovsdb_execute_text()) into an arena of
+ * its own, '*arenap' (created on first use, reset for each operation), if
+ * the caller has an arena active, else on the heap: a big transaction holds
+ * one operation's tree at a time. */
+static json_t *
+parse_op_text(const json_t *op, struct jsonarena **arenap)
+{
+    struct jsonarena *outer = jsonarena_suspend();
+    if (!outer) {
+        *arenap = NULL;
+    } else if (!*arenap) {
+        *arenap = jsonarena_begin();
+    } else {
+        jsonarena_reset(*arenap);
+        jsonarena_resume(*arenap);
+    }
+    char *error;
+    json_t *json = jsonparse(json_string_value(op), json_string_length(op), 0, &error);
+    if (!json) {
+        /* The text was validated when the request was read. */
+        log_err("operation text does not parse (%s)", error);
+        free(error);
+        json = json_null();
+    }
+    return json;
+}
+
+static bool
+execute__(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+          const json_t *ops, bool ops_are_text, long long elapsed_ms,
+          long long *timeout_msp, struct results *results)
 {
     struct exec_ctx x;
     size_t n_ops = json_array_size(ops);
-    json_t *results = json_array();
     struct ovsdb_error *error = NULL;
     bool waiting = false;
+    struct jsonarena *outer = NULL;
+    struct jsonarena *op_arena = NULL;      /* Reused by each operation. */
 
     memset(&x, 0, sizeof x);
     x.db = db;
@@ -678,68 +887,117 @@ ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
 
     for (size_t i = 0; i < n_ops && !error && !waiting; i++) {
         const json_t *op = json_array_get(ops, i);
+        json_t *parsed = NULL;
         json_t *result = NULL;
         struct ovsdb_parser p;
 
+        if (ops_are_text) {
+            outer = jsonarena_suspend();
+            jsonarena_resume(outer);
+            op = parsed = parse_op_text(op, &op_arena);
+            if (!results->array) {
+                /* Its result is written out before the arena goes. */
+                jsonarena_resume(op_arena);
+            } else {
+                jsonarena_end(op_arena);
+                jsonarena_resume(outer);
+            }
+        }
         if (!json_is_object(op)) {
             /* ovsdb-server's parser wording. */
             error = ovsdb_error("syntax error", "Parsing ovsdb operation %zu of "
                                 "%zu failed: Object expected.", i + 1, n_ops);
-            break;
-        }
-        ovsdb_parser_init(&p, op, "ovsdb operation %zu of %zu", i + 1, n_ops);
-        const json_t *name = ovsdb_parser_member(&p, "op", OP_STRING);
-        if (!name) {
-            error = ovsdb_parser_finish(&p);
-            break;
-        }
-        size_t j;
-        for (j = 0; j < ARRAY_SIZE(operations); j++) {
-            if (!strcmp(operations[j].name, json_string_value(name))) {
-                break;
+        } else {
+            ovsdb_parser_init(&p, op, "ovsdb operation %zu of %zu", i + 1, n_ops);
+            const json_t *name = ovsdb_parser_member(&p, "op", OP_STRING);
+            size_t j = ARRAY_SIZE(operations);
+            if (name) {
+                for (j = 0; j < ARRAY_SIZE(operations); j++) {
+                    if (!strcmp(operations[j].name, json_string_value(name))) {
+                        break;
+                    }
+                }
+                if (j == ARRAY_SIZE(operations)) {
+                    /* ovsdb-server reports it as a parse error. */
+                    ovsdb_parser_raise(&p, "No operation \"%s\"",
+                                       json_string_value(name));
+                }
+            }
+            if (j == ARRAY_SIZE(operations)) {
+                error = ovsdb_parser_finish(&p);
+            } else {
+                error = operations[j].func(&p, &x, &result);
+                if (!error && !result) {
+                    waiting = true;
+                }
             }
         }
-        if (j == ARRAY_SIZE(operations)) {
-            /* ovsdb-server reports it as a parse error ("syntax error"). */
-            ovsdb_parser_raise(&p, "No operation \"%s\"", json_string_value(name));
-            error = ovsdb_parser_finish(&p);
-            break;
-        }
-        error = operations[j].func(&p, &x, &result);
-        if (!error && !result) {
-            waiting = true;
-            break;
-        }
         if (result) {
-            json_array_append_new(results, result);
+            results_add(results, result);
+        }
+        if (ops_are_text) {
+            jsonarena_end(op_arena);
+            if (!op_arena) {
+                json_decref(parsed);
+            }
+            jsonarena_resume(outer);
         }
     }
+    jsonarena_destroy(op_arena);
 
     if (waiting) {
         ovsdb_txn_abort(x.txn);
         ovsdb_symbol_table_destroy(&x.symtab);
-        json_decref(results);
         *timeout_msp = x.timeout_ms;
-        *resultp = NULL;
         return false;
     }
     if (error) {
-        json_array_append_new(results, ovsdb_error_to_json(error));
+        results_add(results, ovsdb_error_to_json(error));
         ovsdb_error_destroy(error);
         ovsdb_txn_abort(x.txn);
     } else {
         x.txn->durable = x.durable;
         error = ovsdb_db_commit_txn(db, x.txn);
         if (error) {
-            json_array_append_new(results, ovsdb_error_to_json(error));
+            results_add(results, ovsdb_error_to_json(error));
             ovsdb_error_destroy(error);
         }
     }
-    while (json_array_size(results) < n_ops) {
-        json_array_append_new(results, json_null());
+    while (results->n < n_ops) {
+        results_add(results, json_null());
     }
     ovsdb_symbol_table_destroy(&x.symtab);
-    *resultp = results;
+    return true;
+}
+
+bool
+ovsdb_execute(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+              const json_t *ops, long long elapsed_ms, long long *timeout_msp,
+              json_t **resultp)
+{
+    struct results results = { json_array(), NULL, 0 };
+    if (!execute__(db, env, ops, false, elapsed_ms, timeout_msp, &results)) {
+        json_decref(results.array);
+        *resultp = NULL;
+        return false;
+    }
+    *resultp = results.array;
+    return true;
+}
+
+bool
+ovsdb_execute_text(struct ovsdb_db *db, const struct ovsdb_exec_env *env,
+                   const json_t *ops, bool ops_are_text, long long elapsed_ms,
+                   long long *timeout_msp, struct ds *out)
+{
+    size_t start = out->length;
+    struct results results = { NULL, out, 0 };
+    if (!execute__(db, env, ops, ops_are_text, elapsed_ms, timeout_msp, &results)) {
+        out->length = start;
+        ds_cstr(out);
+        return false;
+    }
+    ds_put_cstr(out, results.n ? "]" : "[]");
     return true;
 }
 

@@ -31,6 +31,17 @@ bool ovsdb_execute(struct ovsdb_db *, const struct ovsdb_exec_env *,
                    const json_t *ops, long long elapsed_ms,
                    long long *timeout_msp, json_t **resultp);
 
+/* The same, writing the result array's JSON text to 'out' (nothing when it
+ * returns false).  With 'ops_are_text', each element of 'ops' is a string
+ * holding one operation's JSON text (a big request read by
+ * jsonparse_request()), parsed just before it runs, and each result is
+ * written out as soon as it is made: a transaction of 100,000 operations
+ * never holds more than one operation's JSON tree. */
+struct ds;
+bool ovsdb_execute_text(struct ovsdb_db *, const struct ovsdb_exec_env *,
+                        const json_t *ops, bool ops_are_text, long long elapsed_ms,
+                        long long *timeout_msp, struct ds *out);
+
 /* Commits 'txn' (takes it): precommit checks, writes it to the database's
  * storage (if any; durably if asked), notifies monitors, and applies it.
  * On error, aborts it and returns the error. */

@@ -200,6 +200,27 @@ jsonarena_end(struct jsonarena *a)
     }
 }
 
+bool
+jsonarena_is_active(void)
+{
+    return active != NULL;
+}
+
+static void release_chunks(struct jsonarena *);
+
+void
+jsonarena_reset(struct jsonarena *a)
+{
+    if (!a) {
+        return;
+    }
+    if (a->chunks && !a->chunks->next) {
+        a->chunks->used = 0;        /* The usual case: keep the one chunk. */
+    } else {
+        release_chunks(a);
+    }
+}
+
 void
 jsonarena_destroy(struct jsonarena *a)
 {
@@ -207,6 +228,13 @@ jsonarena_destroy(struct jsonarena *a)
         return;
     }
     jsonarena_end(a);
+    release_chunks(a);
+    free(a);
+}
+
+static void
+release_chunks(struct jsonarena *a)
+{
     for (size_t i = 0; i < a->n_units; i++) {
         hmap_remove(&registry, &a->units[i].node);
     }
@@ -222,7 +250,8 @@ jsonarena_destroy(struct jsonarena *a)
             free(c);
         }
     }
-    free(a);
+    a->units = NULL;
+    a->n_units = a->alloc_units = 0;
     if (hmap_is_empty(&registry)) {
         hmap_destroy(&registry);    /* Give a grown bucket array back. */
         hmap_init(&registry);

@@ -39,6 +39,12 @@ void jsonarena_resume(struct jsonarena *);
 struct jsonarena *jsonarena_suspend(void);
 /* Makes the thread's active arena inactive again (keeps its memory). */
 void jsonarena_end(struct jsonarena *);
+/* Forgets everything allocated from 'arena' (NULL: no-op), keeping one
+ * chunk for what comes next: per-operation trees of a big request. */
+void jsonarena_reset(struct jsonarena *);
+/* Is an arena active on this thread (freeing what it allocated is then a
+ * waste of time)? */
+bool jsonarena_is_active(void);
 /* Frees all memory of 'arena' (NULL is a no-op). */
 void jsonarena_destroy(struct jsonarena *);
 /* Gives the calling thread's spare chunks back to malloc. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include "lib/util.h"
+#include "lib/uuid.h"
+#include "ovsdb/jsonarena.h"
 
 struct parser {
     const unsigned char *p;         /* Next byte. */
@@ -17,6 +19,10 @@ struct parser {
     char *error;                    /* First error, or NULL. */
     char *scratch;                  /* Unescaped strings are built here. */
     size_t scratch_size;
+    unsigned int defer;             /* JSONPARSE_DEFER_*. */
+    bool params_next;               /* The next value is "params". */
+    bool discard;                   /* Validate only: build nothing. */
+    unsigned int deferred;          /* JSONPARSE_DEFER_* that happened. */
 };
 
 static json_t *parse_value(struct parser *);
@@ -310,16 +316,17 @@ parse_number(struct parser *ps)
             /* As ovsdb-server's parser does (jansson refuses): an integer
              * beyond 64 bits is read as a real. */
             errno = 0;
-            json = json_real(strtod(text, &end));
+            double d = strtod(text, &end);
+            json = ps->discard ? json_null() : json_real(d);
         } else {
-            json = json_integer(v);
+            json = ps->discard ? json_null() : json_integer(v);
         }
     } else {
         double d = strtod(text, &end);
         if (errno == ERANGE && (d > 1 || d < -1)) {
             fail(ps, "real number overflow");
         } else {
-            json = json_real(d);
+            json = ps->discard ? json_null() : json_real(d);
         }
     }
     if (text != buf) {
@@ -340,6 +347,34 @@ match_word(struct parser *ps, const char *word, size_t len)
     return false;
 }
 
+/* Validates the value at 'ps->p' and returns a string holding its text
+ * (see jsonparse_request()), or NULL on error. */
+static json_t *
+parse_deferred(struct parser *ps)
+{
+    skip_space(ps);
+    const unsigned char *start = ps->p;
+    ps->discard = true;
+    json_t *value = parse_value(ps);
+    ps->discard = false;
+    return value ? json_stringn_nocheck((const char *) start, ps->p - start) : NULL;
+}
+
+/* Is 's' (UUID_LEN bytes) a UUID in its text form? */
+static bool
+is_uuid(const char *s)
+{
+    for (size_t i = 0; i < UUID_LEN; i++) {
+        bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+        char c = s[i];
+        if (dash ? c != '-' : !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f')
+                                || (c >= 'A' && c <= 'F'))) {
+            return false;
+        }
+    }
+    return true;
+}
+
 static json_t *
 parse_container(struct parser *ps, bool is_object)
 {
@@ -348,7 +383,11 @@ parse_container(struct parser *ps, bool is_object)
         return NULL;
     }
     char close = is_object ? '}' : ']';
-    json_t *json = is_object ? json_object() : json_array();
+    bool is_params = ps->params_next && !is_object;
+    ps->params_next = false;
+    size_t n_elems = 0;
+    /* While discarding, every value is the json_null() singleton. */
+    json_t *json = ps->discard ? json_null() : is_object ? json_object() : json_array();
     ps->p++;                    /* The '{' or '['. */
     skip_space(ps);
     if (ps->p < ps->end && *ps->p == close) {
@@ -383,8 +422,23 @@ parse_container(struct parser *ps, bool is_object)
                 goto error;
             }
             ps->p++;
-            json_t *value = parse_value(ps);
-            if (value) {
+            ps->params_next = ((ps->defer & JSONPARSE_DEFER_PARAMS) && ps->depth == 1
+                               && key_len == 6 && !memcmp(key_copy, "params", 6));
+            json_t *value;
+            skip_space(ps);
+            if ((ps->defer & JSONPARSE_DEFER_ROWS) && !ps->discard && ps->depth >= 3
+                && key_len == UUID_LEN && ps->p < ps->end && *ps->p == '{'
+                && is_uuid(key_copy)) {
+                /* On the heap, so that each can be freed once applied. */
+                struct jsonarena *arena = jsonarena_suspend();
+                value = parse_deferred(ps);
+                jsonarena_resume(arena);
+                ps->deferred |= value ? JSONPARSE_DEFER_ROWS : 0;
+            } else {
+                value = parse_value(ps);
+            }
+            ps->params_next = false;
+            if (value && !ps->discard) {
                 json_object_setn_new_nocheck(json, key_copy, key_len, value);
             }
             if (key_copy != small) {
@@ -394,11 +448,20 @@ parse_container(struct parser *ps, bool is_object)
                 goto error;
             }
         } else {
-            json_t *value = parse_value(ps);
+            json_t *value;
+            if (is_params && n_elems > 0) {
+                value = parse_deferred(ps);
+                ps->deferred |= value ? JSONPARSE_DEFER_PARAMS : 0;
+            } else {
+                value = parse_value(ps);
+            }
             if (!value) {
                 goto error;
             }
-            json_array_append_new(json, value);
+            n_elems++;
+            if (!ps->discard) {
+                json_array_append_new(json, value);
+            }
         }
         skip_space(ps);
         if (ps->p < ps->end && *ps->p == ',') {
@@ -435,7 +498,10 @@ parse_value(struct parser *ps)
         const char *s;
         size_t len;
         ps->p++;
-        return parse_string(ps, &s, &len) ? json_stringn_nocheck(s, len) : NULL;
+        if (!parse_string(ps, &s, &len)) {
+            return NULL;
+        }
+        return ps->discard ? json_null() : json_stringn_nocheck(s, len);
     }
     case 't':
         return match_word(ps, "true", 4) ? json_true() : NULL;
@@ -448,14 +514,16 @@ parse_value(struct parser *ps)
     }
 }
 
-json_t *
-jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
+static json_t *
+parse_text(const char *buf, size_t len, unsigned int max_depth, unsigned int defer,
+           unsigned int *deferredp, char **errorp)
 {
     struct parser ps = {
         .p = (const unsigned char *) buf,
         .start = (const unsigned char *) buf,
         .end = (const unsigned char *) buf + len,
         .max_depth = max_depth ? max_depth : 1000,
+        .defer = defer,
     };
     json_t *json = parse_value(&ps);
     if (json) {
@@ -471,5 +539,21 @@ jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
     if (json) {
         free(ps.error);
     }
+    if (deferredp) {
+        *deferredp = json ? ps.deferred : 0;
+    }
     return json;
+}
+
+json_t *
+jsonparse(const char *buf, size_t len, unsigned int max_depth, char **errorp)
+{
+    return parse_text(buf, len, max_depth, 0, NULL, errorp);
+}
+
+json_t *
+jsonparse_deferred(const char *buf, size_t len, unsigned int max_depth,
+                   unsigned int defer, unsigned int *deferredp, char **errorp)
+{
+    return parse_text(buf, len, max_depth, defer, deferredp, errorp);
 }

@@ -92,7 +92,12 @@ jsonrpc_msg_destroy(struct jsonrpc_msg *msg)
     if (msg) {
         free(msg->method);
         if (msg->arena) {
-            /* Everything is in the arena: no need to walk the trees. */
+            /* Everything is in the arena, but deferred row updates are
+             * heap strings: walk the trees only then. */
+            if (msg->rows_deferred) {
+                json_decref(msg->params);
+                json_decref(msg->result);
+            }
             jsonarena_destroy(msg->arena);
         } else {
             json_decref(msg->params);
@@ -479,6 +484,24 @@ jsonrpc_parser_is_done(const struct jsonrpc_parser *p)
 
 /* Takes the completed value (see jsonrpc.h).  Returns -EAGAIN, with NULL
  * in both outputs, if no value or error is waiting. */
+/* Is 'json' a request ({"method": ..., "id": non-null, ...})? */
+static bool
+is_request(const json_t *json)
+{
+    const json_t *id = json_object_get(json, "id");
+    return json_object_get(json, "method") && id && !json_is_null(id);
+}
+
+/* Is 'json' {"method": "transact", "id": non-null, ...}? */
+static bool
+is_transact_request(const json_t *json)
+{
+    const json_t *method = json_object_get(json, "method");
+    const json_t *id = json_object_get(json, "id");
+    return (json_is_string(method) && !strcmp(json_string_value(method), "transact")
+            && id && !json_is_null(id));
+}
+
 int
 jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
                     char **errorp)
@@ -497,8 +520,26 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
     }
 
     char *parse_error;
+    unsigned int deferred = 0;
     struct jsonarena *arena = p->use_arena ? jsonarena_begin() : NULL;
-    json_t *json = jsonparse(p->buf, p->len, p->max_depth, &parse_error);
+    json_t *json = (p->len >= JSONRPC_DEFER_MIN_SIZE
+                    ? jsonparse_deferred(p->buf, p->len, p->max_depth,
+                                         JSONPARSE_DEFER_PARAMS | JSONPARSE_DEFER_ROWS,
+                                         &deferred, &parse_error)
+                    : jsonparse(p->buf, p->len, p->max_depth, &parse_error));
+    if (deferred) {
+        /* Only a "transact" request takes its params as text, only replies
+         * and notifications their row updates: parse again if needed. */
+        unsigned int want = (is_transact_request(json) ? JSONPARSE_DEFER_PARAMS
+                             : is_request(json) ? 0 : JSONPARSE_DEFER_ROWS);
+        if (deferred & ~want) {
+            json_decref(json);
+            jsonarena_destroy(arena);
+            arena = p->use_arena ? jsonarena_begin() : NULL;
+            json = jsonparse_deferred(p->buf, p->len, p->max_depth, want, &deferred,
+                                      &parse_error);
+        }
+    }
     jsonarena_end(arena);
     if (!json) {
         jsonarena_destroy(arena);
@@ -519,6 +560,8 @@ jsonrpc_parser_take(struct jsonrpc_parser *p, struct jsonrpc_msg **msgp,
     char *error = jsonrpc_msg_from_json(json, msgp);
     if (*msgp) {
         (*msgp)->arena = arena;
+        (*msgp)->params_deferred = (deferred & JSONPARSE_DEFER_PARAMS) != 0;
+        (*msgp)->rows_deferred = (deferred & JSONPARSE_DEFER_ROWS) != 0;
     } else {
         jsonarena_destroy(arena);
     }

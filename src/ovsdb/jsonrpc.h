@@ -30,6 +30,13 @@ struct jsonrpc_msg {
     json_t *error;              /* Error (owned). */
     json_t *id;                 /* Owned; json_null() for a notify. */
     struct jsonarena *arena;    /* Holds the JSON members, or NULL. */
+    /* A big "transact" request: params[1...] are strings holding each
+     * operation's JSON text, already validated (jsonparse_request()). */
+    bool params_deferred;
+    /* A big reply or notification: its <row-update>s (members named by a
+     * UUID, 3 levels deep or more) may be strings holding their JSON text
+     * (see jsonparse_deferred()). */
+    bool rows_deferred;
 };
 
 /* Constructors: take ownership of every json_t argument. */
@@ -65,6 +72,11 @@ void jsonrpc_parser_destroy(struct jsonrpc_parser *);
 size_t jsonrpc_parser_feed(struct jsonrpc_parser *, const char *data, size_t n);
 /* Is a complete value (or a sticky error) waiting? */
 bool jsonrpc_parser_is_done(const struct jsonrpc_parser *);
+/* Messages at least this big keep the operations of a "transact", or the
+ * row updates of a reply or notification, as text (see 'params_deferred',
+ * 'rows_deferred'). */
+#define JSONRPC_DEFER_MIN_SIZE (256 * 1024)
+
 /* Takes the completed value: returns 0 and stores a new message in '*msgp',
  * or returns -EPROTO (bad JSON, not a message, invalid UTF-8), -EMSGSIZE
  * (too big) or -ELOOP (too deep), storing a new description in '*errorp'.

@@ -19,11 +19,24 @@ LOG_MODULE(monitor);
 #define HISTORY_MAX_TXNS 100
 #define HISTORY_MIN_ROWS 10000
 
+/* The kinds of change a request's "select" reports. */
+enum {
+    SEL_INITIAL = 1 << 0,
+    SEL_INSERT = 1 << 1,
+    SEL_DELETE = 1 << 2,
+    SEL_MODIFY = 1 << 3,
+};
+
+/* A table's requests, merged as ovsdb-server merges them: each column
+ * belongs to one request and is reported for the kinds of change that
+ * request selects; a row is reported for the kinds any request selects;
+ * the first request's "where" is the table's condition. */
 struct monitor_table {
     struct ovsdb_table *table;
     const struct ovsdb_column **columns;    /* Monitored, in order. */
+    unsigned char *selects;                 /* SEL_* of each column. */
     size_t n_columns;
-    bool initial, insert, delete, modify;   /* "select". */
+    bool initial, insert, delete, modify;   /* Union of the "select"s. */
     struct ovsdb_condition cond;            /* V2/V3 only. */
 };
 
@@ -58,16 +71,18 @@ struct ovsdb_history {
 
 /* Row JSON, written as text (see jsonw.h). */
 
+/* Writes the columns of 'row' that 'mt' reports for changes of kind 'sel'. */
 static void
 put_row(struct ds *out, const struct monitor_table *mt, const struct ovsdb_row *row,
-        bool skip_defaults)
+        bool skip_defaults, unsigned int sel)
 {
     bool first = true;
     ds_put_char(out, '{');
     for (size_t i = 0; i < mt->n_columns; i++) {
         const struct ovsdb_column *c = mt->columns[i];
         const struct ovsdb_datum *d = &row->fields[c->index];
-        if (skip_defaults && ovsdb_datum_is_default(d, &c->type)) {
+        if (!(mt->selects[i] & sel)
+            || (skip_defaults && ovsdb_datum_is_default(d, &c->type))) {
             continue;
         }
         if (!first) {
@@ -153,7 +168,7 @@ put_row_update(struct ds *out, const struct monitor_table *mt,
             return false;
         }
         ds_put_cstr(out, v1 ? "{\"new\":" : "{\"insert\":");
-        put_row(out, mt, new, !v1);
+        put_row(out, mt, new, !v1, SEL_INSERT);
         ds_put_char(out, '}');
         return true;
     } else if (!new_match) {
@@ -162,7 +177,7 @@ put_row_update(struct ds *out, const struct monitor_table *mt,
         }
         if (v1) {
             ds_put_cstr(out, "{\"old\":");
-            put_row(out, mt, old, false);
+            put_row(out, mt, old, false, SEL_DELETE);
             ds_put_char(out, '}');
         } else {
             ds_put_cstr(out, "{\"delete\":null}");
@@ -172,8 +187,11 @@ put_row_update(struct ds *out, const struct monitor_table *mt,
     if (!mt->modify) {
         return false;
     }
+    /* A change to any monitored column makes a "modify"; it shows the
+     * columns whose request selects "modify" (possibly none, as in
+     * ovsdb-server). */
     size_t start = out->length;
-    bool any = false;
+    bool any = false, first = true;
     ds_put_cstr(out, v1 ? "{\"old\":{" : "{\"modify\":{");
     for (size_t i = 0; i < mt->n_columns; i++) {
         const struct ovsdb_column *c = mt->columns[i];
@@ -182,10 +200,14 @@ put_row_update(struct ds *out, const struct monitor_table *mt,
         if (ovsdb_datum_equals(o, n, &c->type)) {
             continue;
         }
-        if (any) {
+        any = true;
+        if (!(mt->selects[i] & SEL_MODIFY)) {
+            continue;
+        }
+        if (!first) {
             ds_put_char(out, ',');
         }
-        any = true;
+        first = false;
         jsonw_string(out, c->name);
         ds_put_char(out, ':');
         if (v1) {
@@ -202,7 +224,7 @@ put_row_update(struct ds *out, const struct monitor_table *mt,
     ds_put_char(out, '}');
     if (v1) {
         ds_put_cstr(out, ",\"new\":");
-        put_row(out, mt, new, false);
+        put_row(out, mt, new, false, SEL_MODIFY);
     }
     ds_put_char(out, '}');
     return true;
@@ -288,7 +310,7 @@ uw_initial(struct updates_writer *w, const struct monitor_table *mt,
     uw_begin_row(w, mt, ovsdb_row_get_uuid(row));
     bool v1 = version == OVSDB_MONITOR_V1;
     ds_put_cstr(w->out, v1 ? "{\"new\":" : "{\"initial\":");
-    put_row(w->out, mt, row, !v1);
+    put_row(w->out, mt, row, !v1, SEL_INITIAL);
     ds_put_char(w->out, '}');
     w->table_any = true;
 }
@@ -332,6 +354,7 @@ monitor_table_destroy(struct monitor_table *mt)
 {
     if (mt) {
         free(mt->columns);
+        free(mt->selects);
         ovsdb_condition_destroy(&mt->cond);
         free(mt);
     }
@@ -348,11 +371,11 @@ has_column(const struct monitor_table *mt, const struct ovsdb_column *c)
     return false;
 }
 
+/* Parses a request's "select" into '*selp' (SEL_* bits). */
 static struct ovsdb_error *
-parse_select(const json_t *select, struct monitor_table *mt, bool first)
+parse_select(const json_t *select, const struct monitor_table *mt, unsigned int *selp)
 {
     static const char *const names[] = { "initial", "insert", "delete", "modify" };
-    bool *flags[] = { &mt->initial, &mt->insert, &mt->delete, &mt->modify };
     const char *table = mt->table->schema->name;
     if (select) {
         const char *key;
@@ -369,20 +392,27 @@ parse_select(const json_t *select, struct monitor_table *mt, bool first)
             }
         }
     }
+    *selp = 0;
     for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
         const json_t *v = select ? json_object_get(select, names[i]) : NULL;
-        bool value = true;
-        if (v) {
-            if (!json_is_boolean(v)) {
-                return ovsdb_syntax_error(select, NULL, "Parsing table %s select "
-                                          "failed: Type mismatch for member '%s'.",
-                                          table, names[i]);
-            }
-            value = json_is_true(v);
+        if (v && !json_is_boolean(v)) {
+            return ovsdb_syntax_error(select, NULL, "Parsing table %s select "
+                                      "failed: Type mismatch for member '%s'.",
+                                      table, names[i]);
         }
-        *flags[i] = first ? value : (*flags[i] || value);
+        if (!v || json_is_true(v)) {
+            *selp |= 1u << i;
+        }
     }
     return NULL;
+}
+
+static void
+add_column(struct monitor_table *mt, const struct ovsdb_column *c, unsigned int sel)
+{
+    mt->columns[mt->n_columns] = c;
+    mt->selects[mt->n_columns] = sel;
+    mt->n_columns++;
 }
 
 static struct ovsdb_error *
@@ -394,7 +424,7 @@ parse_table_request(struct ovsdb_monitor *m, struct monitor_table *mt,
     json_t *value;
 
     if (!json_is_object(req)) {
-        return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Object "
+        return ovsdb_syntax_error(NULL, NULL, "Parsing table %s failed: Object "
                                   "expected.", ts->name);
     }
     json_object_foreach ((json_t *) req, key, value) {
@@ -415,17 +445,25 @@ parse_table_request(struct ovsdb_monitor *m, struct monitor_table *mt,
         return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Type "
                                   "mismatch for member 'columns'.", ts->name);
     }
-    struct ovsdb_error *error = parse_select(select, mt, first);
+    unsigned int sel = 0;
+    struct ovsdb_error *error = parse_select(select, mt, &sel);
     if (error) {
         return error;
     }
+    mt->initial = mt->initial || (sel & SEL_INITIAL);
+    mt->insert = mt->insert || (sel & SEL_INSERT);
+    mt->delete = mt->delete || (sel & SEL_DELETE);
+    mt->modify = mt->modify || (sel & SEL_MODIFY);
 
+    /* A column may belong to one request only (ovsdb-server: "column X
+     * mentioned more than once"). */
     const json_t *columns = json_object_get(req, "columns");
+    size_t n_max = mt->n_columns + (columns ? json_array_size(columns) : ts->n_columns);
+    mt->columns = xrealloc(mt->columns, (n_max ? n_max : 1) * sizeof *mt->columns);
+    mt->selects = xrealloc(mt->selects, n_max ? n_max : 1);
     if (columns) {
         size_t i;
         json_t *name;
-        mt->columns = xrealloc(mt->columns, (mt->n_columns + json_array_size(columns) + 1)
-                                            * sizeof *mt->columns);
         json_array_foreach (columns, i, name) {
             const struct ovsdb_column *c = json_is_string(name)
                 ? ovsdb_table_schema_find_column(ts, json_string_value(name)) : NULL;
@@ -435,26 +473,35 @@ parse_table_request(struct ovsdb_monitor *m, struct monitor_table *mt,
                                                                : "(non-string)");
             }
             if (has_column(mt, c)) {
-                if (first) {
-                    return ovsdb_syntax_error(columns, NULL,
-                                              "column %s mentioned more than once",
-                                              c->name);
-                }
-                continue;
+                return ovsdb_syntax_error(columns, NULL,
+                                          "column %s mentioned more than once", c->name);
             }
-            mt->columns[mt->n_columns++] = c;
+            add_column(mt, c, sel);
         }
     } else {
-        mt->columns = xrealloc(mt->columns, (mt->n_columns + ts->n_columns)
-                                            * sizeof *mt->columns);
+        /* ovsdb-server names the first repeated column in its hash order;
+         * the alphabetically first one is as good and stable. */
+        const struct ovsdb_column *dup = NULL;
         for (size_t i = 0; i < ts->n_columns; i++) {
             const struct ovsdb_column *c = ts->columns[i];
-            if (c->index != OVSDB_COL_UUID && !has_column(mt, c)) {
-                mt->columns[mt->n_columns++] = c;
+            if (c->index == OVSDB_COL_UUID) {
+                continue;
             }
+            if (!has_column(mt, c)) {
+                add_column(mt, c, sel);
+            } else if (!dup || (c->index >= OVSDB_N_INTERNAL_COLUMNS
+                                && (dup->index < OVSDB_N_INTERNAL_COLUMNS
+                                    || strcmp(c->name, dup->name) < 0))) {
+                dup = c;
+            }
+        }
+        if (dup) {
+            return ovsdb_syntax_error(NULL, NULL, "column %s mentioned more than once",
+                                      dup->name);
         }
     }
 
+    /* Every request's "where" is checked; the first one's applies. */
     const json_t *where = json_object_get(req, "where");
     if (where) {
         struct ovsdb_condition cond;
@@ -462,8 +509,12 @@ parse_table_request(struct ovsdb_monitor *m, struct monitor_table *mt,
         if (error) {
             return error;
         }
-        ovsdb_condition_destroy(&mt->cond);
-        mt->cond = cond;
+        if (first) {
+            ovsdb_condition_destroy(&mt->cond);
+            mt->cond = cond;
+        } else {
+            ovsdb_condition_destroy(&cond);
+        }
     }
     return NULL;
 }
@@ -685,86 +736,153 @@ end_notification(struct ds *out, struct ovsdb_monitor *m)
     m->send(m->aux, ds_steal_cstr(out), len);
 }
 
-struct ovsdb_error *
-ovsdb_monitor_cond_change(struct ovsdb_monitor *m, const json_t *new_id,
-                          const json_t *requests)
+/* Checks one <monitor-cond-change-request> of 'ts' and returns its
+ * "where" (borrowed), as ovsdb-server parses it, except that a missing
+ * "where" is an error here (ovsdb-server 3.1 crashes on it). */
+static struct ovsdb_error *
+parse_cond_change_request(const struct ovsdb_table_schema *ts, const json_t *req,
+                          const json_t **wherep)
+{
+    const char *key;
+    json_t *value;
+
+    if (!json_is_object(req)) {
+        return ovsdb_syntax_error(NULL, NULL, "Parsing table %s failed: Object "
+                                  "expected.", ts->name);
+    }
+    json_object_foreach ((json_t *) req, key, value) {
+        if (strcmp(key, "columns") && strcmp(key, "where")) {
+            return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Member "
+                                      "'%s' is present but not allowed here.",
+                                      ts->name, key);
+        }
+    }
+    const json_t *columns = json_object_get(req, "columns");
+    const json_t *where = json_object_get(req, "where");
+    if ((columns && !json_is_array(columns)) || (where && !json_is_array(where))) {
+        return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Type "
+                                  "mismatch for member '%s'.", ts->name,
+                                  columns && !json_is_array(columns) ? "columns"
+                                                                     : "where");
+    }
+    if (columns) {
+        return ovsdb_syntax_error(req, NULL, "changing columns is unsupported");
+    }
+    if (!where) {
+        return ovsdb_syntax_error(req, NULL, "Parsing table %s failed: Required "
+                                  "'where' member is missing.", ts->name);
+    }
+    *wherep = where;
+    return NULL;
+}
+
+/* Parses the new conditions of 'requests' into 'conds' (indexed by table,
+ * NULL where unchanged; the last request of a table wins, as in
+ * ovsdb-server).  Changes nothing in 'm'. */
+static struct ovsdb_error *
+parse_cond_changes(const struct ovsdb_monitor *m, const json_t *requests,
+                   struct ovsdb_condition **conds)
 {
     const char *table_name;
     json_t *value;
 
-    if (m->version == OVSDB_MONITOR_V1) {
-        return ovsdb_error("syntax error", "monitor_cond_change on a plain monitor");
-    }
     if (!json_is_object(requests)) {
         return ovsdb_syntax_error(requests, NULL, "monitor-requests must be an object");
     }
-    /* Validate every condition first, so that a bad one changes nothing. */
     json_object_foreach ((json_t *) requests, table_name, value) {
         struct ovsdb_table *table = ovsdb_db_find_table(m->db, table_name);
-        const struct monitor_table *mt = table ? m->by_index[table->schema->index] : NULL;
-        if (!mt) {
-            return ovsdb_error("syntax error", "no table named %s", table_name);
+        if (!table) {
+            return ovsdb_syntax_error(NULL, NULL, "no table named %s", table_name);
         }
-        const json_t *req = json_is_array(value) ? json_array_get(value, 0) : value;
-        const json_t *where = req ? json_object_get(req, "where") : NULL;
-        if (where) {
+        size_t t = table->schema->index;
+        if (!m->by_index[t]) {
+            return ovsdb_syntax_error(NULL, NULL, "no table named %s in monitor "
+                                      "session", table_name);
+        }
+        if (!json_is_array(value)) {
+            return ovsdb_syntax_error(NULL, NULL, "table %s no monitor-cond-change "
+                                      "JSON array", table_name);
+        }
+        size_t i;
+        json_t *req;
+        json_array_foreach (value, i, req) {
+            const json_t *where = NULL;
             struct ovsdb_condition cond;
-            struct ovsdb_error *error = ovsdb_condition_from_json(table->schema, where,
-                                                                  NULL, &cond);
+            struct ovsdb_error *error = parse_cond_change_request(table->schema, req,
+                                                                  &where);
+            if (!error) {
+                error = ovsdb_condition_from_json(table->schema, where, NULL, &cond);
+            }
             if (error) {
                 return error;
             }
-            ovsdb_condition_destroy(&cond);
+            if (!conds[t]) {
+                conds[t] = xmalloc(sizeof *conds[t]);
+            } else {
+                ovsdb_condition_destroy(conds[t]);
+            }
+            *conds[t] = cond;
         }
     }
-    if (new_id && !json_is_null(new_id)) {
+    return NULL;
+}
+
+struct ovsdb_error *
+ovsdb_monitor_cond_change(struct ovsdb_monitor *m, const json_t *new_id,
+                          const json_t *requests)
+{
+    size_t n_tables = m->db->schema->n_tables;
+    struct ovsdb_condition **conds = xcalloc(n_tables ? n_tables : 1, sizeof *conds);
+    struct ovsdb_error *error = parse_cond_changes(m, requests, conds);
+    if (!error && new_id && !json_is_null(new_id)) {
         json_decref(m->id);
         free(m->id_text);
         m->id = json_deep_copy(new_id);
         m->id_text = json_to_text(new_id);
     }
 
+    /* A plain "monitor" has no condition: ovsdb-server accepts the change
+     * (and the new id) and reports nothing. */
     struct ds out = DS_EMPTY_INITIALIZER;
     struct updates_writer w;
     begin_notification(&out, m, &m->db->last_txn_id);
     uw_init(&w, &out);
-    json_object_foreach ((json_t *) requests, table_name, value) {
-        struct ovsdb_table *table = ovsdb_db_find_table(m->db, table_name);
-        struct monitor_table *mt = m->by_index[table->schema->index];
-        const json_t *req = json_is_array(value) ? json_array_get(value, 0) : value;
-        const json_t *where = req ? json_object_get(req, "where") : NULL;
-        struct ovsdb_condition cond;
-        if (!where) {
+    for (size_t t = 0; t < n_tables; t++) {
+        struct monitor_table *mt = m->by_index[t];
+        if (!conds[t]) {
             continue;
         }
-        if (ovsdb_condition_from_json(table->schema, where, NULL, &cond)) {
-            continue;           /* Checked above. */
-        }
-        struct ovsdb_row *row;
-        HMAP_FOR_EACH (row, hmap_node, &table->rows) {
-            bool was = ovsdb_condition_match_any(row, &mt->cond);
-            bool is = ovsdb_condition_match_any(row, &cond);
-            if (was == is) {
-                continue;
+        if (!error && m->version != OVSDB_MONITOR_V1) {
+            struct ovsdb_row *row;
+            HMAP_FOR_EACH (row, hmap_node, &mt->table->rows) {
+                bool was = ovsdb_condition_match_any(row, &mt->cond);
+                bool is = ovsdb_condition_match_any(row, conds[t]);
+                if (was == is || !(is ? mt->insert : mt->delete)) {
+                    continue;
+                }
+                uw_begin_row(&w, mt, ovsdb_row_get_uuid(row));
+                if (is) {
+                    ds_put_cstr(&out, "{\"insert\":");
+                    put_row(&out, mt, row, true, SEL_INSERT);
+                    ds_put_char(&out, '}');
+                } else {
+                    ds_put_cstr(&out, "{\"delete\":null}");
+                }
+                w.table_any = true;
             }
-            uw_begin_row(&w, mt, ovsdb_row_get_uuid(row));
-            if (is) {
-                ds_put_cstr(&out, "{\"insert\":");
-                put_row(&out, mt, row, true);
-                ds_put_char(&out, '}');
-            } else {
-                ds_put_cstr(&out, "{\"delete\":null}");
-            }
-            w.table_any = true;
+            ovsdb_condition_destroy(&mt->cond);
+            mt->cond = *conds[t];
+        } else {
+            ovsdb_condition_destroy(conds[t]);
         }
-        ovsdb_condition_destroy(&mt->cond);
-        mt->cond = cond;
+        free(conds[t]);
     }
-    if (uw_finish(&w)) {
+    free(conds);
+    if (uw_finish(&w) && !error) {
         end_notification(&out, m);
     }
     ds_destroy(&out);
-    return NULL;
+    return error;
 }
 
 /* History. */

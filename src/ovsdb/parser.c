@@ -52,7 +52,7 @@ ovsdb_json_is_integral(const json_t *j)
     }
     if (json_is_real(j)) {
         double d = json_real_value(j);
-        return d >= -9223372036854775808.0 && d < 9223372036854775808.0
+        return d > -9223372036854775808.0 && d < 9223372036854775808.0
                && d == (double) (int64_t) d;
     }
     return false;

@@ -65,6 +65,7 @@ struct trigger {
     struct served_db *sdb;
     json_t *id;
     json_t *ops;
+    bool ops_are_text;          /* See ovsdb_execute_text(). */
     long long created_ms;
     struct event *timer;
 };
@@ -177,6 +178,14 @@ struct ovsdb_server *
 ovsdb_server_create(struct event_base *base)
 {
     struct ovsdb_server *server = xzalloc(sizeof *server);
+    static bool raised;
+    if (base && !raised) {
+        raised = true;
+        int err = conn_raise_fd_limit();
+        if (err) {
+            log_warn("cannot raise the open-file limit: %s", strerror(-err));
+        }
+    }
     server->base = base;
     hmap_init(&server->locks);
     list_init(&server->sessions);
@@ -462,18 +471,25 @@ trigger_destroy(struct trigger *t)
  * is built in it too, since it dies as soon as it is sent. */
 static bool
 try_transact(struct ovsdb_session *s, struct served_db *sdb, const json_t *ops,
-             const json_t *id, long long elapsed_ms, long long *timeout_msp,
-             struct jsonarena *arena)
+             bool ops_are_text, const json_t *id, long long elapsed_ms,
+             long long *timeout_msp, struct jsonarena *arena)
 {
     struct ovsdb_exec_env env = { session_has_lock, s };
-    json_t *result;
+    struct ds out = DS_EMPTY_INITIALIZER;
+    ds_put_cstr(&out, "{\"id\":");
+    jsonw_json(&out, id);
+    ds_put_cstr(&out, ",\"result\":");
     jsonarena_resume(arena);
-    if (!ovsdb_execute(sdb->db, &env, ops, elapsed_ms, timeout_msp, &result)) {
-        jsonarena_end(arena);
+    bool done = ovsdb_execute_text(sdb->db, &env, ops, ops_are_text, elapsed_ms,
+                                   timeout_msp, &out);
+    jsonarena_end(arena);
+    if (!done) {
+        ds_destroy(&out);
         return false;
     }
-    reply(s, result, id);
-    jsonarena_end(arena);
+    ds_put_cstr(&out, ",\"error\":null}");
+    size_t len = out.length;
+    send_raw(s, ds_steal_cstr(&out), len);
     /* Now, after the reply, as ovsdb-server answers waits it unblocked. */
     process_commits(s->server);
     return true;
@@ -499,7 +515,7 @@ static bool
 trigger_run(struct trigger *t)
 {
     long long timeout_ms;
-    if (try_transact(t->session, t->sdb, t->ops, t->id,
+    if (try_transact(t->session, t->sdb, t->ops, t->ops_are_text, t->id,
                      time_msec() - t->created_ms, &timeout_ms, NULL)) {
         return true;
     }
@@ -602,7 +618,8 @@ handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
         json_array_append(ops, json_array_get(req->params, i));
     }
     long long timeout_ms;
-    if (try_transact(s, sdb, ops, req->id, 0, &timeout_ms, req->arena)) {
+    if (try_transact(s, sdb, ops, req->params_deferred, req->id, 0, &timeout_ms,
+                     req->arena)) {
         json_decref(ops);
         return;
     }
@@ -611,6 +628,7 @@ handle_transact(struct ovsdb_session *s, const struct jsonrpc_msg *req)
     t->sdb = sdb;
     t->id = json_deep_copy(req->id);
     t->ops = json_deep_copy(ops);     /* The request's JSON dies with it. */
+    t->ops_are_text = req->params_deferred;
     json_decref(ops);
     t->created_ms = time_msec();
     list_push_back(&s->triggers, &t->node);
@@ -835,7 +853,14 @@ ovsdb_session_handle(struct ovsdb_session *s, struct jsonrpc_msg *msg)
     } else if (!strcmp(m, "unlock")) {
         handle_lock(s, msg, 2);
     } else if (!strcmp(m, "set_db_change_aware")) {
-        reply(s, json_object(), msg->id);
+        if (json_array_size(msg->params) != 1
+            || !json_is_boolean(json_array_get(msg->params, 0))) {
+            reply_error(s, ovsdb_syntax_error(msg->params, NULL, "set_db_change_aware: "
+                                              "true or false parameter expected"),
+                        msg->id);
+        } else {
+            reply(s, json_object(), msg->id);
+        }
     } else if (!strcmp(m, "get_server_id")) {
         char id[UUID_LEN + 1];
         uuid_to_string(&s->server->server_id, id);

@@ -226,9 +226,16 @@ adjust_one_ref(struct ovsdb_txn *txn, const struct ovsdb_base_type *base,
                const struct ovsdb_row *src, const struct ovsdb_column *column)
 {
     struct ovsdb_table *dst_table = &txn->db->tables[base->uuid.ref_table->index];
-    struct ovsdb_row *row = ovsdb_table_get_row(dst_table, dst);
+    struct ovsdb_row *row;
     struct ovsdb_txn_row *tr;
 
+    if (dst_table == src->table && uuid_equals(dst, ovsdb_row_get_uuid(src))) {
+        /* A row's references to itself do not keep it alive (ovsdb-server
+         * does the same, but also skips a reference to the same UUID in
+         * another table, which lets a dangling reference through). */
+        return NULL;
+    }
+    row = ovsdb_table_get_row(dst_table, dst);
     if (row) {
         tr = row->txn_row ? row->txn_row : new_txn_row(txn, dst_table, row, row);
     } else {
@@ -236,7 +243,9 @@ adjust_one_ref(struct ovsdb_txn *txn, const struct ovsdb_base_type *base,
          * that the deletion fails with "cannot delete ... because of N
          * remaining reference(s)", as in ovsdb-server. */
         tr = find_txn_row(txn, dst_table, dst);
-        if (!tr) {
+        if (!tr || !tr->old) {
+            /* Never existed, or inserted and deleted again by this
+             * transaction. */
             return ovsdb_error("referential integrity violation",
                                "Table %s column %s row "UUID_FMT" references "
                                "nonexistent row "UUID_FMT" in table %s.",
@@ -758,13 +767,14 @@ ovsdb_txn_precommit(struct ovsdb_txn *txn)
             determine_changes(tr);
         }
     }
-    /* ovsdb-server's order: a deleted row still referenced fails even if
-     * only garbage would refer to it; garbage goes before the index check. */
+    /* ovsdb-server's order: referential integrity first (a deleted row
+     * still referenced fails even if only garbage would refer to it), then
+     * garbage collection, maxRows, weak references, index uniqueness. */
     if ((error = update_ref_counts(txn))
         || (error = check_ref_counts(txn))
         || (error = collect_garbage(txn))
-        || (error = assess_weak_refs(txn))
         || (error = check_max_rows(txn))
+        || (error = assess_weak_refs(txn))
         || (error = check_indexes(txn))) {
         return error;
     }
@@ -775,7 +785,9 @@ ovsdb_txn_precommit(struct ovsdb_txn *txn)
         LIST_FOR_EACH (tr, list_node, &tt->rows) {
             if (tr->modified) {
                 tt->n_modified++;
-                if (tr->new) {
+                /* An inserted row keeps the _version it got at insert, which
+                 * a select in the same transaction has already shown. */
+                if (tr->new && tr->old) {
                     struct ovsdb_datum *v = &tr->new->fields[OVSDB_COL_VERSION];
                     uuid_generate(&v->keys[0].uuid);
                 }
@@ -988,6 +1000,9 @@ ovsdb_db_rebuild_refs(struct ovsdb_db *db)
                     struct ovsdb_table *dst_table = &db->tables[base->uuid.ref_table->index];
                     for (unsigned int j = 0; j < d->n; j++) {
                         const struct uuid *u = kv ? &d->values[j].uuid : &d->keys[j].uuid;
+                        if (dst_table == table && uuid_equals(u, ovsdb_row_get_uuid(row))) {
+                            continue;       /* Self-references don't count. */
+                        }
                         struct ovsdb_row *dst = ovsdb_table_get_row(dst_table, u);
                         if (!dst) {
                             return ovsdb_error("referential integrity violation",

@@ -2,7 +2,9 @@
  * (ovsdb/client.h).  It keeps a replica of one database on an OVSDB server
  * (seam-ovsdb, ovsdb-server standalone or a Raft cluster) and:
  *
- *   dump    prints the replica once synced, as one JSON object;
+ *   dump    prints the replica once synced, as ovsdb-client's "dump" does
+ *           (one column-aligned table after another), or with -f json as
+ *           one JSON object;
  *   watch   prints the replica, then one JSON line per row change;
  *   script  reads one JSON command per line on stdin and answers each with
  *           one JSON line on stdout, plus {"event": ...} lines for state
@@ -50,8 +52,10 @@ usage(FILE *out)
 "\n"
 "Keeps a live replica of database DB on an OVSDB server (RFC 7047) with\n"
 "seam's client library, and:\n"
-"  dump      waits for the first sync, prints the replica as one JSON object\n"
-"            {\"TABLE\": {\"UUID\": {\"COLUMN\": VALUE, ...}}} and exits 0\n"
+"  dump      waits for the first sync, prints the replica as ovsdb-client\n"
+"            dump does (one aligned table after another) and exits 0; with\n"
+"            -f json, as one JSON object\n"
+"            {\"TABLE\": {\"UUID\": {\"COLUMN\": VALUE, ...}}}\n"
 "  watch     prints the replica, then one JSON line per change\n"
 "            {\"table\",\"uuid\",\"kind\":\"insert|modify|delete\",\"row\",\"columns\"}\n"
 "            until SIGTERM or SIGINT\n"
@@ -73,6 +77,7 @@ usage(FILE *out)
 "  --max-backoff=MSEC         cap of the reconnection backoff (default 8000)\n"
 "  --timeout=MSEC             dump and watch: give up if not synced in time\n"
 "                             (default 10000)\n"
+"  -f, --format=table|json    dump's output (default table)\n"
 "What to replicate (default: every table and column):\n"
 "  --table=T[:COL1,COL2...]   replicate table T (those columns only)\n"
 "  --condition=T:CLAUSES      replicate the rows of T matching CLAUSES, a\n"
@@ -105,6 +110,7 @@ struct tool {
     struct event_base *base;
     struct ovsdb_client *client;
     enum tool_cmd cmd;
+    bool json_format;           /* dump: -f json. */
     struct table_spec *tables;
     size_t n_tables;
 
@@ -227,6 +233,184 @@ dump_to_json(const struct tool *t)
         json_object_set_new(dump, name, rows);
     }
     return dump;
+}
+
+/* The table format of ovsdb-client dump (Open vSwitch's lib/table.c):
+ * tables by name, each as a "NAME table" caption, a heading line, a line
+ * of dashes and one line per row, columns left-aligned and one space apart
+ * (no trailing spaces), a blank line between tables.  The columns are
+ * _uuid and every column but _version (or those of --table), sorted by
+ * name; values as ovs-vsctl writes them (ovsdb_datum_to_text()); rows
+ * sorted by their values, columns of UUIDs compared last, as ovsdb-client
+ * sorts them so that the output does not depend on random UUIDs. */
+
+struct dump_table {
+    const struct ovsdb_column **columns;    /* Sorted by name. */
+    size_t n_columns;
+};
+
+static int
+compare_column_names(const void *a_, const void *b_)
+{
+    const struct ovsdb_column *const *a = a_, *const *b = b_;
+    return strcmp((*a)->name, (*b)->name);
+}
+
+static int
+compare_dump_rows(const void *a_, const void *b_, void *aux)
+{
+    const struct ovsdb_row *a = *(const struct ovsdb_row *const *) a_;
+    const struct ovsdb_row *b = *(const struct ovsdb_row *const *) b_;
+    const struct dump_table *dt = aux;
+    for (int pass = 0; pass < 2; pass++) {
+        for (size_t i = 0; i < dt->n_columns; i++) {
+            const struct ovsdb_column *c = dt->columns[i];
+            if ((c->type.key.type == OVSDB_TYPE_UUID) != (pass == 1)) {
+                continue;
+            }
+            int cmp = ovsdb_datum_compare_3way(&a->fields[c->index],
+                                               &b->fields[c->index], &c->type);
+            if (cmp) {
+                return cmp;
+            }
+        }
+    }
+    return 0;
+}
+
+/* Width of 's' on a terminal: its UTF-8 characters. */
+static size_t
+text_width(const char *s)
+{
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+        n += (*p & 0xc0) != 0x80;
+    }
+    return n;
+}
+
+/* Appends 'cells' (n_rows + 1 lines of 'n' cells, the headings first) to
+ * 'out' as aligned lines, with the dashes under the headings. */
+static void
+put_aligned(struct ds *out, char **cells, size_t n_lines, size_t n)
+{
+    size_t *widths = xcalloc(n ? n : 1, sizeof *widths);
+    for (size_t y = 0; y < n_lines; y++) {
+        for (size_t x = 0; x < n; x++) {
+            widths[x] = MAX(widths[x], text_width(cells[y * n + x]));
+        }
+    }
+    for (size_t y = 0; y < n_lines; y++) {
+        size_t line_start = out->length;
+        for (size_t x = 0; x < n; x++) {
+            const char *cell = cells[y * n + x];
+            ds_put_cstr(out, cell);
+            for (size_t w = text_width(cell); w < widths[x] + (x + 1 < n); w++) {
+                ds_put_char(out, ' ');
+            }
+        }
+        while (out->length > line_start && out->s[out->length - 1] == ' ') {
+            out->length--;
+        }
+        ds_put_char(out, '\n');
+        if (y == 0) {
+            for (size_t x = 0; x < n; x++) {
+                for (size_t w = 0; w < widths[x]; w++) {
+                    ds_put_char(out, '-');
+                }
+                if (x + 1 < n) {
+                    ds_put_char(out, ' ');
+                }
+            }
+            ds_put_char(out, '\n');
+        }
+    }
+    free(widths);
+}
+
+static void
+put_dump_table(struct ds *out, const struct tool *t, const struct ovsdb_table *table)
+{
+    const struct ovsdb_table_schema *ts = table->schema;
+    const struct table_spec *spec = find_table_spec(t, ts->name);
+    struct dump_table dt;
+    dt.columns = xcalloc(ts->n_columns, sizeof *dt.columns);
+    dt.n_columns = 0;
+    for (size_t i = 0; i < ts->n_columns; i++) {
+        const struct ovsdb_column *c = ts->columns[i];
+        if (c->index == OVSDB_COL_UUID ? !spec || !spec->columns
+                                       : column_is_monitored(t, ts, c)) {
+            dt.columns[dt.n_columns++] = c;
+        }
+    }
+    qsort(dt.columns, dt.n_columns, sizeof *dt.columns, compare_column_names);
+
+    size_t n_rows = hmap_count(&table->rows), y = 0;
+    const struct ovsdb_row **rows = xcalloc(n_rows ? n_rows : 1, sizeof *rows);
+    const struct ovsdb_row *row;
+    HMAP_FOR_EACH (row, hmap_node, &table->rows) {
+        rows[y++] = row;
+    }
+    qsort_r(rows, n_rows, sizeof *rows, compare_dump_rows, &dt);
+
+    size_t n = dt.n_columns;
+    char **cells = xcalloc((n_rows + 1) * n + 1, sizeof *cells);
+    for (size_t x = 0; x < n; x++) {
+        cells[x] = xstrdup(dt.columns[x]->name);
+    }
+    for (y = 0; y < n_rows; y++) {
+        for (size_t x = 0; x < n; x++) {
+            const struct ovsdb_column *c = dt.columns[x];
+            struct ds cell = DS_EMPTY_INITIALIZER;
+            ovsdb_datum_to_text(&cell, &rows[y]->fields[c->index], &c->type);
+            cells[(y + 1) * n + x] = ds_steal_cstr(&cell);
+        }
+    }
+    ds_put_format(out, "%s table\n", ts->name);
+    put_aligned(out, cells, n_rows + 1, n);
+    for (size_t i = 0; i < (n_rows + 1) * n; i++) {
+        free(cells[i]);
+    }
+    free(cells);
+    free(rows);
+    free(dt.columns);
+}
+
+static int
+compare_table_names(const void *a_, const void *b_)
+{
+    const struct ovsdb_table *const *a = a_, *const *b = b_;
+    return strcmp((*a)->schema->name, (*b)->schema->name);
+}
+
+/* Prints the replica in ovsdb-client's table format to stdout. */
+static void
+print_dump_tables(const struct tool *t)
+{
+    const struct ovsdb_db *db = ovsdb_client_get_db(t->client);
+    if (!db) {
+        return;
+    }
+    const struct ovsdb_table **tables = xcalloc(db->schema->n_tables + 1, sizeof *tables);
+    size_t n = 0;
+    for (size_t i = 0; i < db->schema->n_tables; i++) {
+        if (table_is_monitored(t, db->tables[i].schema->name)) {
+            tables[n++] = &db->tables[i];
+        }
+    }
+    qsort(tables, n, sizeof *tables, compare_table_names);
+    struct ds out = DS_EMPTY_INITIALIZER;
+    for (size_t i = 0; i < n; i++) {
+        if (i) {
+            ds_put_char(&out, '\n');
+        }
+        put_dump_table(&out, t, tables[i]);
+        fwrite(out.s, 1, out.length, stdout);
+        ds_clear(&out);
+    }
+    fflush(stdout);
+    ds_destroy(&out);
+    free(tables);
 }
 
 static json_t *
@@ -826,10 +1010,15 @@ do_dump_or_watch(struct tool *t, int timeout_ms)
         log_err("not synced after %d ms, giving up", timeout_ms);
         return 1;
     }
-    emit(dump_to_json(t));
     if (t->cmd == CMD_DUMP) {
+        if (t->json_format) {
+            emit(dump_to_json(t));
+        } else {
+            print_dump_tables(t);
+        }
         return 0;
     }
+    emit(dump_to_json(t));
     ovsdb_client_clear_changes(t->client);
     t->watching = true;
     while (!t->stop) {
@@ -854,6 +1043,18 @@ enum {
     OPT_PROBE, OPT_MIN_BACKOFF, OPT_MAX_BACKOFF, OPT_TIMEOUT, OPT_PRIVATE_KEY,
     OPT_CERTIFICATE, OPT_CA_CERT, OPT_LOG_FILE, OPT_LOG_LEVEL,
 };
+
+/* Parses -f/--format's 'arg'; false (with a message) if unknown. */
+static bool
+parse_format(const char *arg, bool *jsonp)
+{
+    if (!strcmp(arg, "json") || !strcmp(arg, "table")) {
+        *jsonp = !strcmp(arg, "json");
+        return true;
+    }
+    fprintf(stderr, "seam-ovsdb-client: unknown format \"%s\" (table or json)\n", arg);
+    return false;
+}
 
 /* Parses "T" or "T:COL1,COL2" into 'spec'. */
 static void
@@ -910,6 +1111,7 @@ main(int argc, char *argv[])
         { "log-file", required_argument, NULL, OPT_LOG_FILE },
         { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
         { "debug", required_argument, NULL, 'd' },
+        { "format", required_argument, NULL, 'f' },
         { "help", no_argument, NULL, 'h' },
         { "version", no_argument, NULL, 'V' },
         { NULL, 0, NULL, 0 },
@@ -930,7 +1132,7 @@ main(int argc, char *argv[])
     ovsdb_client_options_init(&opts);
     ds_init(&t.in);
     log_set_level(LOG_LEVEL_WARN);
-    while ((c = getopt_long(argc, argv, "d:hV", options, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "d:f:hV", options, NULL)) != -1) {
         switch (c) {
         case OPT_DB: opts.db_name = optarg; break;
         case OPT_REMOTE:
@@ -1001,6 +1203,11 @@ main(int argc, char *argv[])
             break;
         }
         case 'd': log_enable_debug(optarg); break;
+        case 'f':
+            if (!parse_format(optarg, &t.json_format)) {
+                goto out;
+            }
+            break;
         case 'h': usage(stdout); status = 0; goto out;
         case 'V': printf("seam-ovsdb-client %s\n", SEAM_VERSION); status = 0; goto out;
         default: usage(stderr); goto out;

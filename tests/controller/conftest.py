@@ -68,6 +68,7 @@ class Api:
 
     url = None
     token = None
+    verify = False              # Or the CA file of an HTTPS seamd.
 
     def request(self, method, path, body=None, raw=None, headers=None, **kw):
         h = {"Content-Type": "application/json"}
@@ -76,7 +77,7 @@ class Api:
         h.update(headers or {})
         data = raw if raw is not None else (None if body is None else json.dumps(body))
         kw.setdefault("timeout", 20)
-        kw.setdefault("verify", False)
+        kw.setdefault("verify", self.verify)
         return requests.request(method, self.url + path, data=data, headers=h, **kw)
 
     def get(self, path, **kw):
@@ -104,7 +105,7 @@ COLLECTIONS = ["networks", "segments", "subnets", "ports", "l2-gateways",
 
 class Seamd(Api):
     def __init__(self, workdir, token=None, args=(), nb=None, name="seamd", port=None,
-                 default_args=True):
+                 default_args=True, verify=False):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -113,6 +114,7 @@ class Seamd(Api):
         self.args = list(args)
         self.nb = nb
         self.default_args = default_args
+        self.verify = verify
         self.scheme = "https" if any(a.startswith("--ssl-cert") for a in args) else "http"
         self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         self.proc = None
@@ -250,6 +252,66 @@ def seamd(seamd_factory):
     return seamd_factory.start("seamd")
 
 
+def _descendants(pid):
+    """The pids of 'pid''s descendants (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _stop_pids(pids, timeout=10.0):
+    """SIGTERM each pid, SIGKILL those still alive after 'timeout' s."""
+    for p in pids:
+        try:
+            os.kill(p, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + timeout
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    for p in pids:
+        if _alive(p):
+            try:
+                os.kill(p, signal.SIGKILL)
+            except OSError:
+                pass
+
+
+def _neutron_down(script, d, env):
+    """The peers script's "down" stops neutron-server and MariaDB, but
+    neutron-server's rpc and periodic workers outlive their parent: stop
+    the whole tree."""
+    pids = []
+    for f in (d / "neutron.pid", d / "run" / "my.pid"):
+        try:
+            pid = int(f.read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            continue
+        pids += [pid] + _descendants(pid)
+    subprocess.run(["bash", str(script), "down", str(d)], env=env, timeout=60)
+    _stop_pids(pids)
+
+
 class Neutron(Api):
     def __init__(self, url, workdir):
         self.url = url
@@ -270,7 +332,7 @@ def neutron():
     r = subprocess.run(["bash", str(script), "up", str(d)], env=env, capture_output=True,
                        text=True, timeout=180)
     if r.returncode != 0 or "up on" not in r.stdout:
-        subprocess.run(["bash", str(script), "down", str(d)], env=env, timeout=60)
+        _neutron_down(script, d, env)
         mlog = d / "mariadb.log"
         if not (d / "run" / "my.sock").exists():
             pytest.skip("mariadb could not start: %s" % (
@@ -278,5 +340,5 @@ def neutron():
         raise AssertionError("neutron-server did not start:\n%s\n%s" % (r.stdout, r.stderr))
     n = Neutron("http://127.0.0.1:%d" % port, d)
     yield n
-    subprocess.run(["bash", str(script), "down", str(d)], env=env, timeout=60)
+    _neutron_down(script, d, env)
     shutil.rmtree(d, ignore_errors=True)

@@ -87,11 +87,13 @@ def test_https(seamd_factory, tmp_path):
         pytest.skip("no openssl tool")
     key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                    "-subj", "/CN=127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
-    s = seamd_factory.start(args=["--ssl-cert=%s" % cert, "--ssl-key=%s" % key])
+    s = seamd_factory.start(args=["--ssl-cert=%s" % cert, "--ssl-key=%s" % key],
+                            verify=str(cert))
     assert s.url.startswith("https://")
-    r = s.get("/", verify=str(cert))
+    r = s.get("/")
     assert r.status_code == 200
     assert r.json()["versions"][0]["links"][0]["href"].startswith("https://")
     s.create("networks", "network", {"name": "tls"})

@@ -258,3 +258,17 @@ def test_bulk_matches(seamd, neutron):
         a, b = same_answer(seamd, neutron, "POST", "/v2.0/networks", body=bad)
         assert a.json()["NeutronError"]["message"] == b.json()["NeutronError"]["message"]
         assert seamd.snapshot() == before
+
+
+def test_page_reverse_matches(seamd, neutron):
+    for api in (seamd, neutron):
+        for name in ("rv1", "rv2", "rv3"):
+            api.post("/v2.0/networks", {"network": {"name": name}})
+    for api in (seamd, neutron):
+        ids = [n["id"] for n in api.get("/v2.0/networks?limit=100").json()["networks"]]
+        last = ids[-1]
+        r = api.get("/v2.0/networks?limit=2&page_reverse=True&marker=" + last).json()
+        assert [n["id"] for n in r["networks"]] == ids[-3:-1]
+        assert sorted(link["rel"] for link in r["networks_links"]) == ["next", "previous"]
+    same_answer(seamd, neutron, "GET",
+                "/v2.0/networks?limit=2&marker=7143185a-cfe7-4d44-8b60-8d9080514909")

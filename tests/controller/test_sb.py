@@ -250,3 +250,70 @@ def test_rows_of_others_left_alone(env):
         assert v.ctl.rows(t) == rows or all(r in v.ctl.rows(t) for r in rows)
     assert [p for p in v.ctl.rows("Physical_Port") if p["name"] == "p2"][0]["vlan_bindings"] \
         == {7: theirs}
+
+
+def _pki(d):
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+
+    def openssl(*args):
+        vn.run(["openssl"] + [str(a) for a in args])
+    openssl("req", "-x509", *ec, "-keyout", d / "ca.key", "-out", d / "ca.crt", "-days", "2",
+            "-subj", "/CN=seam sb test ca")
+    for name in ("vtep", "seamd"):
+        openssl("req", *ec, "-keyout", d / ("%s.key" % name), "-out", d / ("%s.csr" % name),
+                "-subj", "/CN=%s" % name)
+        openssl("x509", "-req", "-in", d / ("%s.csr" % name), "-CA", d / "ca.crt",
+                "-CAkey", d / "ca.key", "-CAcreateserial", "-CAserial", d / "ca.srl",
+                "-out", d / ("%s.crt" % name), "-days", "2")
+    return d
+
+
+def test_ssl_sessions_through_seamd(env, seamd_factory, tmp_path):
+    """seamd dials a VTEP over ssl: and accepts one over pssl:, both with
+    certificates of one CA; the intent written through the REST API reaches
+    both."""
+    if not shutil.which("openssl") or not (vn.build_dir() / "seamd").exists():
+        pytest.skip("needs openssl and seamd")
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    _pki(pki)
+    vtep_ssl = ["--private-key=%s" % (pki / "vtep.key"), "--certificate=%s" % (pki / "vtep.crt"),
+                "--ca-cert=%s" % (pki / "ca.crt")]
+    dial_port, sb_port = free_port(), free_port()
+
+    def vtep(name, ip, remotes):
+        d, db = env.vtep_db(name, ip, ["p1"])
+        sock = d / "db.sock"
+        p = vn.Process("seam-ovsdb", None, d,
+                       [vn.build_dir() / "seam-ovsdb", "--remote=punix:%s" % sock,
+                        "--pidfile=%s" % (d / "s.pid"), "--log-file=%s" % (d / "s.log")]
+                       + ["--remote=" + r for r in remotes] + vtep_ssl + [db],
+                       d / "s.pid", d / "s.log")
+        env.lab.procs.append(p)
+        p.wait_pidfile()
+        p.ctl = vn.VtepCtl("unix:%s" % sock)
+        return p
+    a = vtep("sa", "10.0.0.21", ["pssl:%d:127.0.0.1" % dial_port])
+    s = seamd_factory.start("s", args=[
+        "--sb-listen=pssl:%d:127.0.0.1" % sb_port, "--sb-ssl-key=%s" % (pki / "seamd.key"),
+        "--sb-ssl-cert=%s" % (pki / "seamd.crt"), "--sb-ssl-ca=%s" % (pki / "ca.crt")])
+    b = vtep("sb", "10.0.0.22", ["ssl:127.0.0.1:%d" % sb_port])
+    s.create("seam/vteps", "vtep", {"name": "sa", "target": "ssl:127.0.0.1:%d" % dial_port,
+                                    "tunnel_ip": "10.0.0.21", "role": "tor"})
+    s.create("seam/vteps", "vtep", {"name": "sb", "tunnel_ip": "10.0.0.22", "role": "tor"})
+    net = s.create("networks", "network", {"name": "n", "provider:network_type": "vxlan",
+                                           "provider:segmentation_id": 5100})
+    gw = s.create("l2-gateways", "l2_gateway", {"name": "gw", "devices": [
+        {"device_name": "sa", "interfaces": [{"name": "p1", "segmentation_id": [7]}]},
+        {"device_name": "sb", "interfaces": [{"name": "p1", "segmentation_id": [7]}]}]})
+    s.create("l2-gateway-connections", "l2_gateway_connection",
+             {"l2_gateway_id": gw["id"], "network_id": net["id"]})
+    for v in (a, b):
+        vn.wait_until(lambda: any(r["name"] == net["id"] and r["tunnel_key"] == 5100
+                                  for r in v.ctl.rows("Logical_Switch")), 10,
+                      "the network's switch on a VTEP over SSL")
+    vteps = {v["name"]: v for v in s.get("/v2.0/seam/vteps").json()["vteps"]}
+    assert vteps["sa"]["connection_state"] == "connected", vteps
+    assert vteps["sb"]["connection_state"] == "connected", vteps
+    flood = v.ctl("list-remote-macs", net["id"])
+    assert "10.0.0.21" in flood, flood

@@ -139,11 +139,24 @@ def test_dump_after_random_transactions(impl, servers, tools):
     assert tool.quit() == 0
 
     d = tools.dir()
-    p = ct.run_tool(d, ct.tool_args(DB, [srv.tcp]) + ["dump"])
+    p = ct.run_tool(d, ct.tool_args(DB, [srv.tcp]) + ["-f", "json", "dump"])
     assert p.returncode == 0, p.stderr
     st.assert_same(ct.canon_dump(json.loads(p.stdout)),
                    ct.canon_dump(ct.ovs_dump_json(srv.unix, DB)),
                    "seam-ovsdb-client dump", "ovsdb-client dump")
+    # The default format is ovsdb-client's table format, byte for byte.
+    p = ct.run_tool(d, ct.tool_args(DB, [srv.tcp]) + ["dump"])
+    assert p.returncode == 0, p.stderr
+    st.assert_same_text(p.stdout, st.ovsdb_client("dump", srv.unix, DB).stdout,
+                        "seam-ovsdb-client dump", "ovsdb-client dump")
+    cols = ["--table=Root:name,i,smap", "--table=Target"]
+    p = ct.run_tool(d, ct.tool_args(DB, [srv.tcp]) + cols + ["dump"])
+    assert p.returncode == 0, p.stderr
+    want = (st.ovsdb_client("dump", srv.unix, DB, "Root", "name", "i", "smap").stdout
+            + "\n" + st.ovsdb_client("dump", srv.unix, DB, "Target").stdout)
+    st.assert_same_text(p.stdout, want, "seam-ovsdb-client dump --table", "ovsdb-client dump")
+    p = ct.run_tool(d, ct.tool_args(DB, [srv.tcp]) + ["--format=xml", "dump"])
+    assert p.returncode == 2 and "unknown format" in p.stderr
 
 
 def test_kill_and_restart_converges(impl, servers, tools):

@@ -25,6 +25,23 @@ import seamtest as st
 V = "hardware_vtep"
 ZERO = "00000000-0000-0000-0000-000000000000"
 LS_MON = {"Logical_Switch": {"columns": ["name", "tunnel_key"]}}
+LS = "Logical_Switch"
+
+
+def LS_INSERT(name, key):
+    return ("req", "transact", [V, {"op": "insert", "table": LS,
+                                    "row": {"name": name, "tunnel_key": key}}])
+
+
+def LS_UPDATE(name, row):
+    return ("req", "transact", [V, {"op": "update", "table": LS,
+                                    "where": [["name", "==", name]], "row": row}])
+
+
+def LS_DELETE(name):
+    return ("req", "transact", [V, {"op": "delete", "table": LS,
+                                    "where": [["name", "==", name]]}])
+
 
 ENTRIES = [
     ("list_dbs", [("req", "list_dbs", []), ("req", "list_dbs", [1])]),
@@ -115,6 +132,86 @@ ENTRIES = [
     ("monitor-_Server", [
         ("req", "monitor", ["_Server", "srv", {"Database": {"columns": ["name", "model",
                                                                         "connected", "leader"]}}])]),
+    # Several requests for one table: each request's "select" decides which
+    # changes report its columns; the first request's "where" applies; a
+    # column may be in one request only; a refused monitor id stays usable.
+    ("monitor-several-requests-select", [
+        ("req", "monitor", [V, "m", {LS: [
+            {"columns": ["name"], "select": {"initial": True, "insert": False,
+                                             "delete": False, "modify": True}},
+            {"columns": ["tunnel_key"], "select": {"initial": False, "insert": True,
+                                                   "delete": True, "modify": False}}]}]),
+        LS_INSERT("x", 5), ("notify",),
+        LS_UPDATE("x", {"name": "y", "tunnel_key": 6}), ("notify",),
+        LS_UPDATE("y", {"tunnel_key": 7}), ("notify",),
+        LS_DELETE("y"), ("notify",)]),
+    ("monitor_cond-several-requests-select", [
+        ("req", "monitor_cond", [V, "m", {LS: [
+            {"columns": ["name"], "select": {"modify": True}},
+            {"columns": ["tunnel_key"], "select": {"modify": False}}]}]),
+        LS_INSERT("x", 5), ("notify",),
+        LS_UPDATE("x", {"tunnel_key": 7}), ("notify",),
+        LS_DELETE("x"), ("notify",)]),
+    ("monitor_cond-several-requests-where", [
+        ("req", "monitor_cond", [V, "a", {LS: [
+            {"columns": ["name"], "where": [["name", "==", "x"]]},
+            {"columns": ["tunnel_key"], "where": [["tunnel_key", "==", 1]]}]}]),
+        ("req", "monitor_cond", [V, "b", {LS: [
+            {"columns": ["name"]},
+            {"columns": ["tunnel_key"], "where": [["tunnel_key", "==", 5]]}]}]),
+        LS_INSERT("x", 5), ("notify",), ("notify",),
+        LS_DELETE("x"), ("notify",), ("notify",)]),
+    ("monitor-several-requests-errors", [
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]},
+                                          {"columns": ["tunnel_key", "name"]}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name", "name"]}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}, {}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}, {"columns": ["nope"]}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}, {"select": {"insert": 1}}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}, {"select": []}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}, 5]}]),
+        ("req", "monitor", [V, "m", {LS: 5}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}], "Nope": [{}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"], "where": []}]}]),
+        ("req", "monitor_cond", [V, "m", {LS: [{"columns": ["name"]},
+                                               {"where": [["nope", "==", 1]]}]}]),
+        ("req", "monitor", [V, "m", {LS: [{"columns": ["name"]}]}]),
+        LS_INSERT("x", 5), ("notify",), LS_DELETE("x"), ("notify",)]),
+    ("monitor_cond_change-on-plain-monitor", [
+        ("req", "monitor", [V, "m", LS_MON]),
+        ("req", "monitor_cond_change", ["m", "m2", {LS: [{"where": [["name", "==", "none"]]}]}]),
+        LS_INSERT("x", 5), ("notify",),
+        ("req", "monitor_cond_change", ["m", "m3", {LS: [{"where": [True]}]}]),
+        ("req", "monitor_cond_change", ["m2", "m3", {LS: [{"where": [True]}]}]),
+        LS_DELETE("x"), ("notify",)]),
+    ("monitor_cond_change-refused", [
+        ("req", "monitor_cond", [V, "c", {LS: [{"columns": ["name"]}]}]),
+        ("req", "monitor_cond", [V, "d", {LS: [{"columns": ["name"]}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: [{"columns": ["tunnel_key"],
+                                                          "where": [True]}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: [{"columns": ["name"],
+                                                          "where": [True]}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {"Manager": [{"where": [True]}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {"Nope": [{"where": [True]}]}]),
+        ("req", "monitor_cond_change", ["zz", "c2", {LS: [{"where": [True]}]}]),
+        ("req", "monitor_cond_change", ["c", "d", {LS: [{"where": [True]}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: {"where": [True]}}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: [5]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: [{"where": 5}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: [{"where": [True], "x": 1}]}]),
+        ("req", "monitor_cond_change", ["c", "c2", {LS: [{"where": [["nope", "==", 1]]}]}]),
+        # Still "c", and it still works; then the same id, then two requests.
+        LS_INSERT("x", 5), ("notify",), ("notify",),
+        ("req", "monitor_cond_change", ["c", "c", {LS: [{"where": [False]}]}]),
+        ("notify",),
+        ("req", "monitor_cond_change", ["c", "c3", {LS: [{"where": [False]},
+                                                         {"where": [["name", "==", "x"]]}]}]),
+        ("notify",),
+        LS_DELETE("x"), ("notify",), ("notify",)]),
+    ("set_db_change_aware-not-boolean", [
+        ("req", "set_db_change_aware", [1]), ("req", "set_db_change_aware", ["true"]),
+        ("req", "set_db_change_aware", [None]), ("req", "set_db_change_aware", []),
+        ("req", "set_db_change_aware", [True, False]), ("req", "set_db_change_aware", [True])]),
     # Wrong parameter counts.  NOT here: "monitor" with fewer than 3 params,
     # which aborts ovsdb-server 3.1 (see test_bad_input.py).
     ("wrong-param-counts", [

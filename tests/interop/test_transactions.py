@@ -2,7 +2,9 @@
 
 Each case file is a JSON object:
   "description": what it covers,
-  "schema":      "vtep" (default, /usr/share/openvswitch/vtep.ovsschema) or
+  "schema":      "vtep" (default, /usr/share/openvswitch/vtep.ovsschema),
+                 "seamgc" (data/seamgc.ovsschema: self and weak references
+                 between non-root rows, for garbage collection) or
                  "seamtest" (data/seamtest.ovsschema: real/boolean columns and
                  weak references, which hardware_vtep does not have),
   "transactions": a list of "transact" params (["db", op, ...]), executed in
@@ -42,7 +44,8 @@ import pytest
 import seamtest as st
 
 CASES_DIR = st.DATA / "transactions"
-SCHEMAS = {"vtep": st.VTEP_SCHEMA, "seamtest": st.TEST_SCHEMA}
+SCHEMAS = {"vtep": st.VTEP_SCHEMA, "seamtest": st.TEST_SCHEMA,
+           "seamgc": st.DATA / "seamgc.ovsschema"}
 CASES = sorted(p.stem for p in CASES_DIR.glob("*.json"))
 
 INDEX_ERR_RE = re.compile(

@@ -35,6 +35,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "lib/ds.h"
 #include "lib/testlib.h"
 #include "lib/util.h"
 #include "ovsdb/db.h"
@@ -193,10 +194,41 @@ compare_op(const char *name, int txn, int op, const json_t *exp,
 
 /* ---- the test ---- */
 
+/* Runs 'ops' as "transact" does: with ovsdb_execute(), or (as_text) with
+ * ovsdb_execute_text() on the operations' texts, as a big request is run;
+ * returns the result array (new), or NULL if it waits. */
+static json_t *
+execute(struct ovsdb_db *db, const json_t *ops, bool as_text, long long *timeout)
+{
+    json_t *result = NULL;
+    if (!as_text) {
+        return ovsdb_execute(db, NULL, ops, 0, timeout, &result) ? result : NULL;
+    }
+    json_t *texts = json_array();
+    for (size_t i = 0; i < json_array_size(ops); i++) {
+        char *s = json_dumps(json_array_get(ops, i), JSON_COMPACT | JSON_ENCODE_ANY);
+        json_array_append_new(texts, json_string(s));
+        free(s);
+    }
+    struct ds out = DS_EMPTY_INITIALIZER;
+    if (ovsdb_execute_text(db, NULL, texts, true, 0, timeout, &out)) {
+        json_error_t jerr;
+        result = json_loads(ds_cstr(&out), 0, &jerr);
+        assert_non_null(result);
+    }
+    ds_destroy(&out);
+    json_decref(texts);
+    return result;
+}
+
+/* A case runs twice: "NAME" through ovsdb_execute(), "text:NAME" through
+ * ovsdb_execute_text() with operations as text; the answers are the same. */
 static void
 run_case(void **state)
 {
     const char *name = *state;
+    bool as_text = !strncmp(name, "text:", 5);
+    name += as_text ? 5 : 0;
     char *schema_path = testlib_data_path("ovsdb/%s/schema.json", name);
     struct stat st;
     if (stat(schema_path, &st)) {
@@ -223,10 +255,9 @@ run_case(void **state)
     bool ok = true;
 
     for (size_t t = 0; t < json_array_size(txns); t++) {
-        json_t *result = NULL;
         long long timeout = 0;
-        if (!ovsdb_execute(db, NULL, json_array_get(txns, t), 0, &timeout,
-                           &result)) {
+        json_t *result = execute(db, json_array_get(txns, t), as_text, &timeout);
+        if (!result) {
             fail_msg("%s: txn %zu: still waiting (timeout %lld)", name, t,
                      timeout);
         }
@@ -334,13 +365,22 @@ main(void)
     qsort(names, n, sizeof *names, cmp_names);
     load_knowns();
 
-    struct CMUnitTest *tests = xcalloc(n + 1, sizeof *tests);
+    struct CMUnitTest *tests = xcalloc(2 * n + 1, sizeof *tests);
+    char **text_names = xcalloc(n + 1, sizeof *text_names);
     for (size_t i = 0; i < n; i++) {
-        tests[i].name = names[i];
-        tests[i].test_func = run_case;
-        tests[i].initial_state = names[i];
+        text_names[i] = xasprintf("text:%s", names[i]);
+        tests[2 * i].name = names[i];
+        tests[2 * i].test_func = run_case;
+        tests[2 * i].initial_state = names[i];
+        tests[2 * i + 1].name = text_names[i];
+        tests[2 * i + 1].test_func = run_case;
+        tests[2 * i + 1].initial_state = text_names[i];
     }
-    int failed = _cmocka_run_group_tests("execution", tests, n, NULL, NULL);
+    int failed = _cmocka_run_group_tests("execution", tests, 2 * n, NULL, NULL);
+    for (size_t i = 0; i < n; i++) {
+        free(text_names[i]);
+    }
+    free(text_names);
     for (size_t i = 0; i < n; i++) {
         free(names[i]);
     }

@@ -5,6 +5,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -124,6 +125,118 @@ test_error_position(void **state)
     free(error);
 }
 
+/* jsonparse_deferred(): the deferred values are the exact texts of what
+ * jsonparse() builds, and a text is refused exactly when jsonparse()
+ * refuses it. */
+static void
+test_deferred_params(void **state)
+{
+    const char *text = "{\"id\":1,\"method\":\"transact\",\"params\":[\"db\", "
+                       "{\"op\" : \"a\", \"x\":[1,{}]} ,[1,2],\"s\",5,null]}";
+    char *error = NULL;
+    unsigned int deferred = 0;
+    json_t *full = jsonparse(text, strlen(text), 0, &error);
+    json_t *json = jsonparse_deferred(text, strlen(text), 0,
+                                      JSONPARSE_DEFER_PARAMS | JSONPARSE_DEFER_ROWS,
+                                      &deferred, &error);
+    assert_non_null(full);
+    assert_non_null(json);
+    assert_int_equal(deferred, JSONPARSE_DEFER_PARAMS);
+    const json_t *params = json_object_get(json, "params");
+    const json_t *full_params = json_object_get(full, "params");
+    assert_string_equal(json_string_value(json_array_get(params, 0)), "db");
+    assert_string_equal(json_string_value(json_array_get(params, 1)),
+                        "{\"op\" : \"a\", \"x\":[1,{}]}");
+    for (size_t i = 1; i < json_array_size(full_params); i++) {
+        const json_t *t = json_array_get(params, i);
+        assert_true(json_is_string(t));
+        json_t *v = jsonparse(json_string_value(t), json_string_length(t), 0, &error);
+        assert_non_null(v);
+        assert_true(json_equal(v, json_array_get(full_params, i)));
+        json_decref(v);
+    }
+    json_decref(json);
+    json_decref(full);
+
+    /* Without the mode, or for other members, nothing is deferred. */
+    json = jsonparse_deferred(text, strlen(text), 0, JSONPARSE_DEFER_ROWS, &deferred,
+                              &error);
+    assert_int_equal(deferred, 0);
+    assert_true(json_is_object(json_array_get(json_object_get(json, "params"), 1)));
+    json_decref(json);
+}
+
+static void
+test_deferred_invalid(void **state)
+{
+    static const char *const bad[] = {
+        "{", "[1,]", "tru", "\"\\x\"", "\"\xff\"", "1e400", "01", "{\"a\":}",
+        "\"\\ud800\"", "{\"a\" 1}",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        char text[256];
+        snprintf(text, sizeof text, "{\"method\":\"transact\",\"params\":[\"db\",{},%s],"
+                 "\"id\":1}", bad[i]);
+        char *e1 = NULL, *e2 = NULL;
+        unsigned int deferred;
+        json_t *a = jsonparse(text, strlen(text), 0, &e1);
+        json_t *b = jsonparse_deferred(text, strlen(text), 0, JSONPARSE_DEFER_PARAMS,
+                                       &deferred, &e2);
+        assert_null(a);
+        assert_null(b);
+        assert_string_equal(e1, e2);    /* The same error, at the same byte. */
+        free(e1);
+        free(e2);
+    }
+    /* The depth limit counts the levels of a deferred element too. */
+    char deep[2200];
+    int n = snprintf(deep, sizeof deep, "{\"params\":[0,");
+    for (int i = 0; i < 999; i++) {
+        deep[n++] = '[';
+    }
+    for (int i = 0; i < 999; i++) {
+        deep[n++] = ']';
+    }
+    n += snprintf(deep + n, sizeof deep - n, "]}");
+    char *error = NULL;
+    unsigned int deferred;
+    assert_null(jsonparse_deferred(deep, n, 1000, JSONPARSE_DEFER_PARAMS, &deferred,
+                                   &error));
+    assert_non_null(strstr(error, "depth"));
+    free(error);
+    json_t *ok = jsonparse_deferred(deep, n, 1001, JSONPARSE_DEFER_PARAMS, &deferred,
+                                    &error);
+    assert_non_null(ok);
+    assert_int_equal(deferred, JSONPARSE_DEFER_PARAMS);
+    json_decref(ok);
+}
+
+#define U1 "01234567-89ab-cdef-0123-456789abcdef"
+
+static void
+test_deferred_rows(void **state)
+{
+    const char *text = "{\"id\":1,\"error\":null,\"result\":{\"T\":{"
+                       "\"" U1 "\": {\"insert\":{\"a\":[\"set\",[1]]}},"
+                       "\"not-a-uuid\":{\"insert\":{}}},"
+                       "\"" U1 "\":{\"x\":1}}}";
+    char *error = NULL;
+    unsigned int deferred = 0;
+    json_t *json = jsonparse_deferred(text, strlen(text), 0, JSONPARSE_DEFER_ROWS,
+                                      &deferred, &error);
+    assert_non_null(json);
+    assert_int_equal(deferred, JSONPARSE_DEFER_ROWS);
+    const json_t *result = json_object_get(json, "result");
+    const json_t *table = json_object_get(result, "T");
+    /* A row update (3 levels deep, named by a UUID) is its text. */
+    assert_string_equal(json_string_value(json_object_get(table, U1)),
+                        "{\"insert\":{\"a\":[\"set\",[1]]}}");
+    assert_true(json_is_object(json_object_get(table, "not-a-uuid")));
+    /* 2 levels deep: a table named like a UUID is not a row. */
+    assert_true(json_is_object(json_object_get(result, U1)));
+    json_decref(json);
+}
+
 int
 main(void)
 {
@@ -133,6 +246,9 @@ main(void)
         cmocka_unit_test(test_big_integer),
         cmocka_unit_test(test_depth),
         cmocka_unit_test(test_error_position),
+        cmocka_unit_test(test_deferred_params),
+        cmocka_unit_test(test_deferred_invalid),
+        cmocka_unit_test(test_deferred_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -219,7 +219,7 @@ sync_one(struct fx *f, const char *name, const char *const *keep, size_t n_keep)
 {
     struct desired *d = desired_compute(f->nb, info, f);
     struct vtepdiff_result r;
-    vtepdiff_compute(db_of(f, name), name, desired_find_vtep(d, name), keep, n_keep, &r);
+    vtepdiff_compute(db_of(f, name), name, desired_find_vtep(d, name), keep, n_keep, NULL, &r);
     size_t n = r.n_changes;
     if (json_array_size(r.ops)) {
         run_ok(db_of(f, name), json_incref(r.ops));
@@ -417,8 +417,10 @@ test_desired_usecase3(void **state)
     assert_true(uuid_from_string(&u, PSR));
     p = desired_find_port(d, &u);
     assert_non_null(p);
-    assert_int_equal(p->n_vteps, 3);            /* Bound on tor1, MAC on all. */
+    assert_int_equal(p->n_vteps, 1);            /* Bound on tor1, */
     assert_string_equal(p->vteps[0], "tor1");
+    assert_non_null(p->net);                    /* its MAC on all three. */
+    assert_int_equal(p->net->n_members, 3);
     assert_null(p->problem);
     desired_destroy(d);
 }
@@ -556,7 +558,7 @@ test_foreign_rows_left_alone(void **state)
              "\"ls\"]],[5,[\"named-uuid\",\"ls\"]]]]]]}]");
     struct desired *d = desired_compute(f->nb, info, f);
     struct vtepdiff_result r;
-    vtepdiff_compute(f->tor, "tor1", desired_find_vtep(d, "tor1"), NULL, 0, &r);
+    vtepdiff_compute(f->tor, "tor1", desired_find_vtep(d, "tor1"), NULL, 0, NULL, &r);
     assert_int_equal(r.n_problems, 1);
     assert_non_null(strstr(r.problems[0].text, "VLAN 2901 of port p1"));
     run_ok(f->tor, json_incref(r.ops));
@@ -567,7 +569,7 @@ test_foreign_rows_left_alone(void **state)
     assert_remote(f->tor, "02:00:00:00:00:77", "10.9.9.9|");
     assert_non_null(dbrow_find_str(f->tor, "Logical_Switch", "name", "theirs"));
     /* With nothing desired at all, still nothing of theirs goes. */
-    vtepdiff_compute(f->tor, "tor1", NULL, NULL, 0, &r);
+    vtepdiff_compute(f->tor, "tor1", NULL, NULL, 0, NULL, &r);
     run_ok(f->tor, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     assert_non_null(dbrow_find_str(f->tor, "Logical_Switch", "name", "theirs"));
@@ -631,7 +633,7 @@ test_keep_unknown_vtep(void **state)
     const char *keep[] = { "10.0.0.3" };
     struct vtepdiff_result r;
     struct desired *d = desired_compute(f->nb, NULL, NULL);
-    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), keep, 1, &r);
+    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), keep, 1, NULL, &r);
     if (json_array_size(r.ops)) {
         run_ok(f->hv1, json_incref(r.ops));
     }
@@ -640,7 +642,7 @@ test_keep_unknown_vtep(void **state)
     assert_remote(f->hv1, "02:00:00:00:00:55", "10.0.0.3|");
     /* Without 'keep' it goes. */
     d = desired_compute(f->nb, NULL, NULL);
-    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, &r);
+    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, NULL, &r);
     run_ok(f->hv1, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
@@ -697,11 +699,65 @@ test_problems_and_baremetal(void **state)
     assert_int_equal(n_problem, 1);
     assert_non_null(desired_find_binding(desired_find_vtep(d, "tor1"), "p2", 0));
     struct vtepdiff_result r;
-    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, &r);
+    vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, NULL, &r);
     assert_int_equal(r.n_problems, 1);      /* tap77777777-77 is not on hv1. */
     assert_non_null(strstr(r.problems[0].text, "has no port tap77777777-77"));
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
+}
+
+/* A scoped diff touches only the switches of its scope; fingerprints
+ * change with what a switch's rows depend on, and only then. */
+static void
+test_scope_and_fingerprints(void **state)
+{
+    struct fx *f = *state;
+    nb_ins(f, "Network", NET2, "{\"name\":\"n2\",\"vni\":5001}");
+    nb_ins_auto(f, "Port", "{\"network\":[\"uuid\",\"" NET2 "\"],"
+                "\"mac_address\":\"fa:16:3e:00:02:01\",\"binding_host_id\":\"hv1\","
+                "\"binding_vnic_type\":\"normal\"}");
+    nb_ins_auto(f, "Port", "{\"network\":[\"uuid\",\"" NET2 "\"],"
+                "\"mac_address\":\"fa:16:3e:00:02:02\",\"binding_host_id\":\"hv2\","
+                "\"binding_vnic_type\":\"normal\"}");
+    sync_all(f);
+    struct desired *d1 = desired_compute(f->nb, info, f);
+    uint64_t n1 = desired_find_ls(desired_find_vtep(d1, "hv1"), NET1)->fingerprint;
+    uint64_t n2 = desired_find_ls(desired_find_vtep(d1, "hv1"), NET2)->fingerprint;
+
+    /* A port of NET2 moves to another MAC: NET2's fingerprint changes. */
+    run_text(f->nb, "[{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"mac_address\","
+             "\"==\",\"fa:16:3e:00:02:02\"]],\"row\":{\"mac_address\":\"fa:16:3e:00:02:03\"}}]");
+    /* And a port of NET1 too, but the diff is scoped to NET2. */
+    run_text(f->nb, "[{\"op\":\"update\",\"table\":\"Port\",\"where\":[[\"_uuid\",\"==\","
+             "[\"uuid\",\"" PDH "\"]]],\"row\":{\"mac_address\":\"fa:16:3e:00:00:33\"}}]");
+    struct desired *d2 = desired_compute(f->nb, info, f);
+    struct desired_vtep *hv1 = desired_find_vtep(d2, "hv1");
+    assert_int_not_equal(desired_find_ls(hv1, NET2)->fingerprint, n2);
+    assert_int_not_equal(desired_find_ls(hv1, NET1)->fingerprint, n1);
+    /* Same intent, same fingerprints. */
+    struct desired *d3 = desired_compute(f->nb, info, f);
+    assert_int_equal(desired_find_ls(desired_find_vtep(d3, "hv1"), NET2)->fingerprint,
+                     desired_find_ls(hv1, NET2)->fingerprint);
+    desired_destroy(d3);
+
+    const char *names[] = { NET2 };
+    struct vtepdiff_scope scope = { names, 1 };
+    struct vtepdiff_result r;
+    vtepdiff_compute(f->hv1, "hv1", hv1, NULL, 0, &scope, &r);
+    run_ok(f->hv1, json_incref(r.ops));
+    vtepdiff_result_destroy(&r);
+    assert_remote(f->hv1, "fa:16:3e:00:02:03", "10.0.0.3|");
+    assert_remote(f->hv1, "fa:16:3e:00:02:02", NULL);
+    assert_remote(f->hv1, "fa:16:3e:00:00:03", "10.0.0.3|192.168.10.2");  /* Not in scope. */
+    assert_remote(f->hv1, "fa:16:3e:00:00:33", NULL);
+    /* The rest, unscoped. */
+    vtepdiff_compute(f->hv1, "hv1", hv1, NULL, 0, NULL, &r);
+    assert_int_equal(r.n_changes, 2);       /* The old MAC out, the new one in. */
+    run_ok(f->hv1, json_incref(r.ops));
+    vtepdiff_result_destroy(&r);
+    assert_remote(f->hv1, "fa:16:3e:00:00:33", "10.0.0.3|192.168.10.2");
+    desired_destroy(d1);
+    desired_destroy(d2);
 }
 
 int
@@ -717,6 +773,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_keep_unknown_vtep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_l2gw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_problems_and_baremetal, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_scope_and_fingerprints, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

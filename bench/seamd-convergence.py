@@ -963,11 +963,12 @@ def seamd_main(argv):
         res["vtepdb_after_b"] = agg_dump(watcher.dump())
         st, why = {}, {}
         for p in api.call("GET", "/v2.0/ports?fields=status&"
-                          "fields=status_detail")["ports"]:
+                          "fields=seam:status_detail")["ports"]:
             st[p.get("status")] = st.get(p.get("status"), 0) + 1
-            if p.get("status_detail"):
-                k = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+", "N",
-                           p["status_detail"])[:200]
+            if p.get("seam:status_detail"):
+                k = re.sub(r"\btap[0-9a-f-]+", "tapID",
+                           p["seam:status_detail"])
+                k = re.sub(r"[0-9a-f]{8}-[0-9a-f-]{27}|\d+", "N", k)[:200]
                 why[k] = why.get(k, 0) + 1
         res["port_status"] = st
         res["port_status_detail"] = why

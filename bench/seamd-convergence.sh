@@ -17,7 +17,7 @@
 # Runs as the current user, everything under /tmp, unix sockets and
 # 127.0.0.1 ports; each process stopped by its pid.
 set -u
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 RUNS=${RUNS:-3}
 SIDES=${SIDES:-"seamd seamd:100 ovn"}
 VTEPS=${VTEPS:-100}
@@ -35,7 +35,8 @@ BIG=${BIG:-0}
 BIG_ARGS=${BIG_ARGS:-"--vteps 100 --networks 50 --ports-per-vtep 1000 --nb-direct 10000"}
 PY=/usr/bin/python3
 TOP=$(mktemp -d /tmp/seam-convergence.XXXXXX)
-trap '[ "${KEEP:-0}" = 1 ] && echo "kept $TOP" >&2 || rm -rf "$TOP"' EXIT
+KEEP=${KEEP:-0}
+trap 'if [ "$KEEP" = 1 ]; then echo "kept $TOP" >&2; else rm -rf "$TOP"; fi' EXIT
 
 for b in ovsdb-server ovn-northd ovn-controller-vtep ovn-nbctl ovn-sbctl vtep-ctl; do
     command -v $b >/dev/null || { echo "missing $b (Debian: ovn-central ovn-controller-vtep openvswitch-vtep)" >&2; exit 1; }
@@ -44,11 +45,13 @@ $PY -c 'import ovs.jsonrpc' || { echo "$PY has no ovs module (python3-openvswitc
 [ -x "$SEAM_OVSDB" ] || { echo "$SEAM_OVSDB not built: run make" >&2; exit 1; }
 if [ ! -x "$SEAMD" ] && [[ " $SIDES" == *" seamd"* ]]; then
     echo "$SEAMD not built: the seamd side is skipped" >&2
-    SIDES=$(printf '%s\n' $SIDES | grep -v '^seamd' | tr '\n' ' ')
+    read -ra sides <<<"$SIDES"
+    SIDES=$(printf '%s\n' "${sides[@]}" | grep -v '^seamd' | tr '\n' ' ')
 fi
 seamd_args=()
 for x in $SEAMD_ARGS; do seamd_args+=(--seamd-arg="$x"); done
-keep() { [ "${KEEP:-0}" = 1 ] && echo --keep="$TOP/logs-$1"; }
+keep_arg=()     # keep_logs NAME: keep_arg=(--keep=DIR) with KEEP=1, else empty
+keep_logs() { keep_arg=(); if [ "${KEEP:-0}" = 1 ]; then keep_arg=(--keep="$TOP/logs-$1"); fi; }
 
 echo "$(date -u +%FT%TZ) $(nproc) CPUs, load $(cut -d' ' -f1-3 /proc/loadavg)," \
      "$(dpkg-query -W -f '${Package} ${Version}, ' ovn-central ovn-controller-vtep openvswitch-common 2>/dev/null)" \
@@ -59,21 +62,24 @@ for rep in $(seq 1 "$RUNS"); do
         case $side in
         seamd|seamd:*)      # seamd:N = N ports per POST (bulk create)
                b=$BATCH; [ "$side" = seamd ] || b=${side#seamd:}
+               keep_logs "seamd$b-$rep"
                $PY bench/seamd-convergence.py run --vteps "$VTEPS" --batch "$b" --conns "$CONNS" \
                    --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" "${seamd_args[@]}" \
-                   --label "rep$rep" --out "$TOP/main.jsonl" $(keep seamd$b-$rep) >/dev/null ;;
-        ovn)   # shellcheck disable=SC2086
+                   --label "rep$rep" --out "$TOP/main.jsonl" "${keep_arg[@]}" >/dev/null ;;
+        ovn)   keep_logs "ovn$rep"
+               # shellcheck disable=SC2086
                $PY bench/ovn-convergence.py --vteps "$OVN_VTEPS" --vtep-server "$OVN_VTEP_SERVER" \
                    --seam-ovsdb "$SEAM_OVSDB" $OVN_ARGS --label "rep$rep" --out "$TOP/main.jsonl" \
-                   $(keep ovn$rep) >/dev/null ;;
+                   "${keep_arg[@]}" >/dev/null ;;
         esac || fail=$((fail+1))
         tail -n 1 "$TOP/main.jsonl" >&2
     done
 done
 if [ "$BIG" = 1 ] && [ -x "$SEAMD" ]; then
+    keep_logs big
     # shellcheck disable=SC2086
     $PY bench/seamd-convergence.py run $BIG_ARGS --seamd "$SEAMD" --seam-ovsdb "$SEAM_OVSDB" \
-        "${seamd_args[@]}" --label big --timeout 1200 --out "$TOP/big.jsonl" $(keep big) \
+        "${seamd_args[@]}" --label big --timeout 1200 --out "$TOP/big.jsonl" "${keep_arg[@]}" \
         >/dev/null || fail=$((fail+1))
     tail -n 1 "$TOP/big.jsonl" >&2
 fi

@@ -93,6 +93,7 @@ struct reconcile {
     long long active_ms;            /* When it became active (time_msec()). */
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
+    bool status_dirty;              /* Write the NB status on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
     struct event *resync_ev;        /* Full diffs now and then. */
 };
@@ -141,6 +142,7 @@ static void
 set_desired_dirty(struct reconcile *r)
 {
     r->desired_dirty = true;
+    r->status_dirty = true;
     schedule(r);
 }
 
@@ -157,6 +159,7 @@ sb_changed(void *r_, const char *vtep, unsigned int what)
     }
     if (what & (SB_CHANGED_STATE | SB_CHANGED_DESIRED)) {
         r->desired_dirty = true;
+        r->status_dirty = true;
     }
     schedule(r);
 }
@@ -380,6 +383,7 @@ vtep_txn_done(void *v_, struct ovsdb_client_txn *txn)
         names_move(&v->pending, &v->txn_scope);
     }
     names_clear(&v->txn_scope);
+    v->r->status_dirty = true;
     schedule(v->r);
 }
 
@@ -513,6 +517,9 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         return;                 /* Its answer schedules the next pass. */
     }
     if (!db) {
+        if (v->in_sync) {
+            r->status_dirty = true;
+        }
         v->in_sync = false;
         v->full = true;         /* When it is back. */
         return;
@@ -531,6 +538,7 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
     }
     v->full = false;
     names_clear(&v->pending);
+    r->status_dirty = true;
     struct vtepdiff_scope vs = { (const char *const *) scope.names, scope.n };
     vtepdiff_compute(db, v->name, dv, keep, n_keep, full ? NULL : &vs, &res);
     merge_problems(v, full ? NULL : &scope, &res);
@@ -585,6 +593,22 @@ put_if_changed(const struct ovsdb_row *row, json_t *cols, const char *column,
     const struct ovsdb_datum *d = dbrow_datum(row, column);
     if (!d) {
         json_decref(value);
+        return;
+    }
+    /* The usual cases without building JSON: scalar strings and booleans. */
+    if (d->n == 1 && json_is_string(value)) {
+        if (strcmp(dbrow_str(row, column), json_string_value(value))) {
+            json_object_set_new(cols, column, value);
+        } else {
+            json_decref(value);
+        }
+        return;
+    } else if (d->n == 1 && json_is_boolean(value)) {
+        if (dbrow_bool(row, column) != json_is_true(value)) {
+            json_object_set_new(cols, column, value);
+        } else {
+            json_decref(value);
+        }
         return;
     }
     const struct ovsdb_column *col
@@ -807,6 +831,7 @@ write_status(struct reconcile *r, const struct ovsdb_db *nb, const struct desire
         ovsdb_client_txn_destroy(r->nb_txn);
         r->nb_txn = NULL;
     }
+    r->status_dirty = false;
     write_vteps(r, nb, &txn);
     write_ports(r, nb, d, &txn);
     write_l2gw(r, nb, d, &txn);
@@ -864,7 +889,9 @@ run(struct reconcile *r)
     HMAP_FOR_EACH (v, node, &r->vteps) {
         sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep, keep_fp);
     }
-    write_status(r, nb, d);
+    if (r->status_dirty) {
+        write_status(r, nb, d);
+    }
     free(keep);
 }
 
@@ -969,9 +996,57 @@ reconcile_set_active(struct reconcile *r, bool active)
     schedule(r);
 }
 
+/* The columns the reconciler writes: changing only them changes no
+ * desired row. */
+static bool
+is_status_column(const char *table, const char *column)
+{
+    return (!strcmp(column, "status") || !strcmp(column, "status_detail")
+            || (!strcmp(table, "VTEP") && (!strcmp(column, "connection_state")
+                                           || !strcmp(column, "in_sync"))));
+}
+
+struct nb_change_check {
+    const char *table;
+    bool matters;
+};
+
+static void
+check_nb_change(void *c_, enum ovsdb_client_change_kind kind, const struct ovsdb_row *row,
+                const unsigned long *changed)
+{
+    struct nb_change_check *c = c_;
+    if (kind != OVSDB_CLIENT_MODIFIED || !changed) {
+        c->matters = true;
+        return;
+    }
+    const struct ovsdb_table_schema *ts = row->table->schema;
+    for (size_t i = OVSDB_N_INTERNAL_COLUMNS; i < ts->n_columns && !c->matters; i++) {
+        if (bitmap_is_set(changed, i) && !is_status_column(c->table, ts->columns[i]->name)) {
+            c->matters = true;
+        }
+    }
+}
+
+/* Did the NB change more than the status columns the reconciler writes? */
+static bool
+nb_changes_matter(const struct reconcile *r)
+{
+    const struct ovsdb_db *db = ovsdb_client_get_db(r->nb);
+    struct nb_change_check c = { NULL, false };
+    for (size_t i = 0; db && i < db->schema->n_tables && !c.matters; i++) {
+        c.table = db->schema->tables[i]->name;
+        ovsdb_client_get_changes(r->nb, c.table, check_nb_change, &c);
+    }
+    return c.matters;
+}
+
 void
 reconcile_nb_changed(struct reconcile *r)
 {
+    bool matters = nb_changes_matter(r);
     ovsdb_client_clear_changes(r->nb);
-    set_desired_dirty(r);
+    if (matters) {
+        set_desired_dirty(r);
+    }
 }

@@ -15,6 +15,7 @@
 #include "lib/util.h"
 #include "ovsdb/datum.h"
 #include "ovsdb/db.h"
+#include "ovsdb/schema.h"
 
 /* A switch of the replica, or one to create. */
 struct lsx {
@@ -24,13 +25,15 @@ struct lsx {
     const struct desired_ls *want;  /* NULL: not wanted. */
     bool owned;
     bool in_scope;
-    json_t *ref;                    /* ["uuid", ..] or ["named-uuid", ..]. */
+    json_t *ref;                    /* ["uuid", ..] or ["named-uuid", ..];
+                                     * made when first needed (ls_ref()). */
 };
 
 struct locx {
     struct hmap_node node;          /* In diff.locators, by IP. */
     const char *ip;                 /* Borrowed (replica or desired). */
-    json_t *ref;
+    const struct ovsdb_row *row;    /* NULL: created by this transaction. */
+    json_t *ref;                    /* Made when first needed. */
 };
 
 /* A pointer met during a walk. */
@@ -229,7 +232,6 @@ index_switches(struct diff *d)
         x->want = d->want ? desired_find_ls(d->want, name) : NULL;
         x->owned = x->want || dbrow_map_str(row, "other_config", VTEPDIFF_OWNER_KEY);
         x->in_scope = in_scope(d, name);
-        x->ref = j_uuid(ovsdb_row_get_uuid(row));
         hmap_insert(&d->switches, &x->node, hash_string(name, 0));
         struct lsx_uuid *xu = xmalloc(sizeof *xu);
         xu->lsx = x;
@@ -252,9 +254,19 @@ index_locators(struct diff *d)
         }
         struct locx *l = xzalloc(sizeof *l);
         l->ip = dbrow_str(row, "dst_ip");
-        l->ref = j_uuid(ovsdb_row_get_uuid(row));
+        l->row = row;
         hmap_insert(&d->locators, &l->node, hash_string(l->ip, 0));
     }
+}
+
+/* The reference to switch 'x' (borrowed). */
+static json_t *
+ls_ref(struct lsx *x)
+{
+    if (!x->ref) {
+        x->ref = j_uuid(ovsdb_row_get_uuid(x->row));
+    }
+    return x->ref;
 }
 
 /* Returns a new reference to the locator of 'ip', created if needed. */
@@ -264,6 +276,9 @@ locator_ref(struct diff *d, const char *ip)
     struct locx *l;
     HMAP_FOR_EACH_WITH_HASH (l, node, hash_string(ip, 0), &d->locators) {
         if (!strcmp(l->ip, ip)) {
+            if (!l->ref) {
+                l->ref = j_uuid(ovsdb_row_get_uuid(l->row));
+            }
             return json_incref(l->ref);
         }
     }
@@ -341,10 +356,38 @@ static void
 diff_ucast(struct diff *d)
 {
     const struct ovsdb_table *t = dbrow_table(d->db, "Ucast_Macs_Remote");
+    const struct ovsdb_column *ls_col = t ? ovsdb_table_schema_find_column(
+        t->schema, "logical_switch") : NULL;
     const struct ovsdb_row *row;
-    if (t) {
+    /* A scoped diff skips the other switches' rows by a UUID compare: a
+     * VTEP holds the remote MACs of all its networks. */
+    struct uuid *in = NULL;
+    size_t n_in = 0;
+    if (d->scope) {
+        struct lsx *x;
+        in = xcalloc(hmap_count(&d->switches) + 1, sizeof *in);
+        HMAP_FOR_EACH (x, node, &d->switches) {
+            if (x->row && x->in_scope) {
+                in[n_in++] = *ovsdb_row_get_uuid(x->row);
+            }
+        }
+    }
+    if (t && ls_col) {
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
-            struct lsx *x = lsx_by_uuid(d, dbrow_uuid(row, "logical_switch"));
+            const struct ovsdb_datum *f = &row->fields[ls_col->index];
+            if (!f->n) {
+                continue;
+            }
+            if (d->scope) {
+                size_t i = 0;
+                while (i < n_in && !uuid_equals(&in[i], &f->keys[0].uuid)) {
+                    i++;
+                }
+                if (i == n_in) {
+                    continue;
+                }
+            }
+            struct lsx *x = lsx_by_uuid(d, &f->keys[0].uuid);
             if (!x || !x->owned || !x->in_scope) {
                 continue;
             }
@@ -384,11 +427,12 @@ diff_ucast(struct diff *d)
             if (!was_seen(d, m)) {
                 op(d, json_pack("{s s s s s {s s s O s o s s}}", "op", "insert",
                                 "table", "Ucast_Macs_Remote", "row", "MAC", m->mac,
-                                "logical_switch", x->ref, "locator",
+                                "logical_switch", ls_ref(x), "locator",
                                 locator_ref(d, m->locator), "ipaddr", m->ipaddr));
             }
         }
     }
+    free(in);
 }
 
 /* Step 3: unknown-dst flooding. */
@@ -468,7 +512,7 @@ diff_mcast(struct diff *d)
         if (x->want && x->in_scope && x->want->n_flood && !was_seen(d, x)) {
             op(d, json_pack("{s s s s s {s s s O s o}}", "op", "insert",
                             "table", "Mcast_Macs_Remote", "row", "MAC", "unknown-dst",
-                            "logical_switch", x->ref, "locator_set",
+                            "logical_switch", ls_ref(x), "locator_set",
                             locator_set_ref(d, x->want->flood, x->want->n_flood)));
         }
     }
@@ -528,7 +572,7 @@ diff_port_bindings(struct diff *d, const struct ovsdb_row *port)
             mark_seen(d, b);
             struct lsx *x = find_lsx(d, b->ls);
             if (x) {
-                json_array_append_new(add, json_pack("[I O]", (json_int_t) b->vlan, x->ref));
+                json_array_append_new(add, json_pack("[I O]", (json_int_t) b->vlan, ls_ref(x)));
             }
         }
     }

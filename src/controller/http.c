@@ -18,6 +18,7 @@
 #include <sys/socket.h>
 #include "controller/api.h"
 #include "controller/nb.h"
+#include "controller/ui.h"
 #include "lib/list.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -306,6 +307,9 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
+    if (ui_serve(req, s->nb, s->token)) {
+        return;                 /* The page and its data (ui.h: own auth). */
+    }
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;
     /* Version discovery is open, as in neutron-server's paste pipeline. */

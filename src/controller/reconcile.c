@@ -4,12 +4,18 @@
  * which anything changed (the NB replica, a VTEP replica, a session, an
  * answered transaction):
  *   1. the sessions follow the NB's VTEP rows (sb.c);
- *   2. the desired rows of every VTEP are computed (desired.c);
+ *   2. the desired rows of every VTEP are recomputed (desired.c), if the NB
+ *      (beyond the status columns), a session or what a VTEP learned
+ *      changed, after a start-up grace for the sessions to sync;
  *   3. each synced VTEP without a transaction in flight gets the difference
- *      (vtepdiff.c) in one transaction, unless it is the very transaction
- *      the VTEP refused last time (no loop: a refusal waits for a change);
+ *      (vtepdiff.c) in one transaction: of the switches whose fingerprint
+ *      changed since they were last diffed, or of everything for a new
+ *      session, a change seamd did not make, a transaction that may not
+ *      have committed, and every 30 s; never the very transaction the VTEP
+ *      refused last time (no loop: a refusal waits for a change);
  *   4. the status columns of the NB (VTEP, Port, L2_Gateway_Connection) are
- *      written where they changed, in one transaction.
+ *      written where they changed, in one transaction, when something they
+ *      show may have changed.
  * Only the active controller does any of it. */
 #include "controller/reconcile.h"
 
@@ -72,6 +78,7 @@ struct rvtep {
     struct names txn_scope;         /* The scope of 'txn'. */
     bool txn_full;                  /* 'txn' came from a full diff. */
     uint64_t keep_fp;               /* The 'keep' of the last diff. */
+    unsigned long long desired_gen; /* 'r->desired_gen' when last compared. */
     char *tunnel_ip;                /* Last known from its Physical_Switch. */
     struct rproblem *problems;
     size_t n_problems;
@@ -93,6 +100,7 @@ struct reconcile {
     long long active_ms;            /* When it became active (time_msec()). */
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
+    unsigned long long desired_gen; /* Incremented at each recomputation. */
     bool status_dirty;              /* Write the NB status on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
     struct event *resync_ev;        /* Full diffs now and then. */
@@ -529,6 +537,10 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         v->keep_fp = keep_fp;
     }
     bool full = v->full;
+    if (!full && !v->pending.n && v->desired_gen == r->desired_gen) {
+        return;                 /* Nothing it depends on changed. */
+    }
+    v->desired_gen = r->desired_gen;
     if (!full) {
         changed_switches(v, dv, &scope);
         names_move(&scope, &v->pending);
@@ -878,6 +890,7 @@ run(struct reconcile *r)
         desired_destroy(r->desired);
         r->desired = desired_compute(nb, vtep_info, r);
         r->desired_dirty = false;
+        r->desired_gen++;
     }
     struct desired *d = r->desired;
     const char **keep;

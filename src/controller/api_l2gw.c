@@ -260,6 +260,10 @@ conn_render(struct api_ctx *ctx, const struct ovsdb_row *row)
     if (*status) {
         json_object_set_new(obj, "seam:status", json_string(status));
     }
+    const char *detail = api_str(row, "status_detail");
+    if (*detail) {
+        json_object_set_new(obj, "seam:status_detail", json_string(detail));
+    }
     return obj;
 }
 

@@ -74,8 +74,8 @@ class Vtep:
     """seam-ovsdb serving a hardware_vtep database: a VTEP without a
     datapath, listening on 127.0.0.1:port for seamd."""
 
-    def __init__(self, base, name, ip, ports):
-        self.name, self.ip = name, ip
+    def __init__(self, base, name, ip, ports, schema=VTEP_SCHEMA):
+        self.name, self.ip, self.schema = name, ip, schema
         self.dir = Path(base) / name
         self.dir.mkdir(parents=True)
         self.db = self.dir / "vtep.db"
@@ -88,7 +88,7 @@ class Vtep:
     def start(self, ports):
         if self.db.exists():
             self.db.unlink()
-        subprocess.run([str(build_dir() / "seam-ovsdb"), "create", str(self.db), VTEP_SCHEMA],
+        subprocess.run([str(build_dir() / "seam-ovsdb"), "create", str(self.db), self.schema],
                        check=True)
         self.proc = subprocess.Popen(
             [str(build_dir() / "seam-ovsdb"), "--remote=punix:%s" % self.sock,

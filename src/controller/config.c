@@ -206,6 +206,68 @@ bad:
                 "with 1 <= MIN <= MAX <= 4094, each physnet once", value);
 }
 
+/* 'name' after 'prefix', or NULL if it does not start with it. */
+static const char *
+skip_prefix(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(name, prefix, n) ? NULL : name + n;
+}
+
+/* Whether 'name' has the shape of an OVSDB remote (conn.h): passive
+ * "punix:PATH", "ptcp:PORT[:IP]", "pssl:PORT[:IP]", or active "unix:PATH",
+ * "tcp:IP:PORT", "ssl:IP:PORT".  Only the shape: an address that cannot be
+ * used is reported when it is used. */
+static bool
+remote_ok(const char *name, bool passive)
+{
+    const char *rest;
+    char *copy, *colon;
+    unsigned long long port;
+    bool ok;
+
+    if ((rest = skip_prefix(name, passive ? "punix:" : "unix:"))) {
+        return *rest != '\0';
+    }
+    if (!(rest = skip_prefix(name, passive ? "ptcp:" : "tcp:"))
+        && !(rest = skip_prefix(name, passive ? "pssl:" : "ssl:"))) {
+        return false;
+    }
+    copy = xstrdup(rest);
+    if (passive) {
+        colon = strchr(copy, ':');
+        if (colon) {
+            *colon = '\0';
+        }
+        ok = parse_uint(copy, 65535, &port) && (!colon || colon[1]);
+    } else {
+        colon = strrchr(copy, ':');
+        ok = colon && colon != copy && parse_uint(colon + 1, 65535, &port) && port;
+    }
+    free(copy);
+    return ok;
+}
+
+/* Checks every comma-separated remote of 'value' for key 'key'. */
+static int
+check_remotes(const char *value, bool passive, const char *key, const char *where,
+              char **errorp)
+{
+    char *copy = xstrdup(value), *save = NULL;
+    int err = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !err;
+         tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (*tok && !remote_ok(tok, passive)) {
+            err = fail(errorp, where, "%s \"%s\": want %s", key, tok,
+                       passive ? "punix:PATH, ptcp:PORT[:IP] or pssl:PORT[:IP]"
+                               : "unix:PATH, tcp:IP:PORT or ssl:IP:PORT");
+        }
+    }
+    free(copy);
+    return err;
+}
+
 static void
 add_list(char ***list, size_t *n, const char *value, bool null_terminated)
 {
@@ -251,8 +313,14 @@ seamd_config_set(struct seamd_config *c, const char *section, const char *key,
         } else if (!strcmp(key, "run_dir")) {
             set_str(&c->run_dir, value);
         } else if (!strcmp(key, "nb")) {
+            if (check_remotes(value, false, key, where, errorp)) {
+                return -EINVAL;
+            }
             set_str(&c->nb, value);
         } else if (!strcmp(key, "nb_remote")) {
+            if (check_remotes(value, true, key, where, errorp)) {
+                return -EINVAL;
+            }
             add_list(&c->nb_remotes, &c->n_nb_remotes, value, false);
         } else if (!strcmp(key, "nb_schema")) {
             set_str(&c->nb_schema, value);
@@ -302,6 +370,9 @@ seamd_config_set(struct seamd_config *c, const char *section, const char *key,
             }
             memcpy(c->api.base_mac, mac, 6);
         } else if (!strcmp(key, "southbound_listen")) {
+            if (check_remotes(value, true, key, where, errorp)) {
+                return -EINVAL;
+            }
             add_list(&c->sb_listen, &c->n_sb_listen, value, true);
         } else if (!strcmp(key, "southbound_ssl_key_file")) {
             set_str(&c->sb_ssl_key_file, value);

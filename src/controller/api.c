@@ -224,6 +224,8 @@ is_paging_param(const char *key)
         || !strcmp(key, "page_reverse");
 }
 
+/* Takes ownership of 'obj' and returns a new object of only its members
+ * named in 'fields' (an array of strings; NULL: 'obj' itself, all of it). */
 static json_t *
 select_fields(json_t *obj, const json_t *fields)
 {
@@ -308,8 +310,9 @@ url_encode(struct ds *out, const char *s)
     }
 }
 
-/* The query string of 'params' without marker and page_reverse, then
- * "marker=ID" (and "page_reverse=True" if 'reverse'): a pagination link. */
+/* Returns a new link object {"rel": 'rel', "href"}: the query string of
+ * 'params' without marker and page_reverse, then "marker=ID" (and
+ * "page_reverse=True" if 'reverse'), as Neutron's pagination links. */
 static json_t *
 page_link(const struct api_ctx *ctx, const struct api_resource *r, const json_t *params,
           const char *rel, const char *marker, bool reverse)
@@ -796,6 +799,7 @@ do_collection(struct api_ctx *ctx, const struct api_resource *r, const char *met
     }
 }
 
+/* Returns a new object: extension 'i' as /v2.0/extensions shows it. */
 static json_t *
 extension_json(size_t i)
 {

@@ -251,6 +251,11 @@ eui64(const struct ovsdb_row *subnet, const char *mac_s, char out[64])
     return true;
 }
 
+/* The fixed IPs of a port on network 'net' with MAC 'mac': those 'given'
+ * (Neutron's fixed_ips list: subnet_id and/or ip_address, checked against
+ * the network's subnets and the addresses in use by ports other than
+ * 'self'), or, without 'given', Neutron's default choice.  Returns a new
+ * OVSDB map ip -> Subnet, or NULL after an error (in 'ctx'). */
 static json_t *
 port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
                const struct uuid *self, const char *mac)

@@ -270,6 +270,9 @@ def test_ports(seamd):
     macs = {p["mac_address"] for p in seamd.get("/v2.0/ports").json()["ports"]}
     assert len(macs) == 3
     nid = n["id"]
+    other = seamd.create("networks", "network", {"name": "other"})
+    other_sub = seamd.create("subnets", "subnet", {"network_id": other["id"], "ip_version": 4,
+                                                   "cidr": "10.3.0.0/24"})
     for body, status, type_, msg in [
         ({"network_id": "nope"}, 400, "HTTPBadRequest",
          "Invalid input for network_id. Reason: 'nope' is not a valid UUID."),
@@ -284,12 +287,26 @@ def test_ports(seamd):
          "InvalidIpForNetwork", None),
         ({"network_id": nid, "fixed_ips": [{"subnet_id": "1a13c85d-f4da-4052-a312-5e85b9df5150"}]},
          404, "SubnetNotFound", None),
+        ({"network_id": nid, "fixed_ips": [{"ip": "10.1.0.9"}]}, 400, "HTTPBadRequest",
+         "Invalid data format for fixed IP"),
+        ({"network_id": nid, "fixed_ips": [{"subnet_id": "x"}]}, 400, "HTTPBadRequest",
+         "'x' is not a valid UUID"),
+        ({"network_id": nid, "fixed_ips": [{"ip_address": "10.1.0.300"}]}, 400,
+         "HTTPBadRequest", "'10.1.0.300' is not a valid IP address"),
+        ({"network_id": nid, "fixed_ips": [{"subnet_id": s["id"], "ip_address": "10.2.0.9"}]},
+         400, "InvalidInput", "IP address 10.2.0.9 is not a valid IP for the specified subnet"),
+        ({"network_id": nid, "fixed_ips": [{"subnet_id": other_sub["id"]}]}, 400,
+         "InvalidInput", "fixed_ips included invalid subnet " + other_sub["id"]),
+        ({"network_id": nid, "fixed_ips": [{"ip_address": "10.1.0.9"},
+                                           {"ip_address": "10.1.0.9"}]}, 409,
+         "IpAddressAlreadyAllocated", "IP address 10.1.0.9 already allocated"),
         ({"network_id": nid, "binding:vnic_type": "weird"}, 400, "HTTPBadRequest",
          "weird is not in valid_values"),
         ({"network_id": nid, "binding:profile": "str"}, 400, "HTTPBadRequest",
          "'str' is not a dictionary"),
     ]:
         rejected(seamd, "POST", "/v2.0/ports", {"port": body}, status, type_, msg)
+    assert seamd.delete(NET + "/" + other["id"]).status_code == 204
     r = seamd.put("/v2.0/ports/" + p1["id"], {"port": {"binding:host_id": "server3",
                                                        "name": "p1b"}})
     assert r.status_code == 200 and r.json()["port"]["binding:host_id"] == "server3"

@@ -102,6 +102,8 @@ $(BUILD)/seam-ovsdb: $(BUILD)/src/tools/seam-ovsdb.o $(LIBS)
 
 # Where seamd finds its NB schema unless told (--nb-schema).
 $(BUILD)/src/controller/config.o: CFLAGS_ALL += -DSEAM_NB_SCHEMA='"$(CURDIR)/schemas/seam_nb.ovsschema"'
+# The live page's files are embedded into ui.o (.incbin, see ui.c).
+$(BUILD)/src/controller/ui.o: $(wildcard src/controller/ui/*)
 ifneq ($(wildcard src/controller/reconcile.c),)
 $(BUILD)/src/controller/main.o: CFLAGS_ALL += -DSEAMD_HAVE_RECONCILE
 endif
@@ -134,9 +136,14 @@ unit: $(UNIT)
 	@fail=0; for t in $(UNIT); do echo "== $$t"; \
 	  SEAM_SRCDIR=$(CURDIR) ./$$t || fail=1; done; exit $$fail
 
+# One pytest run per suite: each suite has its own conftest.py, and tests
+# import helpers from it by that name, which one process cannot hold twice.
+SUITES := tests/interop $(wildcard tests/vtep tests/controller tests/cli tests/ui \
+          tests/nic tests/lldp tests/lab)
 integration: all
-	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/interop $(wildcard tests/vtep) \
-	  $(wildcard tests/controller)
+	@fail=0; for d in $(SUITES); do echo "== pytest $$d"; \
+	  SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q $$d || fail=1; \
+	done; exit $$fail
 
 deps:
 	@sh scripts/install-deps
@@ -183,3 +190,70 @@ clean:
          $(wildcard $(BUILD)/tests/unit/*.d) \
          $(wildcard $(BUILD)/tests/unit/lib/*.d) $(wildcard $(BUILD)/src/tools/*.d) \
          $(wildcard $(BUILD)/src/vtep/main.d)
+
+# seamctl (src/cli): the command-line client of seamd's REST API, a static
+# library plus its main (seamctl.c); links only src/lib (it talks HTTP, not
+# OVSDB).  tests/unit/test_cli.c links the library too.
+cli_src := $(filter-out src/cli/seamctl.c,$(wildcard src/cli/*.c))
+cli_obj := $(cli_src:%.c=$(BUILD)/%.o)
+ifneq ($(cli_src),)
+all: $(BUILD)/seamctl
+endif
+$(BUILD)/libseam-cli.a: $(cli_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+$(BUILD)/seamctl: $(BUILD)/src/cli/seamctl.o $(BUILD)/libseam-cli.a $(BUILD)/libseam-lib.a
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+$(BUILD)/tests/test_cli: $(BUILD)/libseam-cli.a
+$(BUILD)/tests/test_cli: LDLIBS_ALL += $(BUILD)/libseam-lib.a
+-include $(cli_obj:.o=.d) $(wildcard $(BUILD)/src/cli/seamctl.d)
+
+# ---- seam-sriov-nic: the SR-IOV NIC emulator (src/nic, tests/nic, docs/sriov-nic.md) ----
+# A static library (everything but main.c) for the daemon, its unit tests
+# (tests/unit/test_sriov_*.c) and its fuzz target (tests/fuzz/fuzz_sriov_*.c).
+#   make nic-check     its unit tests, then its namespace tests (root)
+#   make nic-bench     bench/sriov-nic-bench.sh (root)
+nic_src := $(filter-out src/nic/main.c,$(wildcard src/nic/*.c))
+nic_obj := $(nic_src:%.c=$(BUILD)/%.o)
+ifneq ($(nic_src),)
+all: $(BUILD)/seam-sriov-nic
+FUZZ_LIBS := $(FUZZ_BUILD)/libseam-nic.a $(FUZZ_LIBS)
+endif
+
+$(BUILD)/libseam-nic.a: $(nic_obj)
+	@$(if $(Q),echo "  AR      $@")
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(BUILD)/seam-sriov-nic: $(BUILD)/src/nic/main.o $(BUILD)/libseam-nic.a $(LIBS)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL)
+
+$(BUILD)/tests/test_sriov_%: $(BUILD)/tests/unit/test_sriov_%.o $(testlib_obj) \
+                             $(BUILD)/libseam-nic.a $(LIBS)
+	@mkdir -p $(dir $@)
+	@$(if $(Q),echo "  LD      $@")
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LDLIBS_ALL) -lcmocka
+
+nic_unit := $(filter $(BUILD)/tests/test_sriov_%,$(UNIT))
+.PHONY: nic-check nic-bench
+nic-check: $(BUILD)/seam-sriov-nic $(nic_unit)
+	@fail=0; for t in $(nic_unit); do echo "== $$t"; ./$$t || fail=1; done; \
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/nic || fail=1; \
+	exit $$fail
+nic-bench: $(BUILD)/seam-sriov-nic
+	SEAM_BUILD=$(CURDIR)/$(BUILD) bash bench/sriov-nic-bench.sh
+
+-include $(nic_obj:.o=.d) $(wildcard $(BUILD)/src/nic/main.d)
+
+# ---- make demo: the original design's lab (lab/, scripts/demo, docs/lab.md) ----
+#   make demo            install missing packages, build, bring the lab up,
+#                        create the intent with seamctl, check, report, tear down
+#   make demo KEEP=1     leave the lab up and print how to explore it
+#   make demo TOPOLOGY=extended   another lab/topologies/NAME.toml (or a file)
+#   make lab-check       tests/lab (root)
+.PHONY: demo lab-check
+demo:
+	@KEEP=$(KEEP) TOPOLOGY=$(TOPOLOGY) scripts/demo
+lab-check: all
+	SEAM_BUILD=$(CURDIR)/$(BUILD) /usr/bin/python3 -m pytest -q tests/lab

@@ -19,6 +19,7 @@
 #include <sys/socket.h>
 #include "controller/api.h"
 #include "controller/nb.h"
+#include "controller/ui.h"
 #include "lib/list.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -321,6 +322,9 @@ on_request(struct evhttp_request *req, void *s_)
     if (s->accept_paused) {
         s->accept_paused = false;
         log_info("REST API: accepting connections again");
+    }
+    if (ui_serve(req, s->nb, s->token)) {
+        return;                 /* The page and its data (ui.h: own auth). */
     }
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *raw_path = uri ? evhttp_uri_get_path(uri) : NULL;

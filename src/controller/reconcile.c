@@ -4,12 +4,18 @@
  * which anything changed (the NB replica, a VTEP replica, a session, an
  * answered transaction):
  *   1. the sessions follow the NB's VTEP rows (sb.c);
- *   2. the desired rows of every VTEP are computed (desired.c);
+ *   2. the desired rows of every VTEP are recomputed (desired.c), if the NB
+ *      (beyond the status columns), a session or what a VTEP learned
+ *      changed, after a start-up grace for the sessions to sync;
  *   3. each synced VTEP without a transaction in flight gets the difference
- *      (vtepdiff.c) in one transaction, unless it is the very transaction
- *      the VTEP refused last time (no loop: a refusal waits for a change);
+ *      (vtepdiff.c) in one transaction: of the switches whose fingerprint
+ *      changed since they were last diffed, or of everything for a new
+ *      session, a change seamd did not make, a transaction that may not
+ *      have committed, and every 30 s; never the very transaction the VTEP
+ *      refused last time (no loop: a refusal waits for a change);
  *   4. the status columns of the NB (VTEP, Port, L2_Gateway_Connection) are
- *      written where they changed, in one transaction.
+ *      written where they changed, in one transaction, when something they
+ *      show may have changed.
  * Only the active controller does any of it. */
 #include "controller/reconcile.h"
 

@@ -139,6 +139,23 @@ def test_restarts_converge_without_flapping(lab):
     lab.ping("vm1", "192.168.10.13")
     lab.ping("vm4", "192.168.10.13")
 
+    # The VTEP that dials in (hv2), killed and restarted empty.
+    hv2 = lab.vteps["hv2"]
+    lab.kill_vtep("hv2")
+    (hv2.dirpath / "vtep.db").unlink()
+    ids = lab.ids
+    mgr = "tcp:%s.254:%s" % (seamns.UNDERLAY, lab.controller_listen.split(":")[1])
+    v = lab.start_vtep("hv2", hv2.ns, seamns.UNDERLAY + ".3", [seamns.tap_name(ids["dhcp"])],
+                       mode="hypervisor", manager=mgr, dbdir=hv2.dirpath)
+    t0 = time.monotonic()
+    vn.wait_until(lambda: [p for p in v.ctl.rows("Physical_Port") if p["vlan_bindings"]]
+                  and len(v.ctl.rows("Ucast_Macs_Remote")) >= 4, 5, "hv2 reprogrammed")
+    took = time.monotonic() - t0
+    print("hv2 (dialing in) reprogrammed %.2f s after it was ready" % took)
+    assert took < 1.0, took
+    lab.dnsmasq("dhcp", "192.168.10.100", "192.168.10.150")
+    assert lab.dhcp_discover("vm1").startswith("192.168.10.1")
+
 
 def test_usecases_ovs_vtep_emulator(lab):
     """The same intent with Open vSwitch's vtep emulator (ovs-vtep on the

@@ -1,0 +1,1 @@
+"""seam-lab: network-namespace labs of seam's use cases (see docs/lab.md)."""

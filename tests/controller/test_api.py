@@ -367,6 +367,20 @@ def test_l2gw(seamd):
     rejected(seamd, "POST", C, {"l2_gateway_connection": {
         "l2_gateway_id": gw["id"], "network_id": n["id"], "segmentation_id": "101"}},
         409, "L2GatewayConnectionExists")
+    # tor1's p2 has VLAN 100 for gn (through gw), p3 has 100 and 200 (gw2):
+    # another network cannot have them, through the same gateway or another.
+    n2 = seamd.create("networks", "network", {"name": "gn2"})
+    gw3 = seamd.create("l2-gateways", "l2_gateway", {"name": "gw3", "devices": [
+        {"device_name": "tor1", "interfaces": [{"name": "p2"}, {"name": "p3"}]}]})
+    for gw_id, seg, port in [(gw["id"], "100", "p2"), (gw3["id"], "200", "p3"),
+                             (gw3["id"], "100", "")]:
+        rejected(seamd, "POST", C, {"l2_gateway_connection": {
+            "l2_gateway_id": gw_id, "network_id": n2["id"], "segmentation_id": seg}},
+            409, "L2GatewayDuplicateSegmentationID",
+            "Duplicate segmentation ID for the interface name=%s" % port)
+    c3 = seamd.create("l2-gateway-connections", "l2_gateway_connection", {
+        "l2_gateway_id": gw3["id"], "network_id": n2["id"], "segmentation_id": "101"})
+    assert seamd.delete(C + "/" + c3["id"]).status_code == 204
     rejected(seamd, "DELETE", "/v2.0/l2-gateways/" + gw["id"], status=409,
              type_="L2GatewayInUse")
     assert seamd.delete(C + "/" + c["id"]).status_code == 204

@@ -30,6 +30,11 @@ LOG_MODULE(http);
 /* The most writes waiting for their turn; more are answered 503. */
 #define HTTP_MAX_QUEUED 1000
 
+/* The longest request line, and the most bytes of headers, of a request:
+ * without a bound evhttp buffers a line until it ends.  Neutron's is 16 KiB
+ * a line (max_header_line); a list filtered by many ids needs a long line. */
+#define HTTP_MAX_HEADERS_SIZE (64 * 1024)
+
 /* A write waiting for its turn, or in flight. */
 struct pending {
     struct list node;               /* In 'server->queue'. */
@@ -476,6 +481,7 @@ http_server_create(struct event_base *base, const struct http_options *o,
     s->accept_retry = evtimer_new(base, on_accept_retry, s);
     s->http = evhttp_new(base);
     evhttp_set_max_body_size(s->http, o->max_body_size);
+    evhttp_set_max_headers_size(s->http, HTTP_MAX_HEADERS_SIZE);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST
                                | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD
                                | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);

@@ -96,6 +96,8 @@ class Vtep:
              str(self.db)],
             stdout=subprocess.DEVNULL, stderr=open(self.dir / "stderr", "a"))
         wait_until(self.sock.exists, 10, "%s's socket" % self.name)
+        if ports is None:                   # Not a hardware_vtep database.
+            return
         args = ["add-ps", self.name, "--", "set", "Physical_Switch", self.name,
                 "tunnel_ips=%s" % self.ip]
         for p in ports:

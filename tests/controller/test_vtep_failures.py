@@ -188,3 +188,38 @@ def test_unreachable_vtep_is_said_once(seamd):
     assert s.logfile.read_text()[size:] == ""
     v = vtep_row(s, "gone")
     assert v["connection_state"] != "connected" and "refused" in v["status_detail"], v
+
+
+@pytest.mark.xfail(reason="sb.c/client.c: a target without a hardware_vtep database is "
+                   "redialled every 500 ms, 2 WARN lines each time, forever; the VTEP's "
+                   "status_detail stays empty", strict=True)
+def test_target_without_hardware_vtep_is_said_once(seamd, made):
+    s = seamd
+    ovs = made("ovs", "10.98.0.3", None, schema="/usr/share/openvswitch/vswitch.ovsschema")
+    register(s, ovs)
+    wait_until(lambda: "get_schema failed" in s.logfile.read_text(), 5, "the first try")
+    time.sleep(0.5)
+    size = s.logfile.stat().st_size
+    time.sleep(3.0)
+    assert s.logfile.read_text()[size:] == ""
+    assert "hardware_vtep" in vtep_row(s, "ovs")["status_detail"]
+
+
+@pytest.mark.xfail(reason="sb.c/desired.c: a VTEP row 'tor1' whose target serves Physical_"
+                   "Switch 'tor-2' (targets swapped) is programmed with tor1's bindings, "
+                   "reported connected and in sync", strict=True)
+def test_target_serving_another_switch_is_refused(seamd, made):
+    s = seamd
+    other = made("tor-2", "10.98.0.4", ["p1"])
+    s.create("seam/vteps", "vtep", {"name": "tor1", "target": "tcp:127.0.0.1:%d" % other.port,
+                                    "tunnel_ip": "10.98.0.4"})
+    net = s.create("networks", "network", {"name": "n"})
+    gw = s.create("l2-gateways", "l2_gateway", {
+        "name": "gw", "devices": [{"device_name": "tor1", "interfaces": [{"name": "p1"}]}]})
+    s.create("l2-gateway-connections", "l2_gateway_connection", {
+        "l2_gateway_id": gw["id"], "network_id": net["id"], "segmentation_id": "100"})
+    wait_until(lambda: vtep_row(s, "tor1")["connection_state"] == "connected", 10, "session")
+    time.sleep(1.0)
+    assert not [p for p in other.rows("Physical_Port") if p["vlan_bindings"]]
+    v = vtep_row(s, "tor1")
+    assert not v["in_sync"] and "tor-2" in v["status_detail"], v

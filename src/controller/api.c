@@ -342,13 +342,96 @@ page_link(const struct api_ctx *ctx, const struct api_resource *r, const json_t 
     return link;
 }
 
+/* Whether rendered object 'obj' passes the filters of 'params': for each
+ * attribute filtered that 'obj' has, one of the values given matches. */
+static bool
+passes_filters(const json_t *obj, json_t *params)
+{
+    const char *key;
+    json_t *values;
+    json_object_foreach (params, key, values) {
+        const json_t *v = json_object_get(obj, key);
+        if (is_paging_param(key) || !v) {
+            continue;               /* Neutron ignores unknown filters. */
+        }
+        bool any = false;
+        size_t i;
+        json_t *q;
+        json_array_foreach (values, i, q) {
+            any = any || filter_matches(v, json_string_value(q));
+        }
+        if (!any) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns a new array of '*n' new objects: the rows of 'r' as GET shows
+ * them, filtered and sorted by 'params' (at most API_MAX_LIST).  Free it
+ * with free_items(). */
+static json_t **
+collect_items(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
+              size_t *n)
+{
+    const struct ovsdb_row *row;
+    json_t **items = NULL;
+    size_t allocated = 0;
+    *n = 0;
+    API_FOR_EACH_ROW (row, api_table(ctx, r->table)) {
+        json_t *obj = r->render(ctx, row);
+        if (!passes_filters(obj, params) || *n >= API_MAX_LIST) {
+            json_decref(obj);
+            continue;
+        }
+        items = xgrow(items, &allocated, *n + 1, sizeof *items);
+        items[(*n)++] = obj;
+    }
+    struct sort_spec spec = { json_object_get(params, "sort_key"),
+                              json_object_get(params, "sort_dir") };
+    if (*n) {
+        qsort_r(items, *n, sizeof *items, compare_items, &spec);
+    }
+    return items;
+}
+
+static void
+free_items(json_t **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_decref(items[i]);
+    }
+    free(items);
+}
+
+/* Returns a new array of Neutron's pagination links of the page
+ * 'items'['start'..'end') of a list of 'n' asked with 'limit' (0: none):
+ * "next" unless a forward page is short, "previous" unless a reverse page
+ * is short (api_common.py). */
+static json_t *
+page_links(const struct api_ctx *ctx, const struct api_resource *r, const json_t *params,
+           json_t **items, size_t start, size_t end, long long limit, bool reverse)
+{
+    json_t *links = json_array();
+    bool is_short = limit > 0 && end - start < (size_t) limit;
+    if (limit > 0 && end > start && !(is_short && !reverse)) {
+        json_array_append_new(links, page_link(ctx, r, params, "next",
+                              json_string_value(json_object_get(items[end - 1], "id")),
+                              false));
+    }
+    if (limit > 0 && end > start && !(is_short && reverse)) {
+        json_array_append_new(links, page_link(ctx, r, params, "previous",
+                              json_string_value(json_object_get(items[start], "id")),
+                              true));
+    }
+    return links;
+}
+
 static void
 do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         struct api_result *res)
 {
     json_t *fields = json_object_get(params, "fields");
-    const char *key;
-    json_t *values;
 
     long long limit = 0;
     json_t *jlimit = json_array_get(json_object_get(params, "limit"), 0);
@@ -363,45 +446,11 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     }
     const char *marker = json_string_value(json_array_get(json_object_get(params,
                                                                           "marker"), 0));
+    size_t n;
+    json_t **items = collect_items(ctx, r, params, &n);
 
-    const struct ovsdb_row *row;
-    json_t **items = NULL;
-    size_t n = 0, allocated = 0;
-    API_FOR_EACH_ROW (row, api_table(ctx, r->table)) {
-        json_t *obj = r->render(ctx, row);
-        bool match = true;
-        json_object_foreach (params, key, values) {
-            if (is_paging_param(key)) {
-                continue;
-            }
-            const json_t *v = json_object_get(obj, key);
-            bool any = false;
-            if (!v) {
-                continue;           /* Neutron ignores unknown filters. */
-            }
-            size_t i;
-            json_t *q;
-            json_array_foreach (values, i, q) {
-                any = any || (v && filter_matches(v, json_string_value(q)));
-            }
-            match = match && any;
-        }
-        if (!match || n >= API_MAX_LIST) {
-            json_decref(obj);
-            continue;
-        }
-        items = xgrow(items, &allocated, n + 1, sizeof *items);
-        items[n++] = obj;
-    }
-    struct sort_spec spec = { json_object_get(params, "sort_key"),
-                              json_object_get(params, "sort_dir") };
-    if (n) {
-        qsort_r(items, n, sizeof *items, compare_items, &spec);
-    }
     /* As Neutron (api_common.py): a page starts after the marker, or with
-     * page_reverse ends before it; an unknown marker is not found (404);
-     * "next" unless a forward page is short, "previous" unless a reverse
-     * page is short. */
+     * page_reverse ends before it; an unknown marker is not found (404). */
     const char *rev = json_string_value(json_array_get(json_object_get(params,
                                                                        "page_reverse"), 0));
     bool reverse = rev && !strcasecmp(rev, "true");
@@ -414,11 +463,7 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         }
     }
     if (!found) {
-        /* Neutron looks the marker up first. */
-        for (size_t i = 0; i < n; i++) {
-            json_decref(items[i]);
-        }
-        free(items);
+        free_items(items, n);
         api_not_found(ctx, r, marker);
         reply(res, ctx->status, json_incref(ctx->error));
         return;
@@ -431,27 +476,13 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         start = at;
         end = limit > 0 && start + limit < n ? start + limit : n;
     }
+    json_t *links = page_links(ctx, r, params, items, start, end, limit, reverse);
     json_t *list = json_array();
-    json_t *links = json_array();
-    bool is_short = limit > 0 && end - start < (size_t) limit;
-    if (limit > 0 && end > start && !(is_short && !reverse)) {
-        json_array_append_new(links, page_link(ctx, r, params, "next",
-                              json_string_value(json_object_get(items[end - 1], "id")),
-                              false));
+    for (size_t i = start; i < end; i++) {
+        json_array_append_new(list, select_fields(items[i], fields));
+        items[i] = NULL;
     }
-    if (limit > 0 && end > start && !(is_short && reverse)) {
-        json_array_append_new(links, page_link(ctx, r, params, "previous",
-                              json_string_value(json_object_get(items[start], "id")),
-                              true));
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i >= start && i < end) {
-            json_array_append_new(list, select_fields(items[i], fields));
-        } else {
-            json_decref(items[i]);
-        }
-    }
-    free(items);
+    free_items(items, n);
     json_t *body = json_pack("{s:o}", r->plural_key, list);
     if (json_array_size(links)) {
         char *k = xasprintf("%s_links", r->plural_key);

@@ -228,6 +228,13 @@ def test_subnets(seamd):
     for body, status, type_, msg in [
         (dict(base, cidr="10.1.0.0/25"), 400, "InvalidInput", "overlaps with another subnet"),
         (dict(base, cidr="bad"), 400, "InvalidInput", "bad is not in a CIDR format"),
+        (dict(base, ip_version=5, cidr="10.9.0.0/24"), 400, "HTTPBadRequest",
+         "'5' is not in [4, 6]"),
+        (dict(base), 400, "BadRequest", "a subnetpool must be specified"),
+        (dict(base, cidr="10.9.0.0/24", ipv6_address_mode="slaac"), 400, "InvalidInput",
+         "ipv6_address_mode is not valid when ip_version is 4"),
+        (dict(base, ip_version=6, cidr="2001:db8::/64", ipv6_ra_mode="eui64"), 400,
+         "HTTPBadRequest", "'eui64' is not in ['dhcpv6-stateful', 'dhcpv6-stateless'"),
         (dict(base, cidr="10.2.0.0/24", ip_version=6), 400, "InvalidInput",
          "does not match the ip_version '6'"),
         ({"network_id": n["id"], "cidr": "10.4.0.0/24"}, 400, "HTTPBadRequest",

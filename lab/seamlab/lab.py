@@ -151,6 +151,17 @@ class Lab:
     def alive(p):
         return proc_starttime(p["pid"]) == p["starttime"]
 
+    @staticmethod
+    def serving(p):
+        """Whether 'p' is alive and not dying: a leader that is already a
+        zombie (killed, its other threads still exiting) counts as alive for
+        alive(), which waits until its sockets are free, but it serves no
+        more."""
+        fields = _stat("/proc/%d/stat" % p["pid"])
+        if fields is None or fields[0] in ("Z", "X"):
+            return False
+        return int(fields[19]) == p["starttime"]
+
     # -- up ----------------------------------------------------------------
 
     def up(self):
@@ -445,7 +456,7 @@ class Lab:
             if n not in have:
                 problems.append("namespace %s is gone" % n)
         for p in self.procs():
-            if not self.alive(p):
+            if not self.serving(p):
                 problems.append("%s (pid %d) is not running" % (p["name"], p["pid"]))
         return problems
 

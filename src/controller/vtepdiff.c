@@ -322,11 +322,13 @@ diff_switches(struct diff *d)
             x->owned = true;
             x->in_scope = true;
             x->ref = op_insert(d, "Logical_Switch",
-                               json_pack("{s s s I s s s [s [[s s]]]}", "name", ls->name,
-                                         "tunnel_key", (json_int_t) ls->tunnel_key,
+                               json_pack("{s s s I s s s [s [[s s] [s s]]]}", "name",
+                                         ls->name, "tunnel_key",
+                                         (json_int_t) ls->tunnel_key,
                                          "replication_mode", "source_node",
                                          "other_config", "map", VTEPDIFF_OWNER_KEY,
-                                         ls->name), name);
+                                         ls->name, VTEPDIFF_ARP_SUPPRESS_KEY, "true"),
+                               name);
             free(name);
             hmap_insert(&d->switches, &x->node, hash_string(ls->name, 0));
             continue;
@@ -343,9 +345,18 @@ diff_switches(struct diff *d)
         } else {
             json_decref(cols);
         }
+        json_t *add = json_array();
         if (!dbrow_map_str(x->row, "other_config", VTEPDIFF_OWNER_KEY)) {
+            json_array_append_new(add, json_pack("[s s]", VTEPDIFF_OWNER_KEY, ls->name));
+        }
+        if (!dbrow_map_str(x->row, "other_config", VTEPDIFF_ARP_SUPPRESS_KEY)) {
+            json_array_append_new(add, json_pack("[s s]", VTEPDIFF_ARP_SUPPRESS_KEY, "true"));
+        }
+        if (json_array_size(add)) {
             op_mutate(d, "Logical_Switch", x->row, "other_config", "insert",
-                      json_pack("[s [[s s]]]", "map", VTEPDIFF_OWNER_KEY, ls->name));
+                      json_pack("[s o]", "map", add));
+        } else {
+            json_decref(add);
         }
     }
 }

@@ -36,6 +36,10 @@ struct ovsdb_db;
 
 /* The other_config key that marks seamd's Logical_Switch rows. */
 #define VTEPDIFF_OWNER_KEY "seam-network"
+/* seamd's switches answer ARP for the IPs of their remote MACs locally
+ * (seam-vtep's other_config:arp-suppress; other VTEPs ignore the key).  A
+ * value an operator set is left as it is. */
+#define VTEPDIFF_ARP_SUPPRESS_KEY "arp-suppress"
 
 /* A desired binding that cannot be applied. */
 struct vtepdiff_problem {

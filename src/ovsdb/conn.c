@@ -813,11 +813,32 @@ conn_process(struct conn *c)
     }
 }
 
+/* An active connection is up: tells the owner, once. */
+static void
+conn_set_connected(struct conn *c)
+{
+    if (!c->connected) {
+        c->connected = true;
+        log_debug("%s: connected", c->name);
+        if (c->cbs.on_connected) {
+            c->cbs.on_connected(c, c->aux);
+        }
+    }
+}
+
 static void
 conn_read_cb(struct bufferevent *bev, void *c_)
 {
     struct conn *c = c_;
 
+    /* Bytes from the peer prove the connection is up, and libevent may
+     * report them before BEV_EVENT_CONNECTED when the peer speaks first
+     * (a controller that accepted our dial sends at once): the owner must
+     * hear of the connection before its first message. */
+    conn_set_connected(c);
+    if (c->closing) {
+        return;
+    }
     c->last_rx_ms = time_msec();
     c->probe_sent = false;
     conn_process(c);
@@ -832,13 +853,7 @@ conn_event_cb(struct bufferevent *bev, short what, void *c_)
         return;
     }
     if (what & BEV_EVENT_CONNECTED) {
-        if (!c->connected) {
-            c->connected = true;
-            log_debug("%s: connected", c->name);
-            if (c->cbs.on_connected) {
-                c->cbs.on_connected(c, c->aux);
-            }
-        }
+        conn_set_connected(c);
         return;
     }
 

@@ -23,6 +23,12 @@ The use-case lab (SeamLab.build_usecases()):
   VMs vm1 .11, vm2 .12, vm3 .13 (VXLAN, on hv1), vm4 .14; dhcp .2 (dnsmasq)
   on 192.168.10.0/24, network VNI 5000 with segments vxlan 5000, vlan
   physnet1 2901, vlan physnet2 2900.
+
+build_usecases(hv1_impl=ovs_hypervisor) makes hv1 Open vSwitch's vtep
+emulator (OvsVtep: ovsdb-server, ovs-vswitchd on the userspace datapath,
+ovs-vtep).  build_usecases_rest() builds the same lab with the intent
+written through seamd's REST API (NsSeamd: seamd in the underlay namespace,
+VTEPs reached over tcp:), optionally on an external NB (a Raft cluster).
 """
 
 import json

@@ -8,7 +8,8 @@ Like a real NIC's embedded switch (VEB):
     destination is another VF on the same VLAN (switched locally; broadcast
     goes to both the other VFs and the PF);
   - a frame from the PF tagged V goes to the VF whose MAC is its destination
-    and whose VLAN is V (broadcast/multicast: every VF of VLAN V), untagged.
+    and whose VLAN is V (broadcast/multicast, or a MAC not seen yet: every VF
+    of VLAN V), untagged.
 The kernel has no 802.1Q here, so this runs in userspace on AF_PACKET
 sockets; veth's RX VLAN offload moves the tag into PACKET_AUXDATA, which is
 put back in the bytes.
@@ -92,10 +93,13 @@ def main():
                     vlan = struct.unpack("!H", fr[14:16])[0] & 0xfff
                     inner = fr[:12] + fr[16:]
                     dst = fr[0:6]
+                    owner = macs.get((vlan, dst))
                     for vs, _n, vv in vfs:
                         if vv != vlan:
                             continue
-                        if dst[0] & 1 or macs.get((vv, dst)) is vs:
+                        # Known destination: its VF; unknown (a VM that
+                        # has not sent yet) or multicast: every VF of V.
+                        if dst[0] & 1 or owner is None or owner is vs:
                             try:
                                 vs.send(inner)
                             except OSError:

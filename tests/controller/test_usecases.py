@@ -13,6 +13,7 @@ namespaces.  See ns.py for the lab.
 
 import os
 import shutil
+import socket
 
 import pytest
 
@@ -67,11 +68,18 @@ def test_usecases_seam_vtep(lab):
     # (2) two SR-IOV servers, VLAN 2901 and 2900.
     lab.ping("vm1", "192.168.10.14")
     lab.ping("vm4", "192.168.10.11")
-    # (3) VXLAN VM <-> SR-IOV VM, ARP resolved on both sides.
+    # (3) VXLAN VM <-> SR-IOV VM, ARP resolved on both sides: hv1 answers
+    # vm3's ARP itself (ARP suppression, the IP known from the NB), so no
+    # ARP request from vm3 reaches vm1.
     for vm in ("vm1", "vm3", "vm4"):
         lab.flush_arp(vm)
+    cap = lab.topo.raw(lab.vms["vm1"]["ns"], "eth0")
     lab.ping("vm3", "192.168.10.11")
     assert lab.neigh("vm3", "192.168.10.11") == seamns.fixed_mac(1)
+    vm3_ip = socket.inet_aton("192.168.10.13")
+    arp_from_vm3 = [f for f in cap.incoming() if f.data[12:14] == b"\x08\x06"
+                    and f.data[20:22] == b"\x00\x01" and f.data[28:32] == vm3_ip]
+    assert arp_from_vm3 == [], "ARP requests of vm3 reached vm1: %s" % arp_from_vm3
     lab.flush_arp("vm1")
     lab.ping("vm1", "192.168.10.13")
     assert lab.neigh("vm1", "192.168.10.13") == seamns.fixed_mac(3)
@@ -244,3 +252,67 @@ def test_vm_taps_come_and_go(lab):
     vn.wait_until(lambda: not any(r["MAC"] == seamns.fixed_mac(3)
                                   for r in torctl.rows("Ucast_Macs_Remote")),
                   5, "vm3's MAC gone from tor1")
+
+
+def test_baremetal_and_l2_gateway(lab):
+    """A bare-metal server on a TOR access port (local_link_information,
+    untagged) and a legacy VLAN domain behind an L2 gateway connection
+    (interface VLAN 100), with a VM on a hypervisor VTEP: each reaches the
+    others; the legacy host's MAC, learned by the TOR, is published to the
+    hypervisor."""
+    import json as jsonmod
+    import uuid as uuidmod
+    lab.underlay()
+    tor = lab.vtep_ns("tor", seamns.UNDERLAY + ".1")
+    hv1 = lab.vtep_ns("hv1", seamns.UNDERLAY + ".2")
+    lab.vm("bm", tor, "p1", seamns.fixed_mac(0x21), "192.168.10.21")
+    # A legacy switch's access port on VLAN 100, as the NIC emulator does it.
+    lab.sriov_server("lg", tor, "p2", [("old", seamns.fixed_mac(0x22), "192.168.10.22", 100)])
+    vm3 = str(uuidmod.uuid4())
+    lab.vm("vm3", hv1, seamns.tap_name(vm3), seamns.fixed_mac(3), "192.168.10.13")
+    for ns, i in ((tor, "p1"), (tor, "p2"), (hv1, seamns.tap_name(vm3))):
+        lab.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+    nb = lab.start_nb()
+    lab.start_vtep("tor1", tor, seamns.UNDERLAY + ".1", ["p1", "p2"])
+    lab.start_vtep("hv1", hv1, seamns.UNDERLAY + ".2", [seamns.tap_name(vm3)],
+                   mode="hypervisor")
+    nb.insert("VTEP", {"name": "tor1", "target": lab.vteps["tor1"].remote,
+                       "tunnel_ip": seamns.UNDERLAY + ".1", "role": "tor"})
+    nb.insert("VTEP", {"name": "hv1", "target": lab.vteps["hv1"].remote,
+                       "tunnel_ip": seamns.UNDERLAY + ".2", "role": "hypervisor",
+                       "host": "compute1"})
+    net = nb.insert("Network", {"name": "n", "vni": 5000})
+    sub = nb.insert("Subnet", {"network": ["uuid", net], "cidr": "192.168.10.0/24",
+                               "ip_version": 4})
+    bm = nb.insert("Port", {"network": ["uuid", net], "mac_address": seamns.fixed_mac(0x21),
+                            "binding_vnic_type": "baremetal", "binding_host_id": "ironic",
+                            "binding_profile": jsonmod.dumps({"local_link_information": [
+                                {"switch_id": "aa:bb:cc:00:00:01", "port_id": "p1",
+                                 "switch_info": "tor1"}]}),
+                            "fixed_ips": ["map", [["192.168.10.21", ["uuid", sub]]]]})
+    nb.insert("Port", {"network": ["uuid", net], "mac_address": seamns.fixed_mac(3),
+                       "binding_host_id": "compute1", "binding_vnic_type": "normal",
+                       "fixed_ips": ["map", [["192.168.10.13", ["uuid", sub]]]]}, vm3)
+    gw = nb.insert("L2_Gateway", {"name": "legacy"})
+    nb.insert("L2_Gateway_Interface", {"gateway": ["uuid", gw], "device_name": "tor1",
+                                       "interface_name": "p2",
+                                       "segmentation_ids": ["set", [100]]})
+    conn = nb.insert("L2_Gateway_Connection", {"gateway": ["uuid", gw],
+                                               "network": ["uuid", net]})
+    lab.start_controller()
+    vn.wait_until(lambda: nb.row("L2_Gateway_Connection", conn)["status"] == "ACTIVE"
+                  and all(p["status"] == "ACTIVE" for p in nb.rows("Port")), 15,
+                  "the connection and the ports ACTIVE")
+    ports = {p["name"]: p for p in lab.vteps["tor1"].ctl.rows("Physical_Port")}
+    assert list(ports["p1"]["vlan_bindings"]) == [0]          # Untagged access port.
+    assert list(ports["p2"]["vlan_bindings"]) == [100]
+    assert nb.row("Port", bm)["status"] == "ACTIVE"
+    lab.ping("bm", "192.168.10.13")
+    lab.ping("vm3", "192.168.10.21")
+    lab.ping("old", "192.168.10.13")
+    lab.ping("vm3", "192.168.10.22")
+    lab.ping("old", "192.168.10.21")
+    hvctl = lab.vteps["hv1"].ctl
+    vn.wait_until(lambda: any(r["MAC"] == seamns.fixed_mac(0x22)
+                              for r in hvctl.rows("Ucast_Macs_Remote")), 5,
+                  "the legacy host's learned MAC published to hv1")

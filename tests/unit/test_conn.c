@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -32,6 +34,7 @@ struct peer {
     int close_error;
     json_t *msgs;               /* Every message received, as JSON. */
     bool close_on_msg;          /* Reply "bye", then conn_close(). */
+    bool msg_before_connected;  /* on_msg ran before on_connected. */
 };
 
 struct fixture {
@@ -53,6 +56,9 @@ peer_on_msg(struct conn *conn, struct jsonrpc_msg *msg, void *peer_)
 {
     struct peer *peer = peer_;
 
+    if (!peer->connected) {
+        peer->msg_before_connected = true;
+    }
     json_array_append_new(peer->msgs, jsonrpc_msg_to_json(msg));
     if (peer->close_on_msg) {
         conn_send(conn, jsonrpc_create_reply(json_string("bye"), msg->id));
@@ -229,6 +235,45 @@ listen_unix(struct fixture *f)
     assert_int_equal(listener_open(f->base, name, NULL, on_accept, f,
                                    &f->listener), 0);
     free(name);
+}
+
+/* A peer that speaks as soon as it accepts our dial (a controller whose
+ * VTEP dials it): its bytes may be readable in the same loop turn that
+ * completes the connect.  The owner must hear of the connection first, and
+ * get the message: a dialing server registers no on_msg until then. */
+static void
+test_peer_speaks_first(void **state)
+{
+    struct fixture *f = *state;
+    int lfd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sin = { .sin_family = AF_INET,
+                               .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+    socklen_t len = sizeof sin;
+    assert_true(lfd >= 0);
+    assert_int_equal(bind(lfd, (struct sockaddr *) &sin, sizeof sin), 0);
+    assert_int_equal(listen(lfd, 64), 0);
+    assert_int_equal(getsockname(lfd, (struct sockaddr *) &sin, &len), 0);
+
+    for (int i = 0; i < 20; i++) {
+        char *name;
+        assert_true(asprintf(&name, "tcp:127.0.0.1:%u", ntohs(sin.sin_port)) > 0);
+        json_decref(f->client.msgs);
+        peer_init(&f->client);
+        assert_int_equal(conn_open(f->base, name, NULL, &peer_cbs, &f->client,
+                                   &f->client.conn), 0);
+        free(name);
+        int fd = accept(lfd, NULL, NULL);     /* Loopback: already there. */
+        assert_true(fd >= 0);
+        static const char hello[] = "{\"method\":\"hello\",\"params\":[],\"id\":null}";
+        assert_int_equal(write(fd, hello, strlen(hello)), (ssize_t) strlen(hello));
+        RUN_UNTIL(f, json_array_size(f->client.msgs) == 1);
+        assert_true(f->client.connected);
+        assert_false(f->client.msg_before_connected);
+        conn_close(f->client.conn);
+        RUN_UNTIL(f, f->client.closed);
+        close(fd);
+    }
+    close(lfd);
 }
 
 static void
@@ -745,6 +790,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_echo, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_peer_speaks_first, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_and_batches, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_eof_after_burst, setup,

@@ -441,6 +441,7 @@ test_diff_apply_idempotent(void **state)
     assert_int_equal(dbrow_int(ls, "tunnel_key", 0), 5000);
     assert_string_equal(dbrow_str(ls, "replication_mode"), "source_node");
     assert_string_equal(dbrow_map_str(ls, "other_config", VTEPDIFF_OWNER_KEY), NET1);
+    assert_string_equal(dbrow_map_str(ls, "other_config", "arp-suppress"), "true");
 
     char *before = dump(f->tor);
     assert_int_equal(sync_one(f, "tor1", NULL, 0), 0);

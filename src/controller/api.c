@@ -494,11 +494,10 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     reply(res, 200, body);
 }
 
-/* neutron-lib's fill_post_defaults / convert_values / verify_attributes,
- * in that order. */
+/* Every key of 'attrs' is an attribute of 'r', else Neutron's
+ * "Unrecognized attribute(s)" listing them.  False after an error. */
 static bool
-check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
-            bool create)
+check_known_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs)
 {
     const char *key;
     json_t *v;
@@ -513,14 +512,21 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
             ds_put_format(&unknown, "%s%s", unknown.length ? ", " : "", key);
         }
     }
-    if (unknown.length) {
+    bool ok = !unknown.length;
+    if (!ok) {
         api_error(ctx, 400, "HTTPBadRequest", "Unrecognized attribute(s) '%s'",
                   ds_cstr(&unknown));
-        ds_destroy(&unknown);
-        return false;
     }
     ds_destroy(&unknown);
+    return ok;
+}
 
+/* Each attribute given may be given in a POST ('create') or a PUT, and
+ * each required one is given in a POST.  False after an error. */
+static bool
+check_attr_access(struct api_ctx *ctx, const struct api_resource *r, const json_t *attrs,
+                  bool create)
+{
     for (const struct api_attr *a = r->attrs; a->name; a++) {
         json_t *value = json_object_get(attrs, a->name);
         if (create) {
@@ -538,6 +544,63 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
                              "Cannot update read-only attribute %s", a->name);
         }
     }
+    return true;
+}
+
+/* 'value' has the type of attribute 'a' (booleans were converted before).
+ * False after an error. */
+static bool
+check_attr_type(struct api_ctx *ctx, const struct api_attr *a, const json_t *value)
+{
+    struct uuid u;
+    char *s = api_pystr(value);
+    bool ok = true;
+    switch (a->type) {
+    case API_T_STRING_NULL:
+        if (json_is_null(value)) {
+            break;
+        }
+        /* fall through */
+    case API_T_STRING:
+        if (!json_is_string(value)) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a valid string", s);
+        } else if (json_string_length(value) > 255) {
+            ok = api_bad_attr(ctx, a->name, "'%s' exceeds maximum length of 255", s);
+        }
+        break;
+    case API_T_UUID:
+        if (!json_is_string(value) || !uuid_from_string(&u, json_string_value(value))) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a valid UUID", s);
+        }
+        break;
+    case API_T_DICT:
+        if (!json_is_object(value) && !json_is_null(value)) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
+        }
+        break;
+    case API_T_LIST:
+        if (!json_is_array(value)) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a list", s);
+        }
+        break;
+    case API_T_ANY:
+    case API_T_BOOL:
+    default:
+        break;
+    }
+    free(s);
+    return ok;
+}
+
+/* neutron-lib's fill_post_defaults / convert_values / verify_attributes,
+ * in that order. */
+static bool
+check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
+            bool create)
+{
+    if (!check_known_attrs(ctx, r, attrs) || !check_attr_access(ctx, r, attrs, create)) {
+        return false;
+    }
     for (const struct api_attr *a = r->attrs; a->name; a++) {
         json_t *value = json_object_get(attrs, a->name);
         bool b;
@@ -550,47 +613,7 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
     }
     for (const struct api_attr *a = r->attrs; a->name; a++) {
         json_t *value = json_object_get(attrs, a->name);
-        struct uuid u;
-        if (!value) {
-            continue;
-        }
-        char *s = api_pystr(value);
-        bool ok = true;
-        switch (a->type) {
-        case API_T_STRING_NULL:
-            if (json_is_null(value)) {
-                break;
-            }
-            /* fall through */
-        case API_T_STRING:
-            if (!json_is_string(value)) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a valid string", s);
-            } else if (json_string_length(value) > 255) {
-                ok = api_bad_attr(ctx, a->name, "'%s' exceeds maximum length of 255", s);
-            }
-            break;
-        case API_T_UUID:
-            if (!json_is_string(value) || !uuid_from_string(&u, json_string_value(value))) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a valid UUID", s);
-            }
-            break;
-        case API_T_DICT:
-            if (!json_is_object(value) && !json_is_null(value)) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
-            }
-            break;
-        case API_T_LIST:
-            if (!json_is_array(value)) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a list", s);
-            }
-            break;
-        case API_T_ANY:
-        case API_T_BOOL:
-        default:
-            break;
-        }
-        free(s);
-        if (!ok) {
+        if (value && !check_attr_type(ctx, a, value)) {
             return false;
         }
     }

@@ -224,6 +224,8 @@ is_paging_param(const char *key)
         || !strcmp(key, "page_reverse");
 }
 
+/* Takes ownership of 'obj' and returns a new object of only its members
+ * named in 'fields' (an array of strings; NULL: 'obj' itself, all of it). */
 static json_t *
 select_fields(json_t *obj, const json_t *fields)
 {
@@ -308,8 +310,9 @@ url_encode(struct ds *out, const char *s)
     }
 }
 
-/* The query string of 'params' without marker and page_reverse, then
- * "marker=ID" (and "page_reverse=True" if 'reverse'): a pagination link. */
+/* Returns a new link object {"rel": 'rel', "href"}: the query string of
+ * 'params' without marker and page_reverse, then "marker=ID" (and
+ * "page_reverse=True" if 'reverse'), as Neutron's pagination links. */
 static json_t *
 page_link(const struct api_ctx *ctx, const struct api_resource *r, const json_t *params,
           const char *rel, const char *marker, bool reverse)
@@ -339,13 +342,96 @@ page_link(const struct api_ctx *ctx, const struct api_resource *r, const json_t 
     return link;
 }
 
+/* Whether rendered object 'obj' passes the filters of 'params': for each
+ * attribute filtered that 'obj' has, one of the values given matches. */
+static bool
+passes_filters(const json_t *obj, json_t *params)
+{
+    const char *key;
+    json_t *values;
+    json_object_foreach (params, key, values) {
+        const json_t *v = json_object_get(obj, key);
+        if (is_paging_param(key) || !v) {
+            continue;               /* Neutron ignores unknown filters. */
+        }
+        bool any = false;
+        size_t i;
+        json_t *q;
+        json_array_foreach (values, i, q) {
+            any = any || filter_matches(v, json_string_value(q));
+        }
+        if (!any) {
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Returns a new array of '*n' new objects: the rows of 'r' as GET shows
+ * them, filtered and sorted by 'params' (at most API_MAX_LIST).  Free it
+ * with free_items(). */
+static json_t **
+collect_items(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
+              size_t *n)
+{
+    const struct ovsdb_row *row;
+    json_t **items = NULL;
+    size_t allocated = 0;
+    *n = 0;
+    API_FOR_EACH_ROW (row, api_table(ctx, r->table)) {
+        json_t *obj = r->render(ctx, row);
+        if (!passes_filters(obj, params) || *n >= API_MAX_LIST) {
+            json_decref(obj);
+            continue;
+        }
+        items = xgrow(items, &allocated, *n + 1, sizeof *items);
+        items[(*n)++] = obj;
+    }
+    struct sort_spec spec = { json_object_get(params, "sort_key"),
+                              json_object_get(params, "sort_dir") };
+    if (*n) {
+        qsort_r(items, *n, sizeof *items, compare_items, &spec);
+    }
+    return items;
+}
+
+static void
+free_items(json_t **items, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        json_decref(items[i]);
+    }
+    free(items);
+}
+
+/* Returns a new array of Neutron's pagination links of the page
+ * 'items'['start'..'end') of a list of 'n' asked with 'limit' (0: none):
+ * "next" unless a forward page is short, "previous" unless a reverse page
+ * is short (api_common.py). */
+static json_t *
+page_links(const struct api_ctx *ctx, const struct api_resource *r, const json_t *params,
+           json_t **items, size_t start, size_t end, long long limit, bool reverse)
+{
+    json_t *links = json_array();
+    bool is_short = limit > 0 && end - start < (size_t) limit;
+    if (limit > 0 && end > start && !(is_short && !reverse)) {
+        json_array_append_new(links, page_link(ctx, r, params, "next",
+                              json_string_value(json_object_get(items[end - 1], "id")),
+                              false));
+    }
+    if (limit > 0 && end > start && !(is_short && reverse)) {
+        json_array_append_new(links, page_link(ctx, r, params, "previous",
+                              json_string_value(json_object_get(items[start], "id")),
+                              true));
+    }
+    return links;
+}
+
 static void
 do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         struct api_result *res)
 {
     json_t *fields = json_object_get(params, "fields");
-    const char *key;
-    json_t *values;
 
     long long limit = 0;
     json_t *jlimit = json_array_get(json_object_get(params, "limit"), 0);
@@ -360,45 +446,11 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     }
     const char *marker = json_string_value(json_array_get(json_object_get(params,
                                                                           "marker"), 0));
+    size_t n;
+    json_t **items = collect_items(ctx, r, params, &n);
 
-    const struct ovsdb_row *row;
-    json_t **items = NULL;
-    size_t n = 0, allocated = 0;
-    API_FOR_EACH_ROW (row, api_table(ctx, r->table)) {
-        json_t *obj = r->render(ctx, row);
-        bool match = true;
-        json_object_foreach (params, key, values) {
-            if (is_paging_param(key)) {
-                continue;
-            }
-            const json_t *v = json_object_get(obj, key);
-            bool any = false;
-            if (!v) {
-                continue;           /* Neutron ignores unknown filters. */
-            }
-            size_t i;
-            json_t *q;
-            json_array_foreach (values, i, q) {
-                any = any || (v && filter_matches(v, json_string_value(q)));
-            }
-            match = match && any;
-        }
-        if (!match || n >= API_MAX_LIST) {
-            json_decref(obj);
-            continue;
-        }
-        items = xgrow(items, &allocated, n + 1, sizeof *items);
-        items[n++] = obj;
-    }
-    struct sort_spec spec = { json_object_get(params, "sort_key"),
-                              json_object_get(params, "sort_dir") };
-    if (n) {
-        qsort_r(items, n, sizeof *items, compare_items, &spec);
-    }
     /* As Neutron (api_common.py): a page starts after the marker, or with
-     * page_reverse ends before it; an unknown marker is not found (404);
-     * "next" unless a forward page is short, "previous" unless a reverse
-     * page is short. */
+     * page_reverse ends before it; an unknown marker is not found (404). */
     const char *rev = json_string_value(json_array_get(json_object_get(params,
                                                                        "page_reverse"), 0));
     bool reverse = rev && !strcasecmp(rev, "true");
@@ -411,11 +463,7 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         }
     }
     if (!found) {
-        /* Neutron looks the marker up first. */
-        for (size_t i = 0; i < n; i++) {
-            json_decref(items[i]);
-        }
-        free(items);
+        free_items(items, n);
         api_not_found(ctx, r, marker);
         reply(res, ctx->status, json_incref(ctx->error));
         return;
@@ -428,27 +476,13 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
         start = at;
         end = limit > 0 && start + limit < n ? start + limit : n;
     }
+    json_t *links = page_links(ctx, r, params, items, start, end, limit, reverse);
     json_t *list = json_array();
-    json_t *links = json_array();
-    bool is_short = limit > 0 && end - start < (size_t) limit;
-    if (limit > 0 && end > start && !(is_short && !reverse)) {
-        json_array_append_new(links, page_link(ctx, r, params, "next",
-                              json_string_value(json_object_get(items[end - 1], "id")),
-                              false));
+    for (size_t i = start; i < end; i++) {
+        json_array_append_new(list, select_fields(items[i], fields));
+        items[i] = NULL;
     }
-    if (limit > 0 && end > start && !(is_short && reverse)) {
-        json_array_append_new(links, page_link(ctx, r, params, "previous",
-                              json_string_value(json_object_get(items[start], "id")),
-                              true));
-    }
-    for (size_t i = 0; i < n; i++) {
-        if (i >= start && i < end) {
-            json_array_append_new(list, select_fields(items[i], fields));
-        } else {
-            json_decref(items[i]);
-        }
-    }
-    free(items);
+    free_items(items, n);
     json_t *body = json_pack("{s:o}", r->plural_key, list);
     if (json_array_size(links)) {
         char *k = xasprintf("%s_links", r->plural_key);
@@ -460,11 +494,10 @@ do_list(struct api_ctx *ctx, const struct api_resource *r, json_t *params,
     reply(res, 200, body);
 }
 
-/* neutron-lib's fill_post_defaults / convert_values / verify_attributes,
- * in that order. */
+/* Every key of 'attrs' is an attribute of 'r', else Neutron's
+ * "Unrecognized attribute(s)" listing them.  False after an error. */
 static bool
-check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
-            bool create)
+check_known_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs)
 {
     const char *key;
     json_t *v;
@@ -479,14 +512,21 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
             ds_put_format(&unknown, "%s%s", unknown.length ? ", " : "", key);
         }
     }
-    if (unknown.length) {
+    bool ok = !unknown.length;
+    if (!ok) {
         api_error(ctx, 400, "HTTPBadRequest", "Unrecognized attribute(s) '%s'",
                   ds_cstr(&unknown));
-        ds_destroy(&unknown);
-        return false;
     }
     ds_destroy(&unknown);
+    return ok;
+}
 
+/* Each attribute given may be given in a POST ('create') or a PUT, and
+ * each required one is given in a POST.  False after an error. */
+static bool
+check_attr_access(struct api_ctx *ctx, const struct api_resource *r, const json_t *attrs,
+                  bool create)
+{
     for (const struct api_attr *a = r->attrs; a->name; a++) {
         json_t *value = json_object_get(attrs, a->name);
         if (create) {
@@ -504,6 +544,63 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
                              "Cannot update read-only attribute %s", a->name);
         }
     }
+    return true;
+}
+
+/* 'value' has the type of attribute 'a' (booleans were converted before).
+ * False after an error. */
+static bool
+check_attr_type(struct api_ctx *ctx, const struct api_attr *a, const json_t *value)
+{
+    struct uuid u;
+    char *s = api_pystr(value);
+    bool ok = true;
+    switch (a->type) {
+    case API_T_STRING_NULL:
+        if (json_is_null(value)) {
+            break;
+        }
+        /* fall through */
+    case API_T_STRING:
+        if (!json_is_string(value)) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a valid string", s);
+        } else if (json_string_length(value) > 255) {
+            ok = api_bad_attr(ctx, a->name, "'%s' exceeds maximum length of 255", s);
+        }
+        break;
+    case API_T_UUID:
+        if (!json_is_string(value) || !uuid_from_string(&u, json_string_value(value))) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a valid UUID", s);
+        }
+        break;
+    case API_T_DICT:
+        if (!json_is_object(value) && !json_is_null(value)) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
+        }
+        break;
+    case API_T_LIST:
+        if (!json_is_array(value)) {
+            ok = api_bad_attr(ctx, a->name, "'%s' is not a list", s);
+        }
+        break;
+    case API_T_ANY:
+    case API_T_BOOL:
+    default:
+        break;
+    }
+    free(s);
+    return ok;
+}
+
+/* neutron-lib's fill_post_defaults / convert_values / verify_attributes,
+ * in that order. */
+static bool
+check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
+            bool create)
+{
+    if (!check_known_attrs(ctx, r, attrs) || !check_attr_access(ctx, r, attrs, create)) {
+        return false;
+    }
     for (const struct api_attr *a = r->attrs; a->name; a++) {
         json_t *value = json_object_get(attrs, a->name);
         bool b;
@@ -516,47 +613,7 @@ check_attrs(struct api_ctx *ctx, const struct api_resource *r, json_t *attrs,
     }
     for (const struct api_attr *a = r->attrs; a->name; a++) {
         json_t *value = json_object_get(attrs, a->name);
-        struct uuid u;
-        if (!value) {
-            continue;
-        }
-        char *s = api_pystr(value);
-        bool ok = true;
-        switch (a->type) {
-        case API_T_STRING_NULL:
-            if (json_is_null(value)) {
-                break;
-            }
-            /* fall through */
-        case API_T_STRING:
-            if (!json_is_string(value)) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a valid string", s);
-            } else if (json_string_length(value) > 255) {
-                ok = api_bad_attr(ctx, a->name, "'%s' exceeds maximum length of 255", s);
-            }
-            break;
-        case API_T_UUID:
-            if (!json_is_string(value) || !uuid_from_string(&u, json_string_value(value))) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a valid UUID", s);
-            }
-            break;
-        case API_T_DICT:
-            if (!json_is_object(value) && !json_is_null(value)) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a dictionary", s);
-            }
-            break;
-        case API_T_LIST:
-            if (!json_is_array(value)) {
-                ok = api_bad_attr(ctx, a->name, "'%s' is not a list", s);
-            }
-            break;
-        case API_T_ANY:
-        case API_T_BOOL:
-        default:
-            break;
-        }
-        free(s);
-        if (!ok) {
+        if (value && !check_attr_type(ctx, a, value)) {
             return false;
         }
     }
@@ -796,6 +853,7 @@ do_collection(struct api_ctx *ctx, const struct api_resource *r, const char *met
     }
 }
 
+/* Returns a new object: extension 'i' as /v2.0/extensions shows it. */
 static json_t *
 extension_json(size_t i)
 {

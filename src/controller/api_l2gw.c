@@ -260,7 +260,87 @@ conn_render(struct api_ctx *ctx, const struct ovsdb_row *row)
     if (*status) {
         json_object_set_new(obj, "seam:status", json_string(status));
     }
+    const char *detail = api_str(row, "status_detail");
+    if (*detail) {
+        json_object_set_new(obj, "seam:status_detail", json_string(detail));
+    }
     return obj;
+}
+
+/* Whether interface 'ifc' of a gateway carries VLAN 'vlan' for a
+ * connection whose own segmentation_id is 'conn_seg' (-1: none): the
+ * interface's segmentation_ids if it has any, else the connection's. */
+static bool
+ifc_carries(const struct ovsdb_row *ifc, long long conn_seg, long long vlan)
+{
+    const struct ovsdb_datum *d = api_datum(ifc, "segmentation_ids");
+    if (!d || !d->n) {
+        return conn_seg == vlan;
+    }
+    for (unsigned int i = 0; i < d->n; i++) {
+        if (d->keys[i].integer == vlan) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Whether interfaces 'a' (of a connection with segmentation_id 'a_seg')
+ * and 'b' (of one with 'b_seg') carry a common VLAN. */
+static bool
+ifcs_share_vlan(const struct ovsdb_row *a, long long a_seg, const struct ovsdb_row *b,
+                long long b_seg)
+{
+    const struct ovsdb_datum *d = api_datum(a, "segmentation_ids");
+    if (!d || !d->n) {
+        return a_seg >= 0 && ifc_carries(b, b_seg, a_seg);
+    }
+    for (unsigned int i = 0; i < d->n; i++) {
+        if (ifc_carries(b, b_seg, d->keys[i].integer)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A connection of gateway 'gw' with segmentation_id 'seg' (-1: its
+ * interfaces') would bind a VLAN on a switch port that an existing
+ * connection already binds (to another network, or the same one through
+ * another gateway): a VTEP port maps each VLAN to one logical switch.
+ * Sets networking-l2gw's 409 L2GatewayDuplicateSegmentationID and returns
+ * true if so. */
+static bool
+conn_vlan_taken(struct api_ctx *ctx, const struct ovsdb_row *gw, long long seg)
+{
+    const struct ovsdb_table *ifcs = api_table(ctx, "L2_Gateway_Interface");
+    const struct ovsdb_row *mine, *c, *theirs;
+    API_FOR_EACH_ROW (mine, ifcs) {
+        if (!api_refers(mine, "gateway", ovsdb_row_get_uuid(gw))) {
+            continue;
+        }
+        API_FOR_EACH_ROW (c, api_table(ctx, "L2_Gateway_Connection")) {
+            const struct uuid *cgw = api_ref(c, "gateway");
+            long long cseg = api_has(c, "segmentation_id")
+                             ? api_int(c, "segmentation_id") : -1;
+            API_FOR_EACH_ROW (theirs, ifcs) {
+                if (!cgw || !api_refers(theirs, "gateway", cgw)
+                    || strcmp(api_str(theirs, "device_name"), api_str(mine, "device_name"))
+                    || strcmp(api_str(theirs, "interface_name"),
+                              api_str(mine, "interface_name"))) {
+                    continue;
+                }
+                if (ifcs_share_vlan(mine, seg, theirs, cseg)) {
+                    char u[UUID_LEN + 1];
+                    api_uuid_str(theirs, u);
+                    api_error(ctx, 409, "L2GatewayDuplicateSegmentationID",
+                              "Duplicate segmentation ID for the interface "
+                              "name=%s uuid=%s", api_str(theirs, "interface_name"), u);
+                    return true;
+                }
+            }
+        }
+    }
+    return false;
 }
 
 static bool
@@ -320,6 +400,9 @@ conn_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
             return api_error(ctx, 409, "L2GatewayConnectionExists", "The connection "
                              "of network %s to l2 gateway %s exists.", net_id, gw_id);
         }
+    }
+    if (conn_vlan_taken(ctx, gw, seg)) {
+        return false;
     }
     json_t *row = json_pack("{s:o,s:o,s:o,s:s,s:s,s:s}",
                             "gateway", api_uuid_json(ovsdb_row_get_uuid(gw)),

@@ -38,6 +38,7 @@ network_segments(struct api_ctx *ctx, const struct uuid *net, size_t *n)
     return segs;
 }
 
+/* Returns a new object: the provider:* attributes of segment 'seg'. */
 static json_t *
 provider_json(const struct ovsdb_row *seg)
 {
@@ -229,8 +230,9 @@ error:
     return NULL;
 }
 
-/* Network.external_ids: the Neutron booleans seam stores but does not act
- * on, from 'attrs' over those of 'row' (NULL for a new network). */
+/* Returns a new OVSDB map for Network.external_ids: the Neutron booleans
+ * seam stores but does not act on, from 'attrs' over those of 'row' (NULL
+ * for a new network). */
 static json_t *
 external_ids(const json_t *attrs, const struct ovsdb_row *row)
 {

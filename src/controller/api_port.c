@@ -251,6 +251,161 @@ eui64(const struct ovsdb_row *subnet, const char *mac_s, char out[64])
     return true;
 }
 
+/* Appends the address 'ip' on subnet 'sub' to 'taken' (strings) and
+ * 'pairs' (OVSDB map pairs). */
+static void
+add_fixed_ip(json_t *taken, json_t *pairs, const char *ip, const struct ovsdb_row *sub)
+{
+    json_array_append_new(taken, json_string(ip));
+    json_array_append_new(pairs, json_pack("[s o]", ip,
+                                           api_uuid_json(ovsdb_row_get_uuid(sub))));
+}
+
+/* Neutron's choice when a port is created without fixed_ips: an address of
+ * the first IPv4 subnet of 'subs', of the first stateful IPv6 one, and of
+ * every SLAAC one (from 'mac'), appended with add_fixed_ip().  False after
+ * an error (in 'ctx'). */
+static bool
+default_fixed_ips(struct api_ctx *ctx, const struct ovsdb_row **subs, size_t n_subs,
+                  const char *mac, const char *net_s, json_t *taken, json_t *pairs)
+{
+    bool v4 = false, v6 = false;
+    char ip[64];
+    for (size_t i = 0; i < n_subs; i++) {
+        long long version = api_int(subs[i], "ip_version");
+        if (version == 6 && is_slaac(subs[i])) {
+            if (eui64(subs[i], mac, ip)) {
+                add_fixed_ip(taken, pairs, ip, subs[i]);
+            }
+            continue;
+        }
+        if ((version == 4 && v4) || (version == 6 && v6)) {
+            continue;
+        }
+        if (!api_subnet_alloc_ip(ctx, subs[i], taken, ip)) {
+            api_error(ctx, 409, "IpAddressGenerationFailure", "No more IP "
+                      "addresses available on network %s.", net_s);
+            return false;
+        }
+        v4 = v4 || version == 4;
+        v6 = v6 || version == 6;
+        add_fixed_ip(taken, pairs, ip, subs[i]);
+    }
+    return true;
+}
+
+/* Checks the shape of one fixed_ips 'entry' ({"subnet_id", "ip_address"},
+ * at least one) and its subnet_id, which must name a subnet of 'net': that
+ * subnet in '*subp' (NULL when the entry has none).  False after an error
+ * (in 'ctx'). */
+static bool
+fixed_ip_subnet(struct api_ctx *ctx, const json_t *entry, const struct uuid *net,
+                const char *net_s, const struct ovsdb_row **subp)
+{
+    const json_t *jsub = json_object_get(entry, "subnet_id");
+    const json_t *jip = json_object_get(entry, "ip_address");
+    const char *key;
+    json_t *v;
+    bool bad = !json_is_object(entry) || (!jsub && !jip);
+    if (!bad) {
+        json_object_foreach ((json_t *) entry, key, v) {
+            bad = bad || (strcmp(key, "subnet_id") && strcmp(key, "ip_address"));
+        }
+    }
+    if (bad) {
+        char *s = api_pystr(entry);
+        api_bad_attr(ctx, "fixed_ips", "Invalid data format for fixed IP: '%s'", s);
+        free(s);
+        return false;
+    }
+    *subp = NULL;
+    if (!jsub) {
+        return true;
+    }
+    struct uuid su;
+    if (!json_is_string(jsub) || !uuid_from_string(&su, json_string_value(jsub))) {
+        char *s = api_pystr(jsub);
+        api_bad_attr(ctx, "fixed_ips", "'%s' is not a valid UUID", s);
+        free(s);
+        return false;
+    }
+    const struct ovsdb_row *sub = api_get_row(ctx, "Subnet", &su);
+    if (!sub) {
+        api_not_found(ctx, &api_subnet_resource, json_string_value(jsub));
+        return false;
+    }
+    if (!api_refers(sub, "network", net)) {
+        api_invalid(ctx, "Failed to create port on network %s, because "
+                    "fixed_ips included invalid subnet %s", net_s,
+                    json_string_value(jsub));
+        return false;
+    }
+    *subp = sub;
+    return true;
+}
+
+/* Checks address 'jip' of a fixed_ips entry: on subnet '*subp' if the
+ * entry named one, else on the subnet of 'subs' that contains it (stored
+ * in '*subp'), and neither in 'taken' nor used by a port other than 'self'.
+ * Writes its canonical text into 'ip'.  False after an error (in 'ctx'). */
+static bool
+fixed_ip_address(struct api_ctx *ctx, const json_t *jip, const struct ovsdb_row **subs,
+                 size_t n_subs, const struct uuid *self, const json_t *taken,
+                 const struct ovsdb_row **subp, char ip[64])
+{
+    struct ipam_addr addr;
+    if (!json_is_string(jip) || !ipam_addr_parse(json_string_value(jip), &addr)) {
+        char *s = api_pystr(jip);
+        api_bad_attr(ctx, "fixed_ips", "'%s' is not a valid IP address", s);
+        free(s);
+        return false;
+    }
+    ipam_addr_format(&addr, ip);
+    struct ipam_prefix prefix;
+    const struct ovsdb_row *sub = *subp;
+    if (sub) {
+        if (!ipam_prefix_parse(api_str(sub, "cidr"), &prefix)
+            || !ipam_prefix_contains(&prefix, &addr)) {
+            api_invalid(ctx, "IP address %s is not a valid IP for the "
+                        "specified subnet", ip);
+            return false;
+        }
+    } else {
+        for (size_t k = 0; k < n_subs && !sub; k++) {
+            if (ipam_prefix_parse(api_str(subs[k], "cidr"), &prefix)
+                && ipam_prefix_contains(&prefix, &addr)) {
+                sub = subs[k];
+            }
+        }
+        if (!sub) {
+            api_error(ctx, 400, "InvalidIpForNetwork", "IP address %s is not "
+                      "a valid IP for any of the subnets on the specified "
+                      "network.", ip);
+            return false;
+        }
+    }
+    char sub_s[UUID_LEN + 1];
+    api_uuid_str(sub, sub_s);
+    size_t k;
+    json_t *t;
+    bool dup = false;
+    json_array_foreach (taken, k, t) {
+        dup = dup || !strcmp(json_string_value(t), ip);
+    }
+    if (dup || ip_taken(ctx, ovsdb_row_get_uuid(sub), ip, self)) {
+        api_error(ctx, 409, "IpAddressAlreadyAllocated", "IP address %s "
+                  "already allocated in subnet %s", ip, sub_s);
+        return false;
+    }
+    *subp = sub;
+    return true;
+}
+
+/* The fixed IPs of a port on network 'net' with MAC 'mac': those 'given'
+ * (Neutron's fixed_ips list: subnet_id and/or ip_address, checked against
+ * the network's subnets and the addresses in use by ports other than
+ * 'self'), or, without 'given', Neutron's default choice.  Returns a new
+ * OVSDB map ip -> Subnet, or NULL after an error (in 'ctx'). */
 static json_t *
 port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
                const struct uuid *self, const char *mac)
@@ -263,117 +418,21 @@ port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
     const struct ovsdb_row **subs = net_subnets(ctx, net, &n_subs);
 
     if (!given || json_is_null(given)) {
-        /* As Neutron: an address of the first IPv4 subnet, of the first
-         * stateful IPv6 one, and of every SLAAC one. */
-        bool v4 = false, v6 = false;
-        for (size_t i = 0; i < n_subs; i++) {
-            long long version = api_int(subs[i], "ip_version");
-            if (version == 6 && is_slaac(subs[i])) {
-                if (eui64(subs[i], mac, ip)) {
-                    json_array_append_new(taken, json_string(ip));
-                    json_array_append_new(pairs, json_pack("[s o]", ip,
-                                          api_uuid_json(ovsdb_row_get_uuid(subs[i]))));
-                }
-                continue;
-            }
-            if ((version == 4 && v4) || (version == 6 && v6)) {
-                continue;
-            }
-            if (!api_subnet_alloc_ip(ctx, subs[i], taken, ip)) {
-                api_error(ctx, 409, "IpAddressGenerationFailure", "No more IP "
-                          "addresses available on network %s.", net_s);
-                goto error;
-            }
-            v4 = v4 || version == 4;
-            v6 = v6 || version == 6;
-            json_array_append_new(taken, json_string(ip));
-            json_array_append_new(pairs, json_pack("[s o]", ip,
-                                  api_uuid_json(ovsdb_row_get_uuid(subs[i]))));
+        if (!default_fixed_ips(ctx, subs, n_subs, mac, net_s, taken, pairs)) {
+            goto error;
         }
         goto done;
     }
     size_t i;
     json_t *entry;
     json_array_foreach (given, i, entry) {
-        const json_t *jsub = json_object_get(entry, "subnet_id");
-        const json_t *jip = json_object_get(entry, "ip_address");
-        const char *key;
-        json_t *v;
-        bool bad = !json_is_object(entry) || (!jsub && !jip);
-        if (!bad) {
-            json_object_foreach (entry, key, v) {
-                bad = bad || (strcmp(key, "subnet_id") && strcmp(key, "ip_address"));
-            }
-        }
-        if (bad) {
-            char *s = api_pystr(entry);
-            api_bad_attr(ctx, "fixed_ips", "Invalid data format for fixed IP: '%s'", s);
-            free(s);
+        const struct ovsdb_row *sub;
+        if (!fixed_ip_subnet(ctx, entry, net, net_s, &sub)) {
             goto error;
         }
-        const struct ovsdb_row *sub = NULL;
-        struct ipam_addr addr;
-        if (jsub) {
-            struct uuid su;
-            if (!json_is_string(jsub) || !uuid_from_string(&su, json_string_value(jsub))) {
-                char *s = api_pystr(jsub);
-                api_bad_attr(ctx, "fixed_ips", "'%s' is not a valid UUID", s);
-                free(s);
-                goto error;
-            }
-            sub = api_get_row(ctx, "Subnet", &su);
-            if (!sub) {
-                api_not_found(ctx, &api_subnet_resource, json_string_value(jsub));
-                goto error;
-            }
-            if (!api_refers(sub, "network", net)) {
-                api_invalid(ctx, "Failed to create port on network %s, because "
-                            "fixed_ips included invalid subnet %s", net_s,
-                            json_string_value(jsub));
-                goto error;
-            }
-        }
+        const json_t *jip = json_object_get(entry, "ip_address");
         if (jip) {
-            if (!json_is_string(jip) || !ipam_addr_parse(json_string_value(jip), &addr)) {
-                char *s = api_pystr(jip);
-                api_bad_attr(ctx, "fixed_ips", "'%s' is not a valid IP address", s);
-                free(s);
-                goto error;
-            }
-            ipam_addr_format(&addr, ip);
-            struct ipam_prefix prefix;
-            if (sub) {
-                if (!ipam_prefix_parse(api_str(sub, "cidr"), &prefix)
-                    || !ipam_prefix_contains(&prefix, &addr)) {
-                    api_invalid(ctx, "IP address %s is not a valid IP for the "
-                                "specified subnet", ip);
-                    goto error;
-                }
-            } else {
-                for (size_t k = 0; k < n_subs && !sub; k++) {
-                    if (ipam_prefix_parse(api_str(subs[k], "cidr"), &prefix)
-                        && ipam_prefix_contains(&prefix, &addr)) {
-                        sub = subs[k];
-                    }
-                }
-                if (!sub) {
-                    api_error(ctx, 400, "InvalidIpForNetwork", "IP address %s is not "
-                              "a valid IP for any of the subnets on the specified "
-                              "network.", ip);
-                    goto error;
-                }
-            }
-            char sub_s[UUID_LEN + 1];
-            api_uuid_str(sub, sub_s);
-            size_t k;
-            json_t *t;
-            bool dup = false;
-            json_array_foreach (taken, k, t) {
-                dup = dup || !strcmp(json_string_value(t), ip);
-            }
-            if (dup || ip_taken(ctx, ovsdb_row_get_uuid(sub), ip, self)) {
-                api_error(ctx, 409, "IpAddressAlreadyAllocated", "IP address %s "
-                          "already allocated in subnet %s", ip, sub_s);
+            if (!fixed_ip_address(ctx, jip, subs, n_subs, self, taken, &sub, ip)) {
                 goto error;
             }
         } else if (is_slaac(sub) ? !eui64(sub, mac, ip)
@@ -382,9 +441,7 @@ port_fixed_ips(struct api_ctx *ctx, const struct uuid *net, const json_t *given,
                       "available on network %s.", net_s);
             goto error;
         }
-        json_array_append_new(taken, json_string(ip));
-        json_array_append_new(pairs, json_pack("[s o]", ip,
-                              api_uuid_json(ovsdb_row_get_uuid(sub))));
+        add_fixed_ip(taken, pairs, ip, sub);
     }
 done:
     free(subs);

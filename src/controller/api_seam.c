@@ -16,6 +16,7 @@
 #include <string.h>
 #include "controller/ipam.h"
 
+/* Returns a new JSON string of 's', or JSON null if 's' is NULL or empty. */
 static json_t *
 opt(const char *s)
 {

@@ -280,15 +280,17 @@ error:
     return NULL;
 }
 
+/* Checks ip_version and cidr of a new subnet's 'attrs': the prefix in
+ * '*prefix' (host bits cleared) and its text in 'cidr'.  False after an
+ * error (in 'ctx'). */
 static bool
-subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
+parse_version_cidr(struct api_ctx *ctx, const json_t *attrs, long long *version,
+                   struct ipam_prefix *prefix, char cidr[80])
 {
-    const char *net_id = json_string_value(json_object_get(attrs, "network_id"));
-    long long version;
-    if (!api_to_int(ctx, "ip_version", json_object_get(attrs, "ip_version"), &version)) {
+    if (!api_to_int(ctx, "ip_version", json_object_get(attrs, "ip_version"), version)) {
         return false;
     }
-    if (version != 4 && version != 6) {
+    if (*version != 4 && *version != 6) {
         char *s = api_pystr(json_object_get(attrs, "ip_version"));
         api_bad_attr(ctx, "ip_version", "'%s' is not in [4, 6]", s);
         free(s);
@@ -300,18 +302,79 @@ subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
                          "must be specified in the absence of a cidr.");
     }
     const char *cidr_in = json_string_value(jcidr);
-    struct ipam_prefix prefix;
-    if (!cidr_in || !ipam_prefix_parse(cidr_in, &prefix)) {
+    if (!cidr_in || !ipam_prefix_parse(cidr_in, prefix)) {
         char *s = api_pystr(jcidr);
         api_invalid(ctx, "%s is not in a CIDR format", s);
         free(s);
         return false;
     }
-    char cidr[80];
-    ipam_prefix_format(&prefix, cidr);
-    if (prefix.addr.version != version) {
+    ipam_prefix_format(prefix, cidr);
+    if (prefix->addr.version != *version) {
         return api_invalid(ctx, "cidr '%s' does not match the ip_version '%lld'",
-                           cidr, version);
+                           cidr, *version);
+    }
+    return true;
+}
+
+/* Whether 'prefix' overlaps a subnet of network 'net'; if so, sets Neutron's
+ * error in 'ctx'. */
+static bool
+overlaps_subnet(struct api_ctx *ctx, const struct ovsdb_row *net,
+                const struct ipam_prefix *prefix, const char *cidr, const char *net_id)
+{
+    const struct ovsdb_row *row;
+    API_FOR_EACH_ROW (row, api_table(ctx, "Subnet")) {
+        struct ipam_prefix other;
+        if (api_refers(row, "network", ovsdb_row_get_uuid(net))
+            && ipam_prefix_parse(api_str(row, "cidr"), &other)
+            && ipam_prefix_overlaps(prefix, &other)) {
+            api_invalid(ctx, "Requested subnet with cidr: %s for network: %s "
+                        "overlaps with another subnet", cidr, net_id);
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Checks ipv6_ra_mode and ipv6_address_mode of 'attrs'.  Returns a new
+ * array of [mode, value] pairs for Subnet.external_ids, or NULL after an
+ * error (in 'ctx'). */
+static json_t *
+parse_ipv6_modes(struct api_ctx *ctx, const json_t *attrs, long long version)
+{
+    json_t *ext = json_array();
+    const char *modes[] = { "ipv6_ra_mode", "ipv6_address_mode" };
+    for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
+        const char *m = json_string_value(json_object_get(attrs, modes[i]));
+        if (!m) {
+            continue;
+        }
+        if (strcmp(m, "slaac") && strcmp(m, "dhcpv6-stateful")
+            && strcmp(m, "dhcpv6-stateless")) {
+            json_decref(ext);
+            api_bad_attr(ctx, modes[i], "'%s' is not in ['dhcpv6-stateful', "
+                         "'dhcpv6-stateless', 'slaac', None]", m);
+            return NULL;
+        }
+        if (version != 6) {
+            json_decref(ext);
+            api_invalid(ctx, "%s is not valid when ip_version is 4", modes[i]);
+            return NULL;
+        }
+        json_array_append_new(ext, json_pack("[s s]", modes[i], m));
+    }
+    return ext;
+}
+
+static bool
+subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
+{
+    const char *net_id = json_string_value(json_object_get(attrs, "network_id"));
+    long long version;
+    struct ipam_prefix prefix;
+    char cidr[80];
+    if (!parse_version_cidr(ctx, attrs, &version, &prefix, cidr)) {
+        return false;
     }
     const json_t *nulls[] = { json_object_get(attrs, "subnetpool_id"),
                               json_object_get(attrs, "segment_id") };
@@ -325,15 +388,8 @@ subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
     if (!net) {
         return api_not_found(ctx, &api_network_resource, net_id);
     }
-    const struct ovsdb_row *row;
-    API_FOR_EACH_ROW (row, api_table(ctx, "Subnet")) {
-        struct ipam_prefix other;
-        if (api_refers(row, "network", ovsdb_row_get_uuid(net))
-            && ipam_prefix_parse(api_str(row, "cidr"), &other)
-            && ipam_prefix_overlaps(&prefix, &other)) {
-            return api_invalid(ctx, "Requested subnet with cidr: %s for network: %s "
-                               "overlaps with another subnet", cidr, net_id);
-        }
+    if (overlaps_subnet(ctx, net, &prefix, cidr, net_id)) {
+        return false;
     }
     struct ipam_addr gw = ipam_default_gateway(&prefix);
     bool has_gw = true;
@@ -359,28 +415,11 @@ subnet_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
         json_decref(pools);
         return false;
     }
-    json_t *ext = json_array();
-    const char *modes[] = { "ipv6_ra_mode", "ipv6_address_mode" };
-    for (size_t i = 0; i < ARRAY_SIZE(modes); i++) {
-        const char *m = json_string_value(json_object_get(attrs, modes[i]));
-        if (!m) {
-            continue;
-        }
-        if (strcmp(m, "slaac") && strcmp(m, "dhcpv6-stateful")
-            && strcmp(m, "dhcpv6-stateless")) {
-            json_decref(ext);
-            json_decref(pools);
-            json_decref(dns);
-            return api_bad_attr(ctx, modes[i], "'%s' is not in ['dhcpv6-stateful', "
-                                "'dhcpv6-stateless', 'slaac', None]", m);
-        }
-        if (version != 6) {
-            json_decref(ext);
-            json_decref(pools);
-            json_decref(dns);
-            return api_invalid(ctx, "%s is not valid when ip_version is 4", modes[i]);
-        }
-        json_array_append_new(ext, json_pack("[s s]", modes[i], m));
+    json_t *ext = parse_ipv6_modes(ctx, attrs, version);
+    if (!ext) {
+        json_decref(pools);
+        json_decref(dns);
+        return false;
     }
     char g[64];
     ipam_addr_format(&gw, g);

@@ -208,6 +208,68 @@ bad:
                 "with 1 <= MIN <= MAX <= 4094, each physnet once", value);
 }
 
+/* 'name' after 'prefix', or NULL if it does not start with it. */
+static const char *
+skip_prefix(const char *name, const char *prefix)
+{
+    size_t n = strlen(prefix);
+    return strncmp(name, prefix, n) ? NULL : name + n;
+}
+
+/* Whether 'name' has the shape of an OVSDB remote (conn.h): passive
+ * "punix:PATH", "ptcp:PORT[:IP]", "pssl:PORT[:IP]", or active "unix:PATH",
+ * "tcp:IP:PORT", "ssl:IP:PORT".  Only the shape: an address that cannot be
+ * used is reported when it is used. */
+static bool
+remote_ok(const char *name, bool passive)
+{
+    const char *rest;
+    char *copy, *colon;
+    unsigned long long port;
+    bool ok;
+
+    if ((rest = skip_prefix(name, passive ? "punix:" : "unix:"))) {
+        return *rest != '\0';
+    }
+    if (!(rest = skip_prefix(name, passive ? "ptcp:" : "tcp:"))
+        && !(rest = skip_prefix(name, passive ? "pssl:" : "ssl:"))) {
+        return false;
+    }
+    copy = xstrdup(rest);
+    if (passive) {
+        colon = strchr(copy, ':');
+        if (colon) {
+            *colon = '\0';
+        }
+        ok = parse_uint(copy, 65535, &port) && (!colon || colon[1]);
+    } else {
+        colon = strrchr(copy, ':');
+        ok = colon && colon != copy && parse_uint(colon + 1, 65535, &port) && port;
+    }
+    free(copy);
+    return ok;
+}
+
+/* Checks every comma-separated remote of 'value' for key 'key'. */
+static int
+check_remotes(const char *value, bool passive, const char *key, const char *where,
+              char **errorp)
+{
+    char *copy = xstrdup(value), *save = NULL;
+    int err = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok && !err;
+         tok = strtok_r(NULL, ",", &save)) {
+        tok = trim(tok);
+        if (*tok && !remote_ok(tok, passive)) {
+            err = fail(errorp, where, "%s \"%s\": want %s", key, tok,
+                       passive ? "punix:PATH, ptcp:PORT[:IP] or pssl:PORT[:IP]"
+                               : "unix:PATH, tcp:IP:PORT or ssl:IP:PORT");
+        }
+    }
+    free(copy);
+    return err;
+}
+
 static void
 add_list(char ***list, size_t *n, const char *value, bool null_terminated)
 {
@@ -225,101 +287,134 @@ add_list(char ***list, size_t *n, const char *value, bool null_terminated)
     free(copy);
 }
 
+static int
+unknown_key(const char *section, const char *key, const char *where, char **errorp)
+{
+    return fail(errorp, where, "unknown key \"%s\" in [%s]", key, section);
+}
+
+/* seamd_config_set() for [DEFAULT]. */
+static int
+set_default_key(struct seamd_config *c, const char *section, const char *key,
+                const char *value, const char *where, char **errorp)
+{
+    unsigned long long u;
+    if (!strcmp(key, "bind_host")) {
+        struct ipam_addr a;
+        if (!ipam_addr_parse(value, &a)) {
+            return fail(errorp, where, "bind_host \"%s\" is not an IP address", value);
+        }
+        set_str(&c->bind_host, value);
+    } else if (!strcmp(key, "bind_port")) {
+        if (!parse_uint(value, 65535, &u)) {
+            return fail(errorp, where, "bind_port \"%s\" is not a port number", value);
+        }
+        c->bind_port = u;
+    } else if (!strcmp(key, "auth_token")) {
+        set_str(&c->auth_token, value);
+    } else if (!strcmp(key, "ssl_cert_file")) {
+        set_str(&c->ssl_cert_file, value);
+    } else if (!strcmp(key, "ssl_key_file")) {
+        set_str(&c->ssl_key_file, value);
+    } else if (!strcmp(key, "state_dir")) {
+        set_str(&c->state_dir, *value ? value : ".");
+    } else if (!strcmp(key, "run_dir")) {
+        set_str(&c->run_dir, value);
+    } else if (!strcmp(key, "nb")) {
+        if (check_remotes(value, false, key, where, errorp)) {
+            return -EINVAL;
+        }
+        set_str(&c->nb, value);
+    } else if (!strcmp(key, "nb_remote")) {
+        if (check_remotes(value, true, key, where, errorp)) {
+            return -EINVAL;
+        }
+        add_list(&c->nb_remotes, &c->n_nb_remotes, value, false);
+    } else if (!strcmp(key, "nb_schema")) {
+        set_str(&c->nb_schema, value);
+    } else if (!strcmp(key, "nb_ssl_key_file")) {
+        set_str(&c->nb_ssl_key_file, value);
+    } else if (!strcmp(key, "nb_ssl_cert_file")) {
+        set_str(&c->nb_ssl_cert_file, value);
+    } else if (!strcmp(key, "nb_ssl_ca_file")) {
+        set_str(&c->nb_ssl_ca_file, value);
+    } else if (!strcmp(key, "max_body_size")) {
+        if (!parse_uint(value, 1ULL << 30, &u) || u < 1024) {
+            return fail(errorp, where, "max_body_size \"%s\": want bytes, 1024 to "
+                        "2^30", value);
+        }
+        c->max_body_size = u;
+    } else if (!strcmp(key, "pidfile")) {
+        set_str(&c->pidfile, value);
+    } else if (!strcmp(key, "log_file")) {
+        set_str(&c->log_file, value);
+    } else if (!strcmp(key, "log_level")) {
+        if (log_level_from_string(value) < 0) {
+            return fail(errorp, where, "log_level \"%s\": want err, warn, info, "
+                        "debug or off", value);
+        }
+        set_str(&c->log_level, value);
+    } else if (!strcmp(key, "debug")) {
+        set_str(&c->debug, value);
+    } else {
+        return unknown_key(section, key, where, errorp);
+    }
+    return 0;
+}
+
+/* seamd_config_set() for [seam]. */
+static int
+set_seam_key(struct seamd_config *c, const char *section, const char *key,
+             const char *value, const char *where, char **errorp)
+{
+    if (!strcmp(key, "base_mac")) {
+        uint8_t mac[6];
+        if (!ipam_mac_parse(value, mac) || mac[0] & 1) {
+            return fail(errorp, where, "base_mac \"%s\" is not a unicast MAC "
+                        "address", value);
+        }
+        memcpy(c->api.base_mac, mac, 6);
+    } else if (!strcmp(key, "southbound_listen")) {
+        if (check_remotes(value, true, key, where, errorp)) {
+            return -EINVAL;
+        }
+        add_list(&c->sb_listen, &c->n_sb_listen, value, true);
+    } else if (!strcmp(key, "southbound_ssl_key_file")) {
+        set_str(&c->sb_ssl_key_file, value);
+    } else if (!strcmp(key, "southbound_ssl_cert_file")) {
+        set_str(&c->sb_ssl_cert_file, value);
+    } else if (!strcmp(key, "southbound_ssl_ca_file")) {
+        set_str(&c->sb_ssl_ca_file, value);
+    } else if (!strcmp(key, "default_project_id")) {
+        free(c->api.default_project_id);
+        c->api.default_project_id = xstrdup(value);
+    } else {
+        return unknown_key(section, key, where, errorp);
+    }
+    return 0;
+}
+
 int
 seamd_config_set(struct seamd_config *c, const char *section, const char *key,
                  const char *value, const char *where, char **errorp)
 {
-    unsigned long long u;
     if (!strcmp(section, "DEFAULT")) {
-        if (!strcmp(key, "bind_host")) {
-            struct ipam_addr a;
-            if (!ipam_addr_parse(value, &a)) {
-                return fail(errorp, where, "bind_host \"%s\" is not an IP address", value);
-            }
-            set_str(&c->bind_host, value);
-        } else if (!strcmp(key, "bind_port")) {
-            if (!parse_uint(value, 65535, &u)) {
-                return fail(errorp, where, "bind_port \"%s\" is not a port number", value);
-            }
-            c->bind_port = u;
-        } else if (!strcmp(key, "auth_token")) {
-            set_str(&c->auth_token, value);
-        } else if (!strcmp(key, "ssl_cert_file")) {
-            set_str(&c->ssl_cert_file, value);
-        } else if (!strcmp(key, "ssl_key_file")) {
-            set_str(&c->ssl_key_file, value);
-        } else if (!strcmp(key, "state_dir")) {
-            set_str(&c->state_dir, *value ? value : ".");
-        } else if (!strcmp(key, "run_dir")) {
-            set_str(&c->run_dir, value);
-        } else if (!strcmp(key, "nb")) {
-            set_str(&c->nb, value);
-        } else if (!strcmp(key, "nb_remote")) {
-            add_list(&c->nb_remotes, &c->n_nb_remotes, value, false);
-        } else if (!strcmp(key, "nb_schema")) {
-            set_str(&c->nb_schema, value);
-        } else if (!strcmp(key, "nb_ssl_key_file")) {
-            set_str(&c->nb_ssl_key_file, value);
-        } else if (!strcmp(key, "nb_ssl_cert_file")) {
-            set_str(&c->nb_ssl_cert_file, value);
-        } else if (!strcmp(key, "nb_ssl_ca_file")) {
-            set_str(&c->nb_ssl_ca_file, value);
-        } else if (!strcmp(key, "max_body_size")) {
-            if (!parse_uint(value, 1ULL << 30, &u) || u < 1024) {
-                return fail(errorp, where, "max_body_size \"%s\": want bytes, 1024 to "
-                            "2^30", value);
-            }
-            c->max_body_size = u;
-        } else if (!strcmp(key, "pidfile")) {
-            set_str(&c->pidfile, value);
-        } else if (!strcmp(key, "log_file")) {
-            set_str(&c->log_file, value);
-        } else if (!strcmp(key, "log_level")) {
-            if (log_level_from_string(value) < 0) {
-                return fail(errorp, where, "log_level \"%s\": want err, warn, info, "
-                            "debug or off", value);
-            }
-            set_str(&c->log_level, value);
-        } else if (!strcmp(key, "debug")) {
-            set_str(&c->debug, value);
-        } else {
-            goto unknown;
-        }
+        return set_default_key(c, section, key, value, where, errorp);
     } else if (!strcmp(section, "ml2_type_vxlan")) {
         if (strcmp(key, "vni_ranges")) {
-            goto unknown;
+            return unknown_key(section, key, where, errorp);
         }
         return parse_vni_ranges(c, value, where, errorp);
     } else if (!strcmp(section, "ml2_type_vlan")) {
         if (strcmp(key, "network_vlan_ranges")) {
-            goto unknown;
+            return unknown_key(section, key, where, errorp);
         }
         return parse_vlan_ranges(c, value, where, errorp);
     } else if (!strcmp(section, "seam")) {
-        if (!strcmp(key, "base_mac")) {
-            uint8_t mac[6];
-            if (!ipam_mac_parse(value, mac) || mac[0] & 1) {
-                return fail(errorp, where, "base_mac \"%s\" is not a unicast MAC "
-                            "address", value);
-            }
-            memcpy(c->api.base_mac, mac, 6);
-        } else if (!strcmp(key, "southbound_listen")) {
-            add_list(&c->sb_listen, &c->n_sb_listen, value, true);
-        } else if (!strcmp(key, "southbound_ssl_key_file")) {
-            set_str(&c->sb_ssl_key_file, value);
-        } else if (!strcmp(key, "southbound_ssl_cert_file")) {
-            set_str(&c->sb_ssl_cert_file, value);
-        } else if (!strcmp(key, "southbound_ssl_ca_file")) {
-            set_str(&c->sb_ssl_ca_file, value);
-        } else if (!strcmp(key, "default_project_id")) {
-            free(c->api.default_project_id);
-            c->api.default_project_id = xstrdup(value);
-        } else {
-            goto unknown;
-        }
+        return set_seam_key(c, section, key, value, where, errorp);
     } else if (!strcmp(section, "sriov_nic") || !strncmp(section, "host:", 5)) {
         if (strcmp(key, "physical_device_mappings")) {
-            goto unknown;
+            return unknown_key(section, key, where, errorp);
         }
         const char *host = section[0] == 'h' ? section + 5 : NULL;
         char *msg = NULL;
@@ -328,12 +423,9 @@ seamd_config_set(struct seamd_config *c, const char *section, const char *key,
             free(msg);
             return err;
         }
-    } else {
-        return fail(errorp, where, "unknown section [%s]", section);
+        return 0;
     }
-    return 0;
-unknown:
-    return fail(errorp, where, "unknown key \"%s\" in [%s]", key, section);
+    return fail(errorp, where, "unknown section [%s]", section);
 }
 
 int

@@ -23,6 +23,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "controller/api.h"
+#include "lib/util.h"
 
 struct topo_mappings;
 
@@ -61,13 +62,14 @@ void seamd_config_destroy(struct seamd_config *);
 /* Sets 'key' of 'section' from text 'value' ('where' names the file and
  * line, or the flag, for the message). */
 int seamd_config_set(struct seamd_config *, const char *section, const char *key,
-                     const char *value, const char *where, char **errorp);
+                     const char *value, const char *where, char **errorp) WARN_UNUSED;
 /* Reads the INI file 'path'. */
-int seamd_config_load(struct seamd_config *, const char *path, char **errorp);
+int seamd_config_load(struct seamd_config *, const char *path, char **errorp)
+    WARN_UNUSED;
 /* Parses the command line: loads --config first, then applies the other
  * flags over it.  Returns 0, 1 if --help/--version printed and seamd should
  * exit 0, or -EINVAL. */
 int seamd_config_parse_args(struct seamd_config *, int argc, char *argv[],
-                            char **errorp);
+                            char **errorp) WARN_UNUSED;
 
 #endif /* controller/config.h */

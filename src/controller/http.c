@@ -1,6 +1,7 @@
 /* http: evhttp glue of the REST API.  See http.h. */
 #include "controller/http.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -28,6 +29,11 @@ LOG_MODULE(http);
 
 /* The most writes waiting for their turn; more are answered 503. */
 #define HTTP_MAX_QUEUED 1000
+
+/* The longest request line, and the most bytes of headers, of a request:
+ * without a bound evhttp buffers a line until it ends.  Neutron's is 16 KiB
+ * a line (max_header_line); a list filtered by many ids needs a long line. */
+#define HTTP_MAX_HEADERS_SIZE (64 * 1024)
 
 /* A write waiting for its turn, or in flight. */
 struct pending {
@@ -57,11 +63,22 @@ struct http_server {
     bool busy;                      /* The head is committing. */
     struct event *kick;             /* Runs the queue from the loop. */
     struct event *wait_timer;       /* Bounds the wait for the replica. */
+    struct event *accept_retry;     /* Re-enables the listener, see on_accept_error(). */
+    bool accept_paused;             /* Since accept() failed, until a request comes. */
+    struct list all_node;           /* In 'all_servers'. */
 };
+
+/* Every server, so that on_accept_error() finds its own: libevent calls it
+ * with the listener's user data, which evhttp keeps for itself. */
+static struct list all_servers = LIST_INITIALIZER(&all_servers);
 
 /* How long a committed write waits for the replica to show it before it is
  * answered anyway. */
 #define HTTP_VISIBLE_WAIT_MS 5000
+
+/* How long the listener rests after accept() failed (out of file
+ * descriptors, typically), in msec. */
+#define HTTP_ACCEPT_RETRY_MS 100
 
 static const char *
 reason(int status)
@@ -307,6 +324,10 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
+    if (s->accept_paused) {
+        s->accept_paused = false;
+        log_info("REST API: accepting connections again");
+    }
     if (ui_serve(req, s->nb, s->token)) {
         return;                 /* The page and its data (ui.h: own auth). */
     }
@@ -377,6 +398,41 @@ on_request(struct evhttp_request *req, void *s_)
     run_queue(s);
 }
 
+/* accept() failed with an error libevent does not retry (EMFILE, ENFILE,
+ * ENOBUFS, ENOMEM): the pending connection stays in the backlog, so the
+ * listening socket stays readable and libevent would call accept() again at
+ * once, forever.  Stop listening for HTTP_ACCEPT_RETRY_MS instead, and say
+ * so once per episode (it ends with the next request served). */
+static void
+on_accept_error(struct evconnlistener *listener, void *http)
+{
+    int err = EVUTIL_SOCKET_ERROR();
+    struct http_server *s = NULL, *iter;
+    LIST_FOR_EACH (iter, all_node, &all_servers) {
+        if (iter->bound && evhttp_bound_socket_get_listener(iter->bound) == listener) {
+            s = iter;
+            break;
+        }
+    }
+    assert(s);
+
+    evconnlistener_disable(listener);
+    if (!s->accept_paused) {
+        s->accept_paused = true;
+        log_warn("REST API on %s: cannot accept a connection (%s): retrying "
+                 "every %d ms", s->base_url, strerror(err), HTTP_ACCEPT_RETRY_MS);
+    }
+    struct timeval tv = { 0, HTTP_ACCEPT_RETRY_MS * 1000 };
+    event_add(s->accept_retry, &tv);
+}
+
+static void
+on_accept_retry(evutil_socket_t fd, short what, void *s_)
+{
+    struct http_server *s = s_;
+    evconnlistener_enable(evhttp_bound_socket_get_listener(s->bound));
+}
+
 static struct bufferevent *
 on_new_bev(struct event_base *base, void *s_)
 {
@@ -419,10 +475,13 @@ http_server_create(struct event_base *base, const struct http_options *o,
     s->api = api;
     s->token = o->token ? xstrdup(o->token) : NULL;
     list_init(&s->queue);
+    list_push_back(&all_servers, &s->all_node);
     s->kick = event_new(base, -1, 0, on_kick, s);
     s->wait_timer = evtimer_new(base, on_wait_timeout, s);
+    s->accept_retry = evtimer_new(base, on_accept_retry, s);
     s->http = evhttp_new(base);
     evhttp_set_max_body_size(s->http, o->max_body_size);
+    evhttp_set_max_headers_size(s->http, HTTP_MAX_HEADERS_SIZE);
     evhttp_set_allowed_methods(s->http, EVHTTP_REQ_GET | EVHTTP_REQ_POST
                                | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_HEAD
                                | EVHTTP_REQ_PATCH | EVHTTP_REQ_OPTIONS);
@@ -440,6 +499,8 @@ http_server_create(struct event_base *base, const struct http_options *o,
                             strerror(errno));
         goto error;
     }
+    evconnlistener_set_error_cb(evhttp_bound_socket_get_listener(s->bound),
+                                on_accept_error);
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     s->port = o->port;
@@ -471,9 +532,11 @@ http_server_destroy(struct http_server *s)
         send_error(p->req, 503, "ServiceUnavailable", "seamd is stopping.");
         pending_destroy(p);
     }
+    list_remove(&s->all_node);
     evhttp_free(s->http);
     event_free(s->kick);
     event_free(s->wait_timer);
+    event_free(s->accept_retry);
     SSL_CTX_free(s->ssl_ctx);
     free(s->token);
     free(s->base_url);

@@ -12,6 +12,7 @@
 #define SEAM_CONTROLLER_HTTP_H 1
 
 #include <stddef.h>
+#include "lib/util.h"
 
 struct api_config;
 struct event_base;
@@ -31,7 +32,7 @@ struct http_options {
  * 'api' are borrowed and must outlive it. */
 struct http_server *http_server_create(struct event_base *, const struct http_options *,
                                        struct nb *nb, const struct api_config *api,
-                                       char **errorp);
+                                       char **errorp) WARN_UNUSED;
 /* Answers every queued request with 503 and frees 'server'.  NULL is a
  * no-op. */
 void http_server_destroy(struct http_server *);

@@ -117,16 +117,14 @@ nb_create(struct event_base *base, const struct seamd_config *cfg,
     if (daemon_ssl_init(&nb->ssl, cfg->nb_ssl_key_file, cfg->nb_ssl_cert_file,
                         cfg->nb_ssl_ca_file)) {
         *errorp = xstrdup("cannot load the NB SSL files (see above)");
-        nb_destroy(nb);
-        return NULL;
+        goto out_destroy;
     }
 
     char **remotes = NULL;
     size_t n = 0;
     if (!cfg->nb) {
         if (start_embedded(nb, base, cfg, errorp)) {
-            nb_destroy(nb);
-            return NULL;
+            goto out_destroy;
         }
         remotes = xmalloc(2 * sizeof *remotes);
         remotes[n++] = xasprintf("unix:%s", nb->socket_path);
@@ -140,8 +138,7 @@ nb_create(struct event_base *base, const struct seamd_config *cfg,
         if (!n) {
             *errorp = xstrdup("--nb names no remote");
             free(remotes);
-            nb_destroy(nb);
-            return NULL;
+            goto out_destroy;
         }
     }
     remotes[n] = NULL;
@@ -163,10 +160,13 @@ nb_create(struct event_base *base, const struct seamd_config *cfg,
     free(remotes);
     if (ovsdb_client_lock(nb->client, NB_LOCK, false)) {
         *errorp = xstrdup("cannot ask for the NB lock");
-        nb_destroy(nb);
-        return NULL;
+        goto out_destroy;
     }
     return nb;
+
+out_destroy:
+    nb_destroy(nb);
+    return NULL;
 }
 
 void

@@ -14,6 +14,7 @@
 #define SEAM_CONTROLLER_NB_H 1
 
 #include <stdbool.h>
+#include "lib/util.h"
 
 struct event_base;
 struct nb;
@@ -29,7 +30,8 @@ struct nb_callbacks {
 /* Returns a new NB connection on 'base' for 'cfg' (borrowed for the call);
  * free it with nb_destroy(). */
 struct nb *nb_create(struct event_base *base, const struct seamd_config *cfg,
-                     const struct nb_callbacks *, void *aux, char **errorp);
+                     const struct nb_callbacks *, void *aux, char **errorp)
+    WARN_UNUSED;
 void nb_destroy(struct nb *);
 
 /* Borrowed, valid for the nb's life. */

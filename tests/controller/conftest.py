@@ -17,6 +17,7 @@ SEAM_BUILD points at the build dir (default: build/ of this tree).
 
 import json
 import os
+import resource
 import shutil
 import signal
 import socket
@@ -105,7 +106,7 @@ COLLECTIONS = ["networks", "segments", "subnets", "ports", "l2-gateways",
 
 class Seamd(Api):
     def __init__(self, workdir, token=None, args=(), nb=None, name="seamd", port=None,
-                 default_args=True, verify=False):
+                 default_args=True, verify=False, nofile=None):
         self.dir = Path(workdir)
         self.dir.mkdir(parents=True, exist_ok=True)
         self.name = name
@@ -115,6 +116,7 @@ class Seamd(Api):
         self.nb = nb
         self.default_args = default_args
         self.verify = verify
+        self.nofile = nofile        # RLIMIT_NOFILE for seamd (ulimit -n), or None.
         self.scheme = "https" if any(a.startswith("--ssl-cert") for a in args) else "http"
         self.url = "%s://127.0.0.1:%d" % (self.scheme, self.port)
         self.proc = None
@@ -147,8 +149,14 @@ class Seamd(Api):
 
     def start(self, timeout=15.0, wait_synced=True):
         out = open(self.dir / ("%s.stderr" % self.name), "ab")
+        nofile = self.nofile
+
+        def limits():
+            if nofile:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (nofile, nofile))
         self.proc = subprocess.Popen(self.command(), stdout=out, stderr=out,
-                                     stdin=subprocess.DEVNULL, env=self.env())
+                                     stdin=subprocess.DEVNULL, env=self.env(),
+                                     preexec_fn=limits)
         out.close()
 
         def up():

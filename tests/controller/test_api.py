@@ -228,6 +228,13 @@ def test_subnets(seamd):
     for body, status, type_, msg in [
         (dict(base, cidr="10.1.0.0/25"), 400, "InvalidInput", "overlaps with another subnet"),
         (dict(base, cidr="bad"), 400, "InvalidInput", "bad is not in a CIDR format"),
+        (dict(base, ip_version=5, cidr="10.9.0.0/24"), 400, "HTTPBadRequest",
+         "'5' is not in [4, 6]"),
+        (dict(base), 400, "BadRequest", "a subnetpool must be specified"),
+        (dict(base, cidr="10.9.0.0/24", ipv6_address_mode="slaac"), 400, "InvalidInput",
+         "ipv6_address_mode is not valid when ip_version is 4"),
+        (dict(base, ip_version=6, cidr="2001:db8::/64", ipv6_ra_mode="eui64"), 400,
+         "HTTPBadRequest", "'eui64' is not in ['dhcpv6-stateful', 'dhcpv6-stateless'"),
         (dict(base, cidr="10.2.0.0/24", ip_version=6), 400, "InvalidInput",
          "does not match the ip_version '6'"),
         ({"network_id": n["id"], "cidr": "10.4.0.0/24"}, 400, "HTTPBadRequest",
@@ -270,6 +277,9 @@ def test_ports(seamd):
     macs = {p["mac_address"] for p in seamd.get("/v2.0/ports").json()["ports"]}
     assert len(macs) == 3
     nid = n["id"]
+    other = seamd.create("networks", "network", {"name": "other"})
+    other_sub = seamd.create("subnets", "subnet", {"network_id": other["id"], "ip_version": 4,
+                                                   "cidr": "10.3.0.0/24"})
     for body, status, type_, msg in [
         ({"network_id": "nope"}, 400, "HTTPBadRequest",
          "Invalid input for network_id. Reason: 'nope' is not a valid UUID."),
@@ -284,12 +294,26 @@ def test_ports(seamd):
          "InvalidIpForNetwork", None),
         ({"network_id": nid, "fixed_ips": [{"subnet_id": "1a13c85d-f4da-4052-a312-5e85b9df5150"}]},
          404, "SubnetNotFound", None),
+        ({"network_id": nid, "fixed_ips": [{"ip": "10.1.0.9"}]}, 400, "HTTPBadRequest",
+         "Invalid data format for fixed IP"),
+        ({"network_id": nid, "fixed_ips": [{"subnet_id": "x"}]}, 400, "HTTPBadRequest",
+         "'x' is not a valid UUID"),
+        ({"network_id": nid, "fixed_ips": [{"ip_address": "10.1.0.300"}]}, 400,
+         "HTTPBadRequest", "'10.1.0.300' is not a valid IP address"),
+        ({"network_id": nid, "fixed_ips": [{"subnet_id": s["id"], "ip_address": "10.2.0.9"}]},
+         400, "InvalidInput", "IP address 10.2.0.9 is not a valid IP for the specified subnet"),
+        ({"network_id": nid, "fixed_ips": [{"subnet_id": other_sub["id"]}]}, 400,
+         "InvalidInput", "fixed_ips included invalid subnet " + other_sub["id"]),
+        ({"network_id": nid, "fixed_ips": [{"ip_address": "10.1.0.9"},
+                                           {"ip_address": "10.1.0.9"}]}, 409,
+         "IpAddressAlreadyAllocated", "IP address 10.1.0.9 already allocated"),
         ({"network_id": nid, "binding:vnic_type": "weird"}, 400, "HTTPBadRequest",
          "weird is not in valid_values"),
         ({"network_id": nid, "binding:profile": "str"}, 400, "HTTPBadRequest",
          "'str' is not a dictionary"),
     ]:
         rejected(seamd, "POST", "/v2.0/ports", {"port": body}, status, type_, msg)
+    assert seamd.delete(NET + "/" + other["id"]).status_code == 204
     r = seamd.put("/v2.0/ports/" + p1["id"], {"port": {"binding:host_id": "server3",
                                                        "name": "p1b"}})
     assert r.status_code == 200 and r.json()["port"]["binding:host_id"] == "server3"
@@ -350,6 +374,20 @@ def test_l2gw(seamd):
     rejected(seamd, "POST", C, {"l2_gateway_connection": {
         "l2_gateway_id": gw["id"], "network_id": n["id"], "segmentation_id": "101"}},
         409, "L2GatewayConnectionExists")
+    # tor1's p2 has VLAN 100 for gn (through gw), p3 has 100 and 200 (gw2):
+    # another network cannot have them, through the same gateway or another.
+    n2 = seamd.create("networks", "network", {"name": "gn2"})
+    gw3 = seamd.create("l2-gateways", "l2_gateway", {"name": "gw3", "devices": [
+        {"device_name": "tor1", "interfaces": [{"name": "p2"}, {"name": "p3"}]}]})
+    for gw_id, seg, port in [(gw["id"], "100", "p2"), (gw3["id"], "200", "p3"),
+                             (gw3["id"], "100", "")]:
+        rejected(seamd, "POST", C, {"l2_gateway_connection": {
+            "l2_gateway_id": gw_id, "network_id": n2["id"], "segmentation_id": seg}},
+            409, "L2GatewayDuplicateSegmentationID",
+            "Duplicate segmentation ID for the interface name=%s" % port)
+    c3 = seamd.create("l2-gateway-connections", "l2_gateway_connection", {
+        "l2_gateway_id": gw3["id"], "network_id": n2["id"], "segmentation_id": "101"})
+    assert seamd.delete(C + "/" + c3["id"]).status_code == 204
     rejected(seamd, "DELETE", "/v2.0/l2-gateways/" + gw["id"], status=409,
              type_="L2GatewayInUse")
     assert seamd.delete(C + "/" + c["id"]).status_code == 204

@@ -36,6 +36,12 @@ def test_help_and_version():
     ("[DEFAULT]\nnonsense = 1\n", 2, "unknown key"),
     ("[nowhere]\nx = 1\n", 2, "unknown section"),
     ("[DEFAULT]\nthis is not a key\n", 2, "KEY = VALUE"),
+    # Remotes: these used to start seamd (retrying forever, or exiting 1 later).
+    ("[DEFAULT]\nnb = garbage\n", 2, "nb \"garbage\""),
+    ("[DEFAULT]\nnb = tcp:127.0.0.1:6641, tcp:127.0.0.2\n", 2, "nb \"tcp:127.0.0.2\""),
+    ("[DEFAULT]\nnb_remote = pfoo:1\n", 2, "nb_remote"),
+    ("[seam]\nsouthbound_listen = tcp:127.0.0.1:6640\n", 2, "southbound_listen"),
+    ("[seam]\nsouthbound_listen = ptcp:\n", 2, "southbound_listen"),
 ])
 def test_bad_config_names_file_and_line(tmp_path, text, line, what):
     conf = tmp_path / "seamd.conf"
@@ -51,6 +57,9 @@ def test_bad_flag_value(tmp_path):
     assert r.returncode == 2 and "--network-vlan-ranges" in r.stderr
     r = run_seamd("--listen=127.0.0.1", "--state-dir=%s" % tmp_path)
     assert r.returncode == 2 and "IP:PORT" in r.stderr
+    r = run_seamd("--sb-listen=6640", "--state-dir=%s" % tmp_path)
+    assert r.returncode == 2 and "--sb-listen" in r.stderr and "ptcp:PORT" in r.stderr
+    assert not (tmp_path / "seam_nb.db").exists()
 
 
 def test_config_file_and_flags_override(seamd_factory, tmp_path):

@@ -836,7 +836,10 @@ write_vteps(struct reconcile *r, const struct ovsdb_db *nb, struct ovsdb_client_
         struct sb_session *s = sb_find(r->sb, name);
         struct rvtep *v = find_rvtep(r, name);
         struct ds detail = DS_EMPTY_INITIALIZER;
-        if (v && v->error) {
+        const char *sb_error = s ? sb_session_error(s) : NULL;
+        if (sb_error) {
+            ds_put_format(&detail, "unreachable: %s", sb_error);
+        } else if (v && v->error) {
             ds_put_format(&detail, "refused: %s", v->error);
         } else if (v && v->n_problems) {
             ds_put_cstr(&detail, v->problems[0].text);

@@ -326,6 +326,15 @@ sb_session_is_synced(const struct sb_session *s)
 }
 
 const char *
+sb_session_error(const struct sb_session *s)
+{
+    if (sb_session_is_synced(s) || !s->conn) {
+        return NULL;
+    }
+    return ovsdb_client_get_last_error(s->conn->client);
+}
+
+const char *
 sb_session_state(const struct sb_session *s)
 {
     return sb_session_is_synced(s) ? "connected"

@@ -87,6 +87,9 @@ bool sb_session_is_synced(const struct sb_session *);
 /* "connected" (synced), "connecting" or "disconnected" (a passive session
  * that nobody dialed). */
 const char *sb_session_state(const struct sb_session *);
+/* Why the session is not synced ("tcp:IP:PORT: Connection refused"), or
+ * NULL; borrowed, valid until the next callback. */
+const char *sb_session_error(const struct sb_session *);
 /* The peer's address ("tcp:10.0.0.1:6640"), or NULL. */
 const char *sb_session_remote(const struct sb_session *);
 

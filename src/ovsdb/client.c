@@ -29,6 +29,21 @@
 
 LOG_MODULE(client);
 
+/* Logs at 'LEVEL' (info or warn) the first time, at debug while the remote
+ * keeps failing (see 'n_failures'). */
+#define log_attempt(C, LEVEL, ...)                      \
+    do {                                                \
+        if ((C)->n_failures) {                          \
+            log_debug(__VA_ARGS__);                     \
+        } else {                                        \
+            LEVEL(__VA_ARGS__);                         \
+        }                                               \
+    } while (0)
+
+struct ovsdb_client;
+static void set_last_error(struct ovsdb_client *, const char *format, ...)
+    PRINTF_FMT(2, 3);
+
 enum client_state {
     S_BACKOFF,          /* Waiting before the next connection attempt. */
     S_CONNECTING,       /* conn_open() in progress. */
@@ -85,6 +100,11 @@ struct ovsdb_client {
     SSL_CTX *ssl_ctx;
     int probe_ms, min_backoff_ms, max_backoff_ms;
     bool leader_only;
+    /* Connections that ended before a sync since the last sync: while it is
+     * nonzero the remote is known to be failing, and each new attempt's
+     * lines go to debug, so an outage is logged once, not per retry. */
+    unsigned int n_failures;
+    char *last_error;           /* Why the last attempt failed, or NULL. */
     struct ovsdb_client_callbacks cbs;
     void *aux;
 
@@ -767,6 +787,13 @@ set_synced(struct ovsdb_client *c)
     log_info("%s: synced with %s (%s, %zu rows)", c->db_name,
              conn_get_name(c->conn), method_names[c->method],
              ovsdb_db_count_rows(c->db));
+    if (c->n_failures) {
+        log_info("%s: %s is back after %u failed attempts", c->db_name,
+                 conn_get_name(c->conn), c->n_failures);
+        c->n_failures = 0;
+    }
+    free(c->last_error);
+    c->last_error = NULL;
     struct client_lock *l;
     LIST_FOR_EACH (l, node, &c->locks) {
         send_lock(c, l);
@@ -870,8 +897,8 @@ handle_server_rows(struct ovsdb_client *c, const json_t *updates, bool initial)
         }
     }
     if (initial && !seen) {
-        log_warn("%s: %s does not serve database %s", c->db_name,
-                 conn_get_name(c->conn), c->db_name);
+        log_attempt(c, log_warn, "%s: %s does not serve database %s", c->db_name,
+                    conn_get_name(c->conn), c->db_name);
         client_disconnect(c, "database not served");
     }
 }
@@ -910,11 +937,12 @@ handle_reply(struct ovsdb_client *c, struct jsonrpc_msg *msg)
         break;
     case R_SCHEMA: {
         struct ovsdb_error *error = is_error
-            ? ovsdb_error(error_text(msg->error), "get_schema failed")
+            ? ovsdb_error(error_text(msg->error), "get_schema failed (database %s)", c->db_name)
             : replica_create(c, msg->result);
         if (error) {
             char *s = ovsdb_error_to_string(error);
-            log_warn("%s: %s: %s", c->db_name, conn_get_name(c->conn), s);
+            log_attempt(c, log_warn, "%s: %s: %s", c->db_name, conn_get_name(c->conn), s);
+            set_last_error(c, "%s: %s", conn_get_name(c->conn), s);
             free(s);
             ovsdb_error_destroy(error);
             client_disconnect(c, NULL);
@@ -1088,7 +1116,7 @@ on_connected(struct conn *conn, void *aux)
     struct ovsdb_client *c = aux;
     c->stats.n_connects++;
     c->best_method = 3;         /* Each server is asked anew. */
-    log_info("%s: connected to %s", c->db_name, conn_get_name(conn));
+    log_attempt(c, log_info, "%s: connected to %s", c->db_name, conn_get_name(conn));
     if (c->leader_only) {
         c->state = S_SERVER;
         json_t *req = json_pack("{s [{s [s s s s s s] s [[s s s]]}]}", "Database",
@@ -1139,6 +1167,18 @@ on_timer(evutil_socket_t fd, short what, void *aux)
     client_connect(aux);
 }
 
+/* Remembers why the current attempt failed, for
+ * ovsdb_client_get_last_error(). */
+static void
+set_last_error(struct ovsdb_client *c, const char *format, ...)
+{
+    va_list args;
+    va_start(args, format);
+    free(c->last_error);
+    c->last_error = xvasprintf(format, args);
+    va_end(args);
+}
+
 static void
 schedule_reconnect(struct ovsdb_client *c)
 {
@@ -1157,6 +1197,17 @@ static void
 connection_lost(struct ovsdb_client *c)
 {
     bool was_synced = c->state == S_SYNCED;
+    if (!was_synced && !c->passive) {
+        c->n_failures++;
+        if (c->n_failures == 1) {
+            log_info("%s: %s keeps failing; retrying every %d ms at most, "
+                     "logged again once it syncs", c->db_name,
+                     c->remotes[c->remote_idx], c->max_backoff_ms);
+            if (c->cbs.state) {
+                c->cbs.state(c->aux, false);    /* Once per outage. */
+            }
+        }
+    }
     struct pending *p;
     HMAP_FOR_EACH_POP (p, node, &c->pending) {
         pending_destroy(p);
@@ -1190,8 +1241,10 @@ on_closed(struct conn *conn, int error, void *aux)
     if (conn != c->conn) {
         return;                 /* Already given up on by client_disconnect(). */
     }
-    log_info("%s: connection to %s closed (%s)", c->db_name, conn_get_name(conn),
-             error ? strerror(error) : "end of stream");
+    log_attempt(c, log_info, "%s: connection to %s closed (%s)", c->db_name,
+                conn_get_name(conn), error ? strerror(error) : "end of stream");
+    set_last_error(c, "%s: %s", conn_get_name(conn),
+                   error ? strerror(error) : "closed by the peer");
     connection_lost(c);
     schedule_reconnect(c);
 }
@@ -1212,6 +1265,7 @@ client_connect(struct ovsdb_client *c)
         static struct log_rl rl = LOG_RL_INIT(5, 5);
         log_warn_rl(&rl, "%s: cannot connect to %s (%s)", c->db_name, remote,
                     strerror(-err));
+        set_last_error(c, "%s: %s", remote, strerror(-err));
         c->remote_idx = (c->remote_idx + 1) % c->n_remotes;
         schedule_reconnect(c);
         return;
@@ -1237,7 +1291,9 @@ client_disconnect(struct ovsdb_client *c, const char *why)
         return;
     }
     if (why) {
-        log_warn("%s: dropping %s: %s", c->db_name, conn_get_name(conn), why);
+        log_attempt(c, log_warn, "%s: dropping %s: %s", c->db_name,
+                    conn_get_name(conn), why);
+        set_last_error(c, "%s: %s", conn_get_name(conn), why);
     }
     connection_lost(c);
     conn_close(conn);
@@ -1319,6 +1375,12 @@ ovsdb_client_is_closed(const struct ovsdb_client *c)
     return c->closed;
 }
 
+const char *
+ovsdb_client_get_last_error(const struct ovsdb_client *c)
+{
+    return c->last_error;
+}
+
 void
 ovsdb_client_destroy(struct ovsdb_client *c)
 {
@@ -1364,6 +1426,7 @@ ovsdb_client_destroy(struct ovsdb_client *c)
     free(c->remotes);
     free(c->monitor_id);
     free(c->old_monitor_id);
+    free(c->last_error);
     free(c->db_name);
     event_free(c->timer);
     free(c);

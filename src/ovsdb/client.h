@@ -66,7 +66,9 @@ void ovsdb_client_options_init(struct ovsdb_client_options *opts);
 struct ovsdb_client_callbacks {
     /* The replica changed (a batch of updates was applied). */
     void (*changed)(void *aux);
-    /* Connected and synced, or lost the connection ('synced' false). */
+    /* Connected and synced, or lost the connection ('synced' false); also
+     * called with 'synced' false once when an outage begins without a sync
+     * (the first attempt that fails), not for each retry. */
     void (*state)(void *aux, bool synced);
     /* The lock 'name' is now held, or was lost ('held' false). */
     void (*lock)(void *aux, const char *name, bool held);
@@ -119,6 +121,9 @@ bool ovsdb_client_is_synced(const struct ovsdb_client *);
 /* The remote in use ("tcp:127.0.0.1:6641"), or NULL when not connected;
  * borrowed, valid until the next callback. */
 const char *ovsdb_client_get_remote(const struct ovsdb_client *);
+/* Why the last connection attempt failed ("tcp:IP:PORT: Connection
+ * refused"), or NULL once synced; borrowed, valid until the next callback. */
+const char *ovsdb_client_get_last_error(const struct ovsdb_client *);
 /* Borrowed; NULL until the schema is known. */
 const struct ovsdb_db *ovsdb_client_get_db(const struct ovsdb_client *);
 const struct ovsdb_table *ovsdb_client_get_table(const struct ovsdb_client *,

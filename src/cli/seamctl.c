@@ -873,6 +873,29 @@ ctl_add_profile(json_t *attrs, const char *key, const char *arg)
     return 0;
 }
 
+/* A resource_parse_*() function: parses 'text' into a new JSON value, or
+ * returns -EINVAL with a new message in '*errorp'. */
+typedef int ctl_parse_func(const char *text, json_t **valuep, char **errorp);
+
+/* Parses 'arg' of option 'o' with 'parse' and appends the value to the array
+ * 'attrs'[o->attr].  Returns 0 or an exit status, having said why. */
+static int
+ctl_append_parsed(json_t *attrs, const struct resource_opt *o,
+                  const char *arg, ctl_parse_func *parse)
+{
+    json_t *value = NULL;
+    char *error = NULL;
+    int rc;
+
+    if (parse(arg, &value, &error)) {
+        rc = ctl_usage_error("--%s %s", o->flag, error);
+        free(error);
+        return rc;
+    }
+    ctl_append(attrs, o->attr, value);
+    return 0;
+}
+
 /* Adds option 'o' with argument 'arg' to 'in' for 'action'.  Returns 0 or
  * an exit status, having said why. */
 static int
@@ -882,7 +905,6 @@ ctl_add_option(struct ctl *ctl, const struct resource_opt *o,
 {
     bool list = action == CTL_LIST;
     json_t *value = NULL;
-    char *error = NULL;
     long long n;
     int rc = 0;
 
@@ -916,29 +938,11 @@ ctl_add_option(struct ctl *ctl, const struct resource_opt *o,
         break;
     }
     case RESOURCE_OPT_SEGMENT:
-        if (resource_parse_segment(arg, &value, &error)) {
-            rc = ctl_usage_error("--%s %s", o->flag, error);
-            free(error);
-            return rc;
-        }
-        ctl_append(in->attrs, o->attr, value);
-        return 0;
+        return ctl_append_parsed(in->attrs, o, arg, resource_parse_segment);
     case RESOURCE_OPT_DEVICE:
-        if (resource_parse_device(arg, &value, &error)) {
-            rc = ctl_usage_error("--%s %s", o->flag, error);
-            free(error);
-            return rc;
-        }
-        ctl_append(in->attrs, o->attr, value);
-        return 0;
+        return ctl_append_parsed(in->attrs, o, arg, resource_parse_device);
     case RESOURCE_OPT_POOL:
-        if (resource_parse_kv(arg, &value, &error)) {
-            rc = ctl_usage_error("--%s %s", o->flag, error);
-            free(error);
-            return rc;
-        }
-        ctl_append(in->attrs, o->attr, value);
-        return 0;
+        return ctl_append_parsed(in->attrs, o, arg, resource_parse_kv);
     case RESOURCE_OPT_FIXED_IP:
         return ctl_add_fixed_ip(ctl, in->attrs, arg);
     case RESOURCE_OPT_PROFILE:

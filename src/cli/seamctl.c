@@ -1018,13 +1018,34 @@ ctl_print_reply_object(struct ctl *ctl, const struct resource *r,
     return 0;
 }
 
+/* Sends 'attrs' as {"singular": 'attrs'} with 'method' to 'path' and prints
+ * the object of the reply.  Returns 0 or an exit status, having said why. */
+static int
+ctl_send_object(struct ctl *ctl, const struct resource *r, const char *method,
+                const char *path, json_t *attrs)
+{
+    json_t *body = ctl_wrap(r, attrs);
+    json_t *reply;
+    char *error;
+    int rc;
+
+    rc = ctl_call(ctl, method, path, body, &reply, NULL, &error);
+    json_decref(body);
+    if (rc) {
+        ctl_error("%s", error);
+        free(error);
+        return rc;
+    }
+    rc = ctl_print_reply_object(ctl, r, reply);
+    json_decref(reply);
+    return rc;
+}
+
 static int
 ctl_create(struct ctl *ctl, const struct resource *r, char **args,
            size_t n_args, struct ctl_input *in)
 {
     const struct resource_arg *a = r->create_args;
-    json_t *body, *reply;
-    char *error;
     size_t i;
     int rc;
 
@@ -1053,18 +1074,7 @@ ctl_create(struct ctl *ctl, const struct resource *r, char **args,
                                r->command, args[i]);
     }
     ctl_complete(r, CTL_CREATE, in->attrs);
-
-    body = ctl_wrap(r, in->attrs);
-    rc = ctl_call(ctl, "POST", r->path, body, &reply, NULL, &error);
-    json_decref(body);
-    if (rc) {
-        ctl_error("%s", error);
-        free(error);
-        return rc;
-    }
-    rc = ctl_print_reply_object(ctl, r, reply);
-    json_decref(reply);
-    return rc;
+    return ctl_send_object(ctl, r, "POST", r->path, in->attrs);
 }
 
 static int
@@ -1121,8 +1131,7 @@ static int
 ctl_update(struct ctl *ctl, const struct resource *r, char **args,
            size_t n_args, struct ctl_input *in)
 {
-    json_t *body, *reply;
-    char *id, *path, *error;
+    char *id, *path;
     int rc;
 
     if (n_args != 1) {
@@ -1139,17 +1148,8 @@ ctl_update(struct ctl *ctl, const struct resource *r, char **args,
     }
     path = ctl_object_path(r, id);
     free(id);
-    body = ctl_wrap(r, in->attrs);
-    rc = ctl_call(ctl, "PUT", path, body, &reply, NULL, &error);
-    json_decref(body);
+    rc = ctl_send_object(ctl, r, "PUT", path, in->attrs);
     free(path);
-    if (rc) {
-        ctl_error("%s", error);
-        free(error);
-        return rc;
-    }
-    rc = ctl_print_reply_object(ctl, r, reply);
-    json_decref(reply);
     return rc;
 }
 

@@ -619,6 +619,31 @@ ctl_member(json_t *reply, const char *key, bool object, char **errorp)
     return value;
 }
 
+/* GETs 'path' and sets '*listp' to a new reference to the array 'r'->plural
+ * of the reply (free it with json_decref()), or to NULL on failure.  Returns
+ * 0 or an exit status and sets '*errorp'. */
+static int
+ctl_get_list(struct ctl *ctl, const struct resource *r, const char *path,
+             json_t **listp, char **errorp)
+{
+    json_t *reply, *list;
+    int rc;
+
+    *listp = NULL;
+    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, errorp);
+    if (rc) {
+        return rc;
+    }
+    list = ctl_member(reply, r->plural, false, errorp);
+    if (!list) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    *listp = json_incref(list);
+    json_decref(reply);
+    return 0;
+}
+
 static char *
 ctl_encode(const char *s)
 {
@@ -675,21 +700,16 @@ ctl_get_by_name(struct ctl *ctl, const struct resource *r, const char *name,
 {
     char *query = ctl_encode(name);
     char *path = xasprintf("%s?%s=%s", r->path, r->name_attr, query);
-    json_t *reply, *list, *item, *found = NULL;
+    json_t *list, *item, *found = NULL;
     size_t i, n_found = 0;
     int rc;
 
     *objectp = NULL;
     free(query);
-    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, errorp);
+    rc = ctl_get_list(ctl, r, path, &list, errorp);
     free(path);
     if (rc) {
         return rc;
-    }
-    list = ctl_member(reply, r->plural, false, errorp);
-    if (!list) {
-        json_decref(reply);
-        return CTL_EXIT_FAIL;
     }
     /* Filter here too, in case the server ignored the filter. */
     json_array_foreach(list, i, item) {
@@ -706,7 +726,7 @@ ctl_get_by_name(struct ctl *ctl, const struct resource *r, const char *name,
     } else if (found) {
         *objectp = json_incref(found);
     }
-    json_decref(reply);
+    json_decref(list);
     return rc;
 }
 
@@ -1081,7 +1101,7 @@ static int
 ctl_list(struct ctl *ctl, const struct resource *r, char **args,
          size_t n_args, struct ctl_input *in)
 {
-    json_t *reply, *list;
+    json_t *list;
     char *error, *path;
     int rc;
 
@@ -1090,22 +1110,16 @@ ctl_list(struct ctl *ctl, const struct resource *r, char **args,
                                r->command, args[0]);
     }
     path = xasprintf("%s%s", r->path, ds_cstr(&in->query));
-    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, &error);
+    rc = ctl_get_list(ctl, r, path, &list, &error);
     free(path);
     if (rc) {
         ctl_error("%s", error);
         free(error);
         return rc;
     }
-    list = ctl_member(reply, r->plural, false, &error);
-    if (!list) {
-        rc = ctl_error("%s", error);
-        free(error);
-    } else {
-        output_list(&ctl->output, r->columns, list, stdout);
-    }
-    json_decref(reply);
-    return rc;
+    output_list(&ctl->output, r->columns, list, stdout);
+    json_decref(list);
+    return 0;
 }
 
 static int
@@ -1270,7 +1284,7 @@ static int
 ctl_status_get(struct ctl *ctl, struct ctl_status *st, char **errorp)
 {
     const struct resource *r = resource_find("vtep");
-    json_t *reply, *list, *vtep;
+    json_t *vtep;
     size_t i;
     int rc;
 
@@ -1278,20 +1292,13 @@ ctl_status_get(struct ctl *ctl, struct ctl_status *st, char **errorp)
     if (rc) {
         return rc;
     }
-    rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, errorp);
+    rc = ctl_get_list(ctl, r, r->path, &st->vteps, errorp);
     if (rc) {
         return rc;
     }
-    list = ctl_member(reply, r->plural, false, errorp);
-    if (!list) {
-        json_decref(reply);
-        return CTL_EXIT_FAIL;
-    }
-    st->vteps = json_incref(list);
-    json_array_foreach(list, i, vtep) {
+    json_array_foreach(st->vteps, i, vtep) {
         st->n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
     }
-    json_decref(reply);
     return 0;
 }
 

@@ -381,26 +381,38 @@ class SeamLab:
 
     # -- the use cases -----------------------------------------------------
 
-    def build_usecases(self, passive_port=16640, hv1_impl="seam"):
-        """The lab of the module docstring, intent written, reconciler
-        running.  Returns a dict of the NB uuids."""
-        ids = {k: str(uuid.uuid4()) for k in ("net", "vm1", "vm2", "vm3", "vm4", "dhcp",
-                                               "subnet")}
-        self.ids = ids
+    def usecase_servers(self):
+        """The use-case lab's underlay, its VTEP namespaces (returned: tor,
+        hv1, hv2) and the SR-IOV servers on tor with their VMs."""
         self.underlay()
         tor = self.vtep_ns("tor", UNDERLAY + ".1")
         hv1 = self.vtep_ns("hv1", UNDERLAY + ".2")
         hv2 = self.vtep_ns("hv2", UNDERLAY + ".3")
-        # Servers and VMs (their ports must exist before seam-vtep opens them).
         self.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
                                             ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
         self.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
+        return tor, hv1, hv2
+
+    def usecase_taps(self, tor, hv1, hv2, ids):
+        """The use-case lab's vm3 on hv1 and dhcp on hv2, behind taps named
+        after their port ids in 'ids', as Nova names them; TX checksum
+        offload off on every VTEP port."""
         self.vm("vm3", hv1, tap_name(ids["vm3"]), fixed_mac(3), OVERLAY + ".13")
         self.vm("dhcp", hv2, tap_name(ids["dhcp"]), fixed_mac(5), OVERLAY + ".2")
         for ns, ifs in ((tor, ("p1", "p2")), (hv1, (tap_name(ids["vm3"]),)),
                         (hv2, (tap_name(ids["dhcp"]),))):
             for i in ifs:
                 self.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+
+    def build_usecases(self, passive_port=16640, hv1_impl="seam"):
+        """The lab of the module docstring, intent written, reconciler
+        running.  Returns a dict of the NB uuids."""
+        ids = {k: str(uuid.uuid4()) for k in ("net", "vm1", "vm2", "vm3", "vm4", "dhcp",
+                                               "subnet")}
+        self.ids = ids
+        # Servers and VMs (their ports must exist before seam-vtep opens them).
+        tor, hv1, hv2 = self.usecase_servers()
+        self.usecase_taps(tor, hv1, hv2, ids)
 
         nb = self.start_nb()
         self.start_vtep("tor1", tor, UNDERLAY + ".1", ["p1", "p2"])
@@ -550,13 +562,7 @@ def build_usecases_rest(lab, passive_port, nb=None):
     """The use-case lab, with the intent written through seamd's REST API
     (Neutron-shaped) instead of NB rows; seamd runs in the underlay
     namespace and reaches the VTEPs over tcp: on the underlay."""
-    lab.underlay()
-    tor = lab.vtep_ns("tor", UNDERLAY + ".1")
-    hv1 = lab.vtep_ns("hv1", UNDERLAY + ".2")
-    hv2 = lab.vtep_ns("hv2", UNDERLAY + ".3")
-    lab.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
-                                       ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
-    lab.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
+    tor, hv1, hv2 = lab.usecase_servers()
     lab.seamd_args = ["--vni-ranges=5000:6000",
                       "--network-vlan-ranges=physnet1:2900:2999,physnet2:2900:2999",
                       "--sb-listen=ptcp:%d:%s.254" % (passive_port, UNDERLAY),
@@ -595,12 +601,7 @@ def build_usecases_rest(lab, passive_port, nb=None):
         ids[vm] = p["id"]
     lab.ids = ids
     # The hypervisors' taps are named after the port ids, as Nova names them.
-    lab.vm("vm3", hv1, tap_name(ids["vm3"]), fixed_mac(3), OVERLAY + ".13")
-    lab.vm("dhcp", hv2, tap_name(ids["dhcp"]), fixed_mac(5), OVERLAY + ".2")
-    for ns, ifs in ((tor, ("p1", "p2")), (hv1, (tap_name(ids["vm3"]),)),
-                    (hv2, (tap_name(ids["dhcp"]),))):
-        for i in ifs:
-            lab.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+    lab.usecase_taps(tor, hv1, hv2, ids)
 
     lab.start_vtep("tor1", tor, UNDERLAY + ".1", ["p1", "p2"],
                    extra=["--remote=ptcp:6640:%s.1" % UNDERLAY])

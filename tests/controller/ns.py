@@ -247,6 +247,17 @@ class SeamLab:
 
     # -- topology ----------------------------------------------------------
 
+    def monitor_vteps(self, tables=("Logical_Switch", "Ucast_Macs_Remote",
+                                    "Mcast_Macs_Remote")):
+        """Monitors of every VTEP (name -> Monitor), each waited for until
+        its initial contents hold 'tables', and a mark in each (name ->
+        mark): for assert_no_churn()."""
+        mons = {n: self.monitor(v.remote, n) for n, v in self.vteps.items()}
+        for n, m in mons.items():
+            vn.wait_until(lambda: set(tables) <= {t for t, _ in m.kinds("initial")},
+                          10, "monitor of %s" % n)
+        return mons, {n: m.mark() for n, m in mons.items()}
+
     def underlay(self):
         u = self.topo.ns("u")
         self.topo.ip(u, "link", "add", "name", "ul", "type", "bridge")
@@ -466,6 +477,14 @@ class SeamLab:
             return all(p["status"] == "ACTIVE" for p in self.nb.rows("Port"))
         vn.wait_until(ok, timeout, "every Port ACTIVE (%s)" % [
             (p["_uuid"][:8], p["status"], p["status_detail"]) for p in self.nb.rows("Port")])
+
+
+def assert_no_churn(mons, marks):
+    """Asserts that no VTEP of monitor_vteps()'s 'mons' saw a row deleted,
+    inserted or modified since its mark in 'marks'."""
+    for name, m in mons.items():
+        for kind in ("delete", "insert", "new"):
+            assert m.since(marks[name], kind) == [], (name, kind, m.since(marks[name], kind))
 
 
 class OvsVtep:

@@ -90,11 +90,7 @@ def test_seamd_kill9_and_restart(lab):
                               for p in api.get("/v2.0/ports").json()["ports"]),
                   30, "every port ACTIVE")
     lab.ping("vm3", "192.168.10.11")
-    mons = {n: lab.monitor(v.remote, n) for n, v in lab.vteps.items()}
-    for n, m in mons.items():
-        vn.wait_until(lambda: {"Logical_Switch", "Ucast_Macs_Remote", "Mcast_Macs_Remote"}
-                      <= {t for t, _ in m.kinds("initial")}, 10, "monitor of %s" % n)
-    marks = {n: m.mark() for n, m in mons.items()}
+    mons, marks = lab.monitor_vteps()
 
     ping = subprocess.Popen(["ip", "netns", "exec", lab.vms["vm3"]["ns"], "ping", "-c", "30",
                              "-i", "0.1", "-W", "1", "192.168.10.11"],
@@ -115,9 +111,7 @@ def test_seamd_kill9_and_restart(lab):
                for v in api.get("/v2.0/seam/vteps").json()["vteps"])
     lab.ping("vm1", "192.168.10.13")
     time.sleep(0.5)
-    for name, m in mons.items():
-        for kind in ("delete", "insert", "new"):
-            assert m.since(marks[name], kind) == [], (name, kind, m.since(marks[name], kind))
+    seamns.assert_no_churn(mons, marks)
 
 
 def test_ha_standby_takes_over_the_vteps(lab, tmp_path):
@@ -150,11 +144,7 @@ def test_ha_standby_takes_over_the_vteps(lab, tmp_path):
                       30, "every port ACTIVE")
         lab.ping("vm3", "192.168.10.11")
         assert "in sync" not in b.logfile.read_text()       # A standby writes nothing.
-        mons = {n: lab.monitor(v.remote, n) for n, v in lab.vteps.items()}
-        for n, m in mons.items():
-            vn.wait_until(lambda: {"Logical_Switch", "Ucast_Macs_Remote"}
-                          <= {t for t, _ in m.kinds("initial")}, 10, "monitor of %s" % n)
-        marks = {n: m.mark() for n, m in mons.items()}
+        mons, marks = lab.monitor_vteps(("Logical_Switch", "Ucast_Macs_Remote"))
 
         ping = subprocess.Popen(["ip", "netns", "exec", lab.vms["vm3"]["ns"], "ping",
                                  "-c", "40", "-i", "0.1", "-W", "1", "192.168.10.11"],
@@ -176,10 +166,7 @@ def test_ha_standby_takes_over_the_vteps(lab, tmp_path):
                       "every VTEP connected to b (%s)" % vteps)
         lab.ping("vm1", "192.168.10.13")
         time.sleep(0.5)
-        for name, m in mons.items():
-            for kind in ("delete", "insert", "new"):
-                assert m.since(marks[name], kind) == [], (name, kind,
-                                                          m.since(marks[name], kind))
+        seamns.assert_no_churn(mons, marks)
     finally:
         problems = cluster.stop()
         assert not problems, problems

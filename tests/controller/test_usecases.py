@@ -104,11 +104,7 @@ def test_restarts_converge_without_flapping(lab):
     lab.build_usecases(passive_port=20000 + (os.getpid() + 7) % 20000)
     lab.wait_ports_active()
     lab.ping("vm3", "192.168.10.11")
-    mons = {n: lab.monitor(v.remote, n) for n, v in lab.vteps.items()}
-    for n, m in mons.items():
-        vn.wait_until(lambda: {"Logical_Switch", "Ucast_Macs_Remote", "Mcast_Macs_Remote"}
-                      <= {t for t, _ in m.kinds("initial")}, 10, "monitor of %s" % n)
-    marks = {n: m.mark() for n, m in mons.items()}
+    mons, marks = lab.monitor_vteps()
 
     ping = subprocess.Popen(["ip", "netns", "exec", lab.vms["vm3"]["ns"], "ping", "-c", "40",
                              "-i", "0.1", "-W", "1", "192.168.10.11"],
@@ -123,10 +119,7 @@ def test_restarts_converge_without_flapping(lab):
         _wait_log(rc, "VTEP %s: in sync" % name, timeout=15)
     lab.ping("vm1", "192.168.10.13")
     time.sleep(0.5)                     # Let any late update reach the monitors.
-    for name, m in mons.items():
-        assert m.since(marks[name], "delete") == [], (name, m.since(marks[name], "delete"))
-        assert m.since(marks[name], "insert") == [], (name, m.since(marks[name], "insert"))
-        assert m.since(marks[name], "new") == [], (name, m.since(marks[name], "new"))
+    seamns.assert_no_churn(mons, marks)
 
     # A VTEP killed and restarted with an empty database.
     tor = lab.vteps["tor1"]

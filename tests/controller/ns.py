@@ -436,11 +436,7 @@ class SeamLab:
         self.start_vtep("hv2", hv2, UNDERLAY + ".3", [tap_name(ids["dhcp"])],
                         mode="hypervisor", manager=mgr)
 
-        nb.insert("VTEP", {"name": "tor1", "target": self.vteps["tor1"].remote,
-                           "tunnel_ip": UNDERLAY + ".1", "role": "tor"})
-        nb.insert("VTEP", {"name": "hv1", "target": self.vteps["hv1"].remote,
-                           "tunnel_ip": UNDERLAY + ".2", "role": "hypervisor",
-                           "host": "compute1"})
+        self.insert_tor1_hv1(nb)
         nb.insert("VTEP", {"name": "hv2", "tunnel_ip": UNDERLAY + ".3",
                            "role": "hypervisor", "host": "netnode"})
         net = ids["net"]
@@ -471,6 +467,15 @@ class SeamLab:
                                                       ["uuid", ids["subnet"]]]]]}, ids[vm])
         self.start_controller(listen="ptcp:%d:%s.254" % (passive_port, UNDERLAY))
         return ids
+
+    def insert_tor1_hv1(self, nb):
+        """Writes in 'nb' the VTEP rows of the started tor1 (a TOR at
+        UNDERLAY.1) and hv1 (compute1's hypervisor at UNDERLAY.2)."""
+        nb.insert("VTEP", {"name": "tor1", "target": self.vteps["tor1"].remote,
+                           "tunnel_ip": UNDERLAY + ".1", "role": "tor"})
+        nb.insert("VTEP", {"name": "hv1", "target": self.vteps["hv1"].remote,
+                           "tunnel_ip": UNDERLAY + ".2", "role": "hypervisor",
+                           "host": "compute1"})
 
     def wait_ports_active(self, timeout=20):
         def ok():

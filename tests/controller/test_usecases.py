@@ -196,11 +196,7 @@ def test_vm_taps_come_and_go(lab):
     lab.start_vtep("tor1", tor, seamns.UNDERLAY + ".1", ["p1"])
     lab.start_vtep("hv1", hv1, seamns.UNDERLAY + ".2", [], mode="hypervisor",
                    extra=["--port-match=tap*"])
-    nb.insert("VTEP", {"name": "tor1", "target": lab.vteps["tor1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".1", "role": "tor"})
-    nb.insert("VTEP", {"name": "hv1", "target": lab.vteps["hv1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".2", "role": "hypervisor",
-                       "host": "compute1"})
+    lab.insert_tor1_hv1(nb)
     net = nb.insert("Network", {"name": "n", "vni": 5000})
     nb.insert("Segment", {"network": ["uuid", net], "network_type": "vlan",
                           "physical_network": "physnet1", "segmentation_id": 2901,
@@ -269,11 +265,7 @@ def test_baremetal_and_l2_gateway(lab):
     lab.start_vtep("tor1", tor, seamns.UNDERLAY + ".1", ["p1", "p2"])
     lab.start_vtep("hv1", hv1, seamns.UNDERLAY + ".2", [seamns.tap_name(vm3)],
                    mode="hypervisor")
-    nb.insert("VTEP", {"name": "tor1", "target": lab.vteps["tor1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".1", "role": "tor"})
-    nb.insert("VTEP", {"name": "hv1", "target": lab.vteps["hv1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".2", "role": "hypervisor",
-                       "host": "compute1"})
+    lab.insert_tor1_hv1(nb)
     net = nb.insert("Network", {"name": "n", "vni": 5000})
     sub = nb.insert("Subnet", {"network": ["uuid", net], "cidr": "192.168.10.0/24",
                                "ip_version": 4})

@@ -50,6 +50,21 @@ def run(cmd, check=True, timeout=20, input=None, env=None):
     return run_command(cmd, timeout=timeout, check=check, env=env, input=input)
 
 
+def stop_process(p, sig, timeout):
+    """Sends 'sig' to Popen 'p' if it still runs and waits up to 'timeout'
+    seconds for it to exit, then kills it.  Returns False if it had to be
+    killed."""
+    if p.poll() is None:
+        p.send_signal(sig)
+        try:
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return False
+    return True
+
+
 class Raw:
     """An AF_PACKET socket on interface 'ifname' of namespace 'ns'."""
 
@@ -176,13 +191,7 @@ class Tshark:
         return got
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+        stop_process(self.p, signal.SIGINT, 10)
         self.err.close()
 
 
@@ -227,14 +236,8 @@ class Nic:
     def stop(self):
         """SIGTERM; returns the exit status."""
         self.stopped = True
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return "hung"
+        if not stop_process(self.proc, signal.SIGTERM, 15):
+            return "hung"
         return self.proc.returncode
 
     def diagnostics(self):

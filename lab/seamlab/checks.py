@@ -6,6 +6,7 @@ Frames are sent and captured with AF_PACKET sockets opened inside the VM and
 VTEP namespaces (setns on the calling thread; the socket stays in its
 namespace), built and parsed with scapy (/usr/bin/python3)."""
 
+import itertools
 import json
 import os
 import re
@@ -100,7 +101,9 @@ def report_topology(lab):
                                        % (port, srv.name, srv.mac, srv.ip)]))
                 continue
             gws = [g for g in t.l2gws if g["tor"] == s.name and g["port"] == port]
-            kind = ("physnet %s" % srv.nic["physnet"] if srv.nic["physnet"] else
+            kind = ("physnet %s%s" % (srv.nic["physnet"], ", lldpd on %s" % srv.nic["pf"]
+                                      if t.lldp else ", static host link")
+                    if srv.nic["physnet"] else
                     "L2 gateway %s, VLAN %s -> %s" % (
                         gws[0]["name"], ",".join(str(x) for x in gws[0]["vlans"]),
                         gws[0]["network"]) if gws else "no host link")
@@ -206,6 +209,79 @@ def report_vteps(lab, title="logical switches, bindings, MAC tables"):
     sys.stdout.flush()
 
 
+def lldp_neighbours(lab):
+    """{(VTEP name, port): {lldp key: value}} of every TOR port that has an
+    LLDP neighbour, read from the TOR's database (Physical_Port
+    other_config, docs/lldp.md)."""
+    out = {}
+    for s in lab.topo.tors():
+        db = vtep_tables(lab, s)
+        for p in (db or {}).get("Physical_Port", {}).values():
+            oc = _val(p.get("other_config", ["map", []]))
+            keys = {k[5:]: v for k, v in oc.items() if k.startswith("lldp:")}
+            if keys:
+                out[(s.vtep["name"], p["name"])] = keys
+    return out
+
+
+def host_link_rows(lab):
+    """seamd's host links (seamctl host-link list), checked against the
+    cabling: [(host, physnet, vtep, port, source, note)], the expected ones
+    that seamd lacks with source "MISSING"."""
+    t = lab.topo
+    want = {(h, p): (v, port) for h, p, v, port in t.host_links()}
+    rows = []
+    for h in sorted(lab.seamctl_json("host-link", "list"),
+                    key=lambda h: (h["host"], h["physical_network"])):
+        key = (h["host"], h["physical_network"])
+        cable = want.pop(key, None)
+        note = ("" if cable == (h["vtep"], h["port"]) else
+                "the cable is on %s %s" % cable if cable else "not in the topology")
+        rows.append((h["host"], h["physical_network"], h["vtep"], h["port"],
+                     h.get("source", "?"), note))
+    for (host, physnet), (vtep, port) in sorted(want.items()):
+        rows.append((host, physnet, vtep, port, "MISSING", "seamd has no such host link"))
+    return rows
+
+
+def report_host_links(lab):
+    """seamd's host links, where each came from, and for those of source
+    lldp what the TOR heard on the port (the evidence)."""
+    t = lab.topo
+    print("\n== Host links (seamctl host-link list): where each came from ==")
+    if t.lldp:
+        print("host_links = \"lldp\": no host link is configured; lldpd runs on %s; "
+              "seamd's device mappings: %s" % (
+                  ", ".join("%s %s" % (s.name, s.nic["pf"]) for s in t.lldp_servers())
+                  or "no server",
+                  "; ".join("[host:%s] physical_device_mappings = %s" % hm
+                            for hm in sorted(t.device_mappings().items())) or "none"))
+    else:
+        print("host_links = \"static\": the intent created one per SR-IOV NIC "
+              "(seamctl host-link create --source static)")
+    try:
+        rows = host_link_rows(lab)
+        nb = lldp_neighbours(lab)
+    except Exception as e:  # noqa: BLE001 - seamd down
+        print("  (seamd does not answer: %s)" % e)
+        return
+    if not rows:
+        print("  none")
+    for host, physnet, vtep, port, source, note in rows:
+        line = "  %-10s %-10s -> %s %-4s source %-7s" % (host, physnet, vtep, port, source)
+        n = nb.get((vtep, port))
+        if source == "lldp" and n:
+            line += (" %s %s hears system name %s, port %s (chassis %s, TTL %s s)"
+                     % (vtep, port, n.get("system_name", "?"), n.get("port_id", "?"),
+                        n.get("chassis_id", "?"), n.get("ttl", "?")))
+        elif source == "lldp":
+            line += " (%s %s hears no one now: kept for the neighbour's TTL)" % (vtep, port)
+        if note:
+            line += "  [%s]" % note
+        print(line)
+    sys.stdout.flush()
+
+
 def report_counters(lab):
     """seam-vtep's datapath counters (dp/show on its unixctl socket) and
     each SR-IOV NIC's per-VF counters (its control socket)."""
@@ -215,13 +291,22 @@ def report_counters(lab):
                 check=False, timeout=10)
         lines = r.stdout.splitlines()
         end = next((i for i, ln in enumerate(lines) if ln.startswith("port ")), len(lines))
+        # Its LLDP block too (after the ports): what it sent and heard.
+        lb = next((i for i, ln in enumerate(lines) if ln.startswith("lldp:")), None)
+        lldp = []
+        if lb is not None:
+            lldp = ["lldp: " + "; ".join(x.strip() for x in itertools.takewhile(
+                lambda x: x.startswith(" "), lines[lb + 1:]))]
         print("%s (seam-vtep dp/show):" % s.vtep["name"])
-        for ln in lines[1:end] if r.returncode == 0 else ["  (no answer) " + r.stderr.strip()]:
+        for ln in (lines[1:end] + lldp if r.returncode == 0
+                   else ["  (no answer) " + r.stderr.strip()]):
             print("  " + ln.strip())
     for s in lab.topo.nic_servers():
         r = run([build_dir() / "seam-sriov-nic", "ctl", lab.state_dir / s.name / "nic.ctl",
                  "show"], check=False, timeout=10)
-        print("%s NIC (seam-sriov-nic ctl show):" % s.name)
+        print("%s NIC (seam-sriov-nic ctl show)%s:" % (
+            s.name, "; the PF's vlan drops are mostly the TOR's LLDPDUs (untagged: for no VF; "
+            "lldpd reads them on the PF netdev)" if s in lab.topo.lldp_servers() else ""))
         for ln in (r.stdout.splitlines() if r.returncode == 0
                    else ["(no answer) " + r.stderr.strip()]):
             print("  " + ln.rstrip())
@@ -620,8 +705,21 @@ def run_checks(lab):
     npass = sum(1 for r in results if r.ok)
     print("%d of %d checks passed" % (npass, len(results)), flush=True)
     # A daemon that crashed during the checks fails the run even if the
-    # traffic found its way.
+    # traffic found its way; so do host links that are not what the
+    # cabling and the topology's host_links say.
     problems = lab.health() + ["sanitizer report %s" % f for f in lab.sanitizer_reports()]
+    try:
+        links = host_link_rows(lab)
+    except Exception as e:  # noqa: BLE001 - seamd down
+        links = []
+        problems.append("host links: seamd does not answer (%s)" % e)
+    if links:
+        print("host links: %s" % ", ".join("%s %s -> %s %s (%s)" % r[:5] for r in links))
+    want = lab.topo.host_links_source
+    for host, physnet, vtep, port, source, note in links:
+        if note or source != want:
+            problems.append("host link %s %s -> %s %s: source %s (want %s)%s" % (
+                host, physnet, vtep, port, source, want, ", " + note if note else ""))
     for pr in problems:
         print("PROBLEM: " + pr, flush=True)
     return npass == len(results) and not problems
@@ -646,6 +744,11 @@ def explore_help(lab):
         ("the TOR's hardware_vtep database", "%s exec %s vtep-ctl --db=unix:%s show"
          % (me, tor.name, sock)),
         ("its datapath counters", "ovs-appctl -t %s dp/show" % ctl),
+    ] + ([
+        ("seamd's host links, and %s's LLDP neighbour (lldpd on its PF)"
+         % t.lldp_servers()[0].name, "%s seamctl host-link list" % me),
+        ("", "lldpcli -u %s show neighbors" % lab.lldpd_socket(t.lldp_servers()[0].name)),
+    ] if t.lldp_servers() else []) + [
         ("namespaces are plain netns (%s<node>)" % lab.prefix,
          "ip netns exec %s ping %s" % (lab.ns(a.name), b.ip)),
         ("the report and the checks again", "%s report; %s check" % (me, me)),

@@ -3,7 +3,12 @@ OpenStack) would: every change is a seamctl command, printed before it runs.
 
   VTEPs       one per server with a VTEP (TOR: seamd dials its OVSDB target;
               hypervisor: it dials seamd's southbound listener)
-  host links  static, one per SR-IOV NIC: (host, physnet) -> (TOR, port)
+  host links  none: seamd learns them from LLDP (lldpd on each SR-IOV
+              server's PF, the TOR's seam-vtep writes its neighbours, seamd
+              maps host + NIC to a physical network), once the hosts are
+              known (a port is bound there); `intent` waits for them.  With
+              host_links = "static" in the topology: one `seamctl host-link
+              create` per SR-IOV NIC, (host, physnet) -> (TOR, port)
   networks    with their segments, and a subnet each
   ports       one per VM: 'normal' on a hypervisor (its tap's alias is then
               set to the port id, as Nova plugs a VIF), 'direct' for a VF
@@ -53,13 +58,15 @@ def apply(lab):
             args += ["--host", s.host]
         seamctl(lab, *args)
 
-    say("intent: host links (static; LLDP comes later)")
-    links = {(h["host"], h["physical_network"]) for h in lab.seamctl_json("host-link", "list")}
-    for host, physnet, vtep, port in t.host_links():
-        if (host, physnet) in links:
-            continue
-        seamctl(lab, "host-link", "create", "--host", host, "--physical-network", physnet,
-                "--vtep", vtep, "--port", port, "--source", "static")
+    if not t.lldp:
+        say("intent: host links (static: host_links = \"static\" in the topology)")
+        links = {(h["host"], h["physical_network"])
+                 for h in lab.seamctl_json("host-link", "list")}
+        for host, physnet, vtep, port in t.host_links():
+            if (host, physnet) in links:
+                continue
+            seamctl(lab, "host-link", "create", "--host", host, "--physical-network", physnet,
+                    "--vtep", vtep, "--port", port, "--source", "static")
 
     say("intent: networks and subnets")
     nets = {n["name"]: n for n in lab.seamctl_json("network", "list")}
@@ -126,6 +133,51 @@ def apply(lab):
     for v in t.vms.values():
         if v.dhcp_server:
             write_dhcp_hosts(lab, v, ports)
+
+    if t.lldp and t.host_links():
+        wait_lldp_links(lab)
+
+
+def wait_lldp_links(lab, timeout=30):
+    """Waits until seamd has a host link of source lldp for every SR-IOV
+    NIC, on the TOR port the NIC is cabled to (the hosts are known once
+    their ports exist).  Raises LabError with what it saw if not."""
+    t = lab.topo
+    want = {(h, p): (v, port) for h, p, v, port in t.host_links()}
+    say("intent: host links: none configured; waiting for seamd to learn %d from LLDP "
+        "(lldpd on %s)" % (len(want), ", ".join("%s %s" % (s.name, s.nic["pf"])
+                                                 for s in t.lldp_servers())))
+    print("  $ seamctl host-link list", flush=True)
+    t0 = time.monotonic()
+    seen = set()
+    while True:
+        links = lab.seamctl_json("host-link", "list")
+        el = time.monotonic() - t0
+        good = set()
+        for h in links:
+            key = (h["host"], h["physical_network"])
+            if (key in want and want[key] == (h["vtep"], h["port"])
+                    and h.get("source") == "lldp"):
+                good.add(key)
+                if key not in seen:
+                    seen.add(key)
+                    say("  host link %s %s -> %s %s, source lldp (after %.1f s)"
+                        % (h["host"], h["physical_network"], h["vtep"], h["port"], el))
+        if good == set(want):
+            for h in links:
+                if h.get("source") != "lldp":
+                    say("  note: host link %s %s -> %s %s has source %s (not from this "
+                        "intent)" % (h["host"], h["physical_network"], h["vtep"], h["port"],
+                                     h.get("source")))
+            return
+        if el > timeout:
+            from .checks import lldp_neighbours
+            raise LabError("after %.0f s, seamd's host links are %s; wanted, from LLDP: %s; "
+                           "the TORs' LLDP neighbours: %s"
+                           % (el, json.dumps(links),
+                              ", ".join("%s %s -> %s %s" % (k + v) for k, v in want.items()),
+                              json.dumps(lldp_neighbours(lab))))
+        time.sleep(0.1)
 
 
 def write_dhcp_hosts(lab, server_vm, ports):

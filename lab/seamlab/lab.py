@@ -26,6 +26,14 @@ from pathlib import Path
 from .topology import Topology
 
 REPO = Path(__file__).resolve().parent.parent.parent
+# lldpd's control sockets and configs: LLDPD_RUN/PREFIX/NODE.{sock,conf}.
+# lldpcli (also the one lldpd runs to apply its -O config) drops to user
+# _lldpd, so every directory above them must be world-searchable, which the
+# state dir may not be (a test's tmp dir is 0700).
+LLDPD_RUN = Path("/run/seam-lab-lldpd")
+# LLDP timers of the lab (seconds): the TOR's seam-vtep and lldpd on the
+# servers send every second (TTL 4 s), so host links appear at once.
+LLDP_INTERVAL = 1
 
 
 def build_dir():
@@ -121,6 +129,18 @@ class Lab:
     def seamctl_json(self, *args):
         return json.loads(self.seamctl(*(list(args) + ["-f", "json"])).stdout or "null")
 
+    def lldpd_dir(self):
+        return LLDPD_RUN / self.prefix.rstrip("-")
+
+    def lldpd_socket(self, node):
+        return self.lldpd_dir() / ("%s.sock" % node)
+
+    def lldpcli_json(self, node, *args):
+        """lldpcli's JSON answer from lldpd on 'node'."""
+        r = run(["lldpcli", "-u", self.lldpd_socket(node), "-f", "json"] + list(args),
+                timeout=10)
+        return json.loads(r.stdout or "{}")
+
     def vtep_remote(self, server):
         return "unix:%s" % (self.state_dir / server.name / "vtep.sock")
 
@@ -186,11 +206,13 @@ class Lab:
         for b in ("seamd", "seamctl", "seam-vtep", "seam-sriov-nic"):
             if not (build_dir() / b).exists():
                 raise LabError("%s is not built (run make -j2 all)" % (build_dir() / b))
-        for t in ("ip", "dnsmasq", "ethtool"):
+        for t in ("ip", "dnsmasq", "ethtool") + (
+                ("lldpd", "lldpcli") if self.topo.lldp_servers() else ()):
             if not shutil.which(t):
                 raise LabError("%s is not installed (run scripts/install-deps)" % t)
         if self.state_dir.exists():
             shutil.rmtree(self.state_dir)
+        shutil.rmtree(self.lldpd_dir(), ignore_errors=True)
         self.state_dir.mkdir(parents=True)
         self.state = {"prefix": self.prefix, "topology": str(self.topo.path),
                       "namespaces": [], "procs": [], "complete": False,
@@ -356,6 +378,9 @@ class Lab:
         self.state["procs"].remove(rec)
         if name == "seamd":
             ready = self.seamd_ready
+        elif name.startswith("lldpd-"):
+            self.lldpd_socket(rec["node"]).unlink(missing_ok=True)
+            ready = self._lldpd_ready(self.topo.servers[rec["node"]])
         elif rec.get("socket"):
             ready = self._sock_ready(rec["socket"])
         else:
@@ -384,6 +409,16 @@ class Lab:
             argv.append("--vni-ranges=" + t.controller["vni_ranges"])
         if t.controller.get("network_vlan_ranges"):
             argv.append("--network-vlan-ranges=" + ",".join(t.controller["network_vlan_ranges"]))
+        mappings = t.device_mappings()
+        if mappings:
+            # Which NIC of each host is on which physical network, as
+            # Neutron's SR-IOV agent has it: seamd's host links from LLDP.
+            conf = d / "seamd.conf"
+            conf.write_text("# Written by seam-lab: the NICs that LLDP finds on the TOR "
+                            "ports.\n" + "".join(
+                                "\n[host:%s]\nphysical_device_mappings = %s\n" % hm
+                                for hm in sorted(mappings.items())))
+            argv.append("--config=%s" % conf)
         self._spawn("seamd", c.name, argv, d / "seamd.pid", self.seamd_ready,
                               "REST on %s" % t.controller["listen"])
 
@@ -399,6 +434,8 @@ class Lab:
                     "--pidfile=%s" % (d / "vtep.pid"), "--log-file=%s" % (d / "vtep.log")]
             if v["mode"] == "hypervisor":
                 argv.append("--port-match=tap*")
+            elif t.lldp:
+                argv.append("--lldp-interval=%d" % LLDP_INTERVAL)
             for port, _srv in s.ports:
                 argv.append("--port=" + port)
             if v["connect"] == "target":
@@ -424,6 +461,12 @@ class Lab:
             self._spawn("seam-sriov-nic-" + s.name, s.name, argv, d / "nic.pid",
                         self._sock_ready(d / "nic.ctl"), "its control socket")
 
+        # lldpd on each SR-IOV server's PF, as a server runs it on its NIC:
+        # its host name (the binding:host_id) as System Name, the NIC's name
+        # as Port ID.  After the TORs, so their first LLDPDU is heard.
+        for s in t.lldp_servers():
+            self._start_lldpd(s)
+
         # dnsmasq on the DHCP port (the qdhcp namespace of Neutron's DHCP
         # agent); its hosts file is written from the ports by `intent`.
         for v in t.vms.values():
@@ -441,6 +484,34 @@ class Lab:
                     "--log-dhcp", "--log-facility=%s" % (d / "dnsmasq.log")]
             self._spawn("dnsmasq-" + v.name, v.name, argv, d / "dnsmasq.pid",
                         lambda rec: True, "its pid file")
+
+    def _start_lldpd(self, s):
+        ld = self.lldpd_dir()
+        for p in (LLDPD_RUN, ld):
+            p.mkdir(exist_ok=True)
+            p.chmod(0o755)
+        conf = ld / ("%s.conf" % s.name)
+        conf.write_text("configure system hostname %s\n"
+                        "configure lldp portidsubtype ifname\n"
+                        "configure lldp tx-interval %d\n" % (s.host, LLDP_INTERVAL))
+        conf.chmod(0o644)
+        sock = self.lldpd_socket(s.name)
+        sock.unlink(missing_ok=True)        # Left by a killed one.
+        # -d: in the foreground (it has no pidfile option; daemonized it
+        # would write /run/lldpd.pid), so its pid is the one recorded.
+        # -O: this config only (not /etc/lldpd.conf, /etc/lldpd.d).
+        argv = ["lldpd", "-d", "-u", sock, "-O", conf, "-I", s.nic["pf"]]
+        self._spawn("lldpd-" + s.name, s.name, argv, None, self._lldpd_ready(s),
+                    "its config applied")
+
+    def _lldpd_ready(self, s):
+        """A readiness test: lldpd answers with its config applied (it sends
+        nothing before; lldpcli applies -O after start)."""
+        def ready(rec):
+            rec["socket"] = str(self.lldpd_socket(s.name))
+            c = self.lldpcli_json(s.name, "show", "configuration")["configuration"]["config"]
+            return c.get("hostname") == s.host and c.get("lldp-portid-type") == "ifname"
+        return ready
 
     # -- health and status ---------------------------------------------------
 
@@ -474,8 +545,11 @@ class Lab:
             print("  %-26s %s" % (n, "present" if n in have else "MISSING"))
         print("processes:")
         for p in self.procs():
-            print("  %-26s pid %-7d %-8s %s" % (p["name"], p["pid"],
-                                               "running" if self.alive(p) else "DEAD",
+            # A killed daemon whose leader is a zombie while its other
+            # threads still exit serves no more: DEAD already.
+            state = ("running" if self.serving(p) else
+                     "DEAD (exiting)" if self.alive(p) else "DEAD")
+            print("  %-26s pid %-7d %-8s %s" % (p["name"], p["pid"], state,
                                                self.ns(p["node"])))
         problems = self.health()
         seamd = self.proc("seamd")
@@ -536,6 +610,8 @@ class Lab:
                 say("could not delete namespace %s: %s" % (n, r.stderr.strip()))
         if names and not quiet:
             say("removed %d namespaces" % len(names & have))
+        # lldpd's sockets (left if it was killed -9) and configs.
+        shutil.rmtree(self.lldpd_dir(), ignore_errors=True)
         try:
             self.state_file.unlink()
         except FileNotFoundError:

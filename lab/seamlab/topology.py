@@ -17,6 +17,7 @@ IFNAME_RE = re.compile(r"^[A-Za-z0-9_.-]{1,15}$")
 NAME_RE = re.compile(r"^[a-z][a-z0-9_-]{0,19}$")
 MAC_RE = re.compile(r"^([0-9a-f]{2}:){5}[0-9a-f]{2}$")
 CHECK_KINDS = ("ping", "arp", "dhcp", "broadcast", "restart")
+HOST_LINKS = ("lldp", "static")
 
 
 class TopologyError(Exception):
@@ -238,6 +239,13 @@ class Topology:
 
     def _load(self, d):
         self.description = d.get("description", "")
+        # Where seamd's host links come from: "lldp" (lldpd on every SR-IOV
+        # server's PF, seamd's device mappings) or "static" (one
+        # `seamctl host-link create` per NIC).
+        self.host_links_source = d.get("host_links", "lldp")
+        if self.host_links_source not in HOST_LINKS:
+            raise TopologyError("host_links is %s, not %r"
+                                % (" or ".join(HOST_LINKS), self.host_links_source))
         u = _need(d, "underlay", "top level", dict)
         self.underlay_net = ipaddress.IPv4Network(_need(u, "cidr", "underlay"))
         self.underlay_mtu = int(u.get("mtu", 1600))
@@ -314,8 +322,27 @@ class Topology:
         """Every namespace's short name: fabric, servers, VMs."""
         return ["fabric"] + list(self.servers) + list(self.vms)
 
+    @property
+    def lldp(self):
+        """Whether host links come from LLDP."""
+        return self.host_links_source == "lldp"
+
+    def lldp_servers(self):
+        """The servers that run lldpd on their PF: every NIC with a physical
+        network (a legacy switch's trunk has none: it is no Neutron host)."""
+        return [s for s in self.nic_servers() if s.nic["physnet"]] if self.lldp else []
+
+    def device_mappings(self):
+        """{host: "physnet:pf,..."}: seamd's [host:NAME]
+        physical_device_mappings, as Neutron's SR-IOV agent has them."""
+        out = {}
+        for s in self.lldp_servers():
+            out.setdefault(s.host, []).append("%s:%s" % (s.nic["physnet"], s.nic["pf"]))
+        return {h: ",".join(m) for h, m in out.items()}
+
     def host_links(self):
-        """(host, physnet, vtep name, port) of every NIC."""
+        """(host, physnet, vtep name, port) of every NIC: what the host
+        links must be, whatever their source."""
         out = []
         for s in self.nic_servers():
             if not s.nic["physnet"]:

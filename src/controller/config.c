@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "controller/ipam.h"
+#include "controller/topo.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -41,6 +42,7 @@ free_list(char **list, size_t n)
 void
 seamd_config_destroy(struct seamd_config *c)
 {
+    topo_mappings_destroy(c->device_mappings);
     free(c->bind_host);
     free(c->auth_token);
     free(c->ssl_cert_file);
@@ -314,6 +316,17 @@ seamd_config_set(struct seamd_config *c, const char *section, const char *key,
             c->api.default_project_id = xstrdup(value);
         } else {
             goto unknown;
+        }
+    } else if (!strcmp(section, "sriov_nic") || !strncmp(section, "host:", 5)) {
+        if (strcmp(key, "physical_device_mappings")) {
+            goto unknown;
+        }
+        const char *host = section[0] == 'h' ? section + 5 : NULL;
+        char *msg = NULL;
+        if (topo_mappings_parse(&c->device_mappings, host, value, &msg)) {
+            int err = fail(errorp, where, "physical_device_mappings: %s", msg);
+            free(msg);
+            return err;
         }
     } else {
         return fail(errorp, where, "unknown section [%s]", section);

@@ -12,6 +12,9 @@
  *   [seam]             base_mac, southbound_listen, southbound_ssl_key_file,
  *                      southbound_ssl_cert_file, southbound_ssl_ca_file,
  *                      default_project_id
+ *   [sriov_nic]        physical_device_mappings = physnet1:ens1f0[,...]
+ *                      (every host; topo.h, docs/lldp.md)
+ *   [host:NAME]        physical_device_mappings: host NAME's own
  *
  * Errors: functions return 0 or -EINVAL with a new message in '*errorp'. */
 #ifndef SEAM_CONTROLLER_CONFIG_H
@@ -20,6 +23,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include "controller/api.h"
+
+struct topo_mappings;
 
 struct seamd_config {
     char *bind_host;            /* REST listen address (127.0.0.1). */
@@ -46,6 +51,8 @@ struct seamd_config {
     char *log_level;
     char *debug;
     struct api_config api;
+    struct topo_mappings *device_mappings;  /* [sriov_nic] and [host:NAME]
+                                             * (topo.h), or NULL. */
 };
 
 void seamd_config_init(struct seamd_config *);

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "controller/dbrow.h"
+#include "controller/topo.h"
 #include "lib/util.h"
 #include "ovsdb/datum.h"
 #include "ovsdb/db.h"
@@ -470,6 +471,12 @@ place_baremetal(struct compute *c, struct net *n, const struct ovsdb_row *port,
         struct vctx *v = info ? vtep_by_name(c, info) : NULL;
         if (!v && id) {
             v = vtep_by_name(c, id);
+        }
+        /* Ironic's switch_id: the chassis MAC the VTEP sends in LLDP. */
+        for (size_t k = 0; !v && id && k < c->n_vtx; k++) {
+            if (topo_vtep_has_chassis_id(c->vtx[k].db, c->vtx[k].dv->name, id)) {
+                v = &c->vtx[k];
+            }
         }
         if (!v || !pname) {
             continue;

@@ -76,6 +76,7 @@ start_southbound(struct seamd *d)
         .listen = (const char *const *) c->sb_listen,
         .ssl_server = d->sb_ssl.server, .ssl_client = d->sb_ssl.client,
         .probe_ms = 5000,
+        .device_mappings = c->device_mappings,
     };
     d->reconcile = reconcile_create(d->base, nb_get_client(d->nb), &ro);
     if (!d->reconcile) {

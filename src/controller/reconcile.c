@@ -25,6 +25,7 @@
 #include "controller/dbrow.h"
 #include "controller/desired.h"
 #include "controller/sb.h"
+#include "controller/topo.h"
 #include "controller/vtepdiff.h"
 #include "lib/ds.h"
 #include "lib/hmap.h"
@@ -104,6 +105,8 @@ struct reconcile {
     bool status_dirty;              /* Write the NB status on the next pass. */
     struct event *grace_ev;         /* Ends the start-up grace. */
     struct event *resync_ev;        /* Full diffs now and then. */
+    struct topo *topo;              /* Host links from LLDP (topo.h). */
+    struct event *topo_ev;          /* A kept host link expires. */
 };
 
 /* Every VTEP gets a full diff this often, in case a change to its rows
@@ -832,6 +835,44 @@ write_vteps(struct reconcile *r, const struct ovsdb_db *nb, struct ovsdb_client_
     }
 }
 
+/* A host link topo keeps expires: write the NB again. */
+static void
+on_topo_timer(evutil_socket_t fd, short what, void *r_)
+{
+    struct reconcile *r = r_;
+    r->status_dirty = true;
+    run(r);
+}
+
+static const struct ovsdb_db *
+topo_vtep_db(void *r_, const char *name)
+{
+    struct reconcile *r = r_;
+    struct sb_session *s = sb_find(r->sb, name);
+    return s ? sb_session_db(s) : NULL;
+}
+
+/* Host_Link rows of source lldp (topo.c), and a pass when one expires. */
+static void
+write_host_links(struct reconcile *r, const struct ovsdb_db *nb,
+                 struct ovsdb_client_txn **txn)
+{
+    long long next_ms;
+    json_t *ops = topo_run(r->topo, nb, topo_vtep_db, r, time_msec(), &next_ms);
+    for (size_t i = 0; i < json_array_size(ops); i++) {
+        if (!*txn) {
+            *txn = ovsdb_client_txn_create(r->nb);
+        }
+        ovsdb_client_txn_add_op(*txn, json_incref(json_array_get(ops, i)));
+    }
+    json_decref(ops);
+    if (next_ms != LLONG_MAX) {
+        long long ms = MAX(0, next_ms - time_msec()) + 1;
+        struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
+        evtimer_add(r->topo_ev, &tv);
+    }
+}
+
 static void
 write_status(struct reconcile *r, const struct ovsdb_db *nb, const struct desired *d)
 {
@@ -847,6 +888,7 @@ write_status(struct reconcile *r, const struct ovsdb_db *nb, const struct desire
     write_vteps(r, nb, &txn);
     write_ports(r, nb, d, &txn);
     write_l2gw(r, nb, d, &txn);
+    write_host_links(r, nb, &txn);
     if (txn) {
         r->nb_txn = txn;
         r->nb_txn_done = false;
@@ -931,6 +973,8 @@ reconcile_create(struct event_base *base, struct ovsdb_client *nb,
     r->run_ev = event_new(base, -1, 0, on_run, r);
     r->grace_ev = evtimer_new(base, on_run, r);
     r->resync_ev = event_new(base, -1, EV_PERSIST, on_resync, r);
+    r->topo = topo_create(opts->device_mappings);
+    r->topo_ev = evtimer_new(base, on_topo_timer, r);
     hmap_init(&r->vteps);
 
     /* Check the listeners' names now, so that a bad one stops seamd at
@@ -974,6 +1018,8 @@ reconcile_destroy(struct reconcile *r)
     event_free(r->run_ev);
     event_free(r->grace_ev);
     event_free(r->resync_ev);
+    event_free(r->topo_ev);
+    topo_destroy(r->topo);
     for (char **l = r->listen; *l; l++) {
         free(*l);
     }

@@ -25,6 +25,7 @@
 struct event_base;
 struct ovsdb_client;
 struct reconcile;
+struct topo_mappings;
 typedef struct ssl_ctx_st SSL_CTX;
 
 struct reconcile_options {
@@ -34,6 +35,9 @@ struct reconcile_options {
     SSL_CTX *ssl_server;            /* For pssl: (borrowed, may be NULL). */
     SSL_CTX *ssl_client;            /* For ssl: targets (borrowed). */
     int probe_ms;                   /* Inactivity probe per session; 0 off. */
+    /* NIC -> physical network per host, for the host links seamd derives
+     * from the VTEPs' LLDP neighbours (topo.h); borrowed, NULL: none. */
+    const struct topo_mappings *device_mappings;
 };
 
 /* Returns a new reconciler working from 'nb' (a synced or syncing client of

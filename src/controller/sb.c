@@ -23,7 +23,8 @@ LOG_MODULE(sb);
 
 /* The tables and columns a session replicates: what the reconciler reads,
  * not the statistics a VTEP rewrites every few seconds. */
-static const char *const ps_cols[] = { "name", "ports", "tunnel_ips", NULL };
+/* other_config: lldp:chassis_id, the switch_id of bare-metal ports (topo.h). */
+static const char *const ps_cols[] = { "name", "ports", "tunnel_ips", "other_config", NULL };
 static const char *const port_cols[] = { "name", "vlan_bindings", "other_config", NULL };
 static const char *const ls_cols[] = { "name", "tunnel_key", "replication_mode",
                                        "other_config", NULL };

@@ -16,6 +16,7 @@
 #include "vtep/dp.h"
 #include "vtep/fwd.h"
 #include "vtep/ifmon.h"
+#include "vtep/lldp_glue.h"
 #include "vtep/options.h"
 #include "vtep/pipeline.h"
 #include "vtep/port_io.h"
@@ -43,6 +44,7 @@ struct vtep_ctl {
     struct vtep_dp *dp;
     struct vtep_ifmon *ifmon;
     struct vtep_ports *ports;
+    struct lldp_glue *lldp;             /* NULL: --lldp-interval=0. */
     struct unixctl_server *unixctl;     /* ovs-appctl, or NULL. */
     struct event *wake;                 /* vtep_ctl_wait()'s timer. */
 
@@ -90,6 +92,9 @@ on_store_changed(void *c_)
 {
     struct vtep_ctl *c = c_;
     c->dirty = true;
+    if (c->lldp) {
+        lldp_glue_db_changed(c->lldp);
+    }
 }
 
 static void
@@ -98,6 +103,9 @@ on_store_resynced(void *c_)
     struct vtep_ctl *c = c_;
     c->started = false;                 /* Check our rows on every (re)sync. */
     c->dirty = true;
+    if (c->lldp) {
+        lldp_glue_db_changed(c->lldp);
+    }
 }
 
 static void
@@ -207,6 +215,21 @@ vtep_ctl_create(struct event_base *base, const struct vtep_options *opts,
         goto error;
     }
 
+    /* LLDP on a TOR's ports (servers behind them); a hypervisor's ports are
+     * VM taps, where it would tell tenants about the VTEP. */
+    if (opts->lldp_interval_s && !strcmp(opts->mode, "tor")) {
+        char *descr = xasprintf("%s (%s mode): VLAN-VXLAN hardware VTEP",
+                                VTEP_VERSION, opts->mode);
+        struct lldp_glue_options lo = {
+            .name = opts->name, .system_descr = descr,
+            .tunnel_ip = opts->tunnel_ip,
+            .interval_s = opts->lldp_interval_s, .hold = opts->lldp_hold,
+        };
+        c->lldp = lldp_glue_create(&lo, c->dp, c->ports, c->ifmon);
+        lldp_glue_ports_changed(c->lldp, time_msec());
+        free(descr);
+    }
+
     if ((err = vtep_dp_start(c->dp))) {
         log_err("cannot start the datapath thread");
         goto error;
@@ -239,7 +262,15 @@ vtep_ctl_destroy(struct vtep_ctl *c)
         return;
     }
     unixctl_server_destroy(c->unixctl);
-    vtep_dp_destroy(c->dp);             /* Closes the ports' sockets. */
+    if (c->lldp && c->dp) {
+        json_t *ops = lldp_glue_shutdown(c->lldp, c->store ? ctl_db(c) : NULL);
+        if (ops) {
+            run_ops(c, ops, "LLDP neighbours");
+        }
+    }
+    vtep_dp_destroy(c->dp);             /* Closes the ports' sockets, after
+                                         * the shutdown LLDPDUs. */
+    lldp_glue_destroy(c->lldp);
     vtep_ports_destroy(c->ports);
     vtep_ifmon_destroy(c->ifmon);
     vtep_store_destroy(c->store);
@@ -539,6 +570,9 @@ ports_run(struct vtep_ctl *c)
         c->started = false;             /* The Physical_Port rows. */
         c->dirty = true;                /* Port indexes of the snapshot. */
     }
+    if (c->lldp) {
+        lldp_glue_ports_changed(c->lldp, time_msec());
+    }
 }
 
 /* Whether the tunnel IP is on an interface that is up: logged when that
@@ -593,6 +627,12 @@ vtep_ctl_run(struct vtep_ctl *c)
         learn_run(c);
         c->learn_ms = now + LEARN_POLL_MS;
     }
+    if (c->lldp && c->started) {
+        json_t *ops = lldp_glue_run(c->lldp, now, ctl_db(c));
+        if (ops) {
+            run_ops(c, ops, "LLDP neighbours");
+        }
+    }
     if (now >= c->stats_ms) {
         ports_run(c);                   /* Retries what failed. */
         stats_run(c);
@@ -608,6 +648,9 @@ void
 vtep_ctl_wait(struct vtep_ctl *c)
 {
     long long deadline = MIN(c->learn_ms, MIN(c->stats_ms, c->reclaim_ms));
+    if (c->lldp) {
+        deadline = MIN(deadline, lldp_glue_next_ms(c->lldp));
+    }
     if (c->dirty || c->links_changed) {
         deadline = MIN(deadline, c->links_changed ? 0 : c->rebuild_ms);
     }
@@ -629,6 +672,9 @@ cmd_dp_show(struct ds *out, int argc, const char *argv[], void *c_)
 {
     struct vtep_ctl *c = c_;
     vtep_dp_format_stats(c->dp, out);
+    if (c->lldp) {
+        lldp_glue_format_stats(c->lldp, out);
+    }
     return true;
 }
 

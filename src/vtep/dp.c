@@ -15,6 +15,7 @@
 #include "lib/ds.h"
 #include "lib/log.h"
 #include "vtep/fwd.h"
+#include "vtep/lldp_ring.h"
 #include "vtep/pkt.h"
 #include "vtep/pipeline.h"
 #include "vtep/port_io.h"
@@ -29,6 +30,8 @@ LOG_MODULE(dp);
 #define MAX_ACTIONS (VTEP_BURST_MAX * 32)
 #define POOL_BUFS (VTEP_BURST_MAX * 4)
 #define POOL_STRIDE ((VTEP_POOL_BUF_MIN + 63) & ~63)
+#define LLDP_RX_SLOTS 64                /* LLDPDUs to the control thread. */
+#define LLDP_TX_SLOTS 256               /* LLDPDUs from it. */
 
 enum { C_PKT_FROM, C_BYTES_FROM, C_PKT_TO, C_BYTES_TO, N_COUNTS };
 
@@ -66,7 +69,12 @@ struct vtep_dp {
     struct dp_port *ports[VTEP_DP_MAX_PORTS];   /* Control thread's: set
                                                  * under 'mutex'. */
     struct vxlan_io *vx;
-    int wake_fd;                    /* eventfd: commands are waiting. */
+    int wake_fd;                    /* eventfd: commands (or LLDPDUs to
+                                     * send) are waiting. */
+    struct lldp_ring *lldp_rx;      /* Frames to the LLDP group address,
+                                     * never forwarded: to the control
+                                     * thread. */
+    struct lldp_ring *lldp_tx;      /* LLDPDUs the control thread sends. */
 
     /* Control thread -> datapath thread, under 'mutex'. */
     pthread_mutex_t mutex;
@@ -139,6 +147,8 @@ vtep_dp_create(const struct vtep_dp_options *o, struct vtep_fwd_publisher *pub,
     }
     struct vtep_pipeline_params pp = { .fdb_max_entries = o->max_macs };
     dp->pl = vtep_pipeline_create(pub, &pp);
+    dp->lldp_rx = lldp_ring_create(LLDP_RX_SLOTS);
+    dp->lldp_tx = lldp_ring_create(LLDP_TX_SLOTS);
     dp->pool_mem = xmalloc((size_t) POOL_BUFS * POOL_STRIDE);
     *dpp = dp;
     return 0;
@@ -289,22 +299,63 @@ out_init(struct vtep_dp *dp, struct vtep_out *out, struct vtep_pool *pool)
     pool->n_used = 0;
 }
 
+/* Whether a frame goes to the LLDP nearest-bridge group address
+ * (01:80:c2:00:00:0e, 802.1AB §7.1): a bridge never forwards it. */
+static inline bool
+is_lldp(const uint8_t *data, uint32_t size)
+{
+    static const uint8_t lldp_mac[ETH_ADDR_LEN] = LLDP_MULTICAST_MAC;
+    return size >= ETH_HEADER_LEN && !memcmp(data, lldp_mac, ETH_ADDR_LEN);
+}
+
+/* Sends the LLDPDUs the control thread queued (one at a time: a handful
+ * per port and interval). */
+static void
+lldp_tx_run(struct vtep_dp *dp)
+{
+    uint64_t n_wakes;
+    if (read(dp->wake_fd, &n_wakes, sizeof n_wakes) < 0) {
+        /* Already read. */
+    }
+    const struct lldp_ring_slot *s;
+    while ((s = lldp_ring_peek(dp->lldp_tx))) {
+        struct dp_port *port = (s->port < VTEP_DP_MAX_PORTS
+                                ? dp->dp_ports[s->port] : NULL);
+        if (port && port->io && !port->broken) {
+            struct port_io_frame f = { (uint8_t *) s->data, s->size };
+            port_io_tx_burst(port->io, &f, 1);
+        }
+        lldp_ring_consume(dp->lldp_tx);
+    }
+}
+
 static bool
 poll_port(struct vtep_dp *dp, size_t p)
 {
     struct dp_port *port = dp->dp_ports[p];
     struct port_io_frame in[VTEP_BURST_MAX];
     struct vtep_frame frames[VTEP_BURST_MAX];
-    size_t n = port_io_rx_burst(port->io, in, VTEP_BURST_MAX);
-    if (!n) {
+    size_t n_in = port_io_rx_burst(port->io, in, VTEP_BURST_MAX);
+    if (!n_in) {
         return false;
     }
-    for (size_t i = 0; i < n; i++) {
-        frames[i].data = in[i].data;
-        frames[i].size = in[i].size;
+    size_t n = 0;
+    for (size_t i = 0; i < n_in; i++) {
+        if (is_lldp(in[i].data, in[i].size)) {
+            /* Link-local: to the control thread, never to a switch. */
+            lldp_ring_push(dp->lldp_rx, (uint32_t) p, in[i].data, in[i].size);
+            continue;
+        }
+        frames[n].data = in[i].data;
+        frames[n].size = in[i].size;
+        n++;
         uint64_t *c = counts_of(port, frame_vlan(in[i].data, in[i].size));
         c[C_PKT_FROM]++;
         c[C_BYTES_FROM] += in[i].size;
+    }
+    if (!n) {
+        port_io_rx_release(port->io);
+        return true;
     }
     struct vtep_out out;
     struct vtep_pool pool;
@@ -401,6 +452,9 @@ dp_main(void *dp_)
         if (dp->poll_changed) {
             n_fds = build_poll_set(dp, fds);
         }
+        if (!lldp_ring_is_empty(dp->lldp_tx)) {
+            lldp_tx_run(dp);
+        }
         bool busy = false;
         long long now = time_msec();
         vtep_pipeline_set_time(dp->pl, now);
@@ -457,6 +511,9 @@ vtep_dp_destroy(struct vtep_dp *dp)
     if (dp->wake_fd >= 0 && atomic_load(&dp->n_cmds)) {
         take_commands(dp);
     }
+    if (dp->lldp_tx && dp->wake_fd >= 0) {
+        lldp_tx_run(dp);                /* The shutdown LLDPDUs. */
+    }
     vtep_dp_run(dp);
     for (size_t s = 0; s < VTEP_DP_MAX_PORTS; s++) {
         if (dp->ports[s]) {
@@ -472,7 +529,29 @@ vtep_dp_destroy(struct vtep_dp *dp)
     free(dp->cmds);
     free(dp->retired);
     free(dp->pool_mem);
+    lldp_ring_destroy(dp->lldp_rx);
+    lldp_ring_destroy(dp->lldp_tx);
     free(dp);
+}
+
+struct lldp_ring *
+vtep_dp_lldp_rx(struct vtep_dp *dp)
+{
+    return dp->lldp_rx;
+}
+
+bool
+vtep_dp_lldp_send(struct vtep_dp *dp, size_t slot, const void *frame,
+                  size_t size)
+{
+    if (!lldp_ring_push(dp->lldp_tx, (uint32_t) slot, frame, size)) {
+        return false;
+    }
+    uint64_t one = 1;
+    if (write(dp->wake_fd, &one, sizeof one) < 0) {
+        /* The counter is full, so the thread is being woken anyway. */
+    }
+    return true;
 }
 
 struct vtep_ring *

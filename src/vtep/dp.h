@@ -72,6 +72,18 @@ size_t vtep_dp_run(struct vtep_dp *);
  * set again. */
 bool vtep_dp_port_is_broken(const struct vtep_dp *, size_t slot);
 
+/* LLDP (lldp_agent.h): frames received to the LLDP group address
+ * 01:80:c2:00:00:0e are never forwarded; the datapath thread hands them to
+ * the control thread over this ring (it pops them; a full ring drops and
+ * counts).  vtep_dp_lldp_send() queues a frame (copied) to send out of the
+ * port of 'slot' and wakes the datapath thread; false if the ring is full.
+ * vtep_dp_destroy() sends what is still queued before it closes the ports
+ * (the shutdown LLDPDUs of a clean exit). */
+struct lldp_ring;
+struct lldp_ring *vtep_dp_lldp_rx(struct vtep_dp *);
+bool vtep_dp_lldp_send(struct vtep_dp *, size_t slot, const void *frame,
+                       size_t size);
+
 /* The pipeline's learn-event ring (the control thread pops it). */
 struct vtep_ring *vtep_dp_ring(struct vtep_dp *);
 /* Counters, readable from another thread (slightly stale). */

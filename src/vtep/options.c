@@ -16,7 +16,7 @@
 
 enum setting_id {
     S_CONFIG, S_NAME, S_TUNNEL_IP, S_PORT, S_PORT_MATCH, S_MODE, S_VXLAN_PORT, S_TUNNEL_MTU,
-    S_MAC_AGING, S_MAX_MACS, S_TUNNEL_TX, S_DB, S_SCHEMA, S_REMOTE, S_DB_REMOTE,
+    S_MAC_AGING, S_MAX_MACS, S_TUNNEL_TX, S_LLDP_INTERVAL, S_LLDP_HOLD, S_DB, S_SCHEMA, S_REMOTE, S_DB_REMOTE,
     S_MANAGER, S_PRIVATE_KEY, S_CERTIFICATE, S_CA_CERT, S_PIDFILE, S_UNIXCTL, S_LOG_FILE,
     S_LOG_LEVEL, S_DEBUG, S_HELP, S_VERSION,
 };
@@ -41,6 +41,8 @@ static const struct setting settings[] = {
     { "mac-aging", S_MAC_AGING, true, true, 0 },
     { "max-macs", S_MAX_MACS, true, true, 0 },
     { "tunnel-tx", S_TUNNEL_TX, true, true, 0 },
+    { "lldp-interval", S_LLDP_INTERVAL, true, true, 0 },
+    { "lldp-hold", S_LLDP_HOLD, true, true, 0 },
     { "db", S_DB, true, true, 0 },
     { "schema", S_SCHEMA, true, true, 0 },
     { "remote", S_REMOTE, true, true, 0 },
@@ -78,6 +80,8 @@ vtep_options_init(struct vtep_options *o, const char *default_schema)
     o->tunnel_mtu = 1500;
     o->mac_aging_s = 300;
     o->max_macs = 65536;
+    o->lldp_interval_s = 30;
+    o->lldp_hold = 4;
     o->schema = default_schema ? xstrdup(default_schema) : NULL;
     o->log_level = -1;
 }
@@ -307,6 +311,19 @@ apply(struct vtep_options *o, const struct setting *s, const char *value)
             return uint_error(value, 1, VTEP_OPTIONS_MAX_MAC_AGING_S, "seconds");
         }
         o->mac_aging_s = (unsigned int) u;
+        break;
+    case S_LLDP_INTERVAL:
+        /* 802.1AB msgTxInterval is 1..3600; 0 turns LLDP off. */
+        if (!parse_uint(value, 0, 3600, &u)) {
+            return uint_error(value, 0, 3600, "seconds");
+        }
+        o->lldp_interval_s = (unsigned int) u;
+        break;
+    case S_LLDP_HOLD:
+        if (!parse_uint(value, 1, 100, &u)) {
+            return uint_error(value, 1, 100, NULL);
+        }
+        o->lldp_hold = (unsigned int) u;
         break;
     case S_MAX_MACS:
         if (!parse_uint(value, 1, VTEP_OPTIONS_MAX_MACS, &u)) {

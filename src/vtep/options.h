@@ -50,6 +50,10 @@ struct vtep_options {
     unsigned int mac_aging_s;           /* Seconds, 1..1,000,000 (300). */
     uint32_t max_macs;                  /* Learned MACs, 1..2^24 (65536). */
     bool routed_tx;                     /* --tunnel-tx=routed (direct). */
+    unsigned int lldp_interval_s;       /* Seconds, 0..3600 (30); 0: no
+                                         * LLDP. */
+    unsigned int lldp_hold;             /* TTL = interval x hold, 1..100
+                                         * (4). */
 
     /* The database. */
     char *db;                           /* Embedded database file. */

@@ -16,6 +16,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 SEAM_LAB = REPO / "lab" / "seam-lab"
 BUILD = Path(os.environ.get("SEAM_BUILD", REPO / "build"))
+LLDPD_RUN = Path("/run/seam-lab-lldpd")
 
 
 def _require():
@@ -90,7 +91,8 @@ def test_up_status_exec_down(lab):
     assert len(st["namespaces"]) == 10 and lab.namespaces() == set(st["namespaces"])
     names = {p["name"] for p in st["procs"]}
     assert names == {"seamd", "seam-vtep-server1", "seam-vtep-tor1", "seam-sriov-nic-server2",
-                     "seam-sriov-nic-server3", "dnsmasq-dhcp"}
+                     "seam-sriov-nic-server3", "lldpd-server2", "lldpd-server3",
+                     "dnsmasq-dhcp"}
 
     r = lab("status")
     assert "running" in r.stdout and "DEAD" not in r.stdout, r.stdout
@@ -118,7 +120,7 @@ def test_up_status_exec_down(lab):
 
 
 @pytest.mark.parametrize("victim", ["seam-vtep-tor1", "seamd", "seam-sriov-nic-server2",
-                                    "dnsmasq-dhcp"])
+                                    "lldpd-server3", "dnsmasq-dhcp"])
 def test_down_after_kill9(lab, victim):
     lab("up")
     st = lab.state_json()
@@ -134,6 +136,7 @@ def test_down_after_kill9(lab, victim):
     lab("down")
     assert lab.namespaces() == set()
     assert not any(alive(q["pid"], q["starttime"]) for q in st["procs"])
+    assert not (LLDPD_RUN / lab.prefix.rstrip("-")).exists(), "lldpd's socket left behind"
 
 
 def test_up_repairs_a_broken_lab(lab):
@@ -141,6 +144,18 @@ def test_up_repairs_a_broken_lab(lab):
     st = lab.state_json()
     tor = next(p for p in st["procs"] if p["name"] == "seam-vtep-tor1")
     os.kill(tor["pid"], signal.SIGKILL)
+    # The crash must have happened before 'up' looks: SIGKILL is delivered
+    # when the target next runs, which on a busy machine takes a moment.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            with open("/proc/%d/stat" % tor["pid"]) as f:
+                state = f.read().rsplit(")", 1)[1].split()[0]
+        except OSError:
+            break
+        if state in ("Z", "X"):
+            break
+        time.sleep(0.01)
     r = lab("up")
     assert "broken" in r.stdout and "lab up" in r.stdout, r.stdout
     st2 = lab.state_json()
@@ -203,18 +218,77 @@ def test_state_file_lost(lab):
 
 def test_demo_flow(lab):
     """What `make demo` runs: intent through seamctl, convergence, report,
-    every check of the default topology."""
+    every check of the default topology.  The host links come from LLDP
+    alone: lldpd on each SR-IOV server's PF, no static link created, and
+    the report says where each came from."""
     lab("up")
     r = lab("intent")
     assert "$ seamctl network create net1" in r.stdout, r.stdout
-    assert lab("intent").stdout.count("$ seamctl") == 0      # Idempotent.
+    assert "host-link create" not in r.stdout, r.stdout
+    for link in ("server2 physnet2 -> tor1 p2", "server3 physnet3 -> tor1 p3"):
+        assert "host link %s, source lldp" % link in r.stdout, r.stdout
+    assert "$ seamctl" not in lab("intent").stdout.replace(
+        "$ seamctl host-link list", "")                         # Idempotent.
+    links = json.loads(lab("seamctl", "host-link", "list", "-f", "json").stdout)
+    assert sorted((h["host"], h["physical_network"], h["vtep"], h["port"], h["source"])
+                  for h in links) == [("server2", "physnet2", "tor1", "p2", "lldp"),
+                                      ("server3", "physnet3", "tor1", "p3", "lldp")], links
     lab("wait", "60")
     r = lab("report")
     assert "tor1 (tor, tunnel IP 10.99.0.1) seamd session: connected, in sync: true" in r.stdout
     assert "p2 vlan 2901, p3 vlan 2900" in r.stdout, r.stdout
+    assert "== Host links" in r.stdout, r.stdout
+    assert re.search(r"server2 +physnet2 +-> tor1 p2 +source lldp +tor1 p2 hears system name "
+                     r"server2, port pf0 \(chassis [0-9a-f:]{17}, TTL 4 s\)", r.stdout), r.stdout
+    assert re.search(r"server3 +physnet3 +-> tor1 p3 +source lldp +tor1 p3 hears system name "
+                     r"server3, port pf0", r.stdout), r.stdout
+    assert "source static" not in r.stdout
+    # lldpd hears the TOR too (its socket, as `explore` says).
+    ex = lab("explore").stdout
+    sock = re.search(r"lldpcli -u (\S+) show neighbors", ex).group(1)
+    deadline = time.monotonic() + 5         # The TOR sends every second.
+    while True:
+        nb = json.loads(subprocess.run(["lldpcli", "-u", sock, "-f", "json", "show",
+                                        "neighbors"], capture_output=True, text=True,
+                                       check=True).stdout)
+        if nb["lldp"].get("interface") or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    iface = nb["lldp"]["interface"]["pf0"]
+    assert "tor1" in iface["chassis"] and iface["port"]["id"]["value"] == "p2", nb
     r = lab("check", check=False)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "9 of 9 checks passed" in r.stdout
+    assert ("host links: server2 physnet2 -> tor1 p2 (lldp), "
+            "server3 physnet3 -> tor1 p3 (lldp)") in r.stdout, r.stdout
+
+
+def test_static_host_links(tmp_path):
+    """host_links = "static": the intent creates one static host link per
+    SR-IOV NIC, no lldpd runs, and the report says so."""
+    _require()
+    text = (REPO / "lab" / "topologies" / "default.toml").read_text()
+    text = text[:text.index("# The checks")] + (
+        '[[check]]\nkind = "ping"\na = "vm1"\nb = "vm4"\n')
+    topo = tmp_path / "static.toml"
+    assert 'host_links = "lldp"' in text
+    topo.write_text(text.replace('host_links = "lldp"', 'host_links = "static"'))
+    cli = LabCli(tmp_path, topology=topo)
+    try:
+        cli("up")
+        assert not any(p["name"].startswith("lldpd") for p in cli.state_json()["procs"])
+        r = cli("intent")
+        assert ("$ seamctl host-link create --host server2 --physical-network physnet2 "
+                "--vtep tor1 --port p2 --source static") in r.stdout, r.stdout
+        cli("wait", "60")
+        r = cli("report")
+        assert re.search(r"server3 +physnet3 +-> tor1 p3 +source static", r.stdout), r.stdout
+        r = cli("check", check=False)
+        assert r.returncode == 0, r.stdout + r.stderr
+        assert "(static)" in r.stdout and "(lldp)" not in r.stdout, r.stdout
+    finally:
+        cli("down", check=False)
+    assert not cli.namespaces()
 
 
 def test_checks_fail_on_a_broken_lab(tmp_path):
@@ -260,6 +334,10 @@ def test_extended_topology(tmp_path):
                          r.stdout), r.stdout
         assert re.search(r"legacy trunk-tor p5 \(the wire\): 16 ICMP \+ \d+ ARP frames, VLAN 100;",
                          r.stdout), r.stdout
+        # After the TOR was replaced by a blank one and seamd restarted, the
+        # host links are still those LLDP found (the legacy trunk has none).
+        assert ("host links: server2 physnet2 -> tor1 p2 (lldp), "
+                "server3 physnet3 -> tor1 p3 (lldp)\n") in r.stdout, r.stdout
     finally:
         cli("down", check=False)
     assert not cli.namespaces()
@@ -273,3 +351,8 @@ def test_bad_topology(tmp_path):
                    'underlay_ip = "10.0.0.1"\n')
     r = LabCli(tmp_path, topology=bad)("up", check=False)
     assert r.returncode == 1 and "vtep mode is tor or hypervisor" in r.stderr, r.stderr
+    bad.write_text((REPO / "lab" / "topologies" / "default.toml").read_text().replace(
+        'host_links = "lldp"', 'host_links = "dhcp"'))
+    r = LabCli(tmp_path, topology=bad)("up", check=False)
+    assert r.returncode == 1 and "host_links is lldp or static, not 'dhcp'" in r.stderr, \
+        r.stderr

@@ -104,15 +104,25 @@ static const struct option status_options[] = {
 
 static int ctl_error(const char *fmt, ...) PRINTF_FMT(1, 2);
 
+static void ctl_vprint_error(const char *fmt, va_list args) PRINTF_FMT(1, 0);
+
+/* Prints "seamctl: " and 'fmt' formatted with 'args' on stderr, without a
+ * newline. */
+static void
+ctl_vprint_error(const char *fmt, va_list args)
+{
+    fputs("seamctl: ", stderr);
+    vfprintf(stderr, fmt, args);
+}
+
 /* Prints "seamctl: MESSAGE" on stderr; returns CTL_EXIT_FAIL. */
 static int
 ctl_error(const char *fmt, ...)
 {
     va_list args;
 
-    fputs("seamctl: ", stderr);
     va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
+    ctl_vprint_error(fmt, args);
     va_end(args);
     putc('\n', stderr);
     return CTL_EXIT_FAIL;
@@ -125,9 +135,8 @@ ctl_usage_error(const char *fmt, ...)
 {
     va_list args;
 
-    fputs("seamctl: ", stderr);
     va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
+    ctl_vprint_error(fmt, args);
     va_end(args);
     fputs(" (seamctl --help for help)\n", stderr);
     return CTL_EXIT_USAGE;

@@ -85,21 +85,18 @@ def pid_alive(pid):
 def stop_pids(pids, timeout=10.0):
     """SIGTERM each of 'pids' still alive, SIGKILL those left after
     'timeout' seconds."""
-    for p in pids:
-        if pid_alive(p):
-            try:
-                os.kill(p, signal.SIGTERM)
-            except OSError:
-                pass
+    def signal_alive(sig):
+        for p in pids:
+            if pid_alive(p):
+                try:
+                    os.kill(p, sig)
+                except OSError:
+                    pass
+    signal_alive(signal.SIGTERM)
     deadline = time.monotonic() + timeout
     while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
-    for p in pids:
-        if pid_alive(p):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
+    signal_alive(signal.SIGKILL)
 
 
 class Controller:

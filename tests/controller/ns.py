@@ -328,6 +328,13 @@ class SeamLab:
         assert "%d received" % count in p.stdout, p.stdout + p.stderr
         return p.stdout
 
+    def ping_background(self, src, dst_ip, count):
+        """Starts 'count' pings, 10 a second, from VM 'src' to 'dst_ip' and
+        returns at once: pass the result to assert_no_loss()."""
+        return subprocess.Popen(["ip", "netns", "exec", self.vms[src]["ns"], "ping",
+                                 "-c", str(count), "-i", "0.1", "-W", "1", dst_ip],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
     def neigh(self, vm, ip):
         """The MAC 'vm' resolved for 'ip' (ARP), or None."""
         out = self.topo.exec(self.vms[vm]["ns"], "ip", "-j", "neigh", "show", ip).stdout
@@ -482,6 +489,13 @@ class SeamLab:
             return all(p["status"] == "ACTIVE" for p in self.nb.rows("Port"))
         vn.wait_until(ok, timeout, "every Port ACTIVE (%s)" % [
             (p["_uuid"][:8], p["status"], p["status_detail"]) for p in self.nb.rows("Port")])
+
+
+def assert_no_loss(ping):
+    """Waits for ping_background()'s 'ping' and asserts that no reply was
+    lost."""
+    out = ping.communicate(timeout=30)[0]
+    assert " 0% packet loss" in out, out
 
 
 def assert_no_churn(mons, marks):

@@ -99,6 +99,7 @@ struct reconcile {
     struct ovsdb_client_txn *nb_txn;
     bool nb_txn_done;
     long long active_ms;            /* When it became active (time_msec()). */
+    long long last_run_ms;          /* When the last pass started. */
     struct desired *desired;        /* Cached between passes, or NULL. */
     bool desired_dirty;             /* Recompute it on the next pass. */
     unsigned long long desired_gen; /* Incremented at each recomputation. */
@@ -125,15 +126,33 @@ static void names_clear(struct names *);
 static void clear_diffed(struct rvtep *);
 
 static void
-on_run(evutil_socket_t fd, short what, void *r)
+on_run(evutil_socket_t fd, short what, void *r_)
 {
+    struct reconcile *r = r_;
+    r->last_run_ms = time_msec();
     run(r);
 }
+
+/* Passes are paced: a change after a quiet spell is reconciled on the next
+ * loop turn, but while changes keep coming (a client creating ports one
+ * POST at a time) at most one pass runs per RECONCILE_PACE_MS, so that a
+ * burst of N requests costs N/pace passes instead of N, each over all the
+ * changes since the last. */
+#define RECONCILE_PACE_MS 10
 
 static void
 schedule(struct reconcile *r)
 {
-    event_active(r->run_ev, EV_TIMEOUT, 0);
+    if (event_pending(r->run_ev, EV_TIMEOUT, NULL)) {
+        return;
+    }
+    long long wait_ms = r->last_run_ms + RECONCILE_PACE_MS - time_msec();
+    if (wait_ms <= 0) {
+        event_active(r->run_ev, EV_TIMEOUT, 0);
+    } else {
+        struct timeval tv = { 0, wait_ms * 1000 };
+        evtimer_add(r->run_ev, &tv);
+    }
 }
 
 static struct rvtep *find_rvtep(const struct reconcile *, const char *name);

@@ -206,6 +206,17 @@ class Seamd(Api):
     def snapshot(self):
         """What the NB holds, as the API shows it, and the NB file's size:
         equal snapshots before and after a request prove it wrote nothing."""
+        # The reconciler writes status columns a few ms after a request
+        # (its passes are paced): let those settle first, so that a change
+        # after this point is the request's own.
+        size = None
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            time.sleep(0.05)
+            now = self.nb_file.stat().st_size if self.nb_file.exists() else None
+            if now == size:
+                break
+            size = now
         state = {}
         for c in COLLECTIONS:
             r = self.get("/v2.0/" + c)

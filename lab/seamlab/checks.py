@@ -6,8 +6,6 @@ Frames are sent and captured with AF_PACKET sockets opened inside the VM and
 VTEP namespaces (setns on the calling thread; the socket stays in its
 namespace), built and parsed with scapy (/usr/bin/python3)."""
 
-import contextlib
-import ctypes
 import itertools
 import json
 import os
@@ -18,36 +16,13 @@ import struct
 import sys
 import time
 
-from .lab import build_dir, run
+from netns import (ETH_P_ALL, PACKET_AUXDATA, PACKET_OUTGOING, SOL_PACKET,
+                   in_netns, with_aux_tag)
 
-CLONE_NEWNET = 0x40000000
-ETH_P_ALL = 0x0003
-PACKET_OUTGOING = 4
-SOL_PACKET = 263
-PACKET_AUXDATA = 8
-TP_STATUS_VLAN_VALID = 0x10
-TP_STATUS_VLAN_TPID_VALID = 0x40
-_libc = ctypes.CDLL(None, use_errno=True)
+from .lab import build_dir, run
 
 
 # -- raw frames in namespaces ----------------------------------------------
-
-@contextlib.contextmanager
-def in_netns(name):
-    home = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-    fd = os.open("/run/netns/%s" % name, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        if _libc.setns(fd, CLONE_NEWNET) != 0:
-            raise OSError(ctypes.get_errno(), "setns(%s)" % name)
-        try:
-            yield
-        finally:
-            if _libc.setns(home, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns back home")
-    finally:
-        os.close(fd)
-        os.close(home)
-
 
 class Raw:
     """AF_PACKET socket on 'ifname' in namespace 'ns'; captures from now on.
@@ -76,13 +51,7 @@ class Raw:
                 data, anc, _fl, addr = self.sock.recvmsg(65536, socket.CMSG_SPACE(20))
             except BlockingIOError:
                 return self.frames
-            for level, typ, c in anc:
-                if level == SOL_PACKET and typ == PACKET_AUXDATA and len(c) >= 20:
-                    status, _l, _s, _m, _n, tci, tpid = struct.unpack("=IIIHHHH", c[:20])
-                    if status & TP_STATUS_VLAN_VALID or tci:
-                        if not status & TP_STATUS_VLAN_TPID_VALID:
-                            tpid = 0x8100
-                        data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+            data = with_aux_tag(data, anc)
             self.frames.append((data, addr[2] == PACKET_OUTGOING, time.monotonic()))
 
     def wait(self, pred, timeout):

@@ -104,15 +104,25 @@ static const struct option status_options[] = {
 
 static int ctl_error(const char *fmt, ...) PRINTF_FMT(1, 2);
 
+static void ctl_vprint_error(const char *fmt, va_list args) PRINTF_FMT(1, 0);
+
+/* Prints "seamctl: " and 'fmt' formatted with 'args' on stderr, without a
+ * newline. */
+static void
+ctl_vprint_error(const char *fmt, va_list args)
+{
+    fputs("seamctl: ", stderr);
+    vfprintf(stderr, fmt, args);
+}
+
 /* Prints "seamctl: MESSAGE" on stderr; returns CTL_EXIT_FAIL. */
 static int
 ctl_error(const char *fmt, ...)
 {
     va_list args;
 
-    fputs("seamctl: ", stderr);
     va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
+    ctl_vprint_error(fmt, args);
     va_end(args);
     putc('\n', stderr);
     return CTL_EXIT_FAIL;
@@ -125,9 +135,8 @@ ctl_usage_error(const char *fmt, ...)
 {
     va_list args;
 
-    fputs("seamctl: ", stderr);
     va_start(args, fmt);
-    vfprintf(stderr, fmt, args);
+    ctl_vprint_error(fmt, args);
     va_end(args);
     fputs(" (seamctl --help for help)\n", stderr);
     return CTL_EXIT_USAGE;
@@ -619,6 +628,31 @@ ctl_member(json_t *reply, const char *key, bool object, char **errorp)
     return value;
 }
 
+/* GETs 'path' and sets '*listp' to a new reference to the array 'r'->plural
+ * of the reply (free it with json_decref()), or to NULL on failure.  Returns
+ * 0 or an exit status and sets '*errorp'. */
+static int
+ctl_get_list(struct ctl *ctl, const struct resource *r, const char *path,
+             json_t **listp, char **errorp)
+{
+    json_t *reply, *list;
+    int rc;
+
+    *listp = NULL;
+    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, errorp);
+    if (rc) {
+        return rc;
+    }
+    list = ctl_member(reply, r->plural, false, errorp);
+    if (!list) {
+        json_decref(reply);
+        return CTL_EXIT_FAIL;
+    }
+    *listp = json_incref(list);
+    json_decref(reply);
+    return 0;
+}
+
 static char *
 ctl_encode(const char *s)
 {
@@ -675,21 +709,16 @@ ctl_get_by_name(struct ctl *ctl, const struct resource *r, const char *name,
 {
     char *query = ctl_encode(name);
     char *path = xasprintf("%s?%s=%s", r->path, r->name_attr, query);
-    json_t *reply, *list, *item, *found = NULL;
+    json_t *list, *item, *found = NULL;
     size_t i, n_found = 0;
     int rc;
 
     *objectp = NULL;
     free(query);
-    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, errorp);
+    rc = ctl_get_list(ctl, r, path, &list, errorp);
     free(path);
     if (rc) {
         return rc;
-    }
-    list = ctl_member(reply, r->plural, false, errorp);
-    if (!list) {
-        json_decref(reply);
-        return CTL_EXIT_FAIL;
     }
     /* Filter here too, in case the server ignored the filter. */
     json_array_foreach(list, i, item) {
@@ -706,7 +735,7 @@ ctl_get_by_name(struct ctl *ctl, const struct resource *r, const char *name,
     } else if (found) {
         *objectp = json_incref(found);
     }
-    json_decref(reply);
+    json_decref(list);
     return rc;
 }
 
@@ -873,6 +902,29 @@ ctl_add_profile(json_t *attrs, const char *key, const char *arg)
     return 0;
 }
 
+/* A resource_parse_*() function: parses 'text' into a new JSON value, or
+ * returns -EINVAL with a new message in '*errorp'. */
+typedef int ctl_parse_func(const char *text, json_t **valuep, char **errorp);
+
+/* Parses 'arg' of option 'o' with 'parse' and appends the value to the array
+ * 'attrs'[o->attr].  Returns 0 or an exit status, having said why. */
+static int
+ctl_append_parsed(json_t *attrs, const struct resource_opt *o,
+                  const char *arg, ctl_parse_func *parse)
+{
+    json_t *value = NULL;
+    char *error = NULL;
+    int rc;
+
+    if (parse(arg, &value, &error)) {
+        rc = ctl_usage_error("--%s %s", o->flag, error);
+        free(error);
+        return rc;
+    }
+    ctl_append(attrs, o->attr, value);
+    return 0;
+}
+
 /* Adds option 'o' with argument 'arg' to 'in' for 'action'.  Returns 0 or
  * an exit status, having said why. */
 static int
@@ -882,7 +934,6 @@ ctl_add_option(struct ctl *ctl, const struct resource_opt *o,
 {
     bool list = action == CTL_LIST;
     json_t *value = NULL;
-    char *error = NULL;
     long long n;
     int rc = 0;
 
@@ -916,29 +967,11 @@ ctl_add_option(struct ctl *ctl, const struct resource_opt *o,
         break;
     }
     case RESOURCE_OPT_SEGMENT:
-        if (resource_parse_segment(arg, &value, &error)) {
-            rc = ctl_usage_error("--%s %s", o->flag, error);
-            free(error);
-            return rc;
-        }
-        ctl_append(in->attrs, o->attr, value);
-        return 0;
+        return ctl_append_parsed(in->attrs, o, arg, resource_parse_segment);
     case RESOURCE_OPT_DEVICE:
-        if (resource_parse_device(arg, &value, &error)) {
-            rc = ctl_usage_error("--%s %s", o->flag, error);
-            free(error);
-            return rc;
-        }
-        ctl_append(in->attrs, o->attr, value);
-        return 0;
+        return ctl_append_parsed(in->attrs, o, arg, resource_parse_device);
     case RESOURCE_OPT_POOL:
-        if (resource_parse_kv(arg, &value, &error)) {
-            rc = ctl_usage_error("--%s %s", o->flag, error);
-            free(error);
-            return rc;
-        }
-        ctl_append(in->attrs, o->attr, value);
-        return 0;
+        return ctl_append_parsed(in->attrs, o, arg, resource_parse_kv);
     case RESOURCE_OPT_FIXED_IP:
         return ctl_add_fixed_ip(ctl, in->attrs, arg);
     case RESOURCE_OPT_PROFILE:
@@ -1014,13 +1047,34 @@ ctl_print_reply_object(struct ctl *ctl, const struct resource *r,
     return 0;
 }
 
+/* Sends 'attrs' as {"singular": 'attrs'} with 'method' to 'path' and prints
+ * the object of the reply.  Returns 0 or an exit status, having said why. */
+static int
+ctl_send_object(struct ctl *ctl, const struct resource *r, const char *method,
+                const char *path, json_t *attrs)
+{
+    json_t *body = ctl_wrap(r, attrs);
+    json_t *reply;
+    char *error;
+    int rc;
+
+    rc = ctl_call(ctl, method, path, body, &reply, NULL, &error);
+    json_decref(body);
+    if (rc) {
+        ctl_error("%s", error);
+        free(error);
+        return rc;
+    }
+    rc = ctl_print_reply_object(ctl, r, reply);
+    json_decref(reply);
+    return rc;
+}
+
 static int
 ctl_create(struct ctl *ctl, const struct resource *r, char **args,
            size_t n_args, struct ctl_input *in)
 {
     const struct resource_arg *a = r->create_args;
-    json_t *body, *reply;
-    char *error;
     size_t i;
     int rc;
 
@@ -1049,25 +1103,14 @@ ctl_create(struct ctl *ctl, const struct resource *r, char **args,
                                r->command, args[i]);
     }
     ctl_complete(r, CTL_CREATE, in->attrs);
-
-    body = ctl_wrap(r, in->attrs);
-    rc = ctl_call(ctl, "POST", r->path, body, &reply, NULL, &error);
-    json_decref(body);
-    if (rc) {
-        ctl_error("%s", error);
-        free(error);
-        return rc;
-    }
-    rc = ctl_print_reply_object(ctl, r, reply);
-    json_decref(reply);
-    return rc;
+    return ctl_send_object(ctl, r, "POST", r->path, in->attrs);
 }
 
 static int
 ctl_list(struct ctl *ctl, const struct resource *r, char **args,
          size_t n_args, struct ctl_input *in)
 {
-    json_t *reply, *list;
+    json_t *list;
     char *error, *path;
     int rc;
 
@@ -1076,22 +1119,16 @@ ctl_list(struct ctl *ctl, const struct resource *r, char **args,
                                r->command, args[0]);
     }
     path = xasprintf("%s%s", r->path, ds_cstr(&in->query));
-    rc = ctl_call(ctl, "GET", path, NULL, &reply, NULL, &error);
+    rc = ctl_get_list(ctl, r, path, &list, &error);
     free(path);
     if (rc) {
         ctl_error("%s", error);
         free(error);
         return rc;
     }
-    list = ctl_member(reply, r->plural, false, &error);
-    if (!list) {
-        rc = ctl_error("%s", error);
-        free(error);
-    } else {
-        output_list(&ctl->output, r->columns, list, stdout);
-    }
-    json_decref(reply);
-    return rc;
+    output_list(&ctl->output, r->columns, list, stdout);
+    json_decref(list);
+    return 0;
 }
 
 static int
@@ -1117,8 +1154,7 @@ static int
 ctl_update(struct ctl *ctl, const struct resource *r, char **args,
            size_t n_args, struct ctl_input *in)
 {
-    json_t *body, *reply;
-    char *id, *path, *error;
+    char *id, *path;
     int rc;
 
     if (n_args != 1) {
@@ -1135,17 +1171,8 @@ ctl_update(struct ctl *ctl, const struct resource *r, char **args,
     }
     path = ctl_object_path(r, id);
     free(id);
-    body = ctl_wrap(r, in->attrs);
-    rc = ctl_call(ctl, "PUT", path, body, &reply, NULL, &error);
-    json_decref(body);
+    rc = ctl_send_object(ctl, r, "PUT", path, in->attrs);
     free(path);
-    if (rc) {
-        ctl_error("%s", error);
-        free(error);
-        return rc;
-    }
-    rc = ctl_print_reply_object(ctl, r, reply);
-    json_decref(reply);
     return rc;
 }
 
@@ -1266,7 +1293,7 @@ static int
 ctl_status_get(struct ctl *ctl, struct ctl_status *st, char **errorp)
 {
     const struct resource *r = resource_find("vtep");
-    json_t *reply, *list, *vtep;
+    json_t *vtep;
     size_t i;
     int rc;
 
@@ -1274,20 +1301,13 @@ ctl_status_get(struct ctl *ctl, struct ctl_status *st, char **errorp)
     if (rc) {
         return rc;
     }
-    rc = ctl_call(ctl, "GET", r->path, NULL, &reply, NULL, errorp);
+    rc = ctl_get_list(ctl, r, r->path, &st->vteps, errorp);
     if (rc) {
         return rc;
     }
-    list = ctl_member(reply, r->plural, false, errorp);
-    if (!list) {
-        json_decref(reply);
-        return CTL_EXIT_FAIL;
-    }
-    st->vteps = json_incref(list);
-    json_array_foreach(list, i, vtep) {
+    json_array_foreach(st->vteps, i, vtep) {
         st->n_in_sync += json_is_true(json_object_get(vtep, "in_sync"));
     }
-    json_decref(reply);
     return 0;
 }
 

@@ -395,6 +395,20 @@ tunnels_json(const struct desired *d)
     return array;
 }
 
+/* Returns the entry of 'byid' (borrowed) for the network that 'row' names in
+ * its "network" column, or NULL. */
+static json_t *
+network_of(json_t *byid, const struct ovsdb_row *row)
+{
+    const struct uuid *net = dbrow_uuid(row, "network");
+    char id[UUID_LEN + 1];
+    if (!net) {
+        return NULL;
+    }
+    uuid_to_string(net, id);
+    return json_object_get(byid, id);
+}
+
 /* The networks, each with its segments, subnets, the VTEPs carrying it and
  * its ports' counts by status. */
 static json_t *
@@ -429,13 +443,7 @@ networks_json(const struct ovsdb_db *db, const struct desired *d)
     t = dbrow_table(db, "Segment");
     if (t) {
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
-            const struct uuid *net = dbrow_uuid(row, "network");
-            char id[UUID_LEN + 1];
-            if (!net) {
-                continue;
-            }
-            uuid_to_string(net, id);
-            json_t *n = json_object_get(byid, id);
+            json_t *n = network_of(byid, row);
             if (n) {
                 json_array_append_new(json_object_get(n, "segments"), json_pack(
                     "{s:o,s:s,s:o,s:I,s:I}", "id", row_id(row),
@@ -450,13 +458,7 @@ networks_json(const struct ovsdb_db *db, const struct desired *d)
     t = dbrow_table(db, "Subnet");
     if (t) {
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
-            const struct uuid *net = dbrow_uuid(row, "network");
-            char id[UUID_LEN + 1];
-            if (!net) {
-                continue;
-            }
-            uuid_to_string(net, id);
-            json_t *n = json_object_get(byid, id);
+            json_t *n = network_of(byid, row);
             if (n) {
                 json_array_append_new(json_object_get(n, "subnets"), json_pack(
                     "{s:o,s:s,s:s,s:o}", "id", row_id(row),
@@ -469,13 +471,7 @@ networks_json(const struct ovsdb_db *db, const struct desired *d)
     t = dbrow_table(db, "Port");
     if (t) {
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
-            const struct uuid *net = dbrow_uuid(row, "network");
-            char id[UUID_LEN + 1];
-            if (!net) {
-                continue;
-            }
-            uuid_to_string(net, id);
-            json_t *n = json_object_get(byid, id);
+            json_t *n = network_of(byid, row);
             if (!n) {
                 continue;
             }

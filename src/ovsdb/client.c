@@ -1300,21 +1300,16 @@ client_disconnect(struct ovsdb_client *c, const char *why)
     schedule_reconnect(c);
 }
 
-struct ovsdb_client *
-ovsdb_client_create(struct event_base *base, const struct ovsdb_client_options *o,
-                    const struct ovsdb_client_callbacks *cbs, void *aux)
+/* Returns a new client with the settings of 'o' but its remotes, its SSL
+ * context and its connection; ovsdb_client_create() and
+ * ovsdb_client_create_accepted() fill those. */
+static struct ovsdb_client *
+client_alloc(struct event_base *base, const struct ovsdb_client_options *o,
+             const struct ovsdb_client_callbacks *cbs, void *aux)
 {
     struct ovsdb_client *c = xzalloc(sizeof *c);
     c->base = base;
     c->db_name = xstrdup(o->db_name);
-    for (const char *const *r = o->remotes; r && *r; r++) {
-        c->remotes = xrealloc(c->remotes, (c->n_remotes + 1) * sizeof *c->remotes);
-        c->remotes[c->n_remotes++] = xstrdup(*r);
-    }
-    if (!c->n_remotes) {
-        util_abort("ovsdb_client_create: no remote");
-    }
-    c->ssl_ctx = o->ssl_ctx;
     c->probe_ms = o->probe_ms;
     c->min_backoff_ms = MAX(o->min_backoff_ms, 1);
     c->max_backoff_ms = MAX(o->max_backoff_ms, c->min_backoff_ms);
@@ -1328,6 +1323,22 @@ ovsdb_client_create(struct event_base *base, const struct ovsdb_client_options *
     list_init(&c->locks);
     list_init(&c->txns);
     c->timer = evtimer_new(base, on_timer, c);
+    return c;
+}
+
+struct ovsdb_client *
+ovsdb_client_create(struct event_base *base, const struct ovsdb_client_options *o,
+                    const struct ovsdb_client_callbacks *cbs, void *aux)
+{
+    struct ovsdb_client *c = client_alloc(base, o, cbs, aux);
+    for (const char *const *r = o->remotes; r && *r; r++) {
+        c->remotes = xrealloc(c->remotes, (c->n_remotes + 1) * sizeof *c->remotes);
+        c->remotes[c->n_remotes++] = xstrdup(*r);
+    }
+    if (!c->n_remotes) {
+        util_abort("ovsdb_client_create: no remote");
+    }
+    c->ssl_ctx = o->ssl_ctx;
     client_connect(c);
     return c;
 }
@@ -1337,26 +1348,11 @@ ovsdb_client_create_accepted(struct event_base *base, struct conn *conn,
                              const struct ovsdb_client_options *o,
                              const struct ovsdb_client_callbacks *cbs, void *aux)
 {
-    struct ovsdb_client *c = xzalloc(sizeof *c);
-    c->base = base;
-    c->db_name = xstrdup(o->db_name);
+    struct ovsdb_client *c = client_alloc(base, o, cbs, aux);
     c->remotes = xmalloc(sizeof *c->remotes);
     c->remotes[0] = xstrdup(conn_get_name(conn));
     c->n_remotes = 1;
-    c->probe_ms = o->probe_ms;
-    c->min_backoff_ms = MAX(o->min_backoff_ms, 1);
-    c->max_backoff_ms = MAX(o->max_backoff_ms, c->min_backoff_ms);
-    c->leader_only = o->leader_only;
-    if (cbs) {
-        c->cbs = *cbs;
-    }
-    c->aux = aux;
-    c->best_method = 3;
     c->passive = true;
-    hmap_init(&c->pending);
-    list_init(&c->locks);
-    list_init(&c->txns);
-    c->timer = evtimer_new(base, on_timer, c);
     c->conn = conn;
     conn_set_callbacks(conn, &client_conn_callbacks, c);
     conn_use_arena(conn, true);

@@ -16,12 +16,10 @@ SEAM_BUILD selects the build (build/ by default)."""
 import importlib.util
 import os
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -29,6 +27,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from seamctltest import (REPO, Api, FakeServer, build_dir, free_port,  # noqa: E402
                          run_command, seamctl_path)
+from seamcommon import descendants, stop_pids  # noqa: E402
 
 # The peers' scripts: $SEAM_PEERS (as tests/controller), else beside the
 # repository (../shared/peers) or beside the worktrees' folder.
@@ -42,46 +41,6 @@ NEUTRON_SCRIPT = next(
 def _seamctl_built():
     if not seamctl_path().exists():
         pytest.skip("%s not built (run `make`)" % seamctl_path())
-
-
-def _descendants(pid):
-    """The pids of 'pid's descendants (from /proc)."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _stop(pids, timeout=10.0):
-    """SIGTERM each of 'pids' still alive, SIGKILL those left after
-    'timeout' seconds."""
-    def alive():
-        return [p for p in pids if os.path.exists("/proc/%d" % p)
-                and not open("/proc/%d/stat" % p).read().rsplit(")", 1)[1].split()[0] == "Z"]
-    for p in alive():
-        try:
-            os.kill(p, signal.SIGTERM)
-        except OSError:
-            pass
-    deadline = time.monotonic() + timeout
-    while alive() and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for p in alive():
-        try:
-            os.kill(p, signal.SIGKILL)
-        except OSError:
-            pass
 
 
 @pytest.fixture(scope="session")
@@ -110,12 +69,12 @@ def neutron():
             try:
                 with open(os.path.join(state, name)) as f:
                     pid = int(f.read().split()[0])
-                pids += [pid] + _descendants(pid)
+                pids += [pid] + descendants(pid)
             except (OSError, ValueError, IndexError):
                 pass
         subprocess.run(["bash", str(NEUTRON_SCRIPT), "down", state],
                        capture_output=True, timeout=60)
-        _stop(pids)
+        stop_pids(pids)
         shutil.rmtree(state, ignore_errors=True)
 
 

@@ -247,6 +247,17 @@ class SeamLab:
 
     # -- topology ----------------------------------------------------------
 
+    def monitor_vteps(self, tables=("Logical_Switch", "Ucast_Macs_Remote",
+                                    "Mcast_Macs_Remote")):
+        """Monitors of every VTEP (name -> Monitor), each waited for until
+        its initial contents hold 'tables', and a mark in each (name ->
+        mark): for assert_no_churn()."""
+        mons = {n: self.monitor(v.remote, n) for n, v in self.vteps.items()}
+        for n, m in mons.items():
+            vn.wait_until(lambda: set(tables) <= {t for t, _ in m.kinds("initial")},
+                          10, "monitor of %s" % n)
+        return mons, {n: m.mark() for n, m in mons.items()}
+
     def underlay(self):
         u = self.topo.ns("u")
         self.topo.ip(u, "link", "add", "name", "ul", "type", "bridge")
@@ -317,6 +328,13 @@ class SeamLab:
         assert "%d received" % count in p.stdout, p.stdout + p.stderr
         return p.stdout
 
+    def ping_background(self, src, dst_ip, count):
+        """Starts 'count' pings, 10 a second, from VM 'src' to 'dst_ip' and
+        returns at once: pass the result to assert_no_loss()."""
+        return subprocess.Popen(["ip", "netns", "exec", self.vms[src]["ns"], "ping",
+                                 "-c", str(count), "-i", "0.1", "-W", "1", dst_ip],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
     def neigh(self, vm, ip):
         """The MAC 'vm' resolved for 'ip' (ARP), or None."""
         out = self.topo.exec(self.vms[vm]["ns"], "ip", "-j", "neigh", "show", ip).stdout
@@ -381,26 +399,38 @@ class SeamLab:
 
     # -- the use cases -----------------------------------------------------
 
-    def build_usecases(self, passive_port=16640, hv1_impl="seam"):
-        """The lab of the module docstring, intent written, reconciler
-        running.  Returns a dict of the NB uuids."""
-        ids = {k: str(uuid.uuid4()) for k in ("net", "vm1", "vm2", "vm3", "vm4", "dhcp",
-                                               "subnet")}
-        self.ids = ids
+    def usecase_servers(self):
+        """The use-case lab's underlay, its VTEP namespaces (returned: tor,
+        hv1, hv2) and the SR-IOV servers on tor with their VMs."""
         self.underlay()
         tor = self.vtep_ns("tor", UNDERLAY + ".1")
         hv1 = self.vtep_ns("hv1", UNDERLAY + ".2")
         hv2 = self.vtep_ns("hv2", UNDERLAY + ".3")
-        # Servers and VMs (their ports must exist before seam-vtep opens them).
         self.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
                                             ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
         self.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
+        return tor, hv1, hv2
+
+    def usecase_taps(self, tor, hv1, hv2, ids):
+        """The use-case lab's vm3 on hv1 and dhcp on hv2, behind taps named
+        after their port ids in 'ids', as Nova names them; TX checksum
+        offload off on every VTEP port."""
         self.vm("vm3", hv1, tap_name(ids["vm3"]), fixed_mac(3), OVERLAY + ".13")
         self.vm("dhcp", hv2, tap_name(ids["dhcp"]), fixed_mac(5), OVERLAY + ".2")
         for ns, ifs in ((tor, ("p1", "p2")), (hv1, (tap_name(ids["vm3"]),)),
                         (hv2, (tap_name(ids["dhcp"]),))):
             for i in ifs:
                 self.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+
+    def build_usecases(self, passive_port=16640, hv1_impl="seam"):
+        """The lab of the module docstring, intent written, reconciler
+        running.  Returns a dict of the NB uuids."""
+        ids = {k: str(uuid.uuid4()) for k in ("net", "vm1", "vm2", "vm3", "vm4", "dhcp",
+                                               "subnet")}
+        self.ids = ids
+        # Servers and VMs (their ports must exist before seam-vtep opens them).
+        tor, hv1, hv2 = self.usecase_servers()
+        self.usecase_taps(tor, hv1, hv2, ids)
 
         nb = self.start_nb()
         self.start_vtep("tor1", tor, UNDERLAY + ".1", ["p1", "p2"])
@@ -413,11 +443,7 @@ class SeamLab:
         self.start_vtep("hv2", hv2, UNDERLAY + ".3", [tap_name(ids["dhcp"])],
                         mode="hypervisor", manager=mgr)
 
-        nb.insert("VTEP", {"name": "tor1", "target": self.vteps["tor1"].remote,
-                           "tunnel_ip": UNDERLAY + ".1", "role": "tor"})
-        nb.insert("VTEP", {"name": "hv1", "target": self.vteps["hv1"].remote,
-                           "tunnel_ip": UNDERLAY + ".2", "role": "hypervisor",
-                           "host": "compute1"})
+        self.insert_tor1_hv1(nb)
         nb.insert("VTEP", {"name": "hv2", "tunnel_ip": UNDERLAY + ".3",
                            "role": "hypervisor", "host": "netnode"})
         net = ids["net"]
@@ -449,11 +475,35 @@ class SeamLab:
         self.start_controller(listen="ptcp:%d:%s.254" % (passive_port, UNDERLAY))
         return ids
 
+    def insert_tor1_hv1(self, nb):
+        """Writes in 'nb' the VTEP rows of the started tor1 (a TOR at
+        UNDERLAY.1) and hv1 (compute1's hypervisor at UNDERLAY.2)."""
+        nb.insert("VTEP", {"name": "tor1", "target": self.vteps["tor1"].remote,
+                           "tunnel_ip": UNDERLAY + ".1", "role": "tor"})
+        nb.insert("VTEP", {"name": "hv1", "target": self.vteps["hv1"].remote,
+                           "tunnel_ip": UNDERLAY + ".2", "role": "hypervisor",
+                           "host": "compute1"})
+
     def wait_ports_active(self, timeout=20):
         def ok():
             return all(p["status"] == "ACTIVE" for p in self.nb.rows("Port"))
         vn.wait_until(ok, timeout, "every Port ACTIVE (%s)" % [
             (p["_uuid"][:8], p["status"], p["status_detail"]) for p in self.nb.rows("Port")])
+
+
+def assert_no_loss(ping):
+    """Waits for ping_background()'s 'ping' and asserts that no reply was
+    lost."""
+    out = ping.communicate(timeout=30)[0]
+    assert " 0% packet loss" in out, out
+
+
+def assert_no_churn(mons, marks):
+    """Asserts that no VTEP of monitor_vteps()'s 'mons' saw a row deleted,
+    inserted or modified since its mark in 'marks'."""
+    for name, m in mons.items():
+        for kind in ("delete", "insert", "new"):
+            assert m.since(marks[name], kind) == [], (name, kind, m.since(marks[name], kind))
 
 
 class OvsVtep:
@@ -550,13 +600,7 @@ def build_usecases_rest(lab, passive_port, nb=None):
     """The use-case lab, with the intent written through seamd's REST API
     (Neutron-shaped) instead of NB rows; seamd runs in the underlay
     namespace and reaches the VTEPs over tcp: on the underlay."""
-    lab.underlay()
-    tor = lab.vtep_ns("tor", UNDERLAY + ".1")
-    hv1 = lab.vtep_ns("hv1", UNDERLAY + ".2")
-    hv2 = lab.vtep_ns("hv2", UNDERLAY + ".3")
-    lab.sriov_server("s1", tor, "p1", [("vm1", fixed_mac(1), OVERLAY + ".11", 2901),
-                                       ("vm2", fixed_mac(2), OVERLAY + ".12", 2901)])
-    lab.sriov_server("s2", tor, "p2", [("vm4", fixed_mac(4), OVERLAY + ".14", 2900)])
+    tor, hv1, hv2 = lab.usecase_servers()
     lab.seamd_args = ["--vni-ranges=5000:6000",
                       "--network-vlan-ranges=physnet1:2900:2999,physnet2:2900:2999",
                       "--sb-listen=ptcp:%d:%s.254" % (passive_port, UNDERLAY),
@@ -595,12 +639,7 @@ def build_usecases_rest(lab, passive_port, nb=None):
         ids[vm] = p["id"]
     lab.ids = ids
     # The hypervisors' taps are named after the port ids, as Nova names them.
-    lab.vm("vm3", hv1, tap_name(ids["vm3"]), fixed_mac(3), OVERLAY + ".13")
-    lab.vm("dhcp", hv2, tap_name(ids["dhcp"]), fixed_mac(5), OVERLAY + ".2")
-    for ns, ifs in ((tor, ("p1", "p2")), (hv1, (tap_name(ids["vm3"]),)),
-                    (hv2, (tap_name(ids["dhcp"]),))):
-        for i in ifs:
-            lab.topo.exec(ns, "ethtool", "-K", i, "tx", "off", check=False)
+    lab.usecase_taps(tor, hv1, hv2, ids)
 
     lab.start_vtep("tor1", tor, UNDERLAY + ".1", ["p1", "p2"],
                    extra=["--remote=ptcp:6640:%s.1" % UNDERLAY])

@@ -99,34 +99,23 @@ def test_restarts_converge_without_flapping(lab):
     """Kill -9 the controller during a ping: traffic keeps flowing; restart
     it: no row on any VTEP is deleted or re-added.  Kill a VTEP and restart
     it empty: reprogrammed within a second."""
-    import subprocess
     import time
     lab.build_usecases(passive_port=20000 + (os.getpid() + 7) % 20000)
     lab.wait_ports_active()
     lab.ping("vm3", "192.168.10.11")
-    mons = {n: lab.monitor(v.remote, n) for n, v in lab.vteps.items()}
-    for n, m in mons.items():
-        vn.wait_until(lambda: {"Logical_Switch", "Ucast_Macs_Remote", "Mcast_Macs_Remote"}
-                      <= {t for t, _ in m.kinds("initial")}, 10, "monitor of %s" % n)
-    marks = {n: m.mark() for n, m in mons.items()}
+    mons, marks = lab.monitor_vteps()
 
-    ping = subprocess.Popen(["ip", "netns", "exec", lab.vms["vm3"]["ns"], "ping", "-c", "40",
-                             "-i", "0.1", "-W", "1", "192.168.10.11"],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    ping = lab.ping_background("vm3", "192.168.10.11", 40)
     time.sleep(0.5)
     lab.kill_controller()
-    out = ping.communicate(timeout=30)[0]
-    assert " 0% packet loss" in out, out
+    seamns.assert_no_loss(ping)
 
     rc = lab.start_controller(listen=lab.controller_listen)
     for name in ("tor1", "hv1", "hv2"):
         _wait_log(rc, "VTEP %s: in sync" % name, timeout=15)
     lab.ping("vm1", "192.168.10.13")
     time.sleep(0.5)                     # Let any late update reach the monitors.
-    for name, m in mons.items():
-        assert m.since(marks[name], "delete") == [], (name, m.since(marks[name], "delete"))
-        assert m.since(marks[name], "insert") == [], (name, m.since(marks[name], "insert"))
-        assert m.since(marks[name], "new") == [], (name, m.since(marks[name], "new"))
+    seamns.assert_no_churn(mons, marks)
 
     # A VTEP killed and restarted with an empty database.
     tor = lab.vteps["tor1"]
@@ -203,11 +192,7 @@ def test_vm_taps_come_and_go(lab):
     lab.start_vtep("tor1", tor, seamns.UNDERLAY + ".1", ["p1"])
     lab.start_vtep("hv1", hv1, seamns.UNDERLAY + ".2", [], mode="hypervisor",
                    extra=["--port-match=tap*"])
-    nb.insert("VTEP", {"name": "tor1", "target": lab.vteps["tor1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".1", "role": "tor"})
-    nb.insert("VTEP", {"name": "hv1", "target": lab.vteps["hv1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".2", "role": "hypervisor",
-                       "host": "compute1"})
+    lab.insert_tor1_hv1(nb)
     net = nb.insert("Network", {"name": "n", "vni": 5000})
     nb.insert("Segment", {"network": ["uuid", net], "network_type": "vlan",
                           "physical_network": "physnet1", "segmentation_id": 2901,
@@ -276,11 +261,7 @@ def test_baremetal_and_l2_gateway(lab):
     lab.start_vtep("tor1", tor, seamns.UNDERLAY + ".1", ["p1", "p2"])
     lab.start_vtep("hv1", hv1, seamns.UNDERLAY + ".2", [seamns.tap_name(vm3)],
                    mode="hypervisor")
-    nb.insert("VTEP", {"name": "tor1", "target": lab.vteps["tor1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".1", "role": "tor"})
-    nb.insert("VTEP", {"name": "hv1", "target": lab.vteps["hv1"].remote,
-                       "tunnel_ip": seamns.UNDERLAY + ".2", "role": "hypervisor",
-                       "host": "compute1"})
+    lab.insert_tor1_hv1(nb)
     net = nb.insert("Network", {"name": "n", "vni": 5000})
     sub = nb.insert("Subnet", {"network": ["uuid", net], "cidr": "192.168.10.0/24",
                                "ip_version": 4})

@@ -10,12 +10,13 @@ SEAM_NIC_KEEP=1 keeps the namespaces of a failed test.
 
 import itertools
 import os
-import shutil
 import threading
 
 import pytest
 
 import nicnet as nn
+from labfixtures import (  # noqa: F401 (the hook, for pytest)
+    call_failed, keep_failed, pytest_runtest_makereport, require_env)
 
 _counter = itertools.count()
 
@@ -31,21 +32,8 @@ vf 2 mac %s vlan 2900
 """ % tuple(VF_MACS)
 
 
-@pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "rep_" + rep.when, rep)
-
-
 def _require_env():
-    if os.geteuid() != 0:
-        pytest.skip("needs root (network namespaces, AF_PACKET)")
-    if nn.nic_binary() is None:
-        pytest.skip("%s/seam-sriov-nic not built (run `make` or set SEAM_BUILD)" % nn.build_dir())
-    for tool in ("ip", "tshark"):
-        if shutil.which(tool) is None:
-            pytest.skip("%s not installed" % tool)
+    require_env(nn.nic_binary(), "seam-sriov-nic", ("ip", "tshark"))
 
 
 class Lab:
@@ -200,9 +188,8 @@ def lab(request, tmp_path):
     tmp_path.chmod(0o755)
     lab = Lab("sn%d-%d-" % (os.getpid(), next(_counter)), tmp_path)
     yield lab
-    rep = getattr(request.node, "rep_call", None)
-    keep = rep is not None and rep.failed and os.environ.get("SEAM_NIC_KEEP")
-    if rep is not None and rep.failed and lab.nic and lab.nic.alive():
+    keep = keep_failed(request, "SEAM_NIC_KEEP")
+    if call_failed(request) and lab.nic and lab.nic.alive():
         print("seam-sriov-nic at the failure:\n" + lab.nic.ctl("show", check=False).stdout)
     problems = lab.teardown(keep)
     if problems:

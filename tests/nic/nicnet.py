@@ -23,14 +23,11 @@ same path is sent after the frames that must not, and the capture runs until
 the marker arrives (the emulator keeps order per path).
 """
 
-import contextlib
-import ctypes
 import json
 import os
 import select
 import signal
 import socket
-import struct
 import subprocess
 import sys
 import threading
@@ -39,21 +36,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
 from seamcommon import build_dir, run_command, wait_until  # noqa: E402,F401
+from netns import (  # noqa: E402,F401
+    ETH_P_ALL, PACKET_AUXDATA, PACKET_OUTGOING, SAN_MARKERS, SOL_PACKET, in_netns, with_aux_tag)
 
-CLONE_NEWNET = 0x40000000
-SOL_PACKET = 263
-PACKET_AUXDATA = 8
-PACKET_OUTGOING = 4
-ETH_P_ALL = 0x0003
-TP_STATUS_VLAN_VALID = 0x10
-TP_STATUS_VLAN_TPID_VALID = 0x40
-SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-               "SUMMARY: UndefinedBehaviorSanitizer")
 MARKER_TYPE = 0x88b5                    # IEEE 802 local experimental ethertype.
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_home_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
-
 
 def nic_binary():
     p = build_dir() / "seam-sriov-nic"
@@ -64,21 +50,19 @@ def run(cmd, check=True, timeout=20, input=None, env=None):
     return run_command(cmd, timeout=timeout, check=check, env=env, input=input)
 
 
-@contextlib.contextmanager
-def in_netns(name):
-    """Runs the block with this thread in network namespace 'name'."""
-    fd = os.open("/run/netns/%s" % name, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        if _libc.setns(fd, CLONE_NEWNET) != 0:
-            e = ctypes.get_errno()
-            raise OSError(e, "setns(%s): %s" % (name, os.strerror(e)))
+def stop_process(p, sig, timeout):
+    """Sends 'sig' to Popen 'p' if it still runs and waits up to 'timeout'
+    seconds for it to exit, then kills it.  Returns False if it had to be
+    killed."""
+    if p.poll() is None:
+        p.send_signal(sig)
         try:
-            yield
-        finally:
-            if _libc.setns(_home_ns, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns back home failed")
-    finally:
-        os.close(fd)
+            p.wait(timeout)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+            return False
+    return True
 
 
 class Raw:
@@ -113,14 +97,7 @@ class Raw:
             data, anc, _, addr = self.s.recvmsg(65536, socket.CMSG_SPACE(64))
             if addr[2] == PACKET_OUTGOING:
                 continue
-            for level, typ, cdata in anc:
-                if level == SOL_PACKET and typ == PACKET_AUXDATA and len(cdata) >= 20:
-                    status, _, _, _, _, tci, tpid = struct.unpack("IIIHHHH", cdata[:20])
-                    if status & TP_STATUS_VLAN_VALID or tci:
-                        if not status & TP_STATUS_VLAN_TPID_VALID:
-                            tpid = 0x8100
-                        data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
-            return data
+            return with_aux_tag(data, anc)
 
     def collect_until(self, is_marker, timeout=5):
         """Frames received until one satisfies 'is_marker' (not included).
@@ -214,13 +191,7 @@ class Tshark:
         return got
 
     def stop(self):
-        if self.p.poll() is None:
-            self.p.send_signal(signal.SIGINT)
-            try:
-                self.p.wait(10)
-            except subprocess.TimeoutExpired:
-                self.p.kill()
-                self.p.wait()
+        stop_process(self.p, signal.SIGINT, 10)
         self.err.close()
 
 
@@ -265,14 +236,8 @@ class Nic:
     def stop(self):
         """SIGTERM; returns the exit status."""
         self.stopped = True
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-                return "hung"
+        if not stop_process(self.proc, signal.SIGTERM, 15):
+            return "hung"
         return self.proc.returncode
 
     def diagnostics(self):

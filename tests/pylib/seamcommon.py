@@ -4,6 +4,7 @@ helper module puts this directory on sys.path and re-exports these."""
 
 import json
 import os
+import signal
 import socket
 import subprocess
 import threading
@@ -51,6 +52,51 @@ def wait_until(pred, timeout=10.0, what="condition", interval=0.01):
                 timeout, what, " (last error: %r)" % last_exc if last_exc else ""))
         time.sleep(interval)
         interval = min(interval * 1.5, 0.1)
+
+
+def descendants(pid):
+    """The pids of 'pid''s descendants (from /proc)."""
+    children = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            children.setdefault(ppid, []).append(int(entry))
+    found, todo = [], [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.append(child)
+            todo.append(child)
+    return found
+
+
+def pid_alive(pid):
+    """Whether process 'pid' exists and is not a zombie."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def stop_pids(pids, timeout=10.0):
+    """SIGTERM each of 'pids' still alive, SIGKILL those left after
+    'timeout' seconds."""
+    def signal_alive(sig):
+        for p in pids:
+            if pid_alive(p):
+                try:
+                    os.kill(p, sig)
+                except OSError:
+                    pass
+    signal_alive(signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while any(pid_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    signal_alive(signal.SIGKILL)
 
 
 class Controller:

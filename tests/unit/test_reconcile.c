@@ -87,6 +87,28 @@ run_text(struct ovsdb_db *db, const char *text)
     run_ok(db, testlib_parse(text));
 }
 
+/* Has VTEP database 'db' learn 'mac' (with address 'ipaddr' unless NULL)
+ * behind tunnel IP 'dst_ip' on the Logical_Switch of NET1: a new
+ * Ucast_Macs_Local row and its locator. */
+static void
+learn_mac(struct ovsdb_db *db, const char *mac, const char *ipaddr,
+          const char *dst_ip)
+{
+    const struct ovsdb_row *ls = dbrow_find_str(db, "Logical_Switch", "name", NET1);
+    char u[UUID_LEN + 1];
+    uuid_to_string(ovsdb_row_get_uuid(ls), u);
+    char *ip = ipaddr ? xasprintf("\"ipaddr\":\"%s\",", ipaddr) : xstrdup("");
+    char *text = xasprintf(
+        "[{\"op\":\"insert\",\"table\":\"Physical_Locator\",\"uuid-name\":\"l\","
+        "\"row\":{\"encapsulation_type\":\"vxlan_over_ipv4\",\"dst_ip\":\"%s\"}},"
+        "{\"op\":\"insert\",\"table\":\"Ucast_Macs_Local\",\"row\":{\"MAC\":"
+        "\"%s\",%s\"logical_switch\":[\"uuid\",\"%s\"],"
+        "\"locator\":[\"named-uuid\",\"l\"]}}]", dst_ip, mac, ip, u);
+    run_text(db, text);
+    free(text);
+    free(ip);
+}
+
 static struct ovsdb_db *
 vtep_db(const char *name, const char *ip, const char *ports)
 {
@@ -464,17 +486,7 @@ test_learned_macs(void **state)
 {
     struct fx *f = *state;
     sync_all(f);
-    const struct ovsdb_row *ls = dbrow_find_str(f->hv1, "Logical_Switch", "name", NET1);
-    char u[UUID_LEN + 1];
-    uuid_to_string(ovsdb_row_get_uuid(ls), u);
-    char *text = xasprintf(
-        "[{\"op\":\"insert\",\"table\":\"Physical_Locator\",\"uuid-name\":\"l\","
-        "\"row\":{\"encapsulation_type\":\"vxlan_over_ipv4\",\"dst_ip\":\"10.0.0.2\"}},"
-        "{\"op\":\"insert\",\"table\":\"Ucast_Macs_Local\",\"row\":{\"MAC\":"
-        "\"02:00:00:00:00:99\",\"ipaddr\":\"192.168.10.99\",\"logical_switch\":"
-        "[\"uuid\",\"%s\"],\"locator\":[\"named-uuid\",\"l\"]}}]", u);
-    run_text(f->hv1, text);
-    free(text);
+    learn_mac(f->hv1, "02:00:00:00:00:99", "192.168.10.99", "10.0.0.2");
     assert_int_equal(sync_one(f, "tor1", NULL, 0), 1);
     assert_remote(f->tor, "02:00:00:00:00:99", "10.0.0.2|192.168.10.99");
     assert_remote(f->hv1, "02:00:00:00:00:99", NULL);
@@ -616,17 +628,7 @@ test_keep_unknown_vtep(void **state)
 {
     struct fx *f = *state;
     sync_all(f);
-    const struct ovsdb_row *ls = dbrow_find_str(f->hv2, "Logical_Switch", "name", NET1);
-    char u[UUID_LEN + 1];
-    uuid_to_string(ovsdb_row_get_uuid(ls), u);
-    char *text = xasprintf(
-        "[{\"op\":\"insert\",\"table\":\"Physical_Locator\",\"uuid-name\":\"l\","
-        "\"row\":{\"encapsulation_type\":\"vxlan_over_ipv4\",\"dst_ip\":\"10.0.0.3\"}},"
-        "{\"op\":\"insert\",\"table\":\"Ucast_Macs_Local\",\"row\":{\"MAC\":"
-        "\"02:00:00:00:00:55\",\"logical_switch\":[\"uuid\",\"%s\"],"
-        "\"locator\":[\"named-uuid\",\"l\"]}}]", u);
-    run_text(f->hv2, text);
-    free(text);
+    learn_mac(f->hv2, "02:00:00:00:00:55", NULL, "10.0.0.3");
     sync_one(f, "hv1", NULL, 0);
     assert_remote(f->hv1, "02:00:00:00:00:55", "10.0.0.3|");
     /* hv2's session is lost: its learned MAC is unknown now (no replica

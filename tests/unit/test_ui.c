@@ -66,6 +66,18 @@ port(struct ovsdb_db *db, const char *uuid, const char *mac, const char *host,
     free(row);
 }
 
+/* Returns a new, empty NB database (schemas/seam_nb.ovsschema of
+ * $SEAM_SRCDIR, else of "."); free it with ovsdb_db_destroy(). */
+static struct ovsdb_db *
+nb_db_create(void)
+{
+    const char *src = getenv("SEAM_SRCDIR");
+    char *path = xasprintf("%s/schemas/seam_nb.ovsschema", src ? src : ".");
+    struct ovsdb_db *db = ovsdb_db_create(testlib_load_schema(path));
+    free(path);
+    return db;
+}
+
 /* Three VTEPs (tor1, tor2, hv1), network NET1 (VNI 5000, vlan 2901 on
  * physnet1, vlan 2900 on physnet2), a VM on hv1, two VFs on server2 (tor1
  * p1), one on server3 (tor2 p3), a port whose host has no link, and an L2
@@ -73,10 +85,7 @@ port(struct ovsdb_db *db, const char *uuid, const char *mac, const char *host,
 static int
 setup(void **state)
 {
-    const char *src = getenv("SEAM_SRCDIR");
-    char *path = xasprintf("%s/schemas/seam_nb.ovsschema", src ? src : ".");
-    struct ovsdb_db *db = ovsdb_db_create(testlib_load_schema(path));
-    free(path);
+    struct ovsdb_db *db = nb_db_create();
 
     ins(db, "VTEP", NULL, "{\"name\":\"tor2\",\"role\":\"tor\",\"tunnel_ip\":\"10.0.0.2\","
         "\"connection_state\":\"connected\",\"in_sync\":true}");
@@ -143,10 +152,7 @@ named(json_t *array, const char *name)
 static void
 test_empty(void **state)
 {
-    const char *src = getenv("SEAM_SRCDIR");
-    char *path = xasprintf("%s/schemas/seam_nb.ovsschema", src ? src : ".");
-    struct ovsdb_db *db = ovsdb_db_create(testlib_load_schema(path));
-    free(path);
+    struct ovsdb_db *db = nb_db_create();
     json_t *t = ui_topology(db);
     testlib_assert_json_text(t, "{\"vteps\":[],\"tunnels\":[],\"networks\":[],"
                              "\"ports\":[]}");

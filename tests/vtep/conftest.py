@@ -25,11 +25,12 @@ SEAM_VTEP_KEEP=1 keeps the namespaces and dirs of a failed test.
 
 import itertools
 import os
-import shutil
 
 import pytest
 
 import vtepnet as vn
+from labfixtures import (  # noqa: F401 (the hook, for pytest)
+    keep_failed, pytest_runtest_makereport, require_env)
 
 _counter = itertools.count()
 
@@ -38,26 +39,13 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "lab: a seam-vtep namespace test")
 
 
-@pytest.hookimpl(tryfirst=True, hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    rep = outcome.get_result()
-    setattr(item, "rep_" + rep.when, rep)
-
-
 def _require_env():
-    if os.geteuid() != 0:
-        pytest.skip("needs root (network namespaces, AF_PACKET)")
-    if vn.vtep_binary() is None:
-        pytest.skip("%s/seam-vtep not built (run `make` or set SEAM_BUILD)" % vn.build_dir())
-    for tool in ("ip", "vtep-ctl", "tshark"):
-        if shutil.which(tool) is None:
-            pytest.skip("%s not installed (scripts/install-deps)" % tool)
+    require_env(vn.vtep_binary(), "seam-vtep", ("ip", "vtep-ctl", "tshark"),
+                " (scripts/install-deps)")
 
 
 def _keep(request):
-    rep = getattr(request.node, "rep_call", None)
-    return rep is not None and rep.failed and os.environ.get("SEAM_VTEP_KEEP")
+    return keep_failed(request, "SEAM_VTEP_KEEP")
 
 
 @pytest.fixture

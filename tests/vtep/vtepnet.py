@@ -12,8 +12,6 @@ that must cross the same path is sent after the frames that must not, and the
 capture runs until the marker arrives (the datapath keeps order per path).
 """
 
-import contextlib
-import ctypes
 import json
 import os
 import select
@@ -27,27 +25,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "pylib"))
 from seamcommon import build_dir, run_command, wait_until  # noqa: E402,F401
+from netns import (  # noqa: E402,F401
+    ETH_P_ALL, PACKET_AUXDATA, PACKET_OUTGOING, SAN_MARKERS, SOL_PACKET, in_netns, with_aux_tag)
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent.parent
 VTEP_SCHEMA = Path("/usr/share/openvswitch/vtep.ovsschema")
 
-CLONE_NEWNET = 0x40000000
-SOL_PACKET = 263
-PACKET_AUXDATA = 8
-PACKET_OUTGOING = 4
-ETH_P_ALL = 0x0003
-TP_STATUS_VLAN_VALID = 0x10
-TP_STATUS_VLAN_TPID_VALID = 0x40
-
 VNI = 5000
 OVERLAY_NET = "192.168.100"
 UNDERLAY_NET = "10.99.0"
-SAN_MARKERS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:",
-               "SUMMARY: UndefinedBehaviorSanitizer")
-
-_libc = ctypes.CDLL(None, use_errno=True)
-_home_ns = os.open("/proc/thread-self/ns/net", os.O_RDONLY | os.O_CLOEXEC)
 
 
 def vtep_binary():
@@ -58,23 +45,6 @@ def vtep_binary():
 def run(cmd, check=True, timeout=20, input=None, env=None):
     """Runs 'cmd'; by default a non-zero exit raises with the output."""
     return run_command(cmd, timeout=timeout, check=check, env=env, input=input)
-
-
-@contextlib.contextmanager
-def in_netns(name):
-    """Runs the block with this thread in network namespace 'name'."""
-    fd = os.open("/run/netns/%s" % name, os.O_RDONLY | os.O_CLOEXEC)
-    try:
-        if _libc.setns(fd, CLONE_NEWNET) != 0:
-            e = ctypes.get_errno()
-            raise OSError(e, "setns(%s): %s" % (name, os.strerror(e)))
-        try:
-            yield
-        finally:
-            if _libc.setns(_home_ns, CLONE_NEWNET) != 0:
-                raise OSError(ctypes.get_errno(), "setns back home failed")
-    finally:
-        os.close(fd)
 
 
 # ---------------------------------------------------------------------------
@@ -120,13 +90,7 @@ class RawPort:
                 data, anc, _flags, addr = self.sock.recvmsg(65536, socket.CMSG_SPACE(20))
             except BlockingIOError:
                 return
-            for level, typ, cdata in anc:
-                if level == SOL_PACKET and typ == PACKET_AUXDATA and len(cdata) >= 20:
-                    status, _l, _s, _m, _n, tci, tpid = struct.unpack("=IIIHHHH", cdata[:20])
-                    if status & TP_STATUS_VLAN_VALID or tci:
-                        if not status & TP_STATUS_VLAN_TPID_VALID:
-                            tpid = 0x8100
-                        data = data[:12] + struct.pack("!HH", tpid, tci) + data[12:]
+            data = with_aux_tag(data, anc)
             self.frames.append(Frame(data, addr[2] == PACKET_OUTGOING, time.monotonic()))
 
     def poll(self, until, timeout=5.0, what="frames"):

@@ -2,7 +2,7 @@
 
 seamctl is run as a user runs it, against:
   - `neutron`: the reference, Debian's neutron-server with networking-l2gw
-    (../shared/peers/07-neutron-server.sh), started once per session on a
+    (tests/pylib/neutron-server.sh), started once per session on a
     free port (about 15 s; skipped if it is not installed or not root);
   - `seamd`: build/seamd, when it is built, started once per session
     with tests/controller/conftest.py's Seamd (core's fixtures);
@@ -29,12 +29,8 @@ from seamctltest import (REPO, Api, FakeServer, build_dir, free_port,  # noqa: E
                          run_command, seamctl_path)
 from seamcommon import descendants, stop_pids  # noqa: E402
 
-# The peers' scripts: $SEAM_PEERS (as tests/controller), else beside the
-# repository (../shared/peers) or beside the worktrees' folder.
-NEUTRON_SCRIPT = next(
-    (p for p in [Path(os.environ.get("SEAM_PEERS", "/work/shared/peers"))]
-     + [d / "shared/peers" for d in (REPO.parent, REPO.parent.parent)]
-     if (p / "07-neutron-server.sh").exists()), Path("/nonexistent")) / "07-neutron-server.sh"
+# neutron-server for the comparisons: the project's own launcher.
+NEUTRON_SCRIPT = REPO / "tests" / "pylib" / "neutron-server.sh"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -48,7 +44,7 @@ def neutron():
     if os.geteuid() != 0:
         pytest.skip("neutron-server's script needs root")
     if not NEUTRON_SCRIPT.exists():
-        pytest.skip("07-neutron-server.sh not found (set SEAM_PEERS)")
+        pytest.skip("%s not found" % NEUTRON_SCRIPT)
     if not shutil.which("neutron-server"):
         pytest.skip("neutron-server not installed (scripts/install-deps)")
     state = tempfile.mkdtemp(prefix="seamctl-neutron-")

@@ -9,7 +9,7 @@
   tests that need other flags or several seamd; all stopped and checked at
   teardown.
 - `neutron` (module scope): Debian's neutron-server on a free port
-  (../shared/peers/07-neutron-server.sh), as a `Neutron` with the same
+  (tests/pylib/neutron-server.sh), as a `Neutron` with the same
   request helpers; skipped with the reason when it cannot start.
 
 SEAM_BUILD points at the build dir (default: build/ of this tree).
@@ -30,7 +30,8 @@ import pytest
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
-PEERS = Path(os.environ.get("SEAM_PEERS", "/work/shared/peers"))
+# neutron-server for the comparisons: the project's own launcher.
+NEUTRON_SCRIPT = Path(__file__).resolve().parents[1] / "pylib" / "neutron-server.sh"
 DEFAULT_ARGS = ["--vni-ranges=5000:6000", "--network-vlan-ranges=physnet1:2900:2999"]
 
 
@@ -340,9 +341,7 @@ class Neutron(Api):
 
 @pytest.fixture(scope="module")
 def neutron():
-    script = PEERS / "07-neutron-server.sh"
-    if not script.exists():
-        pytest.skip("%s is missing" % script)
+    script = NEUTRON_SCRIPT
     if os.geteuid() != 0:
         pytest.skip("neutron-server's MariaDB needs root")
     d = Path(tempfile.mkdtemp(prefix="seamd-neutron-"))
@@ -353,7 +352,7 @@ def neutron():
     if r.returncode != 0 or "up on" not in r.stdout:
         _neutron_down(script, d, env)
         mlog = d / "mariadb.log"
-        if not (d / "run" / "my.sock").exists():
+        if not (d / "db" / "mysqld.sock").exists():
             pytest.skip("mariadb could not start: %s" % (
                 mlog.read_text()[-500:] if mlog.exists() else r.stderr[-500:]))
         raise AssertionError("neutron-server did not start:\n%s\n%s" % (r.stdout, r.stderr))

@@ -1203,8 +1203,9 @@ connection_lost(struct ovsdb_client *c)
             log_info("%s: %s keeps failing; retrying every %d ms at most, "
                      "logged again once it syncs", c->db_name,
                      c->remotes[c->remote_idx], c->max_backoff_ms);
-            if (c->cbs.state) {
-                c->cbs.state(c->aux, false);    /* Once per outage. */
+            if (c->cbs.state && !c->stats.n_syncs) {
+                /* Never synced, so never told of a loss: say it once. */
+                c->cbs.state(c->aux, false);
             }
         }
     }

@@ -67,8 +67,8 @@ struct ovsdb_client_callbacks {
     /* The replica changed (a batch of updates was applied). */
     void (*changed)(void *aux);
     /* Connected and synced, or lost the connection ('synced' false); also
-     * called with 'synced' false once when an outage begins without a sync
-     * (the first attempt that fails), not for each retry. */
+     * called with 'synced' false once when the first attempt of a client
+     * that never synced fails (not for each retry). */
     void (*state)(void *aux, bool synced);
     /* The lock 'name' is now held, or was lost ('held' false). */
     void (*lock)(void *aux, const char *name, bool held);

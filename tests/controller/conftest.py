@@ -218,13 +218,12 @@ class Seamd(Api):
         # The reconciler writes status columns a few ms after a request
         # (its passes are paced): let those settle first, so that a change
         # after this point is the request's own.
-        size = None
-        deadline = time.monotonic() + 5
-        while time.monotonic() < deadline:
+        size, stable = None, 0
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and stable < 6:     # 0.3 s unchanged
             time.sleep(0.05)
             now = self.nb_file.stat().st_size if self.nb_file.exists() else None
-            if now == size:
-                break
+            stable = stable + 1 if now == size else 0
             size = now
         state = {}
         for c in COLLECTIONS:

@@ -516,6 +516,17 @@ unknown_vteps(struct reconcile *r, const struct desired *d, const char ***ips)
 static void
 merge_problems(struct rvtep *v, const struct names *scope, const struct vtepdiff_result *res)
 {
+    /* A problem not known before is logged once, when it appears (the NB
+     * status says it for as long as it lasts). */
+    for (size_t i = 0; i < res->n_problems; i++) {
+        bool known = false;
+        for (size_t j = 0; j < v->n_problems && !known; j++) {
+            known = !strcmp(v->problems[j].text, res->problems[i].text);
+        }
+        if (!known) {
+            log_warn("VTEP %s: %s", v->name, res->problems[i].text);
+        }
+    }
     size_t k = 0;
     for (size_t i = 0; i < v->n_problems; i++) {
         if (scope && !names_has(scope, v->problems[i].ls)) {

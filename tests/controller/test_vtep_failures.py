@@ -107,8 +107,6 @@ def test_binding_to_a_port_the_switch_lacks(seamd, made):
     assert list(bindings["p8"]) == [2901] and list(bindings["p9"]) == [100], bindings
 
 
-@pytest.mark.xfail(reason="reconcile.c (helper sb's) logs nothing when a binding names a "
-                   "port the VTEP lacks: the operator sees it only in the API", strict=True)
 def test_binding_to_a_port_the_switch_lacks_is_logged_once(seamd, made):
     s = seamd
     missing_ports(s, made)

@@ -22,12 +22,16 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
 import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "pylib"))
+from seamcommon import descendants, stop_pids  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 # neutron-server for the comparisons: the project's own launcher.
@@ -271,64 +275,19 @@ def seamd(seamd_factory):
     return seamd_factory.start("seamd")
 
 
-def _descendants(pid):
-    """The pids of 'pid''s descendants (from /proc)."""
-    children = {}
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                with open("/proc/%s/stat" % entry) as f:
-                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _alive(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def _stop_pids(pids, timeout=10.0):
-    """SIGTERM each pid, SIGKILL those still alive after 'timeout' s."""
-    for p in pids:
-        try:
-            os.kill(p, signal.SIGTERM)
-        except OSError:
-            pass
-    deadline = time.monotonic() + timeout
-    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    for p in pids:
-        if _alive(p):
-            try:
-                os.kill(p, signal.SIGKILL)
-            except OSError:
-                pass
-
-
 def _neutron_down(script, d, env):
-    """The peers script's "down" stops neutron-server and MariaDB, but
+    """The launcher's "down" stops neutron-server and MariaDB, but
     neutron-server's rpc and periodic workers outlive their parent: stop
     the whole tree."""
     pids = []
-    for f in (d / "neutron.pid", d / "run" / "my.pid"):
+    for f in (d / "neutron.pid", d / "db" / "mysqld.pid"):
         try:
             pid = int(f.read_text().split()[0])
         except (OSError, ValueError, IndexError):
             continue
-        pids += [pid] + _descendants(pid)
+        pids += [pid] + descendants(pid)
     subprocess.run(["bash", str(script), "down", str(d)], env=env, timeout=60)
-    _stop_pids(pids)
+    stop_pids(pids)
 
 
 class Neutron(Api):

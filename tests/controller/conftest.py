@@ -222,13 +222,11 @@ class Seamd(Api):
         # The reconciler writes status columns a few ms after a request
         # (its passes are paced): let those settle first, so that a change
         # after this point is the request's own.
-        size, stable = None, 0
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and stable < 6:     # 0.3 s unchanged
+        while self.nb_file.exists() and time.monotonic() < deadline:
+            if time.time() - self.nb_file.stat().st_mtime >= 0.3:
+                break               # Unchanged for 0.3 s.
             time.sleep(0.05)
-            now = self.nb_file.stat().st_size if self.nb_file.exists() else None
-            stable = stable + 1 if now == size else 0
-            size = now
         state = {}
         for c in COLLECTIONS:
             r = self.get("/v2.0/" + c)

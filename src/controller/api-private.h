@@ -107,6 +107,11 @@ void api_op_insert(struct api_ctx *, const char *table, const struct uuid *id,
 void api_op_update(struct api_ctx *, const char *table, const struct uuid *id,
                    json_t *row);
 void api_op_delete(struct api_ctx *, const char *table, const struct uuid *id);
+/* Appends an update of 'row' of 'table' with the columns of 'cols' (taken),
+ * plus what every update of a Neutron resource carries: revision_number
+ * one up and updated_at now. */
+void api_op_revise(struct api_ctx *, const char *table, const struct ovsdb_row *row,
+                   json_t *cols);
 json_t *api_uuid_json(const struct uuid *);
 /* ["map", [[k, v], ...]] / ["set", [...]] from what follows. */
 json_t *api_map_json(json_t *pairs);

@@ -369,10 +369,7 @@ network_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
         || json_object_get(attrs, "router:external")) {
         json_object_set_new(u, "external_ids", external_ids(attrs, row));
     }
-    json_object_set_new(u, "revision_number",
-                        json_integer(api_int(row, "revision_number") + 1));
-    api_ts_now(u, ctx, false);
-    api_op_update(ctx, "Network", ovsdb_row_get_uuid(row), u);
+    api_op_revise(ctx, "Network", row, u);
     return true;
 }
 

@@ -593,10 +593,7 @@ port_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
         }
         json_object_set_new(u, "fixed_ips", ips);
     }
-    json_object_set_new(u, "revision_number",
-                        json_integer(api_int(row, "revision_number") + 1));
-    api_ts_now(u, ctx, false);
-    api_op_update(ctx, "Port", self, u);
+    api_op_revise(ctx, "Port", row, u);
     return true;
 }
 

@@ -432,10 +432,7 @@ segment_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
                                                         ? json_string_value(v) : ""));
         }
     }
-    json_object_set_new(u, "revision_number",
-                        json_integer(api_int(row, "revision_number") + 1));
-    api_ts_now(u, ctx, false);
-    api_op_update(ctx, "Segment", ovsdb_row_get_uuid(row), u);
+    api_op_revise(ctx, "Segment", row, u);
     return true;
 }
 

@@ -497,10 +497,7 @@ subnet_update(struct api_ctx *ctx, const struct ovsdb_row *row, json_t *attrs)
         }
         json_object_set_new(u, "allocation_pools", pools);
     }
-    json_object_set_new(u, "revision_number",
-                        json_integer(api_int(row, "revision_number") + 1));
-    api_ts_now(u, ctx, false);
-    api_op_update(ctx, "Subnet", ovsdb_row_get_uuid(row), u);
+    api_op_revise(ctx, "Subnet", row, u);
     return true;
 }
 

@@ -271,6 +271,16 @@ api_op_update(struct api_ctx *ctx, const char *table, const struct uuid *id, jso
 }
 
 void
+api_op_revise(struct api_ctx *ctx, const char *table, const struct ovsdb_row *row,
+              json_t *cols)
+{
+    json_object_set_new(cols, "revision_number",
+                        json_integer(api_int(row, "revision_number") + 1));
+    api_ts_now(cols, ctx, false);
+    api_op_update(ctx, table, ovsdb_row_get_uuid(row), cols);
+}
+
+void
 api_op_delete(struct api_ctx *ctx, const char *table, const struct uuid *id)
 {
     json_array_append_new(ctx->ops, json_pack("{s:s,s:s,s:o}", "op", "delete",

@@ -87,6 +87,9 @@ def missing_ports(s, made):
             "l2_gateway_connection"]
     wait_until(lambda: "p8" in port_status().get("seam:status_detail", ""), 10,
                "the port's problem (%s)" % port_status())
+    # The pass that wrote the port's status ends with tor1 in sync (what it
+    # could write is written); only from then on must seamd be quiet.
+    wait_until(lambda: vtep_row(s, "tor1")["in_sync"], 10, "tor1 in sync")
     return tor, port_status, conn_status
 
 

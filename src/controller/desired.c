@@ -147,7 +147,7 @@ const struct ovsdb_row *
 desired_physical_switch(const struct ovsdb_db *vtep, const char *vtep_name)
 {
     const struct ovsdb_table *t = dbrow_table(vtep, "Physical_Switch");
-    const struct ovsdb_row *row, *only = NULL;
+    const struct ovsdb_row *row;
     if (!t) {
         return NULL;
     }
@@ -155,9 +155,29 @@ desired_physical_switch(const struct ovsdb_db *vtep, const char *vtep_name)
         if (!strcmp(dbrow_str(row, "name"), vtep_name)) {
             return row;
         }
-        only = row;
     }
-    return hmap_count(&t->rows) == 1 ? only : NULL;
+    return NULL;
+}
+
+const char *
+desired_foreign_switch(const struct ovsdb_db *vtep, const char *vtep_name)
+{
+    const struct ovsdb_table *t = dbrow_table(vtep, "Physical_Switch");
+    const struct ovsdb_row *row;
+    const char *other = NULL;
+    if (!t) {
+        return NULL;
+    }
+    HMAP_FOR_EACH (row, hmap_node, &t->rows) {
+        const char *name = dbrow_str(row, "name");
+        if (!strcmp(name, vtep_name)) {
+            return NULL;
+        }
+        if (!other || strcmp(name, other) < 0) {
+            other = name;       /* The same one from pass to pass. */
+        }
+    }
+    return other;
 }
 
 /* Step 1: the VTEPs. */

@@ -156,10 +156,14 @@ struct desired_binding *desired_find_binding(const struct desired_vtep *,
                                              const char *port, int vlan);
 struct desired_port *desired_find_port(const struct desired *, const struct uuid *);
 
-/* The Physical_Switch of 'vtep_name' in a hardware_vtep database: the one of
- * that name, else the only one; NULL if none fits. */
+/* The Physical_Switch named 'vtep_name' in a hardware_vtep database, or
+ * NULL. */
 const struct ovsdb_row *desired_physical_switch(const struct ovsdb_db *vtep,
                                                 const char *vtep_name);
+
+/* If 'vtep' serves Physical_Switches but none named 'vtep_name' (the VTEP's
+ * target reaches another switch), the name of one of them; else NULL. */
+const char *desired_foreign_switch(const struct ovsdb_db *vtep, const char *vtep_name);
 
 /* Lower-cases 'mac' into 'out' if it is a MAC address "xx:xx:xx:xx:xx:xx";
  * returns false (and leaves 'out' unspecified) otherwise. */

@@ -3,7 +3,8 @@
  * One pass (run()) does everything, and runs once per event-loop turn in
  * which anything changed (the NB replica, a VTEP replica, a session, an
  * answered transaction):
- *   1. the sessions follow the NB's VTEP rows (sb.c);
+ *   1. the sessions follow the NB's VTEP rows (sb.c); a VTEP removed from
+ *      the NB keeps its session until seamd's rows are off it;
  *   2. the desired rows of every VTEP are recomputed (desired.c), if the NB
  *      (beyond the status columns), a session or what a VTEP learned
  *      changed, after a start-up grace for the sessions to sync;
@@ -61,7 +62,12 @@ struct rvtep {
     struct hmap_node node;          /* In reconcile->vteps, by name. */
     struct reconcile *r;
     char *name;
+    char *target;                   /* Its NB row's target ("" dials in). */
     bool seen;
+    /* Gone from the NB while its session was synced: the session stays
+     * until seamd's rows are off it (a diff against nothing came out
+     * empty), it refused that, or the session is lost. */
+    bool leaving;
     struct ovsdb_client_txn *txn;   /* In flight, or answered (reaped next). */
     bool txn_done;
     char *txn_ops;                  /* The ops of 'txn' (JSON text). */
@@ -256,6 +262,7 @@ rvtep_destroy(struct rvtep *v)
     free(v->refused_ops);
     free(v->error);
     free(v->tunnel_ip);
+    free(v->target);
     free(v->name);
     free(v);
 }
@@ -443,11 +450,44 @@ txn_busy(struct reconcile *r, struct rvtep *v)
 
 /* Step 1: sessions. */
 
+/* Whether VTEP 'v', no longer in the NB, keeps its session for now (see
+ * 'leaving'). */
+static bool
+keep_leaving(struct reconcile *r, struct rvtep *v)
+{
+    struct sb_session *s = sb_find(r->sb, v->name);
+    bool synced = s && sb_session_is_synced(s);
+    if (!v->leaving) {
+        if (!synced) {
+            return false;
+        }
+        log_info("VTEP %s: removed; taking seamd's rows off it", v->name);
+        v->leaving = true;
+        v->in_sync = false;
+        v->full = true;
+        set_str(&v->error, NULL);
+        set_str(&v->refused_ops, NULL);
+        return true;
+    }
+    if (!synced) {
+        log_warn("VTEP %s: session lost before seamd's rows were off it", v->name);
+        return false;
+    }
+    if (v->error) {
+        return false;           /* vtep_txn_done() said why. */
+    }
+    if (v->in_sync) {
+        log_info("VTEP %s: seamd's rows are off it", v->name);
+        return false;
+    }
+    return true;
+}
+
 static void
 follow_vteps(struct reconcile *r, const struct ovsdb_db *nb)
 {
     const struct ovsdb_table *t = dbrow_table(nb, "VTEP");
-    size_t n = t ? hmap_count(&t->rows) : 0, k = 0;
+    size_t n = (t ? hmap_count(&t->rows) : 0) + hmap_count(&r->vteps), k = 0;
     struct sb_vtep *vteps = xcalloc(n ? n : 1, sizeof *vteps);
     const struct ovsdb_row *row;
     struct rvtep *v;
@@ -459,21 +499,34 @@ follow_vteps(struct reconcile *r, const struct ovsdb_db *nb)
         HMAP_FOR_EACH (row, hmap_node, &t->rows) {
             const char *name = dbrow_str(row, "name");
             if (name[0]) {
-                vteps[k].name = name;
-                vteps[k].target = dbrow_str(row, "target");
+                v = get_rvtep(r, name);
+                if (v->leaving) {
+                    v->leaving = false;         /* Back before it left. */
+                    v->full = true;
+                }
+                v->seen = true;
+                set_str(&v->target, dbrow_str(row, "target"));
+                vteps[k].name = v->name;
+                vteps[k].target = v->target;
                 k++;
-                get_rvtep(r, name)->seen = true;
             }
         }
     }
-    sb_set_vteps(r->sb, vteps, k);
-    free(vteps);
     HMAP_FOR_EACH (v, node, &r->vteps) {
-        if (!v->seen) {
+        if (v->seen) {
+            continue;
+        }
+        if (keep_leaving(r, v)) {
+            vteps[k].name = v->name;
+            vteps[k].target = v->target;
+            k++;
+        } else {
             hmap_remove(&r->vteps, &v->node);
             rvtep_destroy(v);
         }
     }
+    sb_set_vteps(r->sb, vteps, k);
+    free(vteps);
 }
 
 static void
@@ -483,6 +536,9 @@ vtep_info(void *r_, const char *name, struct desired_vtep_info *info)
     struct sb_session *s = sb_find(r->sb, name);
     struct rvtep *v = find_rvtep(r, name);
     info->db = s ? sb_session_db(s) : NULL;
+    if (info->db && desired_foreign_switch(info->db, name)) {
+        info->db = NULL;        /* Another switch's MACs and ports are not its. */
+    }
     if (v && info->db) {
         const struct ovsdb_row *ps = desired_physical_switch(info->db, name);
         const char *ip = ps ? dbrow_str(ps, "tunnel_ips") : "";
@@ -565,6 +621,22 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
         v->full = true;         /* When it is back. */
         return;
     }
+    const char *foreign = desired_foreign_switch(db, v->name);
+    if (foreign) {
+        /* A target that reaches another switch (swapped, mistyped): write
+         * nothing there, say so once, look again when its rows change. */
+        char *e = xasprintf("its database serves Physical_Switch \"%s\", not \"%s\"; "
+                            "check the VTEP's target", foreign, v->name);
+        if (!v->error || strcmp(v->error, e)) {
+            log_warn("VTEP %s: %s; writing nothing to it", v->name, e);
+            r->status_dirty = true;
+        }
+        free(v->error);
+        v->error = e;
+        v->in_sync = false;
+        v->full = true;
+        return;
+    }
     if (keep_fp != v->keep_fp) {
         v->full = true;         /* Which remote MACs may go changed. */
         v->keep_fp = keep_fp;
@@ -589,7 +661,7 @@ sync_vtep(struct reconcile *r, struct rvtep *v, const struct desired_vtep *dv,
     merge_problems(v, full ? NULL : &scope, &res);
     record_diffed(v, dv, full ? NULL : &scope);
     if (!json_array_size(res.ops)) {
-        if (!v->in_sync) {
+        if (!v->in_sync && !v->leaving) {
             log_info("VTEP %s: in sync", v->name);
         }
         v->in_sync = true;
@@ -975,7 +1047,11 @@ run(struct reconcile *r)
         keep_fp += hash_string(keep[i], 7);
     }
     HMAP_FOR_EACH (v, node, &r->vteps) {
-        sync_vtep(r, v, desired_find_vtep(d, v->name), keep, n_keep, keep_fp);
+        sync_vtep(r, v, v->leaving ? NULL : desired_find_vtep(d, v->name), keep, n_keep,
+                  keep_fp);
+        if (v->leaving && (v->in_sync || v->error)) {
+            schedule(r);        /* follow_vteps() lets it go. */
+        }
     }
     if (r->status_dirty) {
         write_status(r, nb, d);

@@ -128,7 +128,17 @@ class Vtep:
     def state(self):
         """What seamd programs, by names and values rather than UUIDs:
         {"switches": {name: vni}, "bindings": {port: {vlan: switch name}},
-         "ucast": {(mac, switch): (ip, locator ip)}, "mcast": {switch: [locator ips]}}."""
+         "ucast": {(mac, switch): (ip, locator ip)}, "mcast": {switch: [locator ips]}}.
+        The tables are read one by one: a row naming one that a
+        transaction in between added means reading again."""
+        for _ in range(20):
+            try:
+                return self._state()
+            except KeyError:
+                time.sleep(0.05)
+        return self._state()
+
+    def _state(self):
         ls = {r["_uuid"]: r for r in self.rows("Logical_Switch")}
         loc = {r["_uuid"]: r["dst_ip"] for r in self.rows("Physical_Locator")}
         sets = {r["_uuid"]: sorted(loc[x] for x in _as_list(r["locators"]))

@@ -202,9 +202,6 @@ def test_target_without_hardware_vtep_is_said_once(seamd, made):
     assert "hardware_vtep" in vtep_row(s, "ovs")["status_detail"]
 
 
-@pytest.mark.xfail(reason="sb.c/desired.c: a VTEP row 'tor1' whose target serves Physical_"
-                   "Switch 'tor-2' (targets swapped) is programmed with tor1's bindings, "
-                   "reported connected and in sync", strict=True)
 def test_target_serving_another_switch_is_refused(seamd, made):
     s = seamd
     other = made("tor-2", "10.98.0.4", ["p1"])
@@ -220,3 +217,12 @@ def test_target_serving_another_switch_is_refused(seamd, made):
     assert not [p for p in other.rows("Physical_Port") if p["vlan_bindings"]]
     v = vtep_row(s, "tor1")
     assert not v["in_sync"] and "tor-2" in v["status_detail"], v
+    assert not other.rows("Logical_Switch")
+    assert s.logfile.read_text().count('serves Physical_Switch "tor-2"') == 1
+    assert_quiet(s)
+    # The switch is renamed to what seamd expects: programmed, problem gone.
+    other.ctl("set", "Physical_Switch", "tor-2", "name=tor1")
+    wait_until(lambda: vtep_row(s, "tor1")["in_sync"], 10, "tor1 in sync")
+    assert not vtep_row(s, "tor1")["status_detail"]
+    bindings = {p["name"]: p["vlan_bindings"] for p in other.rows("Physical_Port")}
+    assert list(bindings["p1"]) == [100], bindings

@@ -350,19 +350,76 @@ port_touches(struct desired_port *p, const char *vtep)
     p->vteps[p->n_vteps++] = xstrdup(vtep);
 }
 
+/* The name of the Logical_Switch that VLAN 'vlan' of port 'port' is bound
+ * to on VTEP 'v' now, or NULL. */
+static const char *
+bound_now(const struct vctx *v, const char *port, int vlan)
+{
+    const struct ovsdb_row *ps = v->db ? desired_physical_switch(v->db, v->dv->name) : NULL;
+    const struct ovsdb_datum *ports = ps ? dbrow_datum(ps, "ports") : NULL;
+    for (unsigned int i = 0; ports && i < ports->n; i++) {
+        const struct ovsdb_row *p = dbrow_get(v->db, "Physical_Port", &ports->keys[i].uuid);
+        if (!p || strcmp(dbrow_str(p, "name"), port)) {
+            continue;
+        }
+        const struct ovsdb_datum *vb = dbrow_datum(p, "vlan_bindings");
+        for (unsigned int j = 0; vb && j < vb->n; j++) {
+            if (vb->keys[j].integer == vlan) {
+                const struct ovsdb_row *ls = dbrow_get(v->db, "Logical_Switch",
+                                                       &vb->values[j].uuid);
+                return ls ? dbrow_str(ls, "name") : NULL;
+            }
+        }
+    }
+    return NULL;
+}
+
 static void
-add_binding(struct net *n, struct vctx *v, const char *port, int vlan,
+add_conflict(struct desired *d, const struct uuid *source, char *text)
+{
+    if (desired_conflict(d, source)) {
+        free(text);             /* The first one says enough. */
+        return;
+    }
+    d->conflicts = xrealloc(d->conflicts, (d->n_conflicts + 1) * sizeof *d->conflicts);
+    d->conflicts[d->n_conflicts].source = *source;
+    d->conflicts[d->n_conflicts++].text = text;
+}
+
+/* Binds VLAN 'vlan' of 'port' on 'v' to network 'n' for NB row 'source'.
+ * Two networks wanting the same VLAN of a port: the one the VTEP binds it
+ * to now keeps it, else the first placed; the other's source gets a
+ * conflict (desired_conflict()). */
+static void
+add_binding(struct compute *c, struct net *n, struct vctx *v, const char *port, int vlan,
             enum desired_source_kind kind, const struct uuid *source)
 {
     struct desired_vtep *dv = v->dv;
+    char ls[UUID_LEN + 1];
     add_member(n, v);
-    if (desired_find_binding(dv, port, vlan)) {
-        return;                 /* First come keeps it. */
+    uuid_to_string(&n->uuid, ls);
+    struct desired_binding *b = desired_find_binding(dv, port, vlan);
+    if (b && !strcmp(b->ls, ls)) {
+        return;                 /* Another port of the same network. */
     }
-    struct desired_binding *b = xzalloc(sizeof *b);
+    if (b) {
+        const char *now = bound_now(v, port, vlan);
+        struct uuid loser = *source;
+        if (now && !strcmp(now, ls)) {
+            loser = b->source;                      /* The incumbent keeps it. */
+            memcpy(b->ls, ls, sizeof b->ls);
+            b->kind = kind;
+            b->source = *source;
+        }
+        add_conflict(c->d, &loser,
+                     xasprintf("VLAN %d of port %s on VTEP %s is bound to network %s "
+                               "already", vlan, port, dv->name, b->ls));
+        return;
+    }
+    b = xzalloc(sizeof *b);
     b->port = xstrdup(port);
     b->vlan = vlan;
-    uuid_to_string(&n->uuid, b->ls);
+    memcpy(b->ls, ls, sizeof b->ls);
     b->kind = kind;
     b->source = *source;
     hmap_insert(&dv->bindings, &b->node, binding_hash(port, vlan));
@@ -460,7 +517,7 @@ place_sriov(struct compute *c, struct net *n, const struct ovsdb_row *port,
                                      host, s->physnet, dbrow_str(link, "vtep")));
             return;
         }
-        add_binding(n, v, dbrow_str(link, "port"), net_vlan_on(n, s->physnet),
+        add_binding(c, n, v, dbrow_str(link, "port"), net_vlan_on(n, s->physnet),
                     DESIRED_SRC_PORT, u);
         port_touches(p, v->dv->name);
         add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v, p);
@@ -501,7 +558,7 @@ place_baremetal(struct compute *c, struct net *n, const struct ovsdb_row *port,
         if (!v || !pname) {
             continue;
         }
-        add_binding(n, v, pname, 0, DESIRED_SRC_PORT, u);
+        add_binding(c, n, v, pname, 0, DESIRED_SRC_PORT, u);
         port_touches(p, v->dv->name);
         if (!placed) {
             add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v, p);
@@ -541,7 +598,7 @@ place_vm(struct compute *c, struct net *n, const struct ovsdb_row *port,
             }
         }
     }
-    add_binding(n, v, name, 0, DESIRED_SRC_PORT, u);
+    add_binding(c, n, v, name, 0, DESIRED_SRC_PORT, u);
     free(name);
     port_touches(p, v->dv->name);
     add_located(n, dbrow_str(port, "mac_address"), port_ipv4(port), v, p);
@@ -605,15 +662,15 @@ place_l2gw_connections(struct compute *c)
             const char *pname = dbrow_str(iface, "interface_name");
             const struct ovsdb_datum *ids = dbrow_datum(iface, "segmentation_ids");
             if (conn_vlan && conn_vlan->n) {
-                add_binding(n, v, pname, (int) conn_vlan->keys[0].integer,
+                add_binding(c, n, v, pname, (int) conn_vlan->keys[0].integer,
                             DESIRED_SRC_L2GW_CONN, ovsdb_row_get_uuid(conn));
             } else if (ids && ids->n) {
                 for (unsigned int i = 0; i < ids->n; i++) {
-                    add_binding(n, v, pname, (int) ids->keys[i].integer,
+                    add_binding(c, n, v, pname, (int) ids->keys[i].integer,
                                 DESIRED_SRC_L2GW_CONN, ovsdb_row_get_uuid(conn));
                 }
             } else {
-                add_binding(n, v, pname, 0, DESIRED_SRC_L2GW_CONN,
+                add_binding(c, n, v, pname, 0, DESIRED_SRC_L2GW_CONN,
                             ovsdb_row_get_uuid(conn));
             }
         }
@@ -887,5 +944,20 @@ desired_destroy(struct desired *d)
         net_destroy(dn);
     }
     hmap_destroy(&d->nets);
+    for (size_t i = 0; i < d->n_conflicts; i++) {
+        free(d->conflicts[i].text);
+    }
+    free(d->conflicts);
     free(d);
+}
+
+const char *
+desired_conflict(const struct desired *d, const struct uuid *source)
+{
+    for (size_t i = 0; i < d->n_conflicts; i++) {
+        if (uuid_equals(&d->conflicts[i].source, source)) {
+            return d->conflicts[i].text;
+        }
+    }
+    return NULL;
 }

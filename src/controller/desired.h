@@ -124,10 +124,19 @@ struct desired_port {
     char *problem;                  /* Why it is not bound, or NULL. */
 };
 
+/* An NB row (Port, L2_Gateway_Connection) that wants a VLAN of a VTEP port
+ * that another network holds. */
+struct desired_conflict {
+    struct uuid source;
+    char *text;                     /* What it lacks, for its status. */
+};
+
 struct desired {
     struct hmap vteps;              /* "struct desired_vtep"s. */
     struct hmap ports;              /* "struct desired_port"s, every Port. */
     struct hmap nets;               /* "struct desired_net"s. */
+    struct desired_conflict *conflicts;
+    size_t n_conflicts;
 };
 
 /* What desired_compute() needs to know of a VTEP's session. */
@@ -155,6 +164,8 @@ struct desired_mac *desired_find_mac(const struct desired_ls *, const char *mac)
 struct desired_binding *desired_find_binding(const struct desired_vtep *,
                                              const char *port, int vlan);
 struct desired_port *desired_find_port(const struct desired *, const struct uuid *);
+/* Why NB row 'source' lacks a binding another network holds, or NULL. */
+const char *desired_conflict(const struct desired *, const struct uuid *source);
 
 /* The Physical_Switch named 'vtep_name' in a hardware_vtep database, or
  * NULL. */

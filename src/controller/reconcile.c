@@ -778,14 +778,21 @@ vteps_status(struct reconcile *r, const char *const *vteps, size_t n, char **det
 }
 
 /* The status of what NB row 'source' binds on 'n' VTEPs: vteps_status(),
- * but "DOWN" with the problem when a VTEP cannot take its binding. */
+ * but "DOWN" with the problem when a VTEP cannot take its binding or
+ * another network holds it. */
 static const char *
-bound_status(struct reconcile *r, const struct uuid *source, const char *const *vteps,
-             size_t n, char **detail)
+bound_status(struct reconcile *r, const struct desired *d, const struct uuid *source,
+             const char *const *vteps, size_t n, char **detail)
 {
     const char *st = vteps_status(r, vteps, n, detail);
     if (!strcmp(st, "ERROR")) {
         return st;
+    }
+    const char *conflict = desired_conflict(d, source);
+    if (conflict) {
+        free(*detail);
+        *detail = xstrdup(conflict);
+        return "DOWN";
     }
     for (size_t i = 0; i < n; i++) {
         struct rvtep *v = find_rvtep(r, vteps[i]);
@@ -842,7 +849,7 @@ write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired
             detail = xstrdup(p && p->problem ? p->problem : "");
         } else {
             /* Bound where it is, and its MAC on every VTEP of its network. */
-            status = bound_status(r, &p->uuid, (const char *const *) p->vteps,
+            status = bound_status(r, d, &p->uuid, (const char *const *) p->vteps,
                                   p->n_vteps, &detail);
             const struct net_status *ns = p->net ? net_status(r, &cache, p->net) : NULL;
             if (ns && strcmp(status, "ERROR") && strcmp(ns->status, "ACTIVE")
@@ -893,7 +900,9 @@ write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired 
         const char *status = "DOWN";
         char *detail;
         if (n) {
-            status = bound_status(r, u, vteps, n, &detail);
+            status = bound_status(r, d, u, vteps, n, &detail);
+        } else if (desired_conflict(d, u)) {
+            detail = xstrdup(desired_conflict(d, u));
         } else {
             detail = xstrdup("no interface of the gateway is on a known VTEP");
         }

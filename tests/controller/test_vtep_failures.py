@@ -5,7 +5,10 @@ test_cli_e2e.py):
 - an L2 gateway (or a host link) naming a port the switch does not have;
 - a VTEP whose hardware_vtep schema lacks a column seamd writes (an older
   switch): the refusal lands on the VTEP and on the ports it concerns;
-- a VTEP killed and restarted with an empty database.
+- a VTEP killed and restarted with an empty database;
+- two networks wanting the same VLAN of a port (an SR-IOV port's host
+  link and an L2 gateway): the holder keeps it, the other says why;
+- a target that reaches another switch.
 
 Each: the error on the resources concerned, one log line, no loop (seamd's
 CPU stays near 0 and its log does not grow).
@@ -226,3 +229,49 @@ def test_target_serving_another_switch_is_refused(seamd, made):
     assert not vtep_row(s, "tor1")["status_detail"]
     bindings = {p["name"]: p["vlan_bindings"] for p in other.rows("Physical_Port")}
     assert list(bindings["p1"]) == [100], bindings
+
+
+def test_vlan_of_a_port_wanted_by_two_networks(seamd, made):
+    s = seamd
+    tor = made("tor1", "10.98.0.1", ["p1"])
+    register(s, tor)
+    s.create("seam/host-links", "host_link", {"host": "server2", "physical_network": "physnet1",
+                                              "vtep": "tor1", "port": "p1"})
+    a = s.create("networks", "network", {"name": "a", "provider:network_type": "vlan",
+                                         "provider:physical_network": "physnet1",
+                                         "provider:segmentation_id": 2901})
+    port = s.create("ports", "port", {"network_id": a["id"], "binding:vnic_type": "direct",
+                                      "binding:host_id": "server2"})
+
+    def port_status():
+        return s.get("/v2.0/ports/" + port["id"]).json()["port"]
+    wait_until(lambda: port_status()["status"] == "ACTIVE", 10, "the SR-IOV port ACTIVE")
+
+    b = s.create("networks", "network", {"name": "b"})
+    gw = s.create("l2-gateways", "l2_gateway", {
+        "name": "gw", "devices": [{"device_name": "tor1", "interfaces": [{"name": "p1"}]}]})
+    conn = s.create("l2-gateway-connections", "l2_gateway_connection", {
+        "l2_gateway_id": gw["id"], "network_id": b["id"], "segmentation_id": "2901"})
+
+    def conn_status():
+        return s.get("/v2.0/l2-gateway-connections/" + conn["id"]).json()[
+            "l2_gateway_connection"]
+    wait_until(lambda: "already" in conn_status().get("seam:status_detail", ""), 10,
+               "the connection's conflict (%s)" % conn_status())
+    c = conn_status()
+    assert c["seam:status"] == "DOWN", c
+    assert c["seam:status_detail"] == ("VLAN 2901 of port p1 on VTEP tor1 is bound to "
+                                       "network %s already" % a["id"]), c
+    assert port_status()["status"] == "ACTIVE", port_status()
+    wait_until(lambda: vtep_row(s, "tor1")["in_sync"], 10, "tor1 in sync")
+    ls = {r["_uuid"]: r["name"] for r in tor.rows("Logical_Switch")}
+    p1 = [p for p in tor.rows("Physical_Port") if p["name"] == "p1"][0]
+    assert {v: ls[u] for v, u in p1["vlan_bindings"].items()} == {2901: a["id"]}, p1
+    assert_quiet(s)
+
+    # The port goes: the connection gets the VLAN.
+    assert s.delete("/v2.0/ports/" + port["id"]).status_code == 204
+    wait_until(lambda: conn_status()["seam:status"] == "ACTIVE", 10, "the connection ACTIVE")
+    ls = {r["_uuid"]: r["name"] for r in tor.rows("Logical_Switch")}
+    p1 = [p for p in tor.rows("Physical_Port") if p["name"] == "p1"][0]
+    assert {v: ls[u] for v, u in p1["vlan_bindings"].items()} == {2901: b["id"]}, p1

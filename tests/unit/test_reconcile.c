@@ -675,6 +675,66 @@ test_l2gw(void **state)
     assert_int_equal(sync_one(f, "tor1", NULL, 0), 0);
 }
 
+/* Two networks want VLAN 2901 of tor1 p1 (the SR-IOV port PSR of NET1 by
+ * its host link, an L2 gateway connection of NET2): the network the VTEP
+ * binds it to keeps it, whichever of the two the NB holds, and the other
+ * gets a conflict for its status; when the holder goes, the other gets the
+ * VLAN. */
+#define CONN2 "aaaaaaaa-aaaa-4aaa-8aaa-aaaaaaaaaaab"
+
+static void
+test_binding_clash(void **state)
+{
+    struct fx *f = *state;
+    struct uuid psr, conn;
+    assert_true(uuid_from_string(&psr, PSR));
+    assert_true(uuid_from_string(&conn, CONN2));
+    sync_one(f, "tor1", NULL, 0);
+    assert_string_equal(binding_of(f->tor, "p1", 2901), NET1);
+
+    nb_ins(f, "Network", NET2, "{\"name\":\"n2\",\"vni\":5001}");
+    nb_ins(f, "L2_Gateway", "99999999-9999-4999-8999-999999999999", "{\"name\":\"gw\"}");
+    nb_ins_auto(f, "L2_Gateway_Interface", "{\"gateway\":[\"uuid\","
+                "\"99999999-9999-4999-8999-999999999999\"],\"device_name\":\"tor1\","
+                "\"interface_name\":\"p1\"}");
+    nb_ins(f, "L2_Gateway_Connection", CONN2,
+           "{\"gateway\":[\"uuid\",\"99999999-9999-4999-8999-999999999999\"],"
+           "\"network\":[\"uuid\",\"" NET2 "\"],\"segmentation_id\":2901}");
+    struct desired *d = desired_compute(f->nb, info, f);
+    const char *why = desired_conflict(d, &conn);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "VLAN 2901 of port p1 on VTEP tor1 is bound to network "
+                                NET1));
+    assert_null(desired_conflict(d, &psr));
+    desired_destroy(d);
+    assert_int_equal(sync_one(f, "tor1", NULL, 0) > 0, 1);     /* NET2's switch. */
+    assert_string_equal(binding_of(f->tor, "p1", 2901), NET1);
+    assert_int_equal(sync_one(f, "tor1", NULL, 0), 0);
+
+    /* The port goes: the connection gets the VLAN, and no conflict. */
+    run_text(f->nb, "[{\"op\":\"delete\",\"table\":\"Port\",\"where\":[[\"_uuid\","
+             "\"==\",[\"uuid\",\"" PSR "\"]]]}]");
+    sync_one(f, "tor1", NULL, 0);
+    assert_string_equal(binding_of(f->tor, "p1", 2901), NET2);
+    d = desired_compute(f->nb, info, f);
+    assert_null(desired_conflict(d, &conn));
+    desired_destroy(d);
+
+    /* The port again: now the connection holds the VLAN, the port lacks it. */
+    nb_ins(f, "Port", PSR, "{\"network\":[\"uuid\",\"" NET1 "\"],"
+           "\"mac_address\":\"fa:16:3e:00:00:02\",\"binding_host_id\":\"server2\","
+           "\"binding_vnic_type\":\"direct\"}");
+    d = desired_compute(f->nb, info, f);
+    why = desired_conflict(d, &psr);
+    assert_non_null(why);
+    assert_non_null(strstr(why, "bound to network " NET2));
+    assert_null(desired_conflict(d, &conn));
+    desired_destroy(d);
+    sync_one(f, "tor1", NULL, 0);           /* NET1's switch is back on tor1. */
+    assert_string_equal(binding_of(f->tor, "p1", 2901), NET2);
+    assert_int_equal(sync_one(f, "tor1", NULL, 0), 0);
+}
+
 /* Problems: a missing tap, an unknown host link; bare metal untagged. */
 static void
 test_problems_and_baremetal(void **state)
@@ -775,6 +835,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_adopt_existing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_keep_unknown_vtep, setup, teardown),
         cmocka_unit_test_setup_teardown(test_l2gw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_binding_clash, setup, teardown),
         cmocka_unit_test_setup_teardown(test_problems_and_baremetal, setup, teardown),
         cmocka_unit_test_setup_teardown(test_scope_and_fingerprints, setup, teardown),
     };

@@ -3,8 +3,7 @@
  * per direction: LLDPDUs received on the ports (datapath -> control) and
  * LLDPDUs to send (control -> datapath).
  *
- * Same shape as ring.h (free-running 32-bit head and tail on their own
- * cache lines, release stores publish a slot), with slots big enough for a
+ * The indices are spsc.h's, as ring.h's; the slots are big enough for a
  * frame (LLDP_FRAME_MAX), so nothing is allocated after creation.  A full
  * ring never blocks the producer: the frame is dropped and counted; LLDP
  * repeats itself every interval, so a lost LLDPDU costs one interval at
@@ -15,15 +14,13 @@
 #ifndef SEAM_VTEP_LLDP_RING_H
 #define SEAM_VTEP_LLDP_RING_H 1
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/util.h"
 #include "vtep/lldp.h"
-#include "vtep/ring.h"
+#include "vtep/spsc.h"
 
 struct lldp_ring_slot {
     uint32_t port;                      /* Port slot (dp.h). */
@@ -32,14 +29,8 @@ struct lldp_ring_slot {
 };
 
 struct lldp_ring {
-    /* Producer's line. */
-    _Alignas(VTEP_CACHE_LINE) _Atomic uint32_t head;
-    _Atomic uint64_t drops;             /* Frames lost to a full ring or too
-                                         * big for a slot. */
-    /* Consumer's line. */
-    _Alignas(VTEP_CACHE_LINE) _Atomic uint32_t tail;
-    /* Read-only after creation. */
-    _Alignas(VTEP_CACHE_LINE) uint32_t mask;
+    struct spsc idx;                    /* Its drops: frames lost to a full
+                                         * ring or too big for a slot. */
     struct lldp_ring_slot *slots;
 };
 
@@ -48,19 +39,9 @@ struct lldp_ring {
 static inline struct lldp_ring *
 lldp_ring_create(uint32_t capacity)
 {
-    uint32_t n = 2;
-    while (n < capacity) {
-        n <<= 1;
-    }
-    struct lldp_ring *r = aligned_alloc(VTEP_CACHE_LINE, sizeof *r);
-    if (!r) {
-        util_abort("out of memory (lldp ring)");
-    }
-    atomic_init(&r->head, 0);
-    atomic_init(&r->drops, 0);
-    atomic_init(&r->tail, 0);
-    r->mask = n - 1;
-    r->slots = xcalloc(n, sizeof *r->slots);
+    void *slots;
+    struct lldp_ring *r = spsc_create(sizeof *r, capacity, sizeof *r->slots, &slots, "lldp");
+    r->slots = slots;
     return r;
 }
 
@@ -78,23 +59,21 @@ lldp_ring_destroy(struct lldp_ring *r)
  * Returns false (and counts a drop) if the ring is full or the frame is
  * bigger than a slot; never blocks. */
 static inline bool
-lldp_ring_push(struct lldp_ring *r, uint32_t port, const void *data,
-               size_t size)
+lldp_ring_push(struct lldp_ring *r, uint32_t port, const void *data, size_t size)
 {
-    uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-    if (head - tail > r->mask || size > LLDP_FRAME_MAX) {
-        atomic_store_explicit(&r->drops,
-                              atomic_load_explicit(&r->drops,
-                                                   memory_order_relaxed) + 1,
-                              memory_order_relaxed);
+    uint32_t slot;
+    if (size > LLDP_FRAME_MAX) {
+        spsc_drop(&r->idx);
         return false;
     }
-    struct lldp_ring_slot *s = &r->slots[head & r->mask];
+    if (!spsc_reserve(&r->idx, &slot)) {
+        return false;
+    }
+    struct lldp_ring_slot *s = &r->slots[slot];
     s->port = port;
     s->size = (uint32_t) size;
     memcpy(s->data, data, size);
-    atomic_store_explicit(&r->head, head + 1, memory_order_release);
+    spsc_publish(&r->idx);
     return true;
 }
 
@@ -103,34 +82,29 @@ lldp_ring_push(struct lldp_ring *r, uint32_t port, const void *data,
 static inline const struct lldp_ring_slot *
 lldp_ring_peek(struct lldp_ring *r)
 {
-    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-    return head == tail ? NULL : &r->slots[tail & r->mask];
+    uint32_t slot;
+    return spsc_peek(&r->idx, &slot) ? &r->slots[slot] : NULL;
 }
 
 /* Consumer: gives back the slot lldp_ring_peek() returned. */
 static inline void
 lldp_ring_consume(struct lldp_ring *r)
 {
-    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+    spsc_consume(&r->idx);
 }
 
 /* Whether the ring holds a frame (either side may ask). */
 static inline bool
 lldp_ring_is_empty(const struct lldp_ring *r)
 {
-    struct lldp_ring *rw = (struct lldp_ring *) r;
-    return (atomic_load_explicit(&rw->head, memory_order_acquire)
-            == atomic_load_explicit(&rw->tail, memory_order_acquire));
+    return spsc_is_empty(&r->idx);
 }
 
 /* Frames lost so far (either side may read). */
 static inline uint64_t
 lldp_ring_drops(const struct lldp_ring *r)
 {
-    return atomic_load_explicit(&((struct lldp_ring *) r)->drops,
-                                memory_order_relaxed);
+    return spsc_drops(&r->idx);
 }
 
 #endif /* vtep/lldp_ring.h */

@@ -2,27 +2,24 @@
  * from one datapath thread (the producer: MACs learned, moved, aged) to the
  * control thread (the consumer: writes Ucast_Macs_Local).
  *
- * Fixed capacity, a power of two, allocated once by vtep_ring_create().
- * Head and tail are free-running 32-bit counters on cache lines of their
- * own (C11 atomics: the producer publishes a slot with a release store of
- * 'head', the consumer frees one with a release store of 'tail').  A full
- * ring never blocks the producer: the event is dropped and counted in
- * 'drops' (the consumer reads it; the next event of the same MAC, or the
- * next aging sweep, repairs the control plane's view).
+ * The indices are spsc.h's; the capacity is fixed, a power of two,
+ * allocated once by vtep_ring_create().  A full ring never blocks the
+ * producer: the event is dropped and counted (the consumer reads it; the
+ * next event of the same MAC, or the next aging sweep, repairs the control
+ * plane's view).
  *
  * Cost: push and pop are a handful of loads and one store each; no lock,
  * no syscall. */
 #ifndef SEAM_VTEP_RING_H
 #define SEAM_VTEP_RING_H 1
 
-#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <netinet/in.h>
 
-#include "lib/util.h"
 #include "vtep/config.h"
+#include "vtep/spsc.h"
 
 enum vtep_learn_kind {
     VTEP_LEARN_LEARNED,                 /* New MAC, or a new IP for it. */
@@ -43,16 +40,8 @@ struct vtep_learn_event {
     struct in_addr ip;                  /* ARP sender address, if seen. */
 };
 
-#define VTEP_CACHE_LINE 64
-
 struct vtep_ring {
-    /* Producer's line. */
-    _Alignas(VTEP_CACHE_LINE) _Atomic uint32_t head;
-    _Atomic uint64_t drops;             /* Events lost to a full ring. */
-    /* Consumer's line. */
-    _Alignas(VTEP_CACHE_LINE) _Atomic uint32_t tail;
-    /* Read-only after creation. */
-    _Alignas(VTEP_CACHE_LINE) uint32_t mask;
+    struct spsc idx;
     struct vtep_learn_event *slots;
 };
 
@@ -61,19 +50,9 @@ struct vtep_ring {
 static inline struct vtep_ring *
 vtep_ring_create(uint32_t capacity)
 {
-    uint32_t n = 2;
-    while (n < capacity) {
-        n <<= 1;
-    }
-    struct vtep_ring *r = aligned_alloc(VTEP_CACHE_LINE, sizeof *r);
-    if (!r) {
-        util_abort("out of memory (vtep ring)");
-    }
-    atomic_init(&r->head, 0);
-    atomic_init(&r->drops, 0);
-    atomic_init(&r->tail, 0);
-    r->mask = n - 1;
-    r->slots = xcalloc(n, sizeof *r->slots);
+    void *slots;
+    struct vtep_ring *r = spsc_create(sizeof *r, capacity, sizeof *r->slots, &slots, "vtep");
+    r->slots = slots;
     return r;
 }
 
@@ -92,17 +71,12 @@ vtep_ring_destroy(struct vtep_ring *r)
 static inline bool
 vtep_ring_push(struct vtep_ring *r, const struct vtep_learn_event *ev)
 {
-    uint32_t head = atomic_load_explicit(&r->head, memory_order_relaxed);
-    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_acquire);
-    if (head - tail > r->mask) {
-        atomic_store_explicit(&r->drops,
-                              atomic_load_explicit(&r->drops,
-                                                   memory_order_relaxed) + 1,
-                              memory_order_relaxed);
+    uint32_t slot;
+    if (!spsc_reserve(&r->idx, &slot)) {
         return false;
     }
-    r->slots[head & r->mask] = *ev;
-    atomic_store_explicit(&r->head, head + 1, memory_order_release);
+    r->slots[slot] = *ev;
+    spsc_publish(&r->idx);
     return true;
 }
 
@@ -110,13 +84,12 @@ vtep_ring_push(struct vtep_ring *r, const struct vtep_learn_event *ev)
 static inline bool
 vtep_ring_pop(struct vtep_ring *r, struct vtep_learn_event *ev)
 {
-    uint32_t tail = atomic_load_explicit(&r->tail, memory_order_relaxed);
-    uint32_t head = atomic_load_explicit(&r->head, memory_order_acquire);
-    if (head == tail) {
+    uint32_t slot;
+    if (!spsc_peek(&r->idx, &slot)) {
         return false;
     }
-    *ev = r->slots[tail & r->mask];
-    atomic_store_explicit(&r->tail, tail + 1, memory_order_release);
+    *ev = r->slots[slot];
+    spsc_consume(&r->idx);
     return true;
 }
 
@@ -124,8 +97,7 @@ vtep_ring_pop(struct vtep_ring *r, struct vtep_learn_event *ev)
 static inline uint64_t
 vtep_ring_drops(const struct vtep_ring *r)
 {
-    return atomic_load_explicit(&((struct vtep_ring *) r)->drops,
-                                memory_order_relaxed);
+    return spsc_drops(&r->idx);
 }
 
 #endif /* vtep/ring.h */

@@ -54,6 +54,14 @@ struct api_attr {
     enum api_attr_type type;
 };
 
+/* Neutron's standard attributes, read-only, that networks, subnets and
+ * ports carry: the last entries of their api_attr tables. */
+#define API_STANDARD_ATTRS                      \
+    { "tags", 0, API_T_ANY },                   \
+    { "created_at", 0, API_T_ANY },             \
+    { "updated_at", 0, API_T_ANY },             \
+    { "revision_number", 0, API_T_ANY }
+
 struct api_resource {
     const char *collection;     /* Path and plural key: "networks". */
     const char *member;         /* Singular key: "network". */

@@ -431,10 +431,7 @@ static const struct api_attr network_attrs[] = {
     { "ipv6_address_scope", 0, API_T_ANY },
     { "description", API_POST | API_PUT, API_T_STRING },
     { "l2_adjacency", 0, API_T_ANY },
-    { "tags", 0, API_T_ANY },
-    { "created_at", 0, API_T_ANY },
-    { "updated_at", 0, API_T_ANY },
-    { "revision_number", 0, API_T_ANY },
+    API_STANDARD_ATTRS,
     { "seam:vni", 0, API_T_ANY },
     { NULL, 0, 0 },
 };

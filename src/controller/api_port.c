@@ -627,10 +627,7 @@ static const struct api_attr port_attrs[] = {
     { "binding:vif_details", 0, API_T_ANY },
     { "port_security_enabled", API_POST | API_PUT, API_T_BOOL },
     { "ip_allocation", 0, API_T_ANY },
-    { "tags", 0, API_T_ANY },
-    { "created_at", 0, API_T_ANY },
-    { "updated_at", 0, API_T_ANY },
-    { "revision_number", 0, API_T_ANY },
+    API_STANDARD_ATTRS,
     { NULL, 0, 0 },
 };
 

@@ -549,10 +549,7 @@ static const struct api_attr subnet_attrs[] = {
     { "description", API_POST | API_PUT, API_T_STRING },
     { "service_types", 0, API_T_ANY },
     { "segment_id", API_POST, API_T_ANY },
-    { "tags", 0, API_T_ANY },
-    { "created_at", 0, API_T_ANY },
-    { "updated_at", 0, API_T_ANY },
-    { "revision_number", 0, API_T_ANY },
+    API_STANDARD_ATTRS,
     { NULL, 0, 0 },
 };
 

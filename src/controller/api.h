@@ -59,6 +59,12 @@ void api_config_init(struct api_config *);
 void api_config_destroy(struct api_config *);
 void api_config_clone(struct api_config *dst, const struct api_config *src);
 
+/* What the running southbound knows of a VTEP's ports: 1 if VTEP 'vtep'
+ * (a VTEP row's name) has Physical_Port 'port', 0 if its session is synced
+ * and it has not, -1 if unknown (no session or not synced yet, or a
+ * standby seamd). */
+typedef int api_port_known_func(void *aux, const char *vtep, const char *port);
+
 struct api_request {
     const char *method;         /* "GET", "POST", "PUT", "DELETE", ... */
     const char *path;           /* Decoded path, without the query. */
@@ -68,6 +74,8 @@ struct api_request {
     const char *project_id;     /* X-Project-Id, or NULL. */
     const char *base_url;       /* "http://127.0.0.1:9696", for links. */
     long long now_ms;           /* Wall clock, for created_at/updated_at. */
+    api_port_known_func *port_known;    /* NULL: nothing is known. */
+    void *port_known_aux;
 };
 
 /* What to do with a request.  With 'ops' NULL, reply with 'status' and

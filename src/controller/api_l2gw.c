@@ -384,6 +384,15 @@ conn_create(struct api_ctx *ctx, json_t *attrs, const struct uuid *id)
             return api_error(ctx, 404, "L2GatewayDeviceNotFound", "L2 Gateway Device "
                              "%s could not be found.", dev);
         }
+        /* As networking-l2gw, the interface must be on the switch; seamd
+         * knows only while the VTEP's session is synced (else the
+         * connection's status says so once it is). */
+        const char *name = api_str(ifc, "interface_name");
+        if (ctx->req->port_known
+            && !ctx->req->port_known(ctx->req->port_known_aux, dev, name)) {
+            return api_error(ctx, 404, "L2GatewayInterfaceNotFound", "L2 Gateway "
+                             "interface '%s' not found.", name);
+        }
     }
     if (ifc_has_seg && seg >= 0) {
         return api_invalid(ctx, "Segmentation id is already specified in the "

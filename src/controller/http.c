@@ -55,6 +55,8 @@ struct http_server {
     SSL_CTX *ssl_ctx;
     struct nb *nb;
     const struct api_config *api;
+    api_port_known_func *port_known;
+    void *port_known_aux;
     char *token;
     char *base_url;
     int port;
@@ -147,6 +149,7 @@ fill_request(const struct http_server *s, const struct pending *p,
         .body = p->body, .body_size = p->body_size, .project_id = p->project,
         .base_url = p->base_url ? p->base_url : s->base_url,
         .now_ms = time_wall_msec(),
+        .port_known = s->port_known, .port_known_aux = s->port_known_aux,
     };
 }
 
@@ -519,6 +522,13 @@ http_server_create(struct event_base *base, const struct http_options *o,
 error:
     http_server_destroy(s);
     return NULL;
+}
+
+void
+http_server_set_port_known(struct http_server *s, api_port_known_func *fn, void *aux)
+{
+    s->port_known = fn;
+    s->port_known_aux = aux;
 }
 
 void

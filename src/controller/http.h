@@ -12,6 +12,7 @@
 #define SEAM_CONTROLLER_HTTP_H 1
 
 #include <stddef.h>
+#include "controller/api.h"
 #include "lib/util.h"
 
 struct api_config;
@@ -40,5 +41,7 @@ int http_server_get_port(const struct http_server *);
 /* The NB replica changed: a committed write waiting to see its rows may be
  * answered now.  NULL is a no-op. */
 void http_server_nb_changed(struct http_server *);
+/* Requests ask 'fn' (with 'aux') whether a VTEP has a port (api.h). */
+void http_server_set_port_known(struct http_server *, api_port_known_func *fn, void *aux);
 
 #endif /* controller/http.h */

@@ -82,6 +82,8 @@ start_southbound(struct seamd *d)
     if (!d->reconcile) {
         return -1;
     }
+    /* L2 gateway connections check their interfaces against it. */
+    http_server_set_port_known(d->http, reconcile_port_known, d->reconcile);
     if (nb_is_active(d->nb)) {
         reconcile_set_active(d->reconcile, true);
     }
@@ -150,6 +152,9 @@ main(int argc, char *argv[])
 out:
     free(error);
 #ifdef SEAMD_HAVE_RECONCILE
+    if (d.http) {
+        http_server_set_port_known(d.http, NULL, NULL);
+    }
     reconcile_destroy(d.reconcile);
     d.reconcile = NULL;
 #endif

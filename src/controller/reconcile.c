@@ -1173,6 +1173,26 @@ reconcile_set_active(struct reconcile *r, bool active)
     schedule(r);
 }
 
+int
+reconcile_port_known(void *r_, const char *vtep, const char *port)
+{
+    struct reconcile *r = r_;
+    struct sb_session *s = r->sb ? sb_find(r->sb, vtep) : NULL;
+    const struct ovsdb_db *db = s ? sb_session_db(s) : NULL;
+    const struct ovsdb_row *ps = db ? desired_physical_switch(db, vtep) : NULL;
+    const struct ovsdb_datum *ports = ps ? dbrow_datum(ps, "ports") : NULL;
+    if (!ps) {
+        return -1;
+    }
+    for (unsigned int i = 0; ports && i < ports->n; i++) {
+        const struct ovsdb_row *p = dbrow_get(db, "Physical_Port", &ports->keys[i].uuid);
+        if (p && !strcmp(dbrow_str(p, "name"), port)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
 /* The columns the reconciler writes: changing only them changes no
  * desired row. */
 static bool

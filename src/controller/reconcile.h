@@ -53,6 +53,12 @@ void reconcile_destroy(struct reconcile *r);
  * or runs alone).  Only the active one opens sessions and writes. */
 void reconcile_set_active(struct reconcile *r, bool active);
 
+/* Whether VTEP 'vtep' has Physical_Port 'port', as its session knows: 1
+ * yes, 0 no, -1 unknown (not active, no session or not synced, or its
+ * database serves no Physical_Switch of that name).  The shape of
+ * api_port_known_func (api.h), 'r' being its aux. */
+int reconcile_port_known(void *r, const char *vtep, const char *port);
+
 /* The NB replica changed: call from the NB client's 'changed' callback. */
 void reconcile_nb_changed(struct reconcile *r);
 

@@ -64,17 +64,21 @@ def made(tmp_path):
 
 
 def missing_ports(s, made):
-    """tor1 has p1 only; an L2 gateway names p9, a host link p8 (an SR-IOV
+    """tor1 has p1 and p9; an L2 gateway connection binds p9, then p9 goes
+    from the switch; a host link names p8, which tor1 never had (an SR-IOV
     port on server2).  Returns (tor, the port's getter, the connection's
     getter) once the port shows its problem."""
-    tor = made("tor1", "10.98.0.1", ["p1"])
+    tor = made("tor1", "10.98.0.1", ["p1", "p9"])
     register(s, tor)
+    wait_until(lambda: vtep_row(s, "tor1")["connection_state"] == "connected", 10,
+               "tor1's session")
     net = s.create("networks", "network", {"name": "n"})
     gw = s.create("l2-gateways", "l2_gateway", {
         "name": "gw", "devices": [{"device_name": "tor1",
                                    "interfaces": [{"name": "p9"}]}]})
     conn = s.create("l2-gateway-connections", "l2_gateway_connection", {
         "l2_gateway_id": gw["id"], "network_id": net["id"], "segmentation_id": "100"})
+    tor.ctl("del-port", "tor1", "p9")
     s.create("seam/host-links", "host_link", {"host": "server2", "physical_network": "physnet1",
                                               "vtep": "tor1", "port": "p8"})
     s.create("segments", "segment", {"network_id": net["id"], "network_type": "vlan",
@@ -275,3 +279,36 @@ def test_vlan_of_a_port_wanted_by_two_networks(seamd, made):
     ls = {r["_uuid"]: r["name"] for r in tor.rows("Logical_Switch")}
     p1 = [p for p in tor.rows("Physical_Port") if p["name"] == "p1"][0]
     assert {v: ls[u] for v, u in p1["vlan_bindings"].items()} == {2901: b["id"]}, p1
+
+
+def test_connection_to_an_interface_the_switch_lacks_is_refused(seamd, made):
+    """As networking-l2gw: the gateway's interfaces must be on the switch
+    (seamd knows while the VTEP's session is synced); nothing written."""
+    s = seamd
+    tor = made("tor1", "10.98.0.1", ["p1"])
+    register(s, tor)
+    s.create("seam/vteps", "vtep", {"name": "tor2", "target": "tcp:127.0.0.1:1",
+                                    "tunnel_ip": "10.98.0.2", "role": "tor"})
+    wait_until(lambda: vtep_row(s, "tor1")["connection_state"] == "connected", 10,
+               "tor1's session")
+    net = s.create("networks", "network", {"name": "n"})
+    gw = s.create("l2-gateways", "l2_gateway", {
+        "name": "gw", "devices": [{"device_name": "tor1", "interfaces": [{"name": "p7"}]}]})
+    r = s.post("/v2.0/l2-gateway-connections", {"l2_gateway_connection": {
+        "l2_gateway_id": gw["id"], "network_id": net["id"], "segmentation_id": "100"}})
+    assert r.status_code == 404, r.text
+    assert r.json()["NeutronError"]["type"] == "L2GatewayInterfaceNotFound", r.text
+    assert "'p7'" in r.json()["NeutronError"]["message"], r.text
+    assert s.get("/v2.0/l2-gateway-connections").json()["l2_gateway_connections"] == []
+    # On the switch: accepted.
+    tor.ctl("add-port", "tor1", "p7")
+    wait_until(lambda: s.post("/v2.0/l2-gateway-connections", {"l2_gateway_connection": {
+        "l2_gateway_id": gw["id"], "network_id": net["id"],
+        "segmentation_id": "100"}}).status_code == 201, 10, "the connection accepted")
+    # A switch seamd cannot reach: nothing known, accepted, its status says.
+    gw2 = s.create("l2-gateways", "l2_gateway", {
+        "name": "gw2", "devices": [{"device_name": "tor2", "interfaces": [{"name": "p7"}]}]})
+    c2 = s.create("l2-gateway-connections", "l2_gateway_connection", {
+        "l2_gateway_id": gw2["id"], "network_id": net["id"], "segmentation_id": "100"})
+    wait_until(lambda: s.get("/v2.0/l2-gateway-connections/" + c2["id"]).json()[
+        "l2_gateway_connection"].get("seam:status") == "DOWN", 10, "the connection DOWN")

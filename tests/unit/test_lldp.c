@@ -847,21 +847,6 @@ vtep_db_with_ports(void)
     return db;
 }
 
-static void
-run_db(struct ovsdb_db *db, json_t *ops)
-{
-    json_t *result = NULL;
-    long long timeout = 0;
-    assert_true(ovsdb_execute(db, NULL, ops, 0, &timeout, &result));
-    for (size_t i = 0; i < json_array_size(result); i++) {
-        if (json_object_get(json_array_get(result, i), "error")) {
-            char *t = testlib_dump(result);
-            fail_msg("ops failed: %s", t);
-        }
-    }
-    json_decref(ops);
-    json_decref(result);
-}
 
 /* other_config of the row of 'table' named 'name', as "k=v;k=v;". */
 static char *
@@ -918,7 +903,7 @@ test_db_keys(void **state)
                                     { "nope", &nb } };
     json_t *ops = lldp_db_ops(db, "tor1", "02:5e:a0:00:00:01", ports, 3);
     assert_int_equal(json_array_size(ops), 2);   /* Switch, p0. */
-    run_db(db, ops);
+    testlib_execute_ok(db, ops);
     assert_other_config(db, "Physical_Port", "p0",
                         "iface-id=port-uuid-0;"
                         "lldp:chassis_id=02:00:00:00:00:0b;"
@@ -937,7 +922,7 @@ test_db_keys(void **state)
 
     /* Fewer TLVs: the keys it no longer sends go. */
     nb.pdu.has &= ~(LLDP_HAS_PORT_DESCR | LLDP_HAS_MGMT_IPV4);
-    run_db(db, lldp_db_ops(db, "tor1", NULL, ports, 1));
+    testlib_execute_ok(db, lldp_db_ops(db, "tor1", NULL, ports, 1));
     assert_other_config(db, "Physical_Port", "p0",
                         "iface-id=port-uuid-0;"
                         "lldp:chassis_id=02:00:00:00:00:0b;"
@@ -946,7 +931,7 @@ test_db_keys(void **state)
                         "lldp:ttl=120;");
     /* No neighbour: every lldp: key goes, iface-id stays. */
     ports[0].neighbor = NULL;
-    run_db(db, lldp_db_ops(db, "tor1", NULL, ports, 1));
+    testlib_execute_ok(db, lldp_db_ops(db, "tor1", NULL, ports, 1));
     assert_other_config(db, "Physical_Port", "p0", "iface-id=port-uuid-0;");
     /* Another switch name: nothing. */
     ops = lldp_db_ops(db, "tor9", "x", ports, 1);

@@ -57,34 +57,11 @@ nb_schema(void)
     return s;
 }
 
-static void
-run_ok(struct ovsdb_db *db, json_t *ops)
-{
-    json_t *result = NULL;
-    long long timeout = 0;
-    char *text = testlib_dump(ops);
-
-    assert_true(ovsdb_execute(db, NULL, ops, 0, &timeout, &result));
-    for (size_t i = 0; i < json_array_size(result); i++) {
-        const json_t *r = json_array_get(result, i);
-        if (!r || json_object_get(r, "error")) {
-            char *rt = testlib_dump(result);
-            fail_msg("ops %s failed: %s", text, rt);
-        }
-    }
-    if (json_array_size(result) < json_array_size(ops)) {
-        char *rt = testlib_dump(result);
-        fail_msg("ops %s failed: %s", text, rt);
-    }
-    free(text);
-    json_decref(result);
-    json_decref(ops);
-}
 
 static void
 run_text(struct ovsdb_db *db, const char *text)
 {
-    run_ok(db, testlib_parse(text));
+    testlib_execute_ok(db, testlib_parse(text));
 }
 
 /* Has VTEP database 'db' learn 'mac' (with address 'ipaddr' unless NULL)
@@ -244,7 +221,7 @@ sync_one(struct fx *f, const char *name, const char *const *keep, size_t n_keep)
     vtepdiff_compute(db_of(f, name), name, desired_find_vtep(d, name), keep, n_keep, NULL, &r);
     size_t n = r.n_changes;
     if (json_array_size(r.ops)) {
-        run_ok(db_of(f, name), json_incref(r.ops));
+        testlib_execute_ok(db_of(f, name), json_incref(r.ops));
     }
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
@@ -574,7 +551,7 @@ test_foreign_rows_left_alone(void **state)
     vtepdiff_compute(f->tor, "tor1", desired_find_vtep(d, "tor1"), NULL, 0, NULL, &r);
     assert_int_equal(r.n_problems, 1);
     assert_non_null(strstr(r.problems[0].text, "VLAN 2901 of port p1"));
-    run_ok(f->tor, json_incref(r.ops));
+    testlib_execute_ok(f->tor, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
     assert_string_equal(binding_of(f->tor, "p1", 2901), "theirs");
@@ -583,7 +560,7 @@ test_foreign_rows_left_alone(void **state)
     assert_non_null(dbrow_find_str(f->tor, "Logical_Switch", "name", "theirs"));
     /* With nothing desired at all, still nothing of theirs goes. */
     vtepdiff_compute(f->tor, "tor1", NULL, NULL, 0, NULL, &r);
-    run_ok(f->tor, json_incref(r.ops));
+    testlib_execute_ok(f->tor, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     assert_non_null(dbrow_find_str(f->tor, "Logical_Switch", "name", "theirs"));
     assert_null(dbrow_find_str(f->tor, "Logical_Switch", "name", NET1));
@@ -638,7 +615,7 @@ test_keep_unknown_vtep(void **state)
     struct desired *d = desired_compute(f->nb, NULL, NULL);
     vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), keep, 1, NULL, &r);
     if (json_array_size(r.ops)) {
-        run_ok(f->hv1, json_incref(r.ops));
+        testlib_execute_ok(f->hv1, json_incref(r.ops));
     }
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
@@ -646,7 +623,7 @@ test_keep_unknown_vtep(void **state)
     /* Without 'keep' it goes. */
     d = desired_compute(f->nb, NULL, NULL);
     vtepdiff_compute(f->hv1, "hv1", desired_find_vtep(d, "hv1"), NULL, 0, NULL, &r);
-    run_ok(f->hv1, json_incref(r.ops));
+    testlib_execute_ok(f->hv1, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     desired_destroy(d);
     assert_remote(f->hv1, "02:00:00:00:00:55", NULL);
@@ -807,7 +784,7 @@ test_scope_and_fingerprints(void **state)
     struct vtepdiff_scope scope = { names, 1 };
     struct vtepdiff_result r;
     vtepdiff_compute(f->hv1, "hv1", hv1, NULL, 0, &scope, &r);
-    run_ok(f->hv1, json_incref(r.ops));
+    testlib_execute_ok(f->hv1, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     assert_remote(f->hv1, "fa:16:3e:00:02:03", "10.0.0.3|");
     assert_remote(f->hv1, "fa:16:3e:00:02:02", NULL);
@@ -816,7 +793,7 @@ test_scope_and_fingerprints(void **state)
     /* The rest, unscoped. */
     vtepdiff_compute(f->hv1, "hv1", hv1, NULL, 0, NULL, &r);
     assert_int_equal(r.n_changes, 2);       /* The old MAC out, the new one in. */
-    run_ok(f->hv1, json_incref(r.ops));
+    testlib_execute_ok(f->hv1, json_incref(r.ops));
     vtepdiff_result_destroy(&r);
     assert_remote(f->hv1, "fa:16:3e:00:00:33", "10.0.0.3|192.168.10.2");
     desired_destroy(d1);

@@ -24,25 +24,9 @@
 #include "lib/testlib.h"
 #include "lib/util.h"
 #include "ovsdb/db.h"
-#include "ovsdb/execution.h"
 
 /* ---- databases ---- */
 
-static void
-run_ok(struct ovsdb_db *db, json_t *ops)
-{
-    json_t *result = NULL;
-    long long timeout = 0;
-    assert_true(ovsdb_execute(db, NULL, ops, 0, &timeout, &result));
-    for (size_t i = 0; i < json_array_size(result); i++) {
-        if (json_object_get(json_array_get(result, i), "error")) {
-            char *t = testlib_dump(result);
-            fail_msg("ops failed: %s", t);
-        }
-    }
-    json_decref(result);
-    json_decref(ops);
-}
 
 static struct ovsdb_db *
 nb_db(void)
@@ -51,7 +35,7 @@ nb_db(void)
     char *path = xasprintf("%s/schemas/seam_nb.ovsschema", src ? src : ".");
     struct ovsdb_db *db = ovsdb_db_create(testlib_load_schema(path));
     free(path);
-    run_ok(db, testlib_parse(
+    testlib_execute_ok(db, testlib_parse(
         "[{\"op\":\"insert\",\"table\":\"VTEP\",\"row\":{\"name\":\"tor1\",\"role\":\"tor\"}},"
         " {\"op\":\"insert\",\"table\":\"Network\",\"uuid-name\":\"n\","
         "  \"row\":{\"vni\":5000}},"
@@ -71,7 +55,7 @@ tor_db(void)
     char *path = testlib_data_path("ovsdb/vtep.ovsschema");
     struct ovsdb_db *db = ovsdb_db_create(testlib_load_schema(path));
     free(path);
-    run_ok(db, testlib_parse(
+    testlib_execute_ok(db, testlib_parse(
         "[{\"op\":\"insert\",\"table\":\"Global\",\"row\":{\"switches\":"
         "   [\"named-uuid\",\"ps\"]}},"
         " {\"op\":\"insert\",\"table\":\"Physical_Switch\",\"uuid-name\":\"ps\","
@@ -94,7 +78,7 @@ set_keys(struct ovsdb_db *db, const char *port, const char *json)
     char *text = xasprintf("[{\"op\":\"update\",\"table\":\"Physical_Port\","
                            "\"where\":[[\"name\",\"==\",\"%s\"]],"
                            "\"row\":{\"other_config\":[\"map\",%s]}}]", port, json);
-    run_ok(db, testlib_parse(text));
+    testlib_execute_ok(db, testlib_parse(text));
     free(text);
 }
 
@@ -155,7 +139,7 @@ pass(struct fx *f, long long now_ms, long long *next)
     json_t *ops = topo_run(f->topo, f->nb, get_vtep_db, f, now_ms,
                            next ? next : &dummy);
     size_t n = json_array_size(ops);
-    run_ok(f->nb, ops);
+    testlib_execute_ok(f->nb, ops);
     return n;
 }
 
@@ -308,7 +292,7 @@ test_static_and_unknown_vtep(void **state)
     struct fx *f = *state;
     set_keys(f->tor, "p2", "[[\"lldp:system_name\",\"server2\"],"
              "[\"lldp:port_id\",\"ens2f0\"],[\"lldp:ttl\",\"4\"]]");
-    run_ok(f->nb, testlib_parse(
+    testlib_execute_ok(f->nb, testlib_parse(
         "[{\"op\":\"insert\",\"table\":\"Host_Link\",\"row\":{\"host\":\"server2\","
         "  \"physical_network\":\"physnet2\",\"vtep\":\"tor1\",\"port\":\"p1\","
         "  \"source\":\"static\"}}]"));
@@ -331,7 +315,7 @@ test_static_and_unknown_vtep(void **state)
 
     /* An lldp row nobody hears (written by a seamd before a restart) on a
      * VTEP whose replica is here: removed; on an unknown VTEP: left. */
-    run_ok(f->nb, testlib_parse(
+    testlib_execute_ok(f->nb, testlib_parse(
         "[{\"op\":\"insert\",\"table\":\"Host_Link\",\"row\":{\"host\":\"server1\","
         "  \"physical_network\":\"physnet1\",\"vtep\":\"tor1\",\"port\":\"p3\","
         "  \"source\":\"lldp\"}}]"));
@@ -363,7 +347,7 @@ static void
 test_hypervisor_ignored(void **state)
 {
     struct fx *f = *state;
-    run_ok(f->nb, testlib_parse(
+    testlib_execute_ok(f->nb, testlib_parse(
         "[{\"op\":\"update\",\"table\":\"VTEP\",\"where\":[],"
         "  \"row\":{\"role\":\"hypervisor\"}}]"));
     set_keys(f->tor, "p2", "[[\"lldp:system_name\",\"server2\"],"
@@ -377,7 +361,7 @@ test_chassis_id(void **state)
 {
     struct fx *f = *state;
     assert_false(topo_vtep_has_chassis_id(f->tor, "tor1", "02:5e:a0:00:00:01"));
-    run_ok(f->tor, testlib_parse(
+    testlib_execute_ok(f->tor, testlib_parse(
         "[{\"op\":\"update\",\"table\":\"Physical_Switch\",\"where\":[],"
         "  \"row\":{\"other_config\":[\"map\",[[\"lldp:chassis_id\","
         "   \"02:5e:a0:00:00:01\"]]]}}]"));

@@ -110,28 +110,11 @@ run(struct ovsdb_db *db, json_t *ops)
     return result;
 }
 
-/* Runs 'ops' (takes them) and fails the test on any error. */
-static void
-run_ok(struct ovsdb_db *db, json_t *ops)
-{
-    char *text = testlib_dump(ops);
-    json_t *result = run(db, ops);
-
-    for (size_t i = 0; i < json_array_size(result); i++) {
-        const json_t *r = json_array_get(result, i);
-        if (!r || json_object_get(r, "error")) {
-            char *rt = testlib_dump(result);
-            fail_msg("ops %s failed: %s", text, rt);
-        }
-    }
-    free(text);
-    json_decref(result);
-}
 
 static void
 run_text(struct ovsdb_db *db, const char *text)
 {
-    run_ok(db, testlib_parse(text));
+    testlib_execute_ok(db, testlib_parse(text));
 }
 
 /* The rows of 'table' matching the JSON 'where' text (borrowed from the
@@ -429,7 +412,7 @@ test_startup_empty_db(void **state)
 
     id.management_ips = mgmt_ips;
     id.n_management_ips = 1;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));
 
     assert_int_equal(count_rows(f->db, "Global"), 1);
     rows = select_rows(f->db, "Physical_Switch", "[]");
@@ -456,7 +439,7 @@ test_startup_empty_db(void **state)
     ovsdb_db_destroy(f->db);
     f->db = empty_db();
     ops = vtep_db_startup_ops(f->db, &id);
-    run_ok(f->db, json_incref(ops));
+    testlib_execute_ok(f->db, json_incref(ops));
     before = dump_db(f->db);
     json_t *result = run(f->db, ops);
     char *rtext = testlib_dump(result);
@@ -515,7 +498,7 @@ test_startup_port_patterns(void **state)
     const char *legacy[] = { "legacy" };
     id.ports = legacy;
     id.n_ports = 1;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));
 
     const char *ports[] = { "p0", "tapa", "tapb" };
     const char *ids[] = { NULL, "port-a", NULL };
@@ -525,7 +508,7 @@ test_startup_port_patterns(void **state)
     id.iface_ids = ids;
     id.port_patterns = patterns;
     id.n_port_patterns = 1;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));
     assert_int_equal(count_rows(f->db, "Physical_Port"), 4);
     assert_iface_id(f->db, "tapa", "port-a");
     assert_iface_id(f->db, "tapb", "null");
@@ -535,7 +518,7 @@ test_startup_port_patterns(void **state)
 
     const char *ids2[] = { NULL, "port-a2", "port-b" };
     id.iface_ids = ids2;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));
     assert_iface_id(f->db, "tapa", "port-a2");
     assert_iface_id(f->db, "tapb", "port-b");
     ops = vtep_db_startup_ops(f->db, &id);
@@ -548,7 +531,7 @@ test_startup_port_patterns(void **state)
     id.ports = ports3;
     id.n_ports = 2;
     id.iface_ids = ids3;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));
     assert_int_equal(count_rows(f->db, "Physical_Port"), 3);
     assert_iface_id(f->db, "tapa", "absent");
     assert_iface_id(f->db, "legacy", "null");
@@ -575,7 +558,7 @@ test_startup_vtepctl_db(void **state)
     id.n_management_ips = 1;
     ops = vtep_db_startup_ops(f->db, &id);
     assert_int_equal(json_array_size(ops), 3);     /* insert, update, mutate */
-    run_ok(f->db, ops);
+    testlib_execute_ok(f->db, ops);
     rows = select_rows(f->db, "Physical_Port", "[[\"name\",\"==\",\"p2\"]]");
     assert_int_equal(json_array_size(rows), 1);
     json_decref(rows);
@@ -585,7 +568,7 @@ test_startup_vtepctl_db(void **state)
     before = dump_db(f->db);
     ops = vtep_db_startup_ops(f->db, &id);
     assert_int_equal(json_array_size(ops), 0);
-    run_ok(f->db, ops);
+    testlib_execute_ok(f->db, ops);
     after = dump_db(f->db);
     assert_string_equal(before, after);
     free(before);
@@ -613,7 +596,7 @@ test_startup_managers(void **state)
 
     id.managers = managers;
     id.n_managers = 3;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));     /* Empty database. */
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));     /* Empty database. */
     assert_int_equal(count_rows(f->db, "Manager"), 2);
     rows = select_rows(f->db, "Global", "[]");
     assert_int_equal(json_array_size(rows), 1);
@@ -634,7 +617,7 @@ test_startup_managers(void **state)
              "\"row\":{\"managers\":[\"named-uuid\",\"m\"]}}]");
     id.managers = managers;
     id.n_managers = 1;
-    run_ok(f->db, vtep_db_startup_ops(f->db, &id));
+    testlib_execute_ok(f->db, vtep_db_startup_ops(f->db, &id));
     assert_int_equal(count_rows(f->db, "Manager"), 2);
     id.n_managers = 2;
     ops = vtep_db_startup_ops(f->db, &id);
@@ -664,7 +647,7 @@ test_fault_ops(void **state)
 
     ops = vtep_db_fault_ops(f->db, "ps0", sw_faults, 1, pf, 2);
     assert_int_equal(json_array_size(ops), 2);
-    run_ok(f->db, ops);
+    testlib_execute_ok(f->db, ops);
     rows = select_rows(f->db, "Physical_Port", "[[\"name\",\"==\",\"p1\"]]");
     testlib_assert_json_text(json_object_get(json_array_get(rows, 0), "port_fault_status"),
                              "\"invalid_vlan_map\"");
@@ -680,7 +663,7 @@ test_fault_ops(void **state)
 
     /* Cleared. */
     pf[0].n_faults = 0;
-    run_ok(f->db, vtep_db_fault_ops(f->db, "ps0", NULL, 0, pf, 1));
+    testlib_execute_ok(f->db, vtep_db_fault_ops(f->db, "ps0", NULL, 0, pf, 1));
     rows = select_rows(f->db, "Physical_Port", "[[\"name\",\"==\",\"p1\"]]");
     testlib_assert_json_text(json_object_get(json_array_get(rows, 0), "port_fault_status"),
                              "[\"set\",[]]");
@@ -717,7 +700,7 @@ test_local_macs(void **state)
 
     ops = vtep_db_local_mac_ops(f->db, tip, ev, 3, &skipped);
     assert_int_equal(skipped, 1);
-    run_ok(f->db, ops);
+    testlib_execute_ok(f->db, ops);
     rows = local_macs(f->db);
     assert_int_equal(json_array_size(rows), 2);
     json_decref(rows);
@@ -751,7 +734,7 @@ test_local_macs(void **state)
     ops = vtep_db_local_mac_ops(f->db, tip, ev, 1, NULL);
     assert_int_equal(json_array_size(ops), 1);
     testlib_assert_json_text(json_object_get(json_array_get(ops, 0), "op"), "\"update\"");
-    run_ok(f->db, ops);
+    testlib_execute_ok(f->db, ops);
     rows = select_rows(f->db, "Ucast_Macs_Local",
                        "[[\"MAC\",\"==\",\"00:00:00:00:0a:01\"]]");
     testlib_assert_json_text(json_object_get(json_array_get(rows, 0), "ipaddr"),
@@ -760,12 +743,12 @@ test_local_macs(void **state)
 
     /* Aged: deleted; the locator goes with the last row that used it. */
     ev[1].kind = VTEP_DB_MAC_AGED;
-    run_ok(f->db, vtep_db_local_mac_ops(f->db, tip, &ev[1], 1, NULL));
+    testlib_execute_ok(f->db, vtep_db_local_mac_ops(f->db, tip, &ev[1], 1, NULL));
     rows = local_macs(f->db);
     assert_int_equal(json_array_size(rows), 1);
     json_decref(rows);
     ev[0].kind = VTEP_DB_MAC_AGED;
-    run_ok(f->db, vtep_db_local_mac_ops(f->db, tip, ev, 1, NULL));
+    testlib_execute_ok(f->db, vtep_db_local_mac_ops(f->db, tip, ev, 1, NULL));
     assert_int_equal(count_rows(f->db, "Ucast_Macs_Local"), 0);
     rows = select_rows(f->db, "Physical_Locator", "[[\"dst_ip\",\"==\",\"10.0.0.1\"]]");
     assert_int_equal(json_array_size(rows), 0);
@@ -784,7 +767,7 @@ test_local_macs(void **state)
         { .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:0e:01"), .kind = VTEP_DB_MAC_LEARNED },
         { .ls_name = "ls1", .mac = testlib_mac("00:00:00:00:0f:01"), .kind = VTEP_DB_MAC_LEARNED },
     };
-    run_ok(f->db, vtep_db_local_mac_ops(f->db, tip, batch, 5, NULL));
+    testlib_execute_ok(f->db, vtep_db_local_mac_ops(f->db, tip, batch, 5, NULL));
     rows = local_macs(f->db);
     assert_int_equal(json_array_size(rows), 2);
     json_decref(rows);
@@ -798,7 +781,7 @@ test_local_macs(void **state)
         .ls_name = "ls0", .mac = testlib_mac("00:00:00:00:10:01"), .kind = VTEP_DB_MAC_LEARNED
     };
     ops = vtep_db_local_mac_ops(f->db, tip, &fresh, 1, NULL);
-    run_ok(f->db, json_incref(ops));
+    testlib_execute_ok(f->db, json_incref(ops));
     before = dump_db(f->db);
     json_decref(run(f->db, ops));
     after = dump_db(f->db);
@@ -838,7 +821,7 @@ test_mcast_local(void **state)
     json_t *ops, *rows, *sets;
 
     /* ls0, ls1 and ls2 are bound to ps0's ports (ls3 to "other"). */
-    run_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", tip));
+    testlib_execute_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", tip));
     rows = select_rows(f->db, "Mcast_Macs_Local", "[[\"MAC\",\"==\",\"unknown-dst\"]]");
     assert_int_equal(json_array_size(rows), 3);
     json_decref(rows);
@@ -855,11 +838,11 @@ test_mcast_local(void **state)
     run_text(f->db, "[{\"op\":\"mutate\",\"table\":\"Physical_Port\","
              "\"where\":[[\"name\",\"==\",\"p1\"]],"
              "\"mutations\":[[\"vlan_bindings\",\"delete\",[\"set\",[200]]]]}]");
-    run_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", tip));
+    testlib_execute_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", tip));
     assert_int_equal(count_rows(f->db, "Mcast_Macs_Local"), 2);
 
     /* A new tunnel IP: the rows are rewritten with the new locator. */
-    run_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", testlib_ipv4("10.0.0.99")));
+    testlib_execute_ok(f->db, vtep_db_mcast_local_ops(f->db, "ps0", testlib_ipv4("10.0.0.99")));
     assert_int_equal(count_rows(f->db, "Mcast_Macs_Local"), 2);
     rows = select_rows(f->db, "Physical_Locator", "[[\"dst_ip\",\"==\",\"10.0.0.99\"]]");
     assert_int_equal(json_array_size(rows), 1);
@@ -880,13 +863,13 @@ test_tunnels(void **state)
     struct in_addr r2[] = { testlib_ipv4("10.0.0.3"), testlib_ipv4("10.0.0.50") };
     json_t *ops, *rows;
 
-    run_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, r1, 3));
+    testlib_execute_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, r1, 3));
     assert_int_equal(count_rows(f->db, "Tunnel"), 2);
     ops = vtep_db_tunnel_ops(f->db, "ps0", local, r1, 3);
     assert_int_equal(json_array_size(ops), 0);
     json_decref(ops);
 
-    run_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, r2, 2));
+    testlib_execute_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, r2, 2));
     assert_int_equal(count_rows(f->db, "Tunnel"), 2);
     rows = select_rows(f->db, "Physical_Locator", "[[\"dst_ip\",\"==\",\"10.0.0.50\"]]");
     assert_int_equal(json_array_size(rows), 1);
@@ -896,7 +879,7 @@ test_tunnels(void **state)
         json_array_get(rows, 0), "tunnels"), 1)), 2);
     json_decref(rows);
 
-    run_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, NULL, 0));
+    testlib_execute_ok(f->db, vtep_db_tunnel_ops(f->db, "ps0", local, NULL, 0));
     assert_int_equal(count_rows(f->db, "Tunnel"), 0);
     ops = vtep_db_tunnel_ops(f->db, "nope", local, r1, 1);
     assert_int_equal(json_array_size(ops), 0);
@@ -916,7 +899,7 @@ test_stats(void **state)
     };
     json_t *ops, *rows;
 
-    run_ok(f->db, vtep_db_stats_ops(f->db, "ps0", st, 4));
+    testlib_execute_ok(f->db, vtep_db_stats_ops(f->db, "ps0", st, 4));
     assert_int_equal(count_rows(f->db, "Logical_Binding_Stats"), 2);
     rows = select_rows(f->db, "Logical_Binding_Stats",
                        "[[\"bytes_from_local\",\"==\",1000]]");
@@ -935,7 +918,7 @@ test_stats(void **state)
     st[0].packets_from_local = 11;
     ops = vtep_db_stats_ops(f->db, "ps0", st, 1);
     assert_int_equal(json_array_size(ops), 1);
-    run_ok(f->db, ops);
+    testlib_execute_ok(f->db, ops);
     rows = select_rows(f->db, "Logical_Binding_Stats",
                        "[[\"packets_from_local\",\"==\",11]]");
     assert_int_equal(json_array_size(rows), 1);
@@ -945,7 +928,7 @@ test_stats(void **state)
     run_text(f->db, "[{\"op\":\"mutate\",\"table\":\"Physical_Port\","
              "\"where\":[[\"name\",\"==\",\"p0\"]],"
              "\"mutations\":[[\"vlan_bindings\",\"delete\",[\"set\",[100]]]]}]");
-    run_ok(f->db, vtep_db_stats_ops(f->db, "ps0", NULL, 0));
+    testlib_execute_ok(f->db, vtep_db_stats_ops(f->db, "ps0", NULL, 0));
     assert_int_equal(count_rows(f->db, "Logical_Binding_Stats"), 1);
 }
 

@@ -16,6 +16,7 @@
 #include "lib/ds.h"
 #include "lib/util.h"
 #include "ovsdb/error.h"
+#include "ovsdb/execution.h"
 #include "ovsdb/schema.h"
 #include "vtep/config.h"
 
@@ -83,6 +84,28 @@ char *
 testlib_dump(const json_t *json)
 {
     return json_dumps(json, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY);
+}
+
+void
+testlib_execute_ok(struct ovsdb_db *db, json_t *ops)
+{
+    json_t *result = NULL;
+    long long timeout = 0;
+    char *text = testlib_dump(ops);
+
+    assert_true(ovsdb_execute(db, NULL, ops, 0, &timeout, &result));
+    bool ok = json_array_size(result) >= json_array_size(ops);
+    for (size_t i = 0; ok && i < json_array_size(result); i++) {
+        const json_t *r = json_array_get(result, i);
+        ok = r && !json_object_get(r, "error");
+    }
+    if (!ok) {
+        char *rt = testlib_dump(result);
+        fail_msg("ops %s failed: %s", text, rt);
+    }
+    free(text);
+    json_decref(result);
+    json_decref(ops);
 }
 
 bool

@@ -26,6 +26,7 @@
 
 struct eth_addr;
 struct in_addr;
+struct ovsdb_db;
 struct ovsdb_schema;
 
 /* ---- addresses ---- */
@@ -74,6 +75,11 @@ char *testlib_dump(const json_t *json);
  * (jansson tells 1 from 1.0; OVSDB does not).  Either may be NULL: then
  * true only if both are. */
 bool testlib_json_same(const json_t *a, const json_t *b);
+
+/* Runs the RFC 7047 operations 'ops' (takes them) on 'db' as one
+ * transaction; fails the test ("ops ... failed: ...") if it waits, any
+ * operation has an error, or results are missing. */
+void testlib_execute_ok(struct ovsdb_db *db, json_t *ops);
 
 /* Fails the test ("got ..., expected ...") unless 'actual' is non-NULL
  * and the same (testlib_json_same()) as the JSON text 'expected_text'. */

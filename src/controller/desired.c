@@ -159,6 +159,19 @@ desired_physical_switch(const struct ovsdb_db *vtep, const char *vtep_name)
     return NULL;
 }
 
+const struct ovsdb_row *
+desired_switch_port(const struct ovsdb_db *vtep, const struct ovsdb_row *ps, const char *name)
+{
+    const struct ovsdb_datum *ports = ps ? dbrow_datum(ps, "ports") : NULL;
+    for (unsigned int i = 0; ports && i < ports->n; i++) {
+        const struct ovsdb_row *p = dbrow_get(vtep, "Physical_Port", &ports->keys[i].uuid);
+        if (p && !strcmp(dbrow_str(p, "name"), name)) {
+            return p;
+        }
+    }
+    return NULL;
+}
+
 const char *
 desired_foreign_switch(const struct ovsdb_db *vtep, const char *vtep_name)
 {
@@ -356,19 +369,13 @@ static const char *
 bound_now(const struct vctx *v, const char *port, int vlan)
 {
     const struct ovsdb_row *ps = v->db ? desired_physical_switch(v->db, v->dv->name) : NULL;
-    const struct ovsdb_datum *ports = ps ? dbrow_datum(ps, "ports") : NULL;
-    for (unsigned int i = 0; ports && i < ports->n; i++) {
-        const struct ovsdb_row *p = dbrow_get(v->db, "Physical_Port", &ports->keys[i].uuid);
-        if (!p || strcmp(dbrow_str(p, "name"), port)) {
-            continue;
-        }
-        const struct ovsdb_datum *vb = dbrow_datum(p, "vlan_bindings");
-        for (unsigned int j = 0; vb && j < vb->n; j++) {
-            if (vb->keys[j].integer == vlan) {
-                const struct ovsdb_row *ls = dbrow_get(v->db, "Logical_Switch",
-                                                       &vb->values[j].uuid);
-                return ls ? dbrow_str(ls, "name") : NULL;
-            }
+    const struct ovsdb_row *p = ps ? desired_switch_port(v->db, ps, port) : NULL;
+    const struct ovsdb_datum *vb = p ? dbrow_datum(p, "vlan_bindings") : NULL;
+    for (unsigned int j = 0; vb && j < vb->n; j++) {
+        if (vb->keys[j].integer == vlan) {
+            const struct ovsdb_row *ls = dbrow_get(v->db, "Logical_Switch",
+                                                   &vb->values[j].uuid);
+            return ls ? dbrow_str(ls, "name") : NULL;
         }
     }
     return NULL;

@@ -172,6 +172,11 @@ const char *desired_conflict(const struct desired *, const struct uuid *source);
 const struct ovsdb_row *desired_physical_switch(const struct ovsdb_db *vtep,
                                                 const char *vtep_name);
 
+/* The Physical_Port named 'name' of Physical_Switch row 'ps' (may be NULL)
+ * of hardware_vtep database 'vtep', or NULL. */
+const struct ovsdb_row *desired_switch_port(const struct ovsdb_db *vtep,
+                                            const struct ovsdb_row *ps, const char *name);
+
 /* If 'vtep' serves Physical_Switches but none named 'vtep_name' (the VTEP's
  * target reaches another switch), the name of one of them; else NULL. */
 const char *desired_foreign_switch(const struct ovsdb_db *vtep, const char *vtep_name);

@@ -62,7 +62,6 @@ struct rvtep {
     struct hmap_node node;          /* In reconcile->vteps, by name. */
     struct reconcile *r;
     char *name;
-    char *target;                   /* Its NB row's target ("" dials in). */
     bool seen;
     /* Gone from the NB while its session was synced: the session stays
      * until seamd's rows are off it (a diff against nothing came out
@@ -262,7 +261,6 @@ rvtep_destroy(struct rvtep *v)
     free(v->refused_ops);
     free(v->error);
     free(v->tunnel_ip);
-    free(v->target);
     free(v->name);
     free(v);
 }
@@ -505,9 +503,8 @@ follow_vteps(struct reconcile *r, const struct ovsdb_db *nb)
                     v->full = true;
                 }
                 v->seen = true;
-                set_str(&v->target, dbrow_str(row, "target"));
                 vteps[k].name = v->name;
-                vteps[k].target = v->target;
+                vteps[k].target = dbrow_str(row, "target");
                 k++;
             }
         }
@@ -516,9 +513,9 @@ follow_vteps(struct reconcile *r, const struct ovsdb_db *nb)
         if (v->seen) {
             continue;
         }
-        if (keep_leaving(r, v)) {
+        if (keep_leaving(r, v)) {       /* Its session as it is. */
             vteps[k].name = v->name;
-            vteps[k].target = v->target;
+            vteps[k].target = sb_session_target(sb_find(r->sb, v->name));
             k++;
         } else {
             hmap_remove(&r->vteps, &v->node);
@@ -1180,17 +1177,7 @@ reconcile_port_known(void *r_, const char *vtep, const char *port)
     struct sb_session *s = r->sb ? sb_find(r->sb, vtep) : NULL;
     const struct ovsdb_db *db = s ? sb_session_db(s) : NULL;
     const struct ovsdb_row *ps = db ? desired_physical_switch(db, vtep) : NULL;
-    const struct ovsdb_datum *ports = ps ? dbrow_datum(ps, "ports") : NULL;
-    if (!ps) {
-        return -1;
-    }
-    for (unsigned int i = 0; ports && i < ports->n; i++) {
-        const struct ovsdb_row *p = dbrow_get(db, "Physical_Port", &ports->keys[i].uuid);
-        if (p && !strcmp(dbrow_str(p, "name"), port)) {
-            return 1;
-        }
-    }
-    return 0;
+    return !ps ? -1 : desired_switch_port(db, ps, port) != NULL;
 }
 
 /* The columns the reconciler writes: changing only them changes no

@@ -342,6 +342,12 @@ sb_session_state(const struct sb_session *s)
 }
 
 const char *
+sb_session_target(const struct sb_session *s)
+{
+    return s->target;
+}
+
+const char *
 sb_session_remote(const struct sb_session *s)
 {
     return s->conn ? ovsdb_client_get_remote(s->conn->client) : NULL;

@@ -92,5 +92,7 @@ const char *sb_session_state(const struct sb_session *);
 const char *sb_session_error(const struct sb_session *);
 /* The peer's address ("tcp:10.0.0.1:6640"), or NULL. */
 const char *sb_session_remote(const struct sb_session *);
+/* The target it dials (as given to sb_set_vteps()), or NULL if passive. */
+const char *sb_session_target(const struct sb_session *);
 
 #endif /* controller/sb.h */

@@ -531,18 +531,6 @@ diff_mcast(struct diff *d)
 
 /* Step 4: VLAN bindings. */
 
-static const struct ovsdb_row *
-find_port(const struct diff *d, const struct ovsdb_datum *ports, const char *name)
-{
-    for (unsigned int i = 0; ports && i < ports->n; i++) {
-        const struct ovsdb_row *p = dbrow_get(d->db, "Physical_Port", &ports->keys[i].uuid);
-        if (p && !strcmp(dbrow_str(p, "name"), name)) {
-            return p;
-        }
-    }
-    return NULL;
-}
-
 /* The Physical_Port rows of this VTEP's switch (all of them if the
  * database holds no fitting Physical_Switch). */
 static void
@@ -616,7 +604,8 @@ diff_bindings(struct diff *d, const char *vtep_name)
     }
     struct desired_binding *b;
     HMAP_FOR_EACH (b, node, &d->want->bindings) {
-        if (!was_seen(d, b) && in_scope(d, b->ls) && !find_port(d, ports, b->port)) {
+        if (!was_seen(d, b) && in_scope(d, b->ls)
+            && !desired_switch_port(d->db, ps, b->port)) {
             add_problem(d, b, xasprintf("VTEP %s has no port %s", vtep_name, b->port));
         }
     }

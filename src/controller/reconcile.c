@@ -750,11 +750,33 @@ update_row(struct ovsdb_client_txn **txn, struct reconcile *r, const char *table
     }
 }
 
-/* The status of 'n' VTEPs for what they carry: "ERROR" if one refused our
- * transaction, "DOWN" if one is not in sync, else "ACTIVE"; why in
- * '*detail' (a new string). */
+/* Whether what 'v' should carry of network switch 'ls' (NULL: of every
+ * switch) is on it: the VTEP is in sync, or its changes not yet applied are
+ * all to other switches (programming one network must not take the ports
+ * of another down for a while). */
+static bool
+rvtep_applied(const struct rvtep *v, const struct desired *d, const char *ls)
+{
+    if (v->in_sync) {
+        return true;
+    }
+    if (!ls || v->full || v->leaving || (v->txn && v->txn_full)
+        || names_has(&v->pending, ls) || names_has(&v->txn_scope, ls)) {
+        return false;
+    }
+    const struct desired_vtep *dv = desired_find_vtep(d, v->name);
+    const struct desired_ls *dls = dv ? desired_find_ls(dv, ls) : NULL;
+    const struct rls *x = find_rls(v, ls);
+    return dls && x && x->fp == dls->fingerprint;
+}
+
+/* The status of 'n' VTEPs for what they carry of network switch 'ls'
+ * (NULL: for all they carry): "ERROR" if one refused our transaction,
+ * "DOWN" if one has not applied it yet (rvtep_applied()), else "ACTIVE"; why
+ * in '*detail' (a new string). */
 static const char *
-vteps_status(struct reconcile *r, const char *const *vteps, size_t n, char **detail)
+vteps_status(struct reconcile *r, const struct desired *d, const char *ls,
+             const char *const *vteps, size_t n, char **detail)
 {
     for (size_t i = 0; i < n; i++) {
         struct rvtep *v = find_rvtep(r, vteps[i]);
@@ -765,7 +787,7 @@ vteps_status(struct reconcile *r, const char *const *vteps, size_t n, char **det
     }
     for (size_t i = 0; i < n; i++) {
         struct rvtep *v = find_rvtep(r, vteps[i]);
-        if (!v || !v->in_sync) {
+        if (!v || !rvtep_applied(v, d, ls)) {
             *detail = xasprintf("not yet applied on VTEP %s", vteps[i]);
             return "DOWN";
         }
@@ -779,9 +801,9 @@ vteps_status(struct reconcile *r, const char *const *vteps, size_t n, char **det
  * another network holds it. */
 static const char *
 bound_status(struct reconcile *r, const struct desired *d, const struct uuid *source,
-             const char *const *vteps, size_t n, char **detail)
+             const char *ls, const char *const *vteps, size_t n, char **detail)
 {
-    const char *st = vteps_status(r, vteps, n, detail);
+    const char *st = vteps_status(r, d, ls, vteps, n, detail);
     if (!strcmp(st, "ERROR")) {
         return st;
     }
@@ -813,7 +835,8 @@ struct net_status {
 };
 
 static const struct net_status *
-net_status(struct reconcile *r, struct hmap *cache, const struct desired_net *dn)
+net_status(struct reconcile *r, const struct desired *d, struct hmap *cache,
+           const struct desired_net *dn)
 {
     struct net_status *ns;
     HMAP_FOR_EACH_WITH_HASH (ns, node, hash_uint64((uintptr_t) dn, 0), cache) {
@@ -823,7 +846,7 @@ net_status(struct reconcile *r, struct hmap *cache, const struct desired_net *dn
     }
     ns = xzalloc(sizeof *ns);
     ns->net = dn;
-    ns->status = vteps_status(r, dn->members, dn->n_members, &ns->detail);
+    ns->status = vteps_status(r, d, dn->name, dn->members, dn->n_members, &ns->detail);
     hmap_insert(cache, &ns->node, hash_uint64((uintptr_t) dn, 0));
     return ns;
 }
@@ -846,9 +869,14 @@ write_ports(struct reconcile *r, const struct ovsdb_db *nb, const struct desired
             detail = xstrdup(p && p->problem ? p->problem : "");
         } else {
             /* Bound where it is, and its MAC on every VTEP of its network. */
-            status = bound_status(r, d, &p->uuid, (const char *const *) p->vteps,
-                                  p->n_vteps, &detail);
-            const struct net_status *ns = p->net ? net_status(r, &cache, p->net) : NULL;
+            const struct uuid *net = dbrow_uuid(row, "network");
+            char ls[UUID_LEN + 1];
+            if (net) {
+                uuid_to_string(net, ls);
+            }
+            status = bound_status(r, d, &p->uuid, net ? ls : NULL,
+                                  (const char *const *) p->vteps, p->n_vteps, &detail);
+            const struct net_status *ns = p->net ? net_status(r, d, &cache, p->net) : NULL;
             if (ns && strcmp(status, "ERROR") && strcmp(ns->status, "ACTIVE")
                 && (!strcmp(ns->status, "ERROR") || !strcmp(status, "ACTIVE"))) {
                 status = ns->status;
@@ -882,6 +910,7 @@ write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired 
     HMAP_FOR_EACH (row, hmap_node, &t->rows) {
         const struct uuid *u = ovsdb_row_get_uuid(row);
         const char **vteps = NULL;
+        const char *ls = NULL;          /* Its network's switch. */
         size_t n = 0;
         struct desired_vtep *dv;
         HMAP_FOR_EACH (dv, node, &d->vteps) {
@@ -890,6 +919,7 @@ write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired 
                 if (b->kind == DESIRED_SRC_L2GW_CONN && uuid_equals(&b->source, u)) {
                     vteps = xrealloc(vteps, (n + 1) * sizeof *vteps);
                     vteps[n++] = dv->name;
+                    ls = b->ls;
                     break;
                 }
             }
@@ -897,7 +927,7 @@ write_l2gw(struct reconcile *r, const struct ovsdb_db *nb, const struct desired 
         const char *status = "DOWN";
         char *detail;
         if (n) {
-            status = bound_status(r, d, u, vteps, n, &detail);
+            status = bound_status(r, d, u, ls, vteps, n, &detail);
         } else if (desired_conflict(d, u)) {
             detail = xstrdup(desired_conflict(d, u));
         } else {

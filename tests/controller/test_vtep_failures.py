@@ -15,6 +15,7 @@ CPU stays near 0 and its log does not grow).
 """
 
 import json
+import signal
 import time
 
 import pytest
@@ -260,14 +261,23 @@ def test_vlan_of_a_port_wanted_by_two_networks(seamd, made):
     def conn_status():
         return s.get("/v2.0/l2-gateway-connections/" + conn["id"]).json()[
             "l2_gateway_connection"]
-    wait_until(lambda: "already" in conn_status().get("seam:status_detail", ""), 10,
-               "the connection's conflict (%s)" % conn_status())
+    # While tor1 takes network b (held up: its server is stopped), network
+    # a's port stays ACTIVE: a change to one network does not take another
+    # network's ports down.
+    tor.proc.send_signal(signal.SIGSTOP)
+    try:
+        wait_until(lambda: "already" in conn_status().get("seam:status_detail", ""), 10,
+                   "the connection's conflict (%s)" % conn_status())
+        assert not vtep_row(s, "tor1")["in_sync"]
+        assert port_status()["status"] == "ACTIVE", port_status()
+    finally:
+        tor.proc.send_signal(signal.SIGCONT)
+    wait_until(lambda: vtep_row(s, "tor1")["in_sync"], 10, "tor1 in sync")
     c = conn_status()
     assert c["seam:status"] == "DOWN", c
     assert c["seam:status_detail"] == ("VLAN 2901 of port p1 on VTEP tor1 is bound to "
                                        "network %s already" % a["id"]), c
     assert port_status()["status"] == "ACTIVE", port_status()
-    wait_until(lambda: vtep_row(s, "tor1")["in_sync"], 10, "tor1 in sync")
     ls = {r["_uuid"]: r["name"] for r in tor.rows("Logical_Switch")}
     p1 = [p for p in tor.rows("Physical_Port") if p["name"] == "p1"][0]
     assert {v: ls[u] for v, u in p1["vlan_bindings"].items()} == {2901: a["id"]}, p1

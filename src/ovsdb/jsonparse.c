@@ -317,7 +317,11 @@ parse_number(struct parser *ps)
              * beyond 64 bits is read as a real. */
             errno = 0;
             double d = strtod(text, &end);
-            json = ps->discard ? json_null() : json_real(d);
+            if (errno == ERANGE) {
+                fail(ps, "real number overflow");   /* Beyond 1.8e308. */
+            } else {
+                json = ps->discard ? json_null() : json_real(d);
+            }
         } else {
             json = ps->discard ? json_null() : json_integer(v);
         }

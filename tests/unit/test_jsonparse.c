@@ -95,6 +95,20 @@ test_big_integer(void **state)
     assert_true(json_real_value(json_array_get(json, 0)) > 9.2e18);
     assert_true(json_real_value(json_array_get(json, 1)) < -9.2e18);
     json_decref(json);
+
+    /* Beyond a double too (310 digits, then garbage): an error, not a
+     * NULL without one (found by fuzz_jsonparse). */
+    char huge[400];
+    memset(huge, '4', 310);
+    memcpy(huge + 310, "\"x", 3);
+    for (size_t len = 310; len <= 312; len += 2) {
+        json = jsonparse(huge, len, 0, &error);
+        assert_null(json);
+        assert_non_null(error);
+        assert_string_equal(error, "real number overflow at byte 0");
+        free(error);
+        error = NULL;
+    }
 }
 
 static void

@@ -95,15 +95,20 @@ struct listener {
     void *aux;
 
     /* Out of descriptors: accepting pauses for ACCEPT_PAUSE_MS at a time
-     * (instead of libevent retrying at once, forever) until an accept
-     * succeeds again; one warning per such episode. */
+     * (instead of libevent retrying at once, forever) until accepting has
+     * worked for ACCEPT_SETTLE_MS; one warning and one "again" per such
+     * episode (a backlog drained after clients left may run out again for
+     * a moment: the same episode). */
     struct event *resume;       /* Re-enables accepting. */
+    struct event *settle;       /* Ends the episode. */
     bool starved;               /* In an episode. */
     long long starved_since_ms; /* When it began (monotonic). */
+    long long last_starved_ms;  /* The last time out of descriptors. */
     unsigned long long n_pauses;    /* Pauses in this episode. */
 };
 
 #define ACCEPT_PAUSE_MS 100
+#define ACCEPT_SETTLE_MS 500
 
 static struct log_rl rl = LOG_RL_INIT(5, 5);
 static const struct timeval tv_zero = { 0, 0 };
@@ -990,11 +995,9 @@ listener_accept_cb(struct evconnlistener *evl, evutil_socket_t fd,
         return;
     }
 
-    if (l->starved) {
-        log_info("%s: accepting connections again after %lld ms without "
-                 "file descriptors (%llu pauses)", l->name,
-                 time_msec() - l->starved_since_ms, l->n_pauses);
-        l->starved = false;
+    if (l->starved && !evtimer_pending(l->settle, NULL)) {
+        struct timeval tv = { 0, ACCEPT_SETTLE_MS * 1000 };
+        evtimer_add(l->settle, &tv);
     }
     struct conn *c = conn_create(l->base, bev, l->kind, name);
     c->connected = true;
@@ -1010,6 +1013,18 @@ listener_resume_cb(evutil_socket_t fd, short what, void *l_)
 {
     struct listener *l = l_;
     evconnlistener_enable(l->evl);
+}
+
+static void
+listener_settle_cb(evutil_socket_t fd, short what, void *l_)
+{
+    struct listener *l = l_;
+    if (l->starved) {
+        log_info("%s: accepting connections again after %lld ms without "
+                 "file descriptors (%llu pauses)", l->name,
+                 l->last_starved_ms - l->starved_since_ms + ACCEPT_PAUSE_MS, l->n_pauses);
+        l->starved = false;
+    }
 }
 
 static void
@@ -1034,6 +1049,8 @@ listener_error_cb(struct evconnlistener *evl, void *l_)
         l->starved_since_ms = time_msec();
         l->n_pauses = 0;
     }
+    evtimer_del(l->settle);     /* Not over yet. */
+    l->last_starved_ms = time_msec();
     l->n_pauses++;
     evconnlistener_disable(l->evl);
     struct timeval tv = { 0, ACCEPT_PAUSE_MS * 1000 };
@@ -1119,6 +1136,7 @@ listener_open(struct event_base *base, const char *name, SSL_CTX *ssl_ctx,
     }
     evconnlistener_set_error_cb(l->evl, listener_error_cb);
     l->resume = evtimer_new(base, listener_resume_cb, l);
+    l->settle = evtimer_new(base, listener_settle_cb, l);
 
     if (kind == CONN_UNIX) {
         l->unix_path = xstrdup(name + 6);
@@ -1152,6 +1170,7 @@ listener_close(struct listener *l)
     if (l) {
         evconnlistener_free(l->evl);
         event_free(l->resume);
+        event_free(l->settle);
         if (l->unix_path) {
             unlink(l->unix_path);
             free(l->unix_path);

@@ -66,7 +66,8 @@ struct http_server {
     struct event *kick;             /* Runs the queue from the loop. */
     struct event *wait_timer;       /* Bounds the wait for the replica. */
     struct event *accept_retry;     /* Re-enables the listener, see on_accept_error(). */
-    bool accept_paused;             /* Since accept() failed, until a request comes. */
+    bool accept_paused;             /* Since accept() failed, until requests */
+    struct event *accept_settle;    /* have come for HTTP_ACCEPT_SETTLE_MS. */
     struct list all_node;           /* In 'all_servers'. */
 };
 
@@ -81,6 +82,7 @@ static struct list all_servers = LIST_INITIALIZER(&all_servers);
 /* How long the listener rests after accept() failed (out of file
  * descriptors, typically), in msec. */
 #define HTTP_ACCEPT_RETRY_MS 100
+#define HTTP_ACCEPT_SETTLE_MS 500
 
 static const char *
 reason(int status)
@@ -327,9 +329,9 @@ static void
 on_request(struct evhttp_request *req, void *s_)
 {
     struct http_server *s = s_;
-    if (s->accept_paused) {
-        s->accept_paused = false;
-        log_info("REST API: accepting connections again");
+    if (s->accept_paused && !evtimer_pending(s->accept_settle, NULL)) {
+        struct timeval tv = { 0, HTTP_ACCEPT_SETTLE_MS * 1000 };
+        evtimer_add(s->accept_settle, &tv);
     }
     if (ui_serve(req, s->nb, s->token)) {
         return;                 /* The page and its data (ui.h: own auth). */
@@ -405,7 +407,8 @@ on_request(struct evhttp_request *req, void *s_)
  * ENOBUFS, ENOMEM): the pending connection stays in the backlog, so the
  * listening socket stays readable and libevent would call accept() again at
  * once, forever.  Stop listening for HTTP_ACCEPT_RETRY_MS instead, and say
- * so once per episode (it ends with the next request served). */
+ * so once per episode (it ends once requests have been served for
+ * HTTP_ACCEPT_SETTLE_MS without running out again). */
 static void
 on_accept_error(struct evconnlistener *listener, void *http)
 {
@@ -420,6 +423,7 @@ on_accept_error(struct evconnlistener *listener, void *http)
     assert(s);
 
     evconnlistener_disable(listener);
+    evtimer_del(s->accept_settle);      /* Not over yet. */
     if (!s->accept_paused) {
         s->accept_paused = true;
         log_warn("REST API on %s: cannot accept a connection (%s): retrying "
@@ -427,6 +431,16 @@ on_accept_error(struct evconnlistener *listener, void *http)
     }
     struct timeval tv = { 0, HTTP_ACCEPT_RETRY_MS * 1000 };
     event_add(s->accept_retry, &tv);
+}
+
+static void
+on_accept_settle(evutil_socket_t fd, short what, void *s_)
+{
+    struct http_server *s = s_;
+    if (s->accept_paused) {
+        s->accept_paused = false;
+        log_info("REST API: accepting connections again");
+    }
 }
 
 static void
@@ -482,6 +496,7 @@ http_server_create(struct event_base *base, const struct http_options *o,
     s->kick = event_new(base, -1, 0, on_kick, s);
     s->wait_timer = evtimer_new(base, on_wait_timeout, s);
     s->accept_retry = evtimer_new(base, on_accept_retry, s);
+    s->accept_settle = evtimer_new(base, on_accept_settle, s);
     s->http = evhttp_new(base);
     evhttp_set_max_body_size(s->http, o->max_body_size);
     evhttp_set_max_headers_size(s->http, HTTP_MAX_HEADERS_SIZE);
@@ -547,6 +562,7 @@ http_server_destroy(struct http_server *s)
     event_free(s->kick);
     event_free(s->wait_timer);
     event_free(s->accept_retry);
+    event_free(s->accept_settle);
     SSL_CTX_free(s->ssl_ctx);
     free(s->token);
     free(s->base_url);

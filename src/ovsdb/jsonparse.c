@@ -312,20 +312,16 @@ parse_number(struct parser *ps)
     errno = 0;
     if (!is_real) {
         long long v = strtoll(text, &end, 10);
-        if (errno == ERANGE) {
-            /* As ovsdb-server's parser does (jansson refuses): an integer
-             * beyond 64 bits is read as a real. */
-            errno = 0;
-            double d = strtod(text, &end);
-            if (errno == ERANGE) {
-                fail(ps, "real number overflow");   /* Beyond 1.8e308. */
-            } else {
-                json = ps->discard ? json_null() : json_real(d);
-            }
-        } else {
+        if (errno != ERANGE) {
             json = ps->discard ? json_null() : json_integer(v);
+        } else {
+            /* As ovsdb-server's parser does (jansson refuses): an integer
+             * beyond 64 bits is read as a real (and may overflow as one). */
+            errno = 0;
+            is_real = true;
         }
-    } else {
+    }
+    if (is_real) {
         double d = strtod(text, &end);
         if (errno == ERANGE && (d > 1 || d < -1)) {
             fail(ps, "real number overflow");
